@@ -1,0 +1,92 @@
+//! # pms-core
+//!
+//! The normalized model every PMS connector maps into, the [`PmsClient`]
+//! trait they implement, the [`Error`] taxonomy the sync layer acts on, and
+//! hotel configuration from the environment. It imports nothing of ours.
+//!
+//! | module | holds |
+//! |---|---|
+//! | `ids` | [`HotelId`], [`VendorId`], [`ExternalRef`], derived internal ids, [`RequestId`] |
+//! | `money` | [`Money`] (a `Decimal` with a [`Currency`]) |
+//! | `reservation` | [`Reservation`], [`ReservationStatus`], [`RawPayload`] |
+//! | `guest` | [`Guest`] and its personal data, always behind [`Pii`] |
+//! | `room` | [`Room`], [`RoomStatus`], [`HousekeepingStatus`] |
+//! | `folio` | [`Folio`], [`FolioCharge`], [`Payment`], [`CardHold`], [`ChargeRequest`] |
+//! | `agenda` | [`AgendaItem`] |
+//! | `event` | [`PmsEvent`] and its [`Change`] |
+//! | `client` | [`PmsClient`], [`Capability`], request types, [`Page`] |
+//! | `error` | [`Error`], [`ErrorKind`] |
+//! | `decode` | [`PayloadDecoder`]: recorded vendor payloads to records, for `pms decode` and fixtures |
+//! | `config` | [`Config`], [`HotelConfig`] from `PMS_*` variables |
+//! | `clock` | [`Clock`], for injected time |
+//!
+//! ## Example
+//!
+//! ```
+//! use pms_core::{Currency, ErrorKind, ExternalRef, HotelId, Money, PmsKind, ReservationId, VendorId};
+//! use rust_decimal::Decimal;
+//!
+//! let hotel = HotelId::new("grand")?;
+//! let mews_id = ExternalRef::new(PmsKind::Mews, VendorId::new("bfee2c44-1f84-4326-a862-5289598f6e2d")?);
+//! // Internal ids are derived, so every worker agrees on them.
+//! assert_eq!(ReservationId::derive(&hotel, &mews_id), ReservationId::derive(&hotel, &mews_id));
+//!
+//! let room = Money::new(Decimal::new(12000, 2), Currency::EUR);
+//! let tip = Money::parse("5.00", Currency::EUR)?;
+//! assert_eq!(room.checked_add(tip)?.to_string(), "125.00 EUR");
+//!
+//! let mismatch = room.checked_add(Money::parse("1", Currency::USD)?).unwrap_err();
+//! assert_eq!(mismatch.kind(), ErrorKind::Validation);
+//! # Ok::<(), pms_core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod agenda;
+mod client;
+mod clock;
+mod config;
+mod decode;
+mod error;
+mod event;
+mod folio;
+mod guest;
+mod ids;
+mod money;
+mod pii;
+mod reservation;
+mod room;
+
+pub use agenda::{AgendaItem, AgendaKind, AgendaSource, AgendaStatus};
+pub use client::{
+    Capabilities, Capability, CardHoldRequest, ChangeQuery, CheckInRequest, CheckOutRequest, DateRange,
+    HealthReport, IdVerification, Page, PageToken, PmsClient, RoomStatusUpdate, SignatureCapture,
+    VoidChargeRequest,
+};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{
+    CloudbedsAuth, CloudbedsSettings, Config, Feature, HotelConfig, MewsSettings, OgEntity, OperaDeployment,
+    OperaSettings, PmsSettings,
+};
+pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind};
+pub use error::{Error, ErrorKind};
+pub use event::{Change, EventId, EventSource, PmsEvent};
+pub use folio::{
+    CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioCharge, Payment, PaymentState,
+    PostedCharge,
+};
+pub use guest::{Address, DocumentKind, Guest, GuestRef, IdentityDocument, PersonName};
+pub use ids::{
+    AgendaItemId, ChargeId, ExternalRef, FolioId, GuestId, HotelId, PmsKind, RequestId, ReservationId,
+    RoomNumber, VendorId,
+};
+pub use money::{Currency, Money};
+pub use pii::Pii;
+pub use reservation::{RawPayload, Reservation, ReservationStatus};
+pub use room::{HousekeepingStatus, Occupancy, Room, RoomStatus, RoomStatusReport};
+
+/// Re-exported so callers name the same versions we do.
+pub use chrono;
+pub use chrono_tz;
+pub use rust_decimal;
+pub use secrecy;
