@@ -342,3 +342,14 @@ pub trait PmsClient: Send + Sync {
     /// Probes the PMS with a cheap authenticated read.
     async fn health(&self) -> HealthReport;
 }
+
+/// A vendor's request budget per credential: at most `requests` in any
+/// `window`. Connectors publish their documented defaults; the sync layer
+/// enforces them (and operators override them from configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub requests: u32,
+    /// The window.
+    pub window: Duration,
+}

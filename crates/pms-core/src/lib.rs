@@ -60,7 +60,7 @@ mod room;
 pub use agenda::{AgendaItem, AgendaKind, AgendaSource, AgendaStatus};
 pub use client::{
     Capabilities, Capability, CardHoldRequest, ChangeQuery, CheckInRequest, CheckOutRequest, DateRange,
-    HealthReport, IdVerification, Page, PageToken, PmsClient, RoomStatusUpdate, SignatureCapture,
+    HealthReport, IdVerification, Page, PageToken, PmsClient, RateLimit, RoomStatusUpdate, SignatureCapture,
     VoidChargeRequest,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
