@@ -1,0 +1,359 @@
+//! The durable store: one trait, two implementations (SQLite embedded,
+//! PostgreSQL for many workers), one conformance suite.
+//!
+//! The store never sees plaintext mirror records: [`crate::Mirror`] seals
+//! them with the [`crate::crypto::Cipher`] before they arrive here, so the
+//! database file holds ciphertext and keyed fingerprints only.
+
+mod postgres;
+mod sqlite;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use pms_core::{HotelId, RequestId};
+use serde::{Deserialize, Serialize};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::SyncError;
+
+/// Which kind of mirrored record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A reservation.
+    Reservation,
+    /// A guest profile.
+    Guest,
+    /// A room and its state.
+    Room,
+    /// A folio.
+    Folio,
+}
+
+impl RecordKind {
+    /// Stable name used in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Reservation => "reservation",
+            RecordKind::Guest => "guest",
+            RecordKind::Room => "room",
+            RecordKind::Folio => "folio",
+        }
+    }
+
+    /// Parses [`RecordKind::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            RecordKind::Reservation,
+            RecordKind::Guest,
+            RecordKind::Room,
+            RecordKind::Folio,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A mirrored record as stored: sealed body plus what is needed to find and compare it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedRecord {
+    /// The hotel.
+    pub hotel: HotelId,
+    /// What it is.
+    pub kind: RecordKind,
+    /// The vendor id (the record's natural key within hotel + kind).
+    pub external_id: String,
+    /// Keyed fingerprint (HMAC) of the plaintext, to detect change without decrypting.
+    pub fingerprint: String,
+    /// Id of the key that sealed `sealed`.
+    pub key_id: String,
+    /// Nonce + AEAD ciphertext of the record's JSON.
+    pub sealed: Vec<u8>,
+    /// The vendor's last-modified instant, when known.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// A stream's position: how far polling has durably applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Everything modified before this instant has been applied.
+    pub high_water: DateTime<Utc>,
+    /// Connector-specific resume state, if a window was interrupted mid-page.
+    pub token: Option<String>,
+    /// When the cursor last moved.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Records to apply, events to enqueue, and the cursor to move, all in one
+/// transaction: a cursor never advances past data that is not durable.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyBatch {
+    /// Upserts (insert or replace by hotel + kind + external id).
+    pub upserts: Vec<SealedRecord>,
+    /// Deletions by (hotel, kind, external id).
+    pub deletes: Vec<(HotelId, RecordKind, String)>,
+    /// Inbox events processed by this batch (marked processed).
+    pub processed_inbox: Vec<i64>,
+    /// Cursor to store: (hotel, stream name, new position).
+    pub cursor: Option<(HotelId, String, Cursor)>,
+}
+
+/// State of a journaled write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalState {
+    /// Persisted, call not (yet) known to have completed.
+    Pending,
+    /// The PMS confirmed it; `outcome` holds the result.
+    Succeeded,
+    /// The PMS refused it definitively; `outcome` holds the error.
+    Failed,
+    /// Sent, no answer, read-back could not settle it: needs an operator or a later read-back.
+    Unknown,
+}
+
+impl JournalState {
+    /// Stable name used in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalState::Pending => "pending",
+            JournalState::Succeeded => "succeeded",
+            JournalState::Failed => "failed",
+            JournalState::Unknown => "unknown",
+        }
+    }
+
+    /// Parses [`JournalState::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            JournalState::Pending,
+            JournalState::Succeeded,
+            JournalState::Failed,
+            JournalState::Unknown,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A write intent to persist before calling the PMS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJournalEntry {
+    /// The idempotency key.
+    pub request_id: RequestId,
+    /// The hotel.
+    pub hotel: HotelId,
+    /// Operation name (`post_charge`, `check_in`, ...).
+    pub operation: String,
+    /// SHA-256 of the canonical request, to refuse the same id with another body.
+    pub request_hash: String,
+    /// Sealed request body (it may hold PII, e.g. an ID verification).
+    pub sealed_request: Vec<u8>,
+    /// Key id that sealed it.
+    pub key_id: String,
+    /// Who holds the in-flight claim.
+    pub owner: String,
+    /// How long the claim lasts before another worker may take it over.
+    pub claim_ttl: Duration,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// A journaled write as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// The idempotency key.
+    pub request_id: RequestId,
+    /// The hotel.
+    pub hotel: HotelId,
+    /// Operation name.
+    pub operation: String,
+    /// SHA-256 of the canonical request.
+    pub request_hash: String,
+    /// Sealed request body.
+    pub sealed_request: Vec<u8>,
+    /// Key id that sealed it.
+    pub key_id: String,
+    /// State.
+    pub state: JournalState,
+    /// Stored outcome (JSON, no PII) once settled.
+    pub outcome: Option<serde_json::Value>,
+    /// Calls made so far.
+    pub attempts: u32,
+    /// Current claim holder, while pending.
+    pub owner: Option<String>,
+    /// Claim expiry.
+    pub claimed_until: Option<DateTime<Utc>>,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What [`Store::journal_begin`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalBegin {
+    /// New intent stored and claimed by the caller.
+    Started(JournalEntry),
+    /// The id exists and the caller now holds its claim (the previous claim
+    /// expired or belonged to the caller): resume it.
+    Resumed(JournalEntry),
+    /// The id exists and another worker holds a live claim.
+    Busy(JournalEntry),
+    /// The id exists and is settled: return its stored outcome.
+    Settled(JournalEntry),
+}
+
+/// A webhook (or other pushed) event waiting to be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxEvent {
+    /// Store-assigned sequence number (0 when not stored yet).
+    pub seq: i64,
+    /// The hotel.
+    pub hotel: HotelId,
+    /// Dedupe key (unique per hotel).
+    pub event_id: String,
+    /// The normalized `PmsEvent` as JSON (ids only, no PII).
+    pub payload: serde_json::Value,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+}
+
+/// An audit log entry to append.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAuditEntry {
+    /// The hotel.
+    pub hotel: HotelId,
+    /// The reservation concerned, by vendor id, if any.
+    pub reservation: Option<String>,
+    /// What happened (`id_verified`, `signature_captured`, `card_hold_placed`, `key_activated`, ...).
+    pub action: String,
+    /// Who did it (service, staff id; never a guest's name).
+    pub actor: String,
+    /// Our request id, if the action was a write.
+    pub request_id: Option<RequestId>,
+    /// Structured, PII-free details.
+    pub details: serde_json::Value,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Store-assigned sequence number.
+    pub seq: i64,
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: NewAuditEntry,
+}
+
+/// Audit query; every field narrows the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this hotel.
+    pub hotel: Option<HotelId>,
+    /// Only this reservation.
+    pub reservation: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub until: Option<DateTime<Utc>>,
+    /// At most this many (oldest first); `None` for all.
+    pub limit: Option<u32>,
+}
+
+/// Durable state of the sync layer. Object safe: hold it as `Arc<dyn Store>`.
+///
+/// Every method is atomic on its own; [`Store::apply`] is the one multi-table transaction.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    // ---- cursors and mirror ----
+
+    /// The stored cursor of a hotel's stream.
+    async fn cursor(&self, hotel: &HotelId, stream: &str) -> Result<Option<Cursor>, SyncError>;
+
+    /// Applies a batch atomically (records, processed inbox events, cursor).
+    async fn apply(&self, batch: ApplyBatch) -> Result<(), SyncError>;
+
+    /// One mirrored record.
+    async fn record(
+        &self,
+        hotel: &HotelId,
+        kind: RecordKind,
+        external_id: &str,
+    ) -> Result<Option<SealedRecord>, SyncError>;
+
+    /// Every mirrored record of a kind in a hotel, ordered by external id.
+    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError>;
+
+    // ---- write journal ----
+
+    /// Persists a new intent, or reports what exists under its id. The same
+    /// id with a different `request_hash` is [`SyncError::IdempotencyMismatch`].
+    async fn journal_begin(&self, entry: NewJournalEntry) -> Result<JournalBegin, SyncError>;
+
+    /// Counts one more call attempt on a claimed entry.
+    async fn journal_attempt(&self, request_id: RequestId, now: DateTime<Utc>) -> Result<(), SyncError>;
+
+    /// Settles an entry (Succeeded / Failed / Unknown) with its outcome and drops the claim.
+    async fn journal_settle(
+        &self,
+        request_id: RequestId,
+        state: JournalState,
+        outcome: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), SyncError>;
+
+    /// One entry.
+    async fn journal_get(&self, request_id: RequestId) -> Result<Option<JournalEntry>, SyncError>;
+
+    /// Entries of a hotel in `Pending` (claim expired) or `Unknown` state, oldest first:
+    /// what crash recovery and `pms replay` work on.
+    async fn journal_unsettled(
+        &self,
+        hotel: &HotelId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<JournalEntry>, SyncError>;
+
+    /// Deletes settled entries last updated before `before`; returns how many.
+    async fn journal_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError>;
+
+    // ---- inbox ----
+
+    /// Stores an event unless its (hotel, event id) is already there. Returns
+    /// whether it was new.
+    async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError>;
+
+    /// Unprocessed events of a hotel, in arrival order.
+    async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError>;
+
+    // ---- audit ----
+
+    /// Appends an entry; returns its sequence number.
+    async fn audit_append(&self, entry: &NewAuditEntry) -> Result<i64, SyncError>;
+
+    /// Entries matching the filter, oldest first.
+    async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, SyncError>;
+
+    // ---- leases ----
+
+    /// Takes the lease `name` for `owner` until `now + ttl` if it is free,
+    /// expired or already `owner`'s. Returns whether `owner` holds it now.
+    async fn lease_acquire(
+        &self,
+        name: &str,
+        owner: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, SyncError>;
+
+    /// Gives the lease up if `owner` holds it.
+    async fn lease_release(&self, name: &str, owner: &str) -> Result<(), SyncError>;
+}

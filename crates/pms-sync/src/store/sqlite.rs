@@ -1,0 +1,7 @@
+//! Sqlite implementation of [`Store`](super::Store). (Being written.)
+
+/// Sqlite-backed store.
+#[derive(Debug)]
+pub struct SqliteStore {
+    _private: (),
+}
