@@ -1,0 +1,1174 @@
+//! [`MewsClient`]: configuration, transport and the [`PmsClient`] implementation.
+//!
+//! Every call is `POST {base}/api/connector/v1/{resource}/{operation}` with
+//! `ClientToken`, `AccessToken` and `Client` in the JSON body
+//! (<https://docs.mews.com/connector-api/guidelines/requests>). The tokens
+//! live in [`SecretString`]s, are exposed only while the body is serialized,
+//! and appear in no log line, error or `Debug` output. Each answer's
+//! `Request-Id` header is logged and kept on errors.
+//!
+//! The client never sleeps or retries: rate limiting ([`MEWS_RATE_LIMIT`]) and
+//! retries are the sync layer's job, and writes are never resent blindly.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use pms_core::{
+    Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, Clock, Currency,
+    DateRange, Error, ErrorKind, ExternalRef, Folio, FolioCharge, Guest, HealthReport, HotelConfig, HotelId,
+    Page, PageToken, PmsClient, PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation, Room,
+    RoomNumber, RoomStatusReport, RoomStatusUpdate, SystemClock, VendorId, VoidChargeRequest,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{CallKind, MewsError, bounded_message, parse_retry_after};
+use crate::map::{self, MapContext};
+use crate::wire::configuration::Configuration;
+use crate::wire::customers::{CustomerExtent, CustomersPage, GetAllCustomers};
+use crate::wire::errors::ErrorBody;
+use crate::wire::order_items::{
+    AddOrder, AddOrderResult, CancelOrderItems, GetAllOrderItems, OrderItem, OrderItemParameters,
+    OrderItemsPage,
+};
+use crate::wire::payments::{GetAllPayments, PaymentsPage};
+use crate::wire::reservations::{
+    GetAllReservations, ProcessReservation, ReservationsPage, ServiceOrderState, StartReservation,
+};
+use crate::wire::resources::{
+    GetAllResources, Resource, ResourceExtent, ResourceUpdate, ResourcesPage, UpdateResources,
+};
+use crate::wire::services::{GetAllServices, Service, ServicesPage};
+use crate::wire::{
+    self, AmountParameters, Empty, EmptyResponse, Envelope, Limitation, TimeInterval, UpdateValue,
+};
+
+/// The documented request budget: "200 requests per AccessToken within 30
+/// seconds", a sliding window, in demo and production
+/// (<https://docs.mews.com/connector-api/guidelines/requests>, since 2025-11-13;
+/// the older 3000 per 15 minutes no longer applies).
+pub const MEWS_RATE_LIMIT: RateLimit = RateLimit {
+    requests: 200,
+    window: Duration::from_secs(30),
+};
+
+/// Demo `PlatformAddress` (<https://docs.mews.com/connector-api/guidelines/environments>).
+pub const DEMO_BASE_URL: &str = "https://api.mews-demo.com";
+/// Production `PlatformAddress`.
+pub const PRODUCTION_BASE_URL: &str = "https://api.mews.com";
+
+/// Largest answer read (bigger ones are an error, not an allocation).
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Longest time filter sent. Mews caps filters at "3 months" without saying
+/// how it measures them; 89 days is shorter than any 3 calendar months.
+pub const MAX_WINDOW_DAYS: i64 = 89;
+
+/// Default page size (the documented maximum).
+pub const DEFAULT_PAGE_SIZE: u32 = wire::MAX_PAGE_SIZE;
+
+/// How `orders/add` amounts are sent: enterprises with `Pricing` `Gross`
+/// take `GrossValue`, `Net` ones `NetValue` (`operations/_objects.md#amount-parameters`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChargePricing {
+    /// Send `GrossValue` (one tax code at most).
+    Gross,
+    /// Send `NetValue`.
+    Net,
+}
+
+/// What posting a charge needs beyond a [`ChargeRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeSettings {
+    /// `ServiceId` to order from when the request names no outlet.
+    pub service_id: Option<String>,
+    /// `TaxCodes` for `UnitAmount` (required by Mews), e.g. `["US-DC-G"]`.
+    pub tax_codes: Vec<String>,
+    /// Gross or net pricing (from `configuration/get` `Enterprise.Pricing`).
+    pub pricing: ChargePricing,
+}
+
+impl Default for ChargeSettings {
+    fn default() -> Self {
+        ChargeSettings {
+            service_id: None,
+            tax_codes: Vec::new(),
+            pricing: ChargePricing::Gross,
+        }
+    }
+}
+
+/// Everything a [`MewsClient`] needs.
+#[derive(Clone)]
+pub struct MewsConfig {
+    /// Hotel the client serves.
+    pub hotel: HotelId,
+    /// `PlatformAddress` (demo, production or a simulator).
+    pub base_url: Url,
+    /// `ClientToken`.
+    pub client_token: SecretString,
+    /// `AccessToken`.
+    pub access_token: SecretString,
+    /// `Client`: name and version of our application.
+    pub client_name: String,
+    /// `EnterpriseId(s)` for portfolio access tokens.
+    pub enterprise_id: Option<String>,
+    /// The property's time zone (Mews `TimeZoneIdentifier`).
+    pub time_zone: Tz,
+    /// The property's currency.
+    pub currency: Currency,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Items per page (clamped to 1..=1000).
+    pub page_size: u32,
+    /// The budget the sync layer should enforce for this AccessToken.
+    pub rate_limit: RateLimit,
+    /// Charge posting settings.
+    pub charges: ChargeSettings,
+    /// Age categories counted as children.
+    pub child_age_category_ids: BTreeSet<String>,
+}
+
+impl fmt::Debug for MewsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MewsConfig")
+            .field("hotel", &self.hotel)
+            .field("base_url", &self.base_url.as_str())
+            .field("client_token", &"<redacted>")
+            .field("access_token", &"<redacted>")
+            .field("client_name", &self.client_name)
+            .field("enterprise_id", &self.enterprise_id)
+            .field("time_zone", &self.time_zone)
+            .field("currency", &self.currency)
+            .field("timeout", &self.timeout)
+            .field("page_size", &self.page_size)
+            .field("rate_limit", &self.rate_limit)
+            .field("charges", &self.charges)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MewsConfig {
+    /// The configuration of a hotel whose PMS is Mews.
+    pub fn from_hotel(hotel: &HotelConfig) -> Result<Self, Error> {
+        let PmsSettings::Mews(settings) = &hotel.pms else {
+            return Err(Error::config(
+                format!("PMS_HOTEL_{}_PMS", hotel.id.as_str().to_ascii_uppercase()),
+                "is not mews",
+            ));
+        };
+        Ok(MewsConfig {
+            hotel: hotel.id.clone(),
+            base_url: hotel.base_url.clone(),
+            client_token: settings.client_token.clone(),
+            access_token: settings.access_token.clone(),
+            client_name: settings.client_name.clone(),
+            enterprise_id: settings.enterprise_id.clone(),
+            time_zone: hotel.time_zone,
+            currency: hotel.currency,
+            timeout: Duration::from_secs(60),
+            page_size: DEFAULT_PAGE_SIZE,
+            rate_limit: MEWS_RATE_LIMIT,
+            charges: ChargeSettings::default(),
+            child_age_category_ids: BTreeSet::new(),
+        })
+    }
+}
+
+/// The Mews Connector API client. Cheap to share behind an `Arc`.
+pub struct MewsClient {
+    config: MewsConfig,
+    http: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    room_names: tokio::sync::Mutex<Option<HashMap<String, RoomNumber>>>,
+}
+
+impl fmt::Debug for MewsClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MewsClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MewsClient {
+    /// A client for `config`.
+    pub fn new(config: MewsConfig) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| Error::config("http_client", format!("cannot build the HTTP client: {e}")))?;
+        Ok(MewsClient {
+            config,
+            http,
+            clock: Arc::new(SystemClock),
+            room_names: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// A client for a hotel of the configuration (`PMS_HOTEL_<ID>_*`).
+    pub fn from_hotel(hotel: &HotelConfig) -> Result<Self, Error> {
+        MewsClient::new(MewsConfig::from_hotel(hotel)?)
+    }
+
+    /// Uses `clock` for `Retry-After` dates and health timestamps.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &MewsConfig {
+        &self.config
+    }
+
+    /// The request budget the sync layer should enforce for this AccessToken.
+    pub fn rate_limit(&self) -> RateLimit {
+        self.config.rate_limit
+    }
+
+    fn context(&self) -> MapContext {
+        MapContext {
+            hotel: self.config.hotel.clone(),
+            time_zone: self.config.time_zone,
+            currency: self.config.currency,
+            room_names: HashMap::new(),
+            child_age_category_ids: self.config.child_age_category_ids.clone(),
+        }
+    }
+
+    fn enterprise_ids(&self) -> Option<Vec<String>> {
+        self.config.enterprise_id.clone().map(|e| vec![e])
+    }
+
+    fn limitation(&self, cursor: Option<String>) -> Limitation {
+        Limitation::new(self.config.page_size, cursor)
+    }
+
+    /// POSTs `body` to `path` and returns the success body (bounded).
+    async fn post<B: Serialize>(&self, path: &'static str, body: &B, kind: CallKind) -> Result<Bytes, Error> {
+        let url = format!(
+            "{}/api/connector/v1/{path}",
+            self.config.base_url.as_str().trim_end_matches('/')
+        );
+        let envelope = Envelope {
+            client_token: self.config.client_token.expose_secret(),
+            access_token: self.config.access_token.expose_secret(),
+            client: &self.config.client_name,
+            body,
+        };
+        let payload = serde_json::to_vec(&envelope)
+            .map_err(|e| Error::validation(format!("cannot serialize the {path} request: {e}")))?;
+        let response = match self
+            .http
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(payload)
+            .send()
+            .await
+        {
+            Ok(response) => response,
+            Err(err) => {
+                let reason = transport_reason(&err);
+                tracing::warn!(operation = path, %reason, "Mews call failed in transport");
+                let failure = if err.is_connect() {
+                    MewsError::Connect {
+                        operation: path,
+                        reason,
+                    }
+                } else {
+                    MewsError::NoAnswer {
+                        operation: path,
+                        reason,
+                        request_id: None,
+                        kind,
+                    }
+                };
+                return Err(failure.into());
+            }
+        };
+        let status = response.status();
+        let request_id = response
+            .headers()
+            .get("Request-Id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, self.clock.now()));
+        let body = read_bounded(response, path, request_id.clone(), kind).await?;
+        tracing::debug!(
+            operation = path,
+            status = status.as_u16(),
+            request_id = request_id.as_deref().unwrap_or("-"),
+            "Mews call"
+        );
+        if status.is_success() {
+            return Ok(body);
+        }
+        let error_body: ErrorBody = serde_json::from_slice(&body).unwrap_or_default();
+        let request_id = request_id.or(error_body.request_id);
+        tracing::warn!(
+            operation = path,
+            status = status.as_u16(),
+            request_id = request_id.as_deref().unwrap_or("-"),
+            "Mews answered an error"
+        );
+        Err(MewsError::Http {
+            operation: path,
+            status: status.as_u16(),
+            message: bounded_message(error_body.message.as_deref().unwrap_or("(no message)")),
+            request_id,
+            retry_after,
+            kind,
+        }
+        .into())
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &'static str,
+        body: &B,
+        kind: CallKind,
+    ) -> Result<T, Error> {
+        let bytes = self.post(path, body, kind).await?;
+        match decode::<T>(&bytes) {
+            Ok(value) => Ok(value),
+            // A write answered 2xx with something unreadable: it happened,
+            // but we cannot tell what it created.
+            Err(err) if kind == CallKind::Write => Err(Error::OutcomeUnknown {
+                operation: path,
+                message: err.to_string(),
+                vendor_request_id: None,
+            }),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Reads every page of a paginated operation.
+    async fn all_pages<B, P, T>(
+        &self,
+        path: &'static str,
+        mut request: impl FnMut(Limitation) -> B,
+        mut items: impl FnMut(P) -> (Vec<T>, Option<String>),
+    ) -> Result<Vec<T>, Error>
+    where
+        B: Serialize,
+        P: DeserializeOwned,
+    {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let limitation = self.limitation(cursor.clone());
+            let count = limitation.count as usize;
+            let page: P = self.call(path, &request(limitation), CallKind::Read).await?;
+            let (mut batch, next) = items(page);
+            let len = batch.len();
+            out.append(&mut batch);
+            match next {
+                Some(next) if len >= count && len > 0 => {
+                    if cursor.as_deref() == Some(next.as_str()) {
+                        return Err(Error::Vendor {
+                            pms: PmsKind::Mews,
+                            code: "cursor".into(),
+                            message: format!("{path} returned the same Cursor twice"),
+                            vendor_request_id: None,
+                        });
+                    }
+                    cursor = Some(next);
+                }
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// `configuration/get`: the enterprise's time zone, pricing, currencies.
+    pub async fn configuration(&self) -> Result<Configuration, Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Req {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            enterprise_id: Option<String>,
+        }
+        self.call(
+            "configuration/get",
+            &Req {
+                enterprise_id: self.config.enterprise_id.clone(),
+            },
+            CallKind::Read,
+        )
+        .await
+    }
+
+    /// `services/getAll`: every service (bookable and additional).
+    pub async fn services(&self) -> Result<Vec<Service>, Error> {
+        self.all_pages(
+            "services/getAll",
+            |limitation| GetAllServices {
+                enterprise_ids: self.enterprise_ids(),
+                limitation,
+            },
+            |page: ServicesPage| (page.services, page.cursor),
+        )
+        .await
+    }
+
+    async fn resources(&self) -> Result<Vec<Resource>, Error> {
+        let resources = self
+            .all_pages(
+                "resources/getAll",
+                |limitation| GetAllResources {
+                    enterprise_ids: self.enterprise_ids(),
+                    resource_ids: None,
+                    extent: ResourceExtent {
+                        resources: true,
+                        inactive: false,
+                    },
+                    limitation,
+                },
+                |page: ResourcesPage| (page.resources.unwrap_or_default(), page.cursor),
+            )
+            .await?;
+        let names = resources
+            .iter()
+            .filter_map(|r| RoomNumber::new(&r.name).ok().map(|n| (r.id.clone(), n)))
+            .collect();
+        *self.room_names.lock().await = Some(names);
+        Ok(resources)
+    }
+
+    async fn room_names(&self) -> Result<HashMap<String, RoomNumber>, Error> {
+        if let Some(names) = self.room_names.lock().await.as_ref() {
+            return Ok(names.clone());
+        }
+        self.resources().await?;
+        Ok(self.room_names.lock().await.clone().unwrap_or_default())
+    }
+
+    /// One page of `reservations/getAll/2023-06-06`, mapped.
+    async fn reservations_page(
+        &self,
+        request: &GetAllReservations,
+    ) -> Result<(Vec<Reservation>, Option<String>), Error> {
+        let bytes = self
+            .post("reservations/getAll/2023-06-06", request, CallKind::Read)
+            .await?;
+        let page: ReservationsPage = decode(&bytes)?;
+        let raw: Vec<serde_json::Value> = raw_items(&bytes, "Reservations");
+        let mut ctx = self.context();
+        if page.reservations.iter().any(|r| r.assigned_resource_id.is_some()) {
+            ctx.room_names = self.room_names().await?;
+        }
+        let mapped = page
+            .reservations
+            .iter()
+            .enumerate()
+            .map(|(i, r)| map::reservation(r, raw.get(i).cloned(), &ctx, &format!("Reservations[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((mapped, page.cursor))
+    }
+
+    async fn wire_reservation(&self, id: &VendorId) -> Result<wire::reservations::Reservation, Error> {
+        let page: ReservationsPage = self
+            .call(
+                "reservations/getAll/2023-06-06",
+                &GetAllReservations {
+                    enterprise_ids: self.enterprise_ids(),
+                    reservation_ids: Some(vec![id.as_str().to_owned()]),
+                    limitation: Some(Limitation::new(1, None)),
+                    ..GetAllReservations::default()
+                },
+                CallKind::Read,
+            )
+            .await?;
+        page.reservations
+            .into_iter()
+            .find(|r| r.id.eq_ignore_ascii_case(id.as_str()))
+            .ok_or_else(|| Error::not_found(format!("Mews reservation {id}")))
+    }
+
+    /// Every reservation whose scheduled start (or end) falls in `range`.
+    async fn by_schedule(&self, range: DateRange, by_start: bool) -> Result<Vec<Reservation>, Error> {
+        let tz = self.config.time_zone;
+        let start = local_midnight_utc(range.first, tz);
+        let end = local_midnight_utc(range.last.succ_opt().unwrap_or(range.last), tz);
+        let mut out = Vec::new();
+        for window in split_window(start, end) {
+            let mut cursor = None;
+            loop {
+                let limitation = self.limitation(cursor.clone());
+                let count = limitation.count as usize;
+                let mut request = GetAllReservations {
+                    enterprise_ids: self.enterprise_ids(),
+                    limitation: Some(limitation),
+                    ..GetAllReservations::default()
+                };
+                if by_start {
+                    request.scheduled_start_utc = Some(window);
+                } else {
+                    request.scheduled_end_utc = Some(window);
+                }
+                let (items, next) = self.reservations_page(&request).await?;
+                let len = items.len();
+                out.extend(items);
+                match next {
+                    Some(next) if len >= count && len > 0 && cursor.as_deref() != Some(next.as_str()) => {
+                        cursor = Some(next)
+                    }
+                    _ => break,
+                }
+            }
+        }
+        out.retain(|r| range.contains(if by_start { r.arrival } else { r.departure }));
+        Ok(out)
+    }
+
+    async fn order_items(&self, filter: GetAllOrderItems) -> Result<Vec<OrderItem>, Error> {
+        self.all_pages(
+            "orderItems/getAll",
+            |limitation| GetAllOrderItems {
+                limitation: Some(limitation),
+                ..filter.clone()
+            },
+            |page: OrderItemsPage| (page.order_items, page.cursor),
+        )
+        .await
+    }
+
+    /// Reads a reservation back after a refused state change: `Ok(true)` when
+    /// it is already in one of `states`.
+    async fn already_in(&self, reservation: &VendorId, states: &[ServiceOrderState]) -> Result<bool, Error> {
+        let r = self.wire_reservation(reservation).await?;
+        Ok(states.contains(&r.state))
+    }
+}
+
+#[async_trait]
+impl PmsClient for MewsClient {
+    fn kind(&self) -> PmsKind {
+        PmsKind::Mews
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        [
+            Capability::Webhooks,
+            Capability::ChangePolling,
+            Capability::RoomStatusWrite,
+            Capability::CheckIn,
+            Capability::CheckOut,
+            Capability::PostCharge,
+            Capability::VoidCharge,
+            Capability::ChargeReadBack,
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
+        let (items, _) = self
+            .reservations_page(&GetAllReservations {
+                enterprise_ids: self.enterprise_ids(),
+                reservation_ids: Some(vec![id.as_str().to_owned()]),
+                limitation: Some(Limitation::new(1, None)),
+                ..GetAllReservations::default()
+            })
+            .await?;
+        items
+            .into_iter()
+            .find(|r| r.external.id.as_str().eq_ignore_ascii_case(id.as_str()))
+            .ok_or_else(|| Error::not_found(format!("Mews reservation {id}")))
+    }
+
+    /// One page of reservations updated in `[since, until)`. Windows longer
+    /// than [`MAX_WINDOW_DAYS`] are split; the [`PageToken`] carries the
+    /// current sub-window start and the Mews `Cursor` inside it.
+    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+        if query.until <= query.since {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        let (window_start, cursor) = match &query.page {
+            None => (query.since, None),
+            Some(token) => decode_page_token(token, query)?,
+        };
+        let window_end = (window_start + chrono::Duration::days(MAX_WINDOW_DAYS)).min(query.until);
+        let limitation = Limitation::new(query.page_size.min(self.config.page_size), cursor);
+        let count = limitation.count as usize;
+        let (items, next_cursor) = self
+            .reservations_page(&GetAllReservations {
+                enterprise_ids: self.enterprise_ids(),
+                updated_utc: Some(TimeInterval {
+                    start_utc: window_start,
+                    end_utc: window_end,
+                }),
+                limitation: Some(limitation),
+                ..GetAllReservations::default()
+            })
+            .await?;
+        let next = match next_cursor {
+            Some(cursor) if items.len() >= count && !items.is_empty() => {
+                Some(encode_page_token(window_start, Some(&cursor)))
+            }
+            _ if window_end < query.until => Some(encode_page_token(window_end, None)),
+            _ => None,
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.by_schedule(range, true).await
+    }
+
+    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.by_schedule(range, false).await
+    }
+
+    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
+        let page: CustomersPage = self
+            .call(
+                "customers/getAll",
+                &GetAllCustomers {
+                    chain_ids: None,
+                    customer_ids: Some(vec![id.as_str().to_owned()]),
+                    updated_utc: None,
+                    extent: CustomerExtent {
+                        customers: true,
+                        addresses: false,
+                    },
+                    limitation: Limitation::new(1, None),
+                },
+                CallKind::Read,
+            )
+            .await?;
+        let ctx = self.context();
+        let (i, customer) = page
+            .customers
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.id.eq_ignore_ascii_case(id.as_str()))
+            .ok_or_else(|| Error::not_found(format!("Mews customer {id}")))?;
+        map::guest(customer, &ctx, &format!("Customers[{i}]"))
+    }
+
+    async fn rooms(&self) -> Result<Vec<Room>, Error> {
+        self.resources()
+            .await?
+            .iter()
+            .enumerate()
+            .map(|(i, r)| map::room(r, &format!("Resources[{i}]")))
+            .collect()
+    }
+
+    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
+        self.resources()
+            .await?
+            .iter()
+            .enumerate()
+            .map(|(i, r)| map::room_status_report(r, &format!("Resources[{i}]")))
+            .collect()
+    }
+
+    /// The reservation's order items (by `ServiceOrderIds`), the owner
+    /// account's items consumed during the stay (charges posted with
+    /// `orders/add` live on their own product service order), and payments
+    /// by `ReservationIds`. The balance is computed (Mews has none per stay).
+    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
+        let r = self.wire_reservation(reservation).await?;
+        let ctx = self.context();
+        let mut items = self
+            .order_items(GetAllOrderItems {
+                enterprise_ids: self.enterprise_ids(),
+                service_order_ids: Some(vec![r.id.clone()]),
+                ..GetAllOrderItems::default()
+            })
+            .await?;
+        if let Some(account) = &r.account_id {
+            let start = r.scheduled_start_utc - chrono::Duration::days(1);
+            let end = (r.actual_end_utc.unwrap_or(r.scheduled_end_utc) + chrono::Duration::days(1))
+                .min(start + chrono::Duration::days(MAX_WINDOW_DAYS));
+            let seen: HashSet<String> = items.iter().map(|i| i.id.clone()).collect();
+            let extra = self
+                .order_items(GetAllOrderItems {
+                    enterprise_ids: self.enterprise_ids(),
+                    account_ids: Some(vec![account.clone()]),
+                    consumed_utc: Some(TimeInterval {
+                        start_utc: start,
+                        end_utc: end,
+                    }),
+                    ..GetAllOrderItems::default()
+                })
+                .await?;
+            items.extend(extra.into_iter().filter(|i| !seen.contains(&i.id)));
+        }
+        let payments = self
+            .all_pages(
+                "payments/getAll",
+                |limitation| GetAllPayments {
+                    enterprise_ids: self.enterprise_ids(),
+                    reservation_ids: Some(vec![r.id.clone()]),
+                    limitation: Some(limitation),
+                },
+                |page: PaymentsPage| (page.payments, page.cursor),
+            )
+            .await?;
+        let charges = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| map::folio_charge(item, &ctx, &format!("OrderItems[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let payments = payments
+            .iter()
+            .enumerate()
+            .map(|(i, p)| map::payment(p, &format!("Payments[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let reference = ExternalRef::new(PmsKind::Mews, reservation.clone());
+        map::folio(&reference, charges, payments, &ctx)
+    }
+
+    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
+        let state = map::housekeeping_to_mews(&update.status)?;
+        let _: EmptyResponse = self
+            .call(
+                "resources/update",
+                &UpdateResources {
+                    resource_updates: vec![ResourceUpdate {
+                        resource_id: update.room.as_str().to_owned(),
+                        state: Some(UpdateValue { value: Some(state) }),
+                        state_reason: None,
+                    }],
+                },
+                CallKind::Write,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `reservations/start`. A room in the request must already be the
+    /// assigned one (this connector does not move reservations). A refusal
+    /// is read back: a reservation already `Started` (or `Processed`) is success.
+    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
+        if let Some(room) = &request.room {
+            let r = self.wire_reservation(&request.reservation).await?;
+            let names = self.room_names().await?;
+            let assigned = r.assigned_resource_id.as_ref().and_then(|id| names.get(id));
+            if assigned != Some(room) {
+                return Err(Error::validation(format!(
+                    "room {room} is not the room assigned to reservation {} in Mews",
+                    request.reservation
+                )));
+            }
+        }
+        let body = StartReservation {
+            enterprise_id: self.config.enterprise_id.clone(),
+            reservation_id: request.reservation.as_str().to_owned(),
+        };
+        match self
+            .call::<_, EmptyResponse>("reservations/start", &body, CallKind::Write)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if matches!(err.kind(), ErrorKind::Conflict | ErrorKind::Validation) => {
+                match self
+                    .already_in(
+                        &request.reservation,
+                        &[ServiceOrderState::Started, ServiceOrderState::Processed],
+                    )
+                    .await
+                {
+                    Ok(true) => {
+                        tracing::info!(request_id = %request.request_id, "reservation already started in Mews");
+                        Ok(())
+                    }
+                    _ => Err(err),
+                }
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `reservations/process`. With `allow_open_balance`, Mews requires
+    /// `Notes`; we write our request id there. Bills are not closed.
+    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
+        let body = ProcessReservation {
+            enterprise_id: self.config.enterprise_id.clone(),
+            reservation_id: request.reservation.as_str().to_owned(),
+            close_bills: false,
+            allow_open_balance: request.allow_open_balance,
+            notes: request
+                .allow_open_balance
+                .then(|| format!("Checked out with open balance, request {}", request.request_id)),
+        };
+        match self
+            .call::<_, EmptyResponse>("reservations/process", &body, CallKind::Write)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if matches!(err.kind(), ErrorKind::Conflict | ErrorKind::Validation) => {
+                match self
+                    .already_in(&request.reservation, &[ServiceOrderState::Processed])
+                    .await
+                {
+                    Ok(true) => {
+                        tracing::info!(request_id = %request.request_id, "reservation already processed in Mews");
+                        Ok(())
+                    }
+                    _ => Err(err),
+                }
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `orders/add` with one custom item whose `ExternalIdentifier` is our
+    /// request id, linked to the reservation and charged to its owner account.
+    /// `outlet` names the Mews `ServiceId` (default: [`ChargeSettings::service_id`]);
+    /// `transaction_code` is sent as `AccountingCategoryId`.
+    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
+        let settings = &self.config.charges;
+        let service_id = charge
+            .outlet
+            .clone()
+            .or_else(|| settings.service_id.clone())
+            .ok_or_else(|| Error::config("charges.service_id", "no Mews ServiceId to post charges to"))?;
+        if settings.tax_codes.is_empty() {
+            return Err(Error::config(
+                "charges.tax_codes",
+                "Mews requires TaxCodes on every amount",
+            ));
+        }
+        if !charge.quantity.fract().is_zero() || charge.quantity <= rust_decimal::Decimal::ZERO {
+            return Err(Error::validation("Mews takes a positive whole UnitCount"));
+        }
+        let unit_count = rust_decimal::prelude::ToPrimitive::to_i64(&charge.quantity)
+            .ok_or_else(|| Error::validation("quantity out of range"))?;
+        let r = self.wire_reservation(&charge.reservation).await?;
+        let account_id = r.account_id.clone().ok_or_else(|| {
+            Error::decode(
+                PmsKind::Mews,
+                "Reservations[0].AccountId",
+                "missing: no account to charge",
+            )
+        })?;
+        let value = Some(charge.unit_amount.amount);
+        let body = AddOrder {
+            enterprise_id: self.config.enterprise_id.clone(),
+            service_id,
+            account_id,
+            items: vec![OrderItemParameters {
+                name: charge.description.clone(),
+                unit_count,
+                unit_amount: AmountParameters {
+                    currency: charge.unit_amount.currency.code().to_owned(),
+                    tax_codes: settings.tax_codes.clone(),
+                    gross_value: value.filter(|_| settings.pricing == ChargePricing::Gross),
+                    net_value: value.filter(|_| settings.pricing == ChargePricing::Net),
+                },
+                accounting_category_id: charge.transaction_code.clone(),
+                external_identifier: Some(charge.request_id.to_string()),
+            }],
+            consumption_utc: Some(charge.consumed_at),
+            notes: None,
+            linked_reservation_id: Some(r.id.clone()),
+        };
+        let result: AddOrderResult = self.call("orders/add", &body, CallKind::Write).await?;
+        let order = VendorId::new(result.order_id).map_err(|_| Error::OutcomeUnknown {
+            operation: "orders/add",
+            message: "empty OrderId".into(),
+            vendor_request_id: None,
+        })?;
+        Ok(PostedCharge {
+            request_id: charge.request_id,
+            external: ExternalRef::new(PmsKind::Mews, order),
+        })
+    }
+
+    /// Reads the owner account's order items (newest first, page by page)
+    /// until one carries our request id as `ExternalIdentifier`;
+    /// `orderItems/getAll` has no filter by it.
+    async fn find_charge(
+        &self,
+        reservation: &VendorId,
+        request_id: RequestId,
+    ) -> Result<Option<FolioCharge>, Error> {
+        let r = self.wire_reservation(reservation).await?;
+        let Some(account) = r.account_id else {
+            return Ok(None);
+        };
+        let wanted = request_id.to_string();
+        let ctx = self.context();
+        let mut cursor = None;
+        loop {
+            let limitation = self.limitation(cursor.clone());
+            let count = limitation.count as usize;
+            let page: OrderItemsPage = self
+                .call(
+                    "orderItems/getAll",
+                    &GetAllOrderItems {
+                        enterprise_ids: self.enterprise_ids(),
+                        account_ids: Some(vec![account.clone()]),
+                        limitation: Some(limitation),
+                        ..GetAllOrderItems::default()
+                    },
+                    CallKind::Read,
+                )
+                .await?;
+            if let Some((i, item)) = page.order_items.iter().enumerate().find(|(_, item)| {
+                item.external_identifier
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(&wanted))
+            }) {
+                return map::folio_charge(item, &ctx, &format!("OrderItems[{i}]")).map(Some);
+            }
+            match page.cursor {
+                Some(next)
+                    if page.order_items.len() >= count
+                        && !page.order_items.is_empty()
+                        && cursor.as_deref() != Some(next.as_str()) =>
+                {
+                    cursor = Some(next)
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// `orderItems/cancel` (restricted beta) on the order item id (a
+    /// [`FolioCharge`]'s external id, not the `OrderId` of `post_charge`).
+    async fn void_charge(&self, request: &VoidChargeRequest) -> Result<(), Error> {
+        let _: EmptyResponse = self
+            .call(
+                "orderItems/cancel",
+                &CancelOrderItems {
+                    enterprise_id: self.config.enterprise_id.clone(),
+                    order_item_ids: vec![request.charge.as_str().to_owned()],
+                },
+                CallKind::Write,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn health(&self) -> HealthReport {
+        let started = Instant::now();
+        let result = self
+            .call::<_, Configuration>("configuration/get", &Empty {}, CallKind::Read)
+            .await;
+        HealthReport {
+            pms: PmsKind::Mews,
+            healthy: result.is_ok(),
+            latency: started.elapsed(),
+            checked_at: self.clock.now(),
+            error: result.as_ref().err().map(Error::kind),
+            detail: result.err().map(|e| e.to_string()),
+        }
+    }
+}
+
+/// Decodes a JSON body, naming the failing path. An empty body (a `204`)
+/// reads as `{}`.
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| MewsError::from_path_error("", e).into())
+}
+
+/// The raw JSON items of a top-level array, for `Reservation::raw`.
+pub(crate) fn raw_items(bytes: &[u8], field: &str) -> Vec<serde_json::Value> {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(mut map)) => match map.remove(field) {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+async fn read_bounded(
+    mut response: reqwest::Response,
+    operation: &'static str,
+    request_id: Option<String>,
+    kind: CallKind,
+) -> Result<Bytes, Error> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(MewsError::BodyTooLarge {
+            operation,
+            limit: MAX_RESPONSE_BYTES,
+            request_id,
+            kind,
+        }
+        .into());
+    }
+    let mut body = BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(MewsError::BodyTooLarge {
+                        operation,
+                        limit: MAX_RESPONSE_BYTES,
+                        request_id,
+                        kind,
+                    }
+                    .into());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body.freeze()),
+            Err(err) => {
+                return Err(MewsError::NoAnswer {
+                    operation,
+                    reason: transport_reason(&err),
+                    request_id,
+                    kind,
+                }
+                .into());
+            }
+        }
+    }
+}
+
+/// A transport error without its URL (which is not secret, but keeps logs short).
+fn transport_reason(err: &reqwest::Error) -> String {
+    let what = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else if err.is_body() || err.is_decode() {
+        "body interrupted"
+    } else {
+        "request failed"
+    };
+    match std::error::Error::source(err) {
+        Some(source) => format!("{what}: {source}"),
+        None => what.to_owned(),
+    }
+}
+
+/// The UTC instant of local midnight of `date` in `tz` (the first instant
+/// of the day when midnight falls in a DST gap or fold).
+pub(crate) fn local_midnight_utc(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let mut time = NaiveTime::MIN;
+    for _ in 0..4 {
+        if let Some(local) = tz.from_local_datetime(&date.and_time(time)).earliest() {
+            return local.with_timezone(&Utc);
+        }
+        time += chrono::Duration::minutes(30);
+    }
+    date.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// `[start, end)` cut into intervals of at most [`MAX_WINDOW_DAYS`].
+pub(crate) fn split_window(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<TimeInterval> {
+    let mut out = Vec::new();
+    let mut from = start;
+    while from < end {
+        let to = (from + chrono::Duration::days(MAX_WINDOW_DAYS)).min(end);
+        out.push(TimeInterval {
+            start_utc: from,
+            end_utc: to,
+        });
+        from = to;
+    }
+    out
+}
+
+const TOKEN_PREFIX: &str = "mews1";
+
+fn encode_page_token(window_start: DateTime<Utc>, cursor: Option<&str>) -> PageToken {
+    PageToken::new(format!(
+        "{TOKEN_PREFIX}:{}:{}",
+        window_start.timestamp(),
+        cursor.unwrap_or("")
+    ))
+}
+
+fn decode_page_token(
+    token: &PageToken,
+    query: &ChangeQuery,
+) -> Result<(DateTime<Utc>, Option<String>), Error> {
+    let invalid = || Error::validation("page token was not issued by the Mews connector");
+    let mut parts = token.as_str().splitn(3, ':');
+    if parts.next() != Some(TOKEN_PREFIX) {
+        return Err(invalid());
+    }
+    let start = parts
+        .next()
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+        .ok_or_else(invalid)?;
+    if start < query.since || start >= query.until {
+        return Err(Error::validation("page token does not belong to this window"));
+    }
+    let cursor = parts.next().ok_or_else(invalid)?;
+    Ok((start, (!cursor.is_empty()).then(|| cursor.to_owned())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_split_at_89_days() {
+        let start: DateTime<Utc> = "2024-01-01T00:00:00Z".parse().unwrap();
+        let end: DateTime<Utc> = "2024-12-31T00:00:00Z".parse().unwrap();
+        let windows = split_window(start, end);
+        assert_eq!(windows.len(), 5);
+        assert_eq!(windows[0].start_utc, start);
+        assert_eq!(windows[4].end_utc, end);
+        for pair in windows.windows(2) {
+            assert_eq!(pair[0].end_utc, pair[1].start_utc);
+        }
+        assert!(
+            windows
+                .iter()
+                .all(|w| w.end_utc - w.start_utc <= chrono::Duration::days(MAX_WINDOW_DAYS))
+        );
+    }
+
+    #[test]
+    fn local_midnight_is_converted_with_the_property_zone() {
+        let day = NaiveDate::from_ymd_opt(2023, 3, 22).unwrap();
+        // serialization.md: "March 22nd 2023 local time in Chicago" is 2023-03-22T05:00:00Z.
+        assert_eq!(
+            local_midnight_utc(day, chrono_tz::America::Chicago),
+            "2023-03-22T05:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+    }
+
+    #[test]
+    fn page_tokens_round_trip_and_reject_foreign_ones() {
+        let query = ChangeQuery {
+            since: "2024-01-01T00:00:00Z".parse().unwrap(),
+            until: "2024-06-01T00:00:00Z".parse().unwrap(),
+            page: None,
+            page_size: 100,
+        };
+        let start: DateTime<Utc> = "2024-03-30T00:00:00Z".parse().unwrap();
+        let token = encode_page_token(start, Some("abc"));
+        assert_eq!(
+            decode_page_token(&token, &query).unwrap(),
+            (start, Some("abc".to_owned()))
+        );
+        assert!(decode_page_token(&PageToken::new("42"), &query).is_err());
+    }
+}

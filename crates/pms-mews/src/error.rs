@@ -1,0 +1,345 @@
+//! The crate's one error type, and how Mews answers map to
+//! [`pms_core::Error`] kinds.
+//!
+//! Status codes follow <https://docs.mews.com/connector-api/guidelines/responses>:
+//! - 400: `Invalid {Parameter}` / `Invalid JSON`: our input. → `Validation`
+//! - 401: invalid/expired tokens, disabled integration, missing permission. → `Auth`
+//! - 403: a *business rule* refused the call ("should be surfaced to the end
+//!   user"), not a credential problem. → `Conflict`
+//! - 404: a wrong *address* (case, trailing slash), never a missing record
+//!   (records that do not exist answer 400 or an empty list). → `Config`
+//! - 408: heavy request timed out server-side; 5xx: server failure.
+//!   → `Transient` on reads; `OutcomeUnknown` on writes (the vendor notes
+//!   §10 rule 2: never resend a write blindly after a 5xx or timeout).
+//! - 409: "the data has changed". → `Conflict`
+//! - 413: → `Validation`
+//! - 429: → `RateLimited`, with `Retry-After` as delta-seconds or HTTP-date
+//!   (the format is undocumented, vendor notes §4).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use pms_core::{Error, PmsKind};
+
+/// Longest vendor message kept in an error (the rest is cut).
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// Whether a call changes state in Mews: decides how ambiguous failures map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// A read: safe to retry.
+    Read,
+    /// A write: never retried blindly; ambiguous failures are `OutcomeUnknown`.
+    Write,
+}
+
+/// Everything that can go wrong in this crate. Converts into
+/// [`pms_core::Error`]; messages carry ids and vendor text, never tokens.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MewsError {
+    /// Mews answered with a non-success status.
+    #[error("Mews answered HTTP {status} to {operation}: {message}")]
+    Http {
+        /// `resource/operation`.
+        operation: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The error body's `Message` (cut to a few hundred characters).
+        message: String,
+        /// `Request-Id` header (or the body's `RequestId`).
+        request_id: Option<String>,
+        /// `Retry-After`, parsed.
+        retry_after: Option<Duration>,
+        /// Read or write.
+        kind: CallKind,
+    },
+    /// The connection could not be made: nothing was sent.
+    #[error("cannot connect to Mews for {operation}: {reason}")]
+    Connect {
+        /// `resource/operation`.
+        operation: &'static str,
+        /// Transport detail (no URL query, no body).
+        reason: String,
+    },
+    /// The request went out (or may have) and no complete answer came back.
+    #[error("no complete answer from Mews for {operation}: {reason}")]
+    NoAnswer {
+        /// `resource/operation`.
+        operation: &'static str,
+        /// Transport detail.
+        reason: String,
+        /// `Request-Id`, when headers arrived.
+        request_id: Option<String>,
+        /// Read or write.
+        kind: CallKind,
+    },
+    /// The answer was larger than the cap.
+    #[error("answer of {operation} exceeds {limit} bytes")]
+    BodyTooLarge {
+        /// `resource/operation`.
+        operation: &'static str,
+        /// The cap.
+        limit: usize,
+        /// `Request-Id`.
+        request_id: Option<String>,
+        /// Read or write.
+        kind: CallKind,
+    },
+    /// A payload did not match the documented format.
+    #[error("cannot decode Mews payload at `{path}`: {message}")]
+    Decode {
+        /// JSON path of the failure (`Reservations[0].State`).
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A webhook without the right shared-secret token.
+    #[error("webhook token missing or wrong")]
+    WebhookUnauthorized,
+    /// A webhook body larger than the cap.
+    #[error("webhook body exceeds {limit} bytes")]
+    WebhookTooLarge {
+        /// The cap.
+        limit: usize,
+    },
+    /// A webhook body that is neither a General nor an Integration webhook.
+    #[error("unrecognized webhook body: {reason}")]
+    WebhookUnrecognized {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl MewsError {
+    /// A decode error from a `serde_path_to_error` failure, prefixed by `prefix`.
+    pub(crate) fn from_path_error(prefix: &str, err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let inner = err.path().to_string();
+        let path = match (prefix.is_empty(), inner.as_str()) {
+            (true, _) => inner.clone(),
+            (false, ".") => prefix.to_owned(),
+            (false, _) => format!("{prefix}.{inner}"),
+        };
+        MewsError::Decode {
+            path,
+            message: err.into_inner().to_string(),
+        }
+    }
+}
+
+impl From<MewsError> for Error {
+    fn from(err: MewsError) -> Self {
+        match err {
+            MewsError::Http {
+                operation,
+                status,
+                message,
+                request_id,
+                retry_after,
+                kind,
+            } => from_status(operation, status, message, request_id, retry_after, kind),
+            MewsError::Connect { operation, reason } => Error::Transient {
+                message: format!("{operation}: cannot connect: {reason}"),
+                vendor_request_id: None,
+            },
+            MewsError::NoAnswer {
+                operation,
+                reason,
+                request_id,
+                kind,
+            } => match kind {
+                CallKind::Read => Error::Transient {
+                    message: format!("{operation}: {reason}"),
+                    vendor_request_id: request_id,
+                },
+                CallKind::Write => Error::OutcomeUnknown {
+                    operation,
+                    message: reason,
+                    vendor_request_id: request_id,
+                },
+            },
+            MewsError::BodyTooLarge {
+                operation,
+                limit,
+                request_id,
+                kind,
+            } => match kind {
+                CallKind::Read => Error::Vendor {
+                    pms: PmsKind::Mews,
+                    code: "response-too-large".into(),
+                    message: format!("{operation} answered more than {limit} bytes"),
+                    vendor_request_id: request_id,
+                },
+                // It succeeded (2xx) but we could not read what it made.
+                CallKind::Write => Error::OutcomeUnknown {
+                    operation,
+                    message: format!("answer larger than {limit} bytes"),
+                    vendor_request_id: request_id,
+                },
+            },
+            MewsError::Decode { path, message } => Error::decode(PmsKind::Mews, path, message),
+            MewsError::WebhookUnauthorized => Error::Auth {
+                message: "webhook token missing or wrong".into(),
+                vendor_request_id: None,
+            },
+            MewsError::WebhookTooLarge { limit } => {
+                Error::validation(format!("webhook body exceeds {limit} bytes"))
+            }
+            MewsError::WebhookUnrecognized { reason } => {
+                Error::decode(PmsKind::Mews, "$", format!("unrecognized webhook body: {reason}"))
+            }
+        }
+    }
+}
+
+fn from_status(
+    operation: &'static str,
+    status: u16,
+    message: String,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+    kind: CallKind,
+) -> Error {
+    let text = format!("{operation}: HTTP {status}: {message}");
+    match status {
+        429 => Error::RateLimited {
+            retry_after,
+            vendor_request_id: request_id,
+        },
+        401 => Error::Auth {
+            message: text,
+            vendor_request_id: request_id,
+        },
+        403 | 409 => Error::Conflict {
+            message: text,
+            vendor_request_id: request_id,
+        },
+        400 | 413 | 422 => Error::Validation {
+            message: match request_id {
+                Some(id) => format!("{text} (Mews request {id})"),
+                None => text,
+            },
+        },
+        404 => Error::config(
+            "base_url",
+            format!(
+                "Mews answered 404 to {operation}: the address is wrong (case, trailing slash, base URL)"
+            ),
+        ),
+        408 | 500..=599 => match kind {
+            CallKind::Read => Error::Transient {
+                message: text,
+                vendor_request_id: request_id,
+            },
+            CallKind::Write => Error::OutcomeUnknown {
+                operation,
+                message: format!("HTTP {status}: {message}"),
+                vendor_request_id: request_id,
+            },
+        },
+        _ => Error::Vendor {
+            pms: PmsKind::Mews,
+            code: status.to_string(),
+            message: text,
+            vendor_request_id: request_id,
+        },
+    }
+}
+
+/// Cuts a vendor message to a bounded length.
+pub(crate) fn bounded_message(message: &str) -> String {
+    let trimmed = message.trim();
+    if trimmed.chars().count() <= MAX_MESSAGE_CHARS {
+        return trimmed.to_owned();
+    }
+    let mut cut: String = trimmed.chars().take(MAX_MESSAGE_CHARS).collect();
+    cut.push('…');
+    cut
+}
+
+/// Parses `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
+/// A date in the past means "now" (zero).
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    Some((when - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use pms_core::ErrorKind;
+
+    use super::*;
+
+    fn http(status: u16, kind: CallKind) -> Error {
+        MewsError::Http {
+            operation: "reservations/start",
+            status,
+            message: "Invalid ReservationId".into(),
+            request_id: Some("req-9".into()),
+            retry_after: None,
+            kind,
+        }
+        .into()
+    }
+
+    #[test]
+    fn statuses_map_to_documented_kinds() {
+        let read: Vec<_> = [400, 401, 403, 404, 408, 409, 413, 429, 500, 503, 418]
+            .iter()
+            .map(|s| http(*s, CallKind::Read).kind())
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ErrorKind::Validation,
+                ErrorKind::Auth,
+                ErrorKind::Conflict,
+                ErrorKind::Config,
+                ErrorKind::Transient,
+                ErrorKind::Conflict,
+                ErrorKind::Validation,
+                ErrorKind::RateLimited,
+                ErrorKind::Transient,
+                ErrorKind::Transient,
+                ErrorKind::Vendor,
+            ]
+        );
+        let write: Vec<_> = [408, 500, 502]
+            .iter()
+            .map(|s| http(*s, CallKind::Write).kind())
+            .collect();
+        assert_eq!(write, [ErrorKind::OutcomeUnknown; 3]);
+    }
+
+    #[test]
+    fn request_id_is_kept() {
+        assert_eq!(http(401, CallKind::Read).vendor_request_id(), Some("req-9"));
+        assert_eq!(http(500, CallKind::Write).vendor_request_id(), Some("req-9"));
+    }
+
+    #[test]
+    fn retry_after_accepts_seconds_and_http_dates() {
+        let now = Utc.with_ymd_and_hms(2015, 10, 21, 7, 28, 0).unwrap();
+        assert_eq!(parse_retry_after("17", now), Some(Duration::from_secs(17)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn long_messages_are_cut() {
+        let long = "x".repeat(1000);
+        assert_eq!(bounded_message(&long).chars().count(), MAX_MESSAGE_CHARS + 1);
+    }
+}

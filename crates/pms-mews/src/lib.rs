@@ -1,0 +1,75 @@
+//! # pms-mews
+//!
+//! A [Mews Connector API](https://docs.mews.com/connector-api/) connector:
+//! typed wire DTOs, explicit mappers into the `pms-core` model, cursor
+//! pagination with 3-month window splitting, error classification, webhook
+//! authentication and parsing, and a decoder for recorded payloads.
+//!
+//! | module | holds |
+//! |---|---|
+//! | `client` | [`MewsClient`] (implements [`pms_core::PmsClient`]), [`MewsConfig`], [`MEWS_RATE_LIMIT`] |
+//! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
+//! | [`map`] | wire → pms-core; every Mews enum mapped explicitly |
+//! | `webhook` | [`verify_token`], [`parse_webhook`] |
+//! | `error` | [`MewsError`] and the HTTP status → [`pms_core::ErrorKind`] table |
+//! | `decode` | [`MewsDecoder`] for `pms decode` and fixtures |
+//!
+//! The client does not sleep or retry. The sync layer enforces
+//! [`MewsClient::rate_limit`] (default [`MEWS_RATE_LIMIT`], 200 requests per
+//! AccessToken per 30 s) and retries only what [`pms_core::ErrorKind::is_retryable`]
+//! allows; a write that may have happened is [`pms_core::ErrorKind::OutcomeUnknown`]
+//! and must be read back ([`pms_core::PmsClient::find_charge`]) before any resend.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use pms_core::{Config, DateRange, PmsClient, chrono::NaiveDate};
+//! use pms_mews::{MewsClient, MEWS_RATE_LIMIT};
+//!
+//! # async fn run() -> Result<(), pms_core::Error> {
+//! let config = Config::from_env()?;
+//! let hotel = &config.hotels[0];
+//! let client = MewsClient::from_hotel(hotel)?;
+//! assert_eq!(client.rate_limit(), MEWS_RATE_LIMIT);
+//!
+//! let day = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
+//! for reservation in client.arrivals(DateRange::day(day)).await? {
+//!     println!("{} arrives {}", reservation.external, reservation.arrival);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Webhooks:
+//!
+//! ```
+//! use pms_core::{HotelId, chrono::Utc, secrecy::SecretString};
+//! use pms_mews::{parse_webhook, verify_token};
+//!
+//! let secret = SecretString::from("from-config");
+//! verify_token(Some("Token=from-config"), &secret)?;
+//! let body = br#"{"EnterpriseId":"e","IntegrationId":"i",
+//!   "Events":[{"Discriminator":"ServiceOrderUpdated","Value":{"Id":"bfee2c44-1f84-4326-a862-5289598f6e2d"}}]}"#;
+//! let parsed = parse_webhook(body, &HotelId::new("grand")?, Utc::now())?;
+//! assert_eq!(parsed.events().len(), 1);
+//! # Ok::<(), pms_core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod client;
+mod decode;
+mod error;
+pub mod map;
+mod webhook;
+pub mod wire;
+
+pub use client::{
+    ChargePricing, ChargeSettings, DEFAULT_PAGE_SIZE, DEMO_BASE_URL, MAX_RESPONSE_BYTES, MAX_WINDOW_DAYS,
+    MEWS_RATE_LIMIT, MewsClient, MewsConfig, PRODUCTION_BASE_URL,
+};
+pub use decode::MewsDecoder;
+pub use error::{CallKind, MewsError, parse_retry_after};
+pub use webhook::{
+    IntegrationNotice, MAX_WEBHOOK_BYTES, MewsWebhook, TOKEN_PARAMETER, parse_webhook, verify_token,
+};
