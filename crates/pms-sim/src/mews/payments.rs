@@ -1,0 +1,143 @@
+//! `payments/getAll` (`operations/payments.md`,
+//! https://docs.mews.com/connector-api/operations/payments): needs one of its
+//! id or time filters. Payment `Data` is a coproduct whose variant sits under
+//! a sibling key (`External`, `CreditCard`, ...), not under `Value`.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::OpResult;
+use super::error::MewsError;
+use super::wire::{
+    Limitation, TimeInterval, check_intervals, check_len, cursor_key, decode, listed, number, paginate, ts,
+    within,
+};
+use crate::model::{Payment, PaymentKind};
+use crate::server::SimCore;
+use crate::state::Hotel;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetAll {
+    limitation: Limitation,
+    #[serde(default)]
+    payment_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    bill_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    reservation_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    account_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    created_utc: Option<TimeInterval>,
+    #[serde(default)]
+    updated_utc: Option<TimeInterval>,
+    #[serde(default)]
+    charged_utc: Option<TimeInterval>,
+}
+
+pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
+    let q: GetAll = decode(body)?;
+    q.limitation.check()?;
+    check_len("PaymentIds", q.payment_ids.as_ref(), 1000)?;
+    check_len("BillIds", q.bill_ids.as_ref(), 1000)?;
+    check_len("ReservationIds", q.reservation_ids.as_ref(), 1000)?;
+    check_len("AccountIds", q.account_ids.as_ref(), 100)?;
+    check_intervals(&[
+        ("CreatedUtc", q.created_utc.as_ref()),
+        ("UpdatedUtc", q.updated_utc.as_ref()),
+        ("ChargedUtc", q.charged_utc.as_ref()),
+    ])?;
+    if q.payment_ids.is_none()
+        && q.bill_ids.is_none()
+        && q.reservation_ids.is_none()
+        && q.account_ids.is_none()
+        && q.created_utc.is_none()
+        && q.updated_utc.is_none()
+        && q.charged_utc.is_none()
+    {
+        return Err(MewsError::invalid(
+            "PaymentIds",
+            "at least one id or time filter is required",
+        ));
+    }
+    let hotel = core.read();
+    let cursor = cursor_key(&q.limitation, |id| {
+        hotel
+            .payments
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| (p.created, p.id))
+    })?;
+    let rows = hotel
+        .payments
+        .iter()
+        .filter(|p| {
+            listed(q.payment_ids.as_ref(), p.id)
+                && q.bill_ids
+                    .as_ref()
+                    .is_none_or(|ids| p.bill_id.is_some_and(|b| ids.contains(&b)))
+                && q.reservation_ids
+                    .as_ref()
+                    .is_none_or(|ids| p.reservation_id.is_some_and(|r| ids.contains(&r)))
+                && listed(q.account_ids.as_ref(), p.account_id)
+                && within(q.created_utc.as_ref(), p.created)
+                && within(q.updated_utc.as_ref(), p.updated)
+                && within(q.charged_utc.as_ref(), p.created)
+        })
+        .map(|p| ((p.created, p.id), p))
+        .collect();
+    let (page, next) = paginate(rows, &q.limitation, cursor);
+    let payments: Vec<Value> = page.into_iter().map(|p| render(&hotel, p)).collect();
+    Ok((json!({ "Payments": payments, "Cursor": next }), Vec::new()))
+}
+
+fn render(hotel: &Hotel, p: &Payment) -> Value {
+    let currency = &hotel.property.currency;
+    // Payments carry no tax.
+    let amount = json!({
+        "Currency": currency,
+        "NetValue": number(p.amount),
+        "GrossValue": number(p.amount),
+        "TaxValues": [],
+        "Breakdown": { "Items": [{ "TaxRateCode": null, "NetValue": number(p.amount), "TaxValue": 0 }] }
+    });
+    let (kind, data) = match p.kind {
+        PaymentKind::CreditCard => (
+            "CreditCardPayment",
+            json!({ "Discriminator": "CreditCard", "CreditCard": { "CreditCardId": null, "Transaction": null } }),
+        ),
+        PaymentKind::Cash => ("CashPayment", Value::Null),
+        PaymentKind::External => (
+            "ExternalPayment",
+            json!({ "Discriminator": "External", "External": { "Type": "Unspecified", "ExternalIdentifier": p.external_identifier } }),
+        ),
+    };
+    let closed = p.bill_id.and_then(|b| hotel.bill(b)).and_then(|b| b.closed);
+    json!({
+        "Id": p.id,
+        "EnterpriseId": hotel.property.id,
+        "AccountId": p.account_id,
+        "AccountType": "Customer",
+        "BillId": p.bill_id,
+        "ReservationId": p.reservation_id,
+        "AccountingCategoryId": null,
+        "Amount": amount.clone(),
+        "OriginalAmount": amount,
+        "Notes": null,
+        "SettlementId": null,
+        "ConsumedUtc": ts(p.created),
+        "ClosedUtc": closed.map(ts),
+        "ChargedUtc": ts(p.created),
+        "CreatedUtc": ts(p.created),
+        "UpdatedUtc": ts(p.updated),
+        "SettlementUtc": null,
+        "AccountingState": if closed.is_some() { "Closed" } else { "Open" },
+        "State": "Charged",
+        "Identifier": null,
+        "Type": kind,
+        "Kind": "Payment",
+        "Data": data
+    })
+}

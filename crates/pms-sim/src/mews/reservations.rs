@@ -1,0 +1,237 @@
+//! Reservations: `reservations/getAll/2023-06-06`, `reservations/start`
+//! (check-in) and `reservations/process` (check-out).
+//! Source: `operations/reservations.md`
+//! (https://docs.mews.com/connector-api/operations/reservations).
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::OpResult;
+use super::error::MewsError;
+use super::wire::{
+    Limitation, TimeInterval, check_intervals, check_len, cursor_key, decode, listed, paginate, ts, ts_opt,
+    within, within_opt,
+};
+use crate::model::{Reservation, ReservationState};
+use crate::server::SimCore;
+use crate::state::{self, Hotel};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetAll {
+    limitation: Limitation,
+    #[serde(default)]
+    reservation_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    account_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    assigned_resource_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    numbers: Option<Vec<String>>,
+    #[serde(default)]
+    states: Option<Vec<String>>,
+    #[serde(default)]
+    created_utc: Option<TimeInterval>,
+    #[serde(default)]
+    updated_utc: Option<TimeInterval>,
+    #[serde(default)]
+    colliding_utc: Option<TimeInterval>,
+    #[serde(default)]
+    scheduled_start_utc: Option<TimeInterval>,
+    #[serde(default)]
+    scheduled_end_utc: Option<TimeInterval>,
+    #[serde(default)]
+    actual_start_utc: Option<TimeInterval>,
+    #[serde(default)]
+    actual_end_utc: Option<TimeInterval>,
+}
+
+const STATES: &[&str] = &[
+    "Inquired",
+    "Confirmed",
+    "Started",
+    "Processed",
+    "Canceled",
+    "Optional",
+    "Requested",
+];
+
+pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
+    let q: GetAll = decode(body)?;
+    q.limitation.check()?;
+    check_len("ReservationIds", q.reservation_ids.as_ref(), 1000)?;
+    check_len("AccountIds", q.account_ids.as_ref(), 1000)?;
+    check_len("AssignedResourceIds", q.assigned_resource_ids.as_ref(), 1000)?;
+    check_len("Numbers", q.numbers.as_ref(), 1000)?;
+    check_intervals(&[
+        ("CreatedUtc", q.created_utc.as_ref()),
+        ("UpdatedUtc", q.updated_utc.as_ref()),
+        ("CollidingUtc", q.colliding_utc.as_ref()),
+        ("ScheduledStartUtc", q.scheduled_start_utc.as_ref()),
+        ("ScheduledEndUtc", q.scheduled_end_utc.as_ref()),
+        ("ActualStartUtc", q.actual_start_utc.as_ref()),
+        ("ActualEndUtc", q.actual_end_utc.as_ref()),
+    ])?;
+    // "Cannot be used with" each other, per the parameter table.
+    if q.scheduled_start_utc.is_some() && q.actual_start_utc.is_some() {
+        return Err(MewsError::invalid(
+            "ActualStartUtc",
+            "cannot be used with ScheduledStartUtc",
+        ));
+    }
+    if q.scheduled_end_utc.is_some() && q.actual_end_utc.is_some() {
+        return Err(MewsError::invalid(
+            "ActualEndUtc",
+            "cannot be used with ScheduledEndUtc",
+        ));
+    }
+    if let Some(states) = &q.states {
+        if let Some(bad) = states.iter().find(|s| !STATES.contains(&s.as_str())) {
+            return Err(MewsError::invalid("States", format!("unknown state {bad}")));
+        }
+    }
+    let hotel = core.read();
+    let cursor = cursor_key(&q.limitation, |id| {
+        hotel.reservation(id).map(|r| (r.created, r.id))
+    })?;
+    let rows = hotel
+        .reservations
+        .iter()
+        .filter(|r| {
+            listed(q.reservation_ids.as_ref(), r.id)
+                && listed(q.account_ids.as_ref(), r.guest_id)
+                && q.assigned_resource_ids
+                    .as_ref()
+                    .is_none_or(|ids| r.room_id.is_some_and(|id| ids.contains(&id)))
+                && q.numbers.as_ref().is_none_or(|n| n.contains(&r.number))
+                && q.states
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|s| s == r.state.as_str()))
+                && within(q.created_utc.as_ref(), r.created)
+                && within(q.updated_utc.as_ref(), r.updated)
+                && within(q.scheduled_start_utc.as_ref(), r.scheduled_start)
+                && within(q.scheduled_end_utc.as_ref(), r.scheduled_end)
+                && within_opt(q.actual_start_utc.as_ref(), r.actual_start)
+                && within_opt(q.actual_end_utc.as_ref(), r.actual_end)
+                && q.colliding_utc
+                    .is_none_or(|c| r.scheduled_start < c.end_utc && r.scheduled_end > c.start_utc)
+        })
+        .map(|r| ((r.created, r.id), r))
+        .collect();
+    let (page, next) = paginate(rows, &q.limitation, cursor);
+    let reservations: Vec<Value> = page.into_iter().map(|r| render(&hotel, r)).collect();
+    Ok((
+        json!({ "Reservations": reservations, "Cursor": next }),
+        Vec::new(),
+    ))
+}
+
+/// A `Reservation (ver 2023-06-06)`, with the deprecated `StartUtc`/`EndUtc`
+/// still present as the docs' example and the OpenAPI `required` list have them.
+fn render(hotel: &Hotel, r: &Reservation) -> Value {
+    let service_id = hotel.services.first().map(|s| s.id);
+    let adults = hotel.property.chain_id.as_u64_pair().0;
+    // Two fixed age categories per hotel (adult, child), derived from its ids.
+    let adult_category = Uuid::from_u64_pair(adults, 1);
+    let child_category = Uuid::from_u64_pair(adults, 2);
+    let mut person_counts = vec![json!({ "AgeCategoryId": adult_category, "Count": r.adults })];
+    if r.children > 0 {
+        person_counts.push(json!({ "AgeCategoryId": child_category, "Count": r.children }));
+    }
+    let started = matches!(r.state, ReservationState::Started | ReservationState::Processed);
+    json!({
+        "Id": r.id,
+        "ServiceId": service_id,
+        "AccountId": r.guest_id,
+        "AccountType": "Customer",
+        "CreatorProfileId": hotel.property.chain_id,
+        "UpdaterProfileId": hotel.property.chain_id,
+        "BookerId": null,
+        "Number": r.number,
+        "State": r.state.as_str(),
+        "Origin": if r.connector_check_in { "Connector" } else { "Commander" },
+        "CommanderOrigin": if r.connector_check_in { Value::Null } else { json!("Email") },
+        "OriginDetails": null,
+        "CreatedUtc": ts(r.created),
+        "UpdatedUtc": ts(r.updated),
+        "CancelledUtc": ts_opt(r.cancelled),
+        "VoucherId": null,
+        "BusinessSegmentId": null,
+        "Options": {
+            "OwnerCheckedIn": started,
+            "AllCompanionsCheckedIn": started,
+            "AnyCompanionCheckedIn": started,
+            "ConnectorCheckIn": r.connector_check_in
+        },
+        "RateId": Uuid::from_u64_pair(adults, 3),
+        "CreditCardId": null,
+        "GroupId": r.group_id,
+        "RequestedResourceCategoryId": r.category_id,
+        "AssignedResourceId": r.room_id,
+        "AvailabilityBlockId": null,
+        "PartnerCompanyId": null,
+        "TravelAgencyId": null,
+        "AssignedResourceLocked": false,
+        "ChannelNumber": null,
+        "ChannelManagerNumber": null,
+        "CancellationReason": if r.state == ReservationState::Canceled { json!("RequestedByGuest") } else { Value::Null },
+        "ReleasedUtc": null,
+        "StartUtc": ts(r.actual_start.unwrap_or(r.scheduled_start).min(r.scheduled_start)),
+        "EndUtc": ts(r.scheduled_end),
+        "ScheduledStartUtc": ts(r.scheduled_start),
+        "ActualStartUtc": ts_opt(r.actual_start),
+        "ScheduledEndUtc": ts(r.scheduled_end),
+        "ActualEndUtc": ts_opt(r.actual_end),
+        "Purpose": "Leisure",
+        "QrCodeData": null,
+        "PersonCounts": person_counts
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Start {
+    reservation_id: Uuid,
+}
+
+/// "Succeeds only if all starting conditions are met (the reservation has the
+/// `Confirmed` state, does not have start set to future, has an inspected room
+/// assigned etc)". Returns `{}`.
+pub(super) fn start(core: &SimCore, body: &Value) -> OpResult {
+    let q: Start = decode(body)?;
+    let changes = core.write().check_in(q.reservation_id, state::now())?;
+    Ok((json!({}), changes))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Process {
+    reservation_id: Uuid,
+    #[serde(default)]
+    close_bills: Option<bool>,
+    #[serde(default)]
+    allow_open_balance: Option<bool>,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+/// Check-out: already started, on or after the last day, balance settled
+/// unless `AllowOpenBalance` (which then requires `Notes`). Returns `{}`.
+pub(super) fn process(core: &SimCore, body: &Value) -> OpResult {
+    let q: Process = decode(body)?;
+    let allow_open = q.allow_open_balance.unwrap_or(false);
+    if allow_open && q.notes.as_deref().is_none_or(str::is_empty) {
+        return Err(MewsError::invalid(
+            "Notes",
+            "required when AllowOpenBalance is true",
+        ));
+    }
+    let changes = core.write().check_out(
+        q.reservation_id,
+        q.close_bills.unwrap_or(false),
+        allow_open,
+        state::now(),
+    )?;
+    Ok((json!({}), changes))
+}

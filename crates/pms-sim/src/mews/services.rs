@@ -1,0 +1,66 @@
+//! `services/getAll` (`operations/services.md`,
+//! https://docs.mews.com/connector-api/operations/services): `Bookable`
+//! services hold stays, `Additional` ones take `orders/add`.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::OpResult;
+use super::wire::{Limitation, check_len, cursor_key, decode, listed, paginate, ts};
+use crate::model::ServiceKind;
+use crate::server::SimCore;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetAll {
+    limitation: Limitation,
+    #[serde(default)]
+    service_ids: Option<Vec<Uuid>>,
+}
+
+pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
+    let q: GetAll = decode(body)?;
+    q.limitation.check()?;
+    check_len("ServiceIds", q.service_ids.as_ref(), 1000)?;
+    let hotel = core.read();
+    let cursor = cursor_key(&q.limitation, |id| hotel.service(id).map(|s| (s.created, s.id)))?;
+    let rows = hotel
+        .services
+        .iter()
+        .filter(|s| listed(q.service_ids.as_ref(), s.id))
+        .map(|s| ((s.created, s.id), s))
+        .collect();
+    let (page, next) = paginate(rows, &q.limitation, cursor);
+    let enterprise_id = hotel.property.id;
+    let services: Vec<Value> = page
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let data = match s.kind {
+                ServiceKind::Bookable => json!({
+                    "Discriminator": "Bookable",
+                    "Value": { "StartOffset": "PT15H", "EndOffset": "PT11H", "OccupancyStartOffset": "PT15H", "OccupancyEndOffset": "PT11H", "TimeUnitPeriod": "Day" }
+                }),
+                ServiceKind::Additional => json!({
+                    "Discriminator": "Additional",
+                    "Value": { "Promotions": null }
+                }),
+            };
+            json!({
+                "Id": s.id,
+                "EnterpriseId": enterprise_id,
+                "IsActive": true,
+                "Name": s.name,
+                "Names": { "en-US": s.name },
+                "Options": { "BillAsPackage": false },
+                "Data": data,
+                "ExternalIdentifier": null,
+                "CreatedUtc": ts(s.created),
+                "UpdatedUtc": ts(s.created),
+                "Ordering": i
+            })
+        })
+        .collect();
+    Ok((json!({ "Services": services, "Cursor": next }), Vec::new()))
+}
