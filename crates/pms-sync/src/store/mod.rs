@@ -199,12 +199,13 @@ pub struct JournalEntry {
 pub enum JournalBegin {
     /// New intent stored and claimed by the caller.
     Started(JournalEntry),
-    /// The id exists and the caller now holds its claim (the previous claim
-    /// expired or belonged to the caller): resume it.
+    /// The id exists, is `Pending` or `Unknown`, and the caller now holds its
+    /// claim (the previous claim expired, belonged to the caller, or the entry
+    /// was left `Unknown`): resume it, reading back before resending.
     Resumed(JournalEntry),
     /// The id exists and another worker holds a live claim.
     Busy(JournalEntry),
-    /// The id exists and is settled: return its stored outcome.
+    /// The id exists and is `Succeeded` or `Failed`: return its stored outcome.
     Settled(JournalEntry),
 }
 
