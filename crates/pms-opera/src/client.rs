@@ -1,0 +1,674 @@
+//! [`OperaClient`]: configuration, endpoints, SOAP 1.1 transport over
+//! reqwest, typed operations, and the [`PmsClient`] implementation.
+//!
+//! Endpoints (opera.md §1.1): on-premise `{base}/{Service}.asmx`
+//! (e.g. `http://host/ows_51/Reservation.asmx`), OPERA Cloud gateway
+//! `{base}/{Service}` (e.g. `https://…/OPERAOSB/OPERA_OWS/OWS_WS_51/Reservation`).
+//! Every call is `POST` with `Content-Type: text/xml; charset=utf-8` and
+//! `SOAPAction: http://webservices.micros.com/ows/5.1/{Service}.wsdl#{Operation}`.
+//!
+//! Retries: reads are retried here on transient failures (up to
+//! [`OperaOptions::read_retries`]) with the **same** `transactionID`. Writes are
+//! never retried here; the sync layer retries a write intent with the same
+//! [`RequestId`], which becomes the same `transactionID` again. A write whose
+//! answer is lost (timeout after sending, reset, 500/502/504, or a 200 body
+//! that cannot be read) is [`OperaError::OutcomeUnknown`]: read back first
+//! (`find_charge`, `reservation`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use pms_core::{
+    Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, Clock, DateRange,
+    Error, ErrorKind, Folio, FolioCharge, Guest, HealthReport, HotelConfig, OperaSettings, Page, PmsClient,
+    PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation, Room, RoomStatusReport,
+    RoomStatusUpdate, SystemClock, VendorId,
+};
+
+use crate::envelope::{self, HeaderParams, XmlWriter};
+use crate::error::OperaError;
+use crate::map::{self, MapContext};
+use crate::ops::fetch_booking::BookingKey;
+use crate::ops::fetch_housekeeping_room_status::HousekeepingRoom;
+use crate::ops::future_booking_summary::DateKind;
+use crate::ops::{self, Operation, Service};
+use crate::poll::{self, PollConfig};
+use crate::result::{self, RawAnswer};
+use crate::xml::{Document, Limits};
+use pms_core::OperaDeployment;
+
+/// OWS publishes no request limit (unlike OHIP's documented 50 requests/s per
+/// environment, opera.md §4.2). This default is a conservative client-side
+/// budget — 10 requests per second per credential — chosen so one hotel
+/// never approaches OHIP's environment-wide throttle; override it with
+/// [`OperaOptions::rate_limit`].
+pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit {
+    requests: 10,
+    window: Duration::from_secs(1),
+};
+
+/// Tunables, with documented defaults.
+#[derive(Debug, Clone)]
+pub struct OperaOptions {
+    /// Per-request timeout (default 30 s).
+    pub timeout: Duration,
+    /// Extra attempts for a transient read failure, same `transactionID` (default 2).
+    pub read_retries: u32,
+    /// Pause before a read retry (default 500 ms).
+    pub retry_backoff: Duration,
+    /// XML limits (default 16 MiB, depth 128, 500 000 elements); the body cap also bounds the download.
+    pub limits: Limits,
+    /// WS-Security `wsu:Timestamp` lifetime for OPERA Cloud (default 3 minutes, as MentatSystemsHospitality).
+    pub security_ttl: chrono::Duration,
+    /// The budget the sync layer should enforce (default [`DEFAULT_RATE_LIMIT`]).
+    pub rate_limit: RateLimit,
+    /// `Posting/@UserID` for PostCharge, when the interface needs one.
+    pub user_id: Option<String>,
+    /// `Posting/@StationID` for PostCharge.
+    pub station_id: Option<String>,
+    /// `Posting/@FolioViewNo` for PostCharge (OPERA's default window when `None`).
+    pub folio_view: Option<u8>,
+    /// Transaction code used when a [`ChargeRequest`] has none (default none: refused).
+    pub default_transaction_code: Option<String>,
+    /// Keep each reservation's outer XML in `Reservation::raw` (default off: it holds PII).
+    pub keep_raw: bool,
+    /// Change polling windows.
+    pub poll: PollConfig,
+}
+
+impl Default for OperaOptions {
+    fn default() -> Self {
+        OperaOptions {
+            timeout: Duration::from_secs(30),
+            read_retries: 2,
+            retry_backoff: Duration::from_millis(500),
+            limits: Limits::default(),
+            security_ttl: chrono::Duration::minutes(3),
+            rate_limit: DEFAULT_RATE_LIMIT,
+            user_id: None,
+            station_id: None,
+            folio_view: None,
+            default_transaction_code: None,
+            keep_raw: false,
+            poll: PollConfig::default(),
+        }
+    }
+}
+
+/// An OPERA OWS client for one hotel.
+#[derive(Debug, Clone)]
+pub struct OperaClient {
+    http: reqwest::Client,
+    base: String,
+    settings: OperaSettings,
+    ctx: MapContext,
+    options: OperaOptions,
+    clock: Arc<dyn Clock>,
+}
+
+impl OperaClient {
+    /// A client for `hotel` (which must be an OPERA hotel) with default options and the system clock.
+    pub fn from_config(hotel: &HotelConfig) -> Result<Self, OperaError> {
+        Self::with_options(hotel, OperaOptions::default(), Arc::new(SystemClock))
+    }
+
+    /// A client with explicit options and clock.
+    pub fn with_options(
+        hotel: &HotelConfig,
+        options: OperaOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, OperaError> {
+        let PmsSettings::Opera(settings) = &hotel.pms else {
+            return Err(OperaError::Config(format!(
+                "hotel `{}` is configured for {}, not opera",
+                hotel.id,
+                hotel.pms_kind()
+            )));
+        };
+        if settings.hotel_code.trim().is_empty() {
+            return Err(OperaError::Config("the OPERA hotel code is empty".into()));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .build()
+            .map_err(|e| OperaError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(OperaClient {
+            http,
+            base: hotel.base_url.as_str().trim_end_matches('/').to_owned(),
+            settings: settings.clone(),
+            ctx: MapContext {
+                hotel: hotel.id.clone(),
+                time_zone: hotel.time_zone,
+                currency: hotel.currency,
+                keep_raw: options.keep_raw,
+            },
+            options,
+            clock,
+        })
+    }
+
+    /// The endpoint of `service` for this deployment.
+    pub fn endpoint(&self, service: Service) -> String {
+        match self.settings.deployment {
+            OperaDeployment::OnPremise => format!("{}/{}.asmx", self.base, service.as_str()),
+            OperaDeployment::Cloud => format!("{}/{}", self.base, service.as_str()),
+        }
+    }
+
+    /// The request budget the sync layer should enforce.
+    pub fn rate_limit(&self) -> RateLimit {
+        self.options.rate_limit
+    }
+
+    /// The mapping context (hotel, time zone, currency).
+    pub fn map_context(&self) -> &MapContext {
+        &self.ctx
+    }
+
+    pub(crate) fn options(&self) -> &OperaOptions {
+        &self.options
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today's civil date at the property.
+    pub fn property_today(&self) -> NaiveDate {
+        self.clock.now().with_timezone(&self.ctx.time_zone).date_naive()
+    }
+
+    /// Builds the envelope for one attempt (public for golden tests and tooling).
+    pub fn build_envelope<F>(&self, transaction_id: &str, body: F) -> Result<Vec<u8>, OperaError>
+    where
+        F: FnOnce(&mut XmlWriter) -> std::io::Result<()>,
+    {
+        let params = HeaderParams {
+            transaction_id,
+            now: self.clock.now(),
+            settings: &self.settings,
+            security_ttl: self.options.security_ttl,
+        };
+        envelope::envelope(&params, body)
+            .map_err(|e| OperaError::Validation(format!("cannot write XML: {e}")))
+    }
+
+    async fn call<T, W, P>(
+        &self,
+        op: &Operation,
+        transaction_id: &str,
+        write: W,
+        parse: P,
+    ) -> Result<T, OperaError>
+    where
+        W: Fn(&mut XmlWriter) -> std::io::Result<()>,
+        P: Fn(&Document<'_>) -> Result<T, OperaError>,
+    {
+        let attempts = if op.write {
+            1
+        } else {
+            1 + self.options.read_retries
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.call_once(op, transaction_id, &write, &parse).await;
+            match outcome {
+                Err(err) if attempt < attempts && err.kind() == ErrorKind::Transient => {
+                    tracing::debug!(
+                        operation = op.name,
+                        transaction_id,
+                        attempt,
+                        "transient OWS failure, retrying with the same transactionID"
+                    );
+                    if !self.options.retry_backoff.is_zero() {
+                        tokio::time::sleep(self.options.retry_backoff).await;
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn call_once<T, W, P>(
+        &self,
+        op: &Operation,
+        transaction_id: &str,
+        write: &W,
+        parse: &P,
+    ) -> Result<T, OperaError>
+    where
+        W: Fn(&mut XmlWriter) -> std::io::Result<()>,
+        P: Fn(&Document<'_>) -> Result<T, OperaError>,
+    {
+        let body = self.build_envelope(transaction_id, write)?;
+        let url = self.endpoint(op.service);
+        tracing::debug!(operation = op.name, transaction_id, "OWS call");
+        let lost = |message: String| {
+            if op.write {
+                OperaError::OutcomeUnknown {
+                    operation: op.name,
+                    message,
+                    transaction_id: transaction_id.to_owned(),
+                }
+            } else {
+                OperaError::Transport {
+                    operation: op.name,
+                    message,
+                    transaction_id: transaction_id.to_owned(),
+                }
+            }
+        };
+        let sent = self
+            .http
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+            .header("SOAPAction", op.soap_action())
+            .body(body)
+            .send()
+            .await;
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(err) if err.is_connect() => {
+                return Err(OperaError::Transport {
+                    operation: op.name,
+                    message: "connection failed before the request was sent".into(),
+                    transaction_id: transaction_id.to_owned(),
+                });
+            }
+            Err(err) if err.is_timeout() => return Err(lost("timed out waiting for the answer".into())),
+            Err(_) => return Err(lost("the request failed after it may have been sent".into())),
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let cap = self.options.limits.max_bytes;
+        let mut bytes: Vec<u8> = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > cap {
+                        let err = OperaError::Xml(crate::xml::XmlError::TooLarge {
+                            size: bytes.len() + chunk.len(),
+                            limit: cap,
+                        });
+                        return Err(if op.write && status == 200 {
+                            lost(err.to_string())
+                        } else {
+                            err
+                        });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(err) if err.is_timeout() => return Err(lost("timed out reading the answer".into())),
+                Err(_) => return Err(lost("the answer was cut off".into())),
+            }
+        }
+        tracing::debug!(
+            operation = op.name,
+            transaction_id,
+            status,
+            bytes = bytes.len(),
+            "OWS answer"
+        );
+        let answer = RawAnswer {
+            status,
+            retry_after,
+            body: &bytes,
+        };
+        let outcome = result::check_answer(op.name, transaction_id, answer, self.options.limits)
+            .and_then(|doc| parse(&doc));
+        match outcome {
+            // A write answered 500/502/504 without a fault, or 200 with a body we
+            // cannot read, may have been applied.
+            Err(
+                err @ OperaError::Http {
+                    status: 500 | 502 | 504,
+                    ..
+                },
+            ) if op.write => Err(lost(err.to_string())),
+            Err(err) if op.write && status == 200 && err.kind() == ErrorKind::Decode => {
+                Err(lost(err.to_string()))
+            }
+            other => other,
+        }
+    }
+
+    fn read_id() -> String {
+        RequestId::new_random().simple()
+    }
+
+    /// `FetchBooking` by resv_name_id (the reservation's [`VendorId`]).
+    pub async fn fetch_booking(&self, resv_name_id: &str) -> Result<Reservation, OperaError> {
+        let tx = Self::read_id();
+        self.call(
+            &ops::fetch_booking::OP,
+            &tx,
+            |w| ops::fetch_booking::write(w, BookingKey::ResvNameId(resv_name_id)),
+            |doc| ops::fetch_booking::parse(doc, &self.ctx, &tx),
+        )
+        .await
+    }
+
+    /// `FetchBooking` by confirmation number.
+    pub async fn fetch_booking_by_confirmation(&self, confirmation: &str) -> Result<Reservation, OperaError> {
+        let tx = Self::read_id();
+        self.call(
+            &ops::fetch_booking::OP,
+            &tx,
+            |w| ops::fetch_booking::write(w, BookingKey::ConfirmationNumber(confirmation)),
+            |doc| ops::fetch_booking::parse(doc, &self.ctx, &tx),
+        )
+        .await
+    }
+
+    /// `FutureBookingSummary` for one window. A FAIL classified `NotFound`
+    /// (nothing in the window) is an empty list.
+    pub async fn future_booking_summary(
+        &self,
+        kind: DateKind,
+        range: DateRange,
+    ) -> Result<Vec<Reservation>, OperaError> {
+        let tx = Self::read_id();
+        let outcome = self
+            .call(
+                &ops::future_booking_summary::OP,
+                &tx,
+                |w| ops::future_booking_summary::write(w, &self.settings.hotel_code, kind, range),
+                |doc| ops::future_booking_summary::parse(doc, &self.ctx, &tx),
+            )
+            .await;
+        match outcome {
+            Err(OperaError::Fail { failure, .. }) if failure.kind == ErrorKind::NotFound => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
+    /// `FetchProfile` by name id.
+    pub async fn fetch_profile(&self, name_id: &str) -> Result<Guest, OperaError> {
+        let tx = Self::read_id();
+        self.call(
+            &ops::fetch_profile::OP,
+            &tx,
+            |w| ops::fetch_profile::write(w, name_id),
+            |doc| ops::fetch_profile::parse(doc, name_id, &self.ctx, &tx),
+        )
+        .await
+    }
+
+    /// `FetchHouseKeepingRoomStatus` for every room.
+    pub async fn fetch_housekeeping_room_status(&self) -> Result<Vec<HousekeepingRoom>, OperaError> {
+        let tx = Self::read_id();
+        self.call(
+            &ops::fetch_housekeeping_room_status::OP,
+            &tx,
+            |w| ops::fetch_housekeeping_room_status::write(w, &self.settings.hotel_code, None),
+            |doc| ops::fetch_housekeeping_room_status::parse(doc, &tx),
+        )
+        .await
+    }
+
+    /// `UpdateRoomStatus` (Clean, Dirty, Inspected, Pickup).
+    pub async fn update_room_status(
+        &self,
+        request_id: RequestId,
+        room: &str,
+        status: &pms_core::HousekeepingStatus,
+    ) -> Result<(), OperaError> {
+        let code = map::room_status_code(status).ok_or(OperaError::Unsupported(
+            "setting out-of-order/out-of-service through UpdateRoomStatus",
+        ))?;
+        let tx = request_id.simple();
+        self.call(
+            &ops::update_room_status::OP,
+            &tx,
+            |w| ops::update_room_status::write(w, &self.settings.hotel_code, room, code),
+            |doc| ops::update_room_status::parse(doc, &tx),
+        )
+        .await
+    }
+
+    /// `CheckIn` of a reservation by resv_name_id.
+    pub async fn check_in_reservation(
+        &self,
+        request_id: RequestId,
+        resv_name_id: &str,
+    ) -> Result<(), OperaError> {
+        let tx = request_id.simple();
+        self.call(
+            &ops::check_in::OP,
+            &tx,
+            |w| ops::check_in::write(w, &self.settings.hotel_code, resv_name_id),
+            |doc| ops::check_in::parse(doc, &tx),
+        )
+        .await
+    }
+
+    /// `CheckOut` of a reservation by resv_name_id.
+    pub async fn check_out_reservation(
+        &self,
+        request_id: RequestId,
+        resv_name_id: &str,
+    ) -> Result<(), OperaError> {
+        let tx = request_id.simple();
+        self.call(
+            &ops::check_out::OP,
+            &tx,
+            |w| ops::check_out::write(w, &self.settings.hotel_code, resv_name_id),
+            |doc| ops::check_out::parse(doc, &tx),
+        )
+        .await
+    }
+
+    /// `PostCharge`. See [`ops::post_charge`] for the field mapping.
+    pub async fn post_charge_request(&self, charge: &ChargeRequest) -> Result<PostedCharge, OperaError> {
+        let total = charge
+            .total()
+            .map_err(|e| OperaError::Validation(format!("charge total: {e}")))?;
+        if total.currency != self.ctx.currency {
+            return Err(OperaError::Validation(format!(
+                "OWS PostCharge posts in the hotel currency {}; the charge is in {}",
+                self.ctx.currency, total.currency
+            )));
+        }
+        if total.round_to_minor_unit() != total {
+            return Err(OperaError::Validation(format!(
+                "the total {total} has more decimals than {} allows",
+                total.currency
+            )));
+        }
+        let code = charge
+            .transaction_code
+            .as_deref()
+            .or(self.options.default_transaction_code.as_deref())
+            .filter(|c| !c.trim().is_empty())
+            .ok_or_else(|| OperaError::Validation("PostCharge needs a transaction code (Account)".into()))?;
+        let local = charge.consumed_at.with_timezone(&self.ctx.time_zone);
+        let reference = ops::post_charge::reference(charge.request_id);
+        let mut amount = total.amount;
+        amount.rescale(total.currency.minor_units());
+        let posting = ops::post_charge::Posting {
+            hotel_code: &self.settings.hotel_code,
+            resv_name_id: charge.reservation.as_str(),
+            transaction_code: code,
+            short_info: &charge.description,
+            long_info: &reference,
+            charge: amount,
+            post_date: local.date_naive(),
+            post_time: local.time(),
+            user_id: self.options.user_id.as_deref(),
+            station_id: self.options.station_id.as_deref(),
+            folio_view: self.options.folio_view,
+        };
+        let tx = charge.request_id.simple();
+        self.call(
+            &ops::post_charge::OP,
+            &tx,
+            |w| ops::post_charge::write(w, &posting),
+            |doc| ops::post_charge::parse(doc, &tx),
+        )
+        .await?;
+        let id = VendorId::new(reference.clone()).map_err(|e| OperaError::Validation(e.to_string()))?;
+        Ok(PostedCharge {
+            request_id: charge.request_id,
+            external: pms_core::ExternalRef::new(PmsKind::Opera, id),
+        })
+    }
+
+    /// `Invoice` (folio) of a reservation by resv_name_id.
+    pub async fn invoice(&self, resv_name_id: &str) -> Result<Folio, OperaError> {
+        let tx = Self::read_id();
+        self.call(
+            &ops::invoice::OP,
+            &tx,
+            |w| ops::invoice::write(w, &self.settings.hotel_code, resv_name_id),
+            |doc| ops::invoice::parse(doc, resv_name_id, &self.ctx, &tx),
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl PmsClient for OperaClient {
+    fn kind(&self) -> PmsKind {
+        PmsKind::Opera
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        [
+            Capability::ChangePolling,
+            Capability::RoomStatusWrite,
+            Capability::CheckIn,
+            Capability::CheckOut,
+            Capability::PostCharge,
+            Capability::ChargeReadBack,
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
+        Ok(self.fetch_booking(id.as_str()).await?)
+    }
+
+    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+        Ok(poll::modified_page(self, query).await?)
+    }
+
+    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        Ok(self.future_booking_summary(DateKind::Arrival, range).await?)
+    }
+
+    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        Ok(self.future_booking_summary(DateKind::Departure, range).await?)
+    }
+
+    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
+        Ok(self.fetch_profile(id.as_str()).await?)
+    }
+
+    async fn rooms(&self) -> Result<Vec<Room>, Error> {
+        let rooms = self.fetch_housekeeping_room_status().await?;
+        Ok(rooms
+            .into_iter()
+            .map(|r| Room {
+                external: r.report.room,
+                number: r.report.number,
+                room_type: r.room_type,
+                floor: None,
+                status: Some(r.report.status),
+            })
+            .collect())
+    }
+
+    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
+        let rooms = self.fetch_housekeeping_room_status().await?;
+        Ok(rooms.into_iter().map(|r| r.report).collect())
+    }
+
+    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
+        Ok(self.invoice(reservation.as_str()).await?)
+    }
+
+    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
+        match self
+            .update_room_status(update.request_id, update.room.as_str(), &update.status)
+            .await
+        {
+            Err(OperaError::Unsupported(_)) => {
+                Err(Error::unsupported(PmsKind::Opera, "set_room_status(OOO/OOS)"))
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// OWS `CheckIn` takes no room: when the caller names one, the booking is
+    /// read first and the check-in goes ahead only if that room is already
+    /// assigned; otherwise the answer is `Unsupported` (room assignment through
+    /// `AssignRoom` is not implemented).
+    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
+        if let Some(room) = &request.room {
+            let booking = self.fetch_booking(request.reservation.as_str()).await?;
+            if booking.room_number.as_ref() != Some(room) {
+                return Err(Error::unsupported(
+                    PmsKind::Opera,
+                    "check_in with room assignment",
+                ));
+            }
+        }
+        Ok(self
+            .check_in_reservation(request.request_id, request.reservation.as_str())
+            .await?)
+    }
+
+    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
+        Ok(self
+            .check_out_reservation(request.request_id, request.reservation.as_str())
+            .await?)
+    }
+
+    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
+        Ok(self.post_charge_request(charge).await?)
+    }
+
+    /// Reads the Invoice and returns the line carrying `PMSREQ:{request id}`.
+    async fn find_charge(
+        &self,
+        reservation: &VendorId,
+        request_id: RequestId,
+    ) -> Result<Option<FolioCharge>, Error> {
+        let folio = self.invoice(reservation.as_str()).await?;
+        Ok(folio
+            .charges
+            .into_iter()
+            .find(|c| c.request_id == Some(request_id)))
+    }
+
+    async fn health(&self) -> HealthReport {
+        let started = std::time::Instant::now();
+        let today = self.property_today();
+        let outcome = self
+            .future_booking_summary(DateKind::Arrival, DateRange::day(today))
+            .await;
+        let latency = started.elapsed();
+        let (healthy, error, detail) = match outcome {
+            Ok(_) => (true, None, None),
+            Err(err) => (false, Some(err.kind()), Some(err.to_string())),
+        };
+        HealthReport {
+            pms: PmsKind::Opera,
+            healthy,
+            latency,
+            checked_at: self.clock.now(),
+            error,
+            detail,
+        }
+    }
+}

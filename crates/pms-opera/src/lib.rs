@@ -1,0 +1,77 @@
+//! # pms-opera
+//!
+//! A connector for Oracle OPERA through **OWS** (OPERA Web Services 5.1,
+//! SOAP 1.1), parsed and written with quick-xml. It implements
+//! [`pms_core::PmsClient`] and [`pms_core::PayloadDecoder`].
+//!
+//! Vendor facts and their sources are in `/work/shared/vendors/opera.md`;
+//! every module cites what it relies on and marks what is `[unverified]`.
+//!
+//! | module | holds |
+//! |---|---|
+//! | `client` | [`OperaClient`]: configuration, per-service endpoints (on-premise `{base}/{Service}.asmx`, OPERA Cloud `{base}/{Service}`), transport, retries, the `PmsClient` impl, [`DEFAULT_RATE_LIMIT`] |
+//! | `envelope` | SOAP envelope, `OGHeader`, WS-Security (OPERA Cloud) |
+//! | `xml` | a bounded, namespace-aware reader (namespace URI + local name, never prefixes; DOCTYPE rejected) |
+//! | `ops` | one file per operation: FetchBooking, FutureBookingSummary, FetchProfile, FetchHouseKeepingRoomStatus, UpdateRoomStatus, CheckIn, CheckOut, PostCharge, Invoice |
+//! | `map` | OWS → pms-core: statuses, amounts, dates, reservations, profiles |
+//! | `result` | `Result` FAIL, SOAP Faults, HTML error pages → classified errors |
+//! | `error` | [`OperaError`] and its mapping to [`pms_core::Error`] |
+//! | `poll` | changed-reservation polling with a stored [`PollCheckpoint`] |
+//! | `decode` | [`OperaDecoder`] for recorded responses |
+//!
+//! ## Example
+//!
+//! ```
+//! use pms_core::{Config, PayloadDecoder, PmsClient, PmsKind};
+//! use pms_opera::{OperaClient, OperaDecoder, Service};
+//!
+//! let vars = [
+//!     ("PMS_HOTELS", "grand"),
+//!     ("PMS_HOTEL_GRAND_PMS", "opera"),
+//!     ("PMS_HOTEL_GRAND_BASE_URL", "https://ows.example.com/OWS_WS_51"),
+//!     ("PMS_HOTEL_GRAND_TIME_ZONE", "Asia/Kolkata"),
+//!     ("PMS_HOTEL_GRAND_CURRENCY", "INR"),
+//!     ("PMS_HOTEL_GRAND_OPERA_DEPLOYMENT", "on_premise"),
+//!     ("PMS_HOTEL_GRAND_OPERA_HOTEL_CODE", "BLRWE"),
+//!     ("PMS_HOTEL_GRAND_OPERA_USERNAME", "KIOSK"),
+//!     ("PMS_HOTEL_GRAND_OPERA_PASSWORD", "secret"),
+//!     ("PMS_HOTEL_GRAND_OPERA_ORIGIN_ENTITY_ID", "KIOSK"),
+//!     ("PMS_HOTEL_GRAND_OPERA_ORIGIN_SYSTEM_TYPE", "WEB"),
+//!     ("PMS_HOTEL_GRAND_OPERA_DESTINATION_ENTITY_ID", "TI"),
+//!     ("PMS_HOTEL_GRAND_OPERA_DESTINATION_SYSTEM_TYPE", "PMS"),
+//! ];
+//! let config = Config::from_lookup(|name| {
+//!     Ok(vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()))
+//! })?;
+//! let client = OperaClient::from_config(&config.hotels[0])?;
+//! assert_eq!(client.kind(), PmsKind::Opera);
+//! assert_eq!(
+//!     client.endpoint(Service::ResvAdvanced),
+//!     "https://ows.example.com/OWS_WS_51/ResvAdvanced.asmx"
+//! );
+//! // OWS publishes no limit: this is our conservative, configurable default.
+//! assert_eq!(client.rate_limit(), pms_opera::DEFAULT_RATE_LIMIT);
+//! assert_eq!(OperaDecoder::new().pms(), PmsKind::Opera);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod decode;
+pub mod envelope;
+pub mod error;
+pub mod map;
+pub mod ops;
+pub mod poll;
+pub mod result;
+pub mod xml;
+
+pub use client::{DEFAULT_RATE_LIMIT, OperaClient, OperaOptions};
+pub use decode::OperaDecoder;
+pub use error::{GdsError, OperaError, ResultFailure, SoapFault};
+pub use map::MapContext;
+pub use ops::future_booking_summary::DateKind;
+pub use ops::{Operation, Service};
+pub use poll::{PollBatch, PollCheckpoint, PollConfig, Sweep};
+pub use xml::Limits;
