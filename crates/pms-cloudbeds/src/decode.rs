@@ -1,0 +1,190 @@
+//! [`CloudbedsDecoder`]: recorded Cloudbeds payloads to normalized records,
+//! for `pms decode --pms cloudbeds` and fixture tests.
+//!
+//! | kind | payload |
+//! |---|---|
+//! | `reservations` | a `getReservations` response (`data` array) or a `getReservation` response (`data` object) |
+//! | `guests` | a `getGuestList` response (`data` keyed by guest ID), or a `getGuest` response whose `data` carries `guestID` |
+//! | `rooms` | a `getRooms` response |
+//! | `room-statuses` | a `getHousekeepingStatus` response |
+//! | `folio` | a `getTransactions` response of one reservation |
+//! | `webhook` | one webhook body |
+
+use chrono::Utc;
+use pms_core::{DecodeContext, Decoded, PayloadDecoder, PayloadKind, PmsKind};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::CloudbedsError;
+use crate::map::{self, MapContext};
+use crate::webhook;
+use crate::wire::folio::Transaction;
+use crate::wire::guest::GuestDetail;
+use crate::wire::housekeeping::HousekeepingItem;
+use crate::wire::reservation::{ReservationDetail, ReservationListItem};
+use crate::wire::room::PropertyRooms;
+use crate::wire::{Envelope, Probe};
+
+/// Decodes recorded Cloudbeds payloads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CloudbedsDecoder;
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, CloudbedsError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| CloudbedsError::from_path_error("$", e))
+}
+
+fn from_value<T: DeserializeOwned>(value: &Value, prefix: &str) -> Result<T, CloudbedsError> {
+    serde_path_to_error::deserialize(value).map_err(|e| CloudbedsError::from_path_error(prefix, e))
+}
+
+/// The `data` of a successful envelope; `success: false` is an error here too.
+fn data(body: &[u8]) -> Result<Envelope<Value>, CloudbedsError> {
+    let probe: Probe = parse(body)?;
+    if probe.success != Some(true) {
+        return Err(CloudbedsError::Api {
+            method: "recorded payload",
+            status: 200,
+            kind: probe
+                .message
+                .as_deref()
+                .map_or(pms_core::ErrorKind::Vendor, crate::error::classify_message),
+            message: probe
+                .message
+                .as_deref()
+                .map(crate::error::truncate)
+                .unwrap_or_default(),
+            request_id: None,
+        });
+    }
+    parse(body)
+}
+
+impl CloudbedsDecoder {
+    fn decode_inner(
+        &self,
+        kind: PayloadKind,
+        body: &[u8],
+        context: &DecodeContext,
+    ) -> Result<Decoded, CloudbedsError> {
+        let ctx = MapContext::from(context);
+        if kind == PayloadKind::Webhook {
+            let delivery = webhook::parse_webhook(body, &ctx.hotel, Utc::now())?;
+            return Ok(Decoded::Events(delivery.pms_event.into_iter().collect()));
+        }
+        let envelope = data(body)?;
+        let payload = envelope
+            .data
+            .ok_or_else(|| CloudbedsError::decode("$.data", "missing"))?;
+        match kind {
+            PayloadKind::Reservations => match &payload {
+                Value::Array(items) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for (i, raw) in items.iter().enumerate() {
+                        let item: ReservationListItem = from_value(raw, &format!("$.data[{i}]"))?;
+                        out.push(map::reservation_list_item(&item, i, Some(raw.clone()), &ctx)?);
+                    }
+                    Ok(Decoded::Reservations(out))
+                }
+                Value::Object(_) => {
+                    let detail: ReservationDetail = from_value(&payload, "$.data")?;
+                    Ok(Decoded::Reservations(vec![map::reservation_detail(
+                        &detail,
+                        Some(payload.clone()),
+                        &ctx,
+                    )?]))
+                }
+                _ => Err(CloudbedsError::decode("$.data", "expected an array or an object")),
+            },
+            PayloadKind::Guests => {
+                let Value::Object(object) = &payload else {
+                    return Err(CloudbedsError::decode("$.data", "expected an object"));
+                };
+                let keyed = !object.is_empty() && object.values().all(Value::is_object);
+                let mut out = Vec::new();
+                if keyed {
+                    for (key, raw) in object {
+                        let path = format!("$.data.{key}");
+                        let guest: GuestDetail = from_value(raw, &path)?;
+                        let id = guest.guest_id.clone().unwrap_or_else(|| key.clone());
+                        out.push(map::guest(&guest, &id, &path, &ctx)?);
+                    }
+                } else {
+                    let guest: GuestDetail = from_value(&payload, "$.data")?;
+                    let id = guest.guest_id.clone().ok_or_else(|| {
+                        CloudbedsError::decode(
+                            "$.data.guestID",
+                            "getGuest answers carry no guest ID; add it to decode",
+                        )
+                    })?;
+                    out.push(map::guest(&guest, &id, "$.data", &ctx)?);
+                }
+                Ok(Decoded::Guests(out))
+            }
+            PayloadKind::Rooms => {
+                let properties: Vec<PropertyRooms> = from_value(&payload, "$.data")?;
+                let mut out = Vec::new();
+                for (pi, property) in properties.iter().enumerate() {
+                    for (ri, room) in property.rooms.iter().enumerate() {
+                        out.push(map::room(room, &format!("$.data[{pi}].rooms[{ri}]"))?);
+                    }
+                }
+                Ok(Decoded::Rooms(out))
+            }
+            PayloadKind::RoomStatuses => {
+                let items: Vec<HousekeepingItem> = from_value(&payload, "$.data")?;
+                let out = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| map::housekeeping(item, &format!("$.data[{i}]"), &ctx))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Decoded::RoomStatuses(out))
+            }
+            PayloadKind::Folio => {
+                let items: Vec<Transaction> = from_value(&payload, "$.data")?;
+                let reservation = items
+                    .iter()
+                    .find_map(|t| t.reservation_id.clone())
+                    .ok_or_else(|| CloudbedsError::decode("$.data[0].reservationID", "missing"))?;
+                if let Some(i) = items
+                    .iter()
+                    .position(|t| t.reservation_id.as_deref().is_some_and(|r| r != reservation))
+                {
+                    return Err(CloudbedsError::decode(
+                        format!("$.data[{i}].reservationID"),
+                        "a folio payload must hold one reservation's transactions",
+                    ));
+                }
+                Ok(Decoded::Folio(vec![map::folio(
+                    &reservation,
+                    &items,
+                    None,
+                    &ctx,
+                )?]))
+            }
+            PayloadKind::Webhook => unreachable_webhook(),
+        }
+    }
+}
+
+// Handled before the envelope is read; kept as a function so no panic path exists.
+fn unreachable_webhook() -> Result<Decoded, CloudbedsError> {
+    Err(CloudbedsError::Validation(
+        "webhook payloads are decoded separately".into(),
+    ))
+}
+
+impl PayloadDecoder for CloudbedsDecoder {
+    fn pms(&self) -> PmsKind {
+        PmsKind::Cloudbeds
+    }
+
+    fn decode(
+        &self,
+        kind: PayloadKind,
+        body: &[u8],
+        context: &DecodeContext,
+    ) -> Result<Decoded, pms_core::Error> {
+        self.decode_inner(kind, body, context).map_err(Into::into)
+    }
+}

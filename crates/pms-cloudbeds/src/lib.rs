@@ -1,0 +1,75 @@
+//! # pms-cloudbeds
+//!
+//! A [`pms_core::PmsClient`] for the Cloudbeds API v1.3 (form-encoded REST,
+//! JSON answers with `success: false` hidden in HTTP 200), authenticated with
+//! an API key (`x-api-key`) or OAuth 2.0 with a refresh token, plus webhook
+//! parsing and offline decoding of recorded payloads.
+//!
+//! Vendor facts and their sources are in `shared/vendors/cloudbeds.md`; field
+//! names follow `src/pms-v1.3-openapi.yaml` of the public repository
+//! `cloudbeds/openapi-specs`.
+//!
+//! | module | holds |
+//! |---|---|
+//! | `client` | [`CloudbedsClient`] (config, transport, v1.3 methods, `PmsClient`), [`DEFAULT_RATE_LIMIT`] |
+//! | `auth` | API key and OAuth2 refresh (the `oauth2` crate over our reqwest 0.13) |
+//! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
+//! | [`map`] | wire to pms-core; every Cloudbeds enum mapped explicitly |
+//! | [`webhook`] | [`WebhookVerifier`], [`parse_webhook`], [`authenticate_and_parse`] |
+//! | [`error`] | [`CloudbedsError`], [`classify_message`] |
+//! | `decode` | [`CloudbedsDecoder`] for `pms decode` and fixtures |
+//!
+//! ## Example
+//!
+//! ```
+//! use pms_cloudbeds::{CloudbedsClient, CloudbedsDecoder, DEFAULT_RATE_LIMIT};
+//! use pms_core::{Config, DecodeContext, PayloadDecoder, PayloadKind, PmsClient, PmsKind};
+//!
+//! let config = Config::from_lookup(|name| {
+//!     Ok(match name {
+//!         "PMS_HOTELS" => Some("harbor".into()),
+//!         "PMS_HOTEL_HARBOR_PMS" => Some("cloudbeds".into()),
+//!         "PMS_HOTEL_HARBOR_BASE_URL" => Some("https://api.cloudbeds.com/api/v1.3/".into()),
+//!         "PMS_HOTEL_HARBOR_TIME_ZONE" => Some("America/New_York".into()),
+//!         "PMS_HOTEL_HARBOR_CURRENCY" => Some("USD".into()),
+//!         "PMS_HOTEL_HARBOR_CLOUDBEDS_PROPERTY_ID" => Some("318267".into()),
+//!         "PMS_HOTEL_HARBOR_CLOUDBEDS_API_KEY" => Some("cbat_example".into()),
+//!         _ => None,
+//!     })
+//! })?;
+//! let hotel = &config.hotels[0];
+//! let client = CloudbedsClient::from_hotel_config(hotel)?;
+//! assert_eq!(client.kind(), PmsKind::Cloudbeds);
+//! assert_eq!(client.rate_limit(), DEFAULT_RATE_LIMIT); // 5 requests per second
+//!
+//! // Offline: decode a recorded webhook body.
+//! let context = DecodeContext { hotel: hotel.id.clone(), time_zone: hotel.time_zone, currency: hotel.currency };
+//! let body = br#"{"version":"1.0","event":"reservation/created","timestamp":1766005381.816514,
+//!     "propertyID":318267,"propertyID_str":"318267","reservationID":"8176082119429",
+//!     "startDate":"2026-02-01","endDate":"2026-02-03"}"#;
+//! let decoded = CloudbedsDecoder.decode(PayloadKind::Webhook, body, &context)?;
+//! assert_eq!(decoded.to_json_array()?.as_array().map(Vec::len), Some(1));
+//! # Ok::<(), pms_core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod auth;
+mod client;
+mod decode;
+pub mod error;
+pub mod map;
+pub mod webhook;
+pub mod wire;
+
+pub use auth::REFRESH_SKEW;
+pub use client::{
+    AdjustmentRequest, AdjustmentType, CloudbedsClient, CloudbedsClientBuilder, DEFAULT_RATE_LIMIT,
+    DEFAULT_TIMEOUT, HOUSEKEEPING_PAGE_SIZE, ListPage, MAX_PAGE_SIZE, PARTNER_RATE_LIMIT, PaymentRequest,
+    PostedPayment,
+};
+pub use decode::CloudbedsDecoder;
+pub use error::{CloudbedsError, classify_message};
+pub use webhook::{
+    MAX_WEBHOOK_BYTES, WebhookDelivery, WebhookVerifier, authenticate_and_parse, parse_webhook,
+};

@@ -1,0 +1,281 @@
+//! Lenient scalar decoding for Cloudbeds JSON.
+//!
+//! Cloudbeds sends numbers as strings and strings as numbers (`"adults": "2"`,
+//! `"roomTypeID": 544559`), `""` where it means null, booleans as `true`,
+//! `"1"` or `"true"`, and local date-times without a zone
+//! (`"2026-01-19 18:11:31"`, tech-specs page; vendor notes §6). Each helper
+//! here accepts exactly the documented and observed spellings and rejects
+//! anything else with a serde error, so the caller's `serde_path_to_error`
+//! names the JSON path.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use rust_decimal::Decimal;
+use serde::de::{self, Deserializer, Visitor};
+
+/// An id or code that may arrive as a string or a number; `""` and `null` are `None`.
+pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, a number or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let t = v.trim();
+            Ok((!t.is_empty()).then(|| t.to_owned()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                Ok(Some(format!("{v:.0}")))
+            } else {
+                Err(E::custom("expected an integer id, found a fractional number"))
+            }
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    d.deserialize_option(V)
+}
+
+/// A decimal amount sent as a JSON number (`3908.28`) or a string (`"1954.14"`).
+///
+/// serde_json (without `arbitrary_precision`, which we must not switch on
+/// for the whole workspace) hands numbers over as `f64`. We rebuild the
+/// decimal from the *shortest round-trip* text of that `f64` (Rust's
+/// `Display`), which is exactly the literal Cloudbeds wrote for any amount
+/// of up to 15 significant digits; no arithmetic is done in floating point.
+pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Decimal>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a decimal number, a decimal string or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let t = v.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            parse_decimal(t).map(Some).map_err(E::custom)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(Decimal::from(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(Decimal::from(v)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            if !v.is_finite() {
+                return Err(E::custom("amount is not a finite number"));
+            }
+            parse_decimal(&v.to_string()).map(Some).map_err(E::custom)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    d.deserialize_option(V)
+}
+
+fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map_err(|_| format!("`{text}` is not a decimal amount"))
+}
+
+/// A count sent as `"2"` or `2`; `""`/`null` are `None`.
+pub fn opt_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    match opt_string(d)? {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<u16>()
+            .map(Some)
+            .map_err(|_| de::Error::custom(format!("`{s}` is not a count"))),
+    }
+}
+
+/// A count sent as `"20"` or `20`; `""`/`null` are `None`.
+pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match opt_string(d)? {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| de::Error::custom(format!("`{s}` is not a count"))),
+    }
+}
+
+/// A boolean sent as `true`, `"true"`, `"1"`, `1` (and the negatives); `""`/`null` are `None`.
+pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a boolean, 0/1, \"true\"/\"false\" or null")
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            match v {
+                0 => Ok(Some(false)),
+                1 => Ok(Some(true)),
+                _ => Err(E::custom(format!("{v} is not a boolean"))),
+            }
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            match v {
+                0 => Ok(Some(false)),
+                1 => Ok(Some(true)),
+                _ => Err(E::custom(format!("{v} is not a boolean"))),
+            }
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "" => Ok(None),
+                "1" | "true" => Ok(Some(true)),
+                "0" | "false" => Ok(Some(false)),
+                _ => Err(E::custom(format!("`{v}` is not a boolean"))),
+            }
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    d.deserialize_option(V)
+}
+
+/// A civil date `YYYY-MM-DD`; `""`, `null` and `0000-00-00` are `None`.
+pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    match opt_string(d)? {
+        None => Ok(None),
+        Some(s) if s.starts_with("0000-00-00") => Ok(None),
+        Some(s) => {
+            // Some list methods send a date-time where a date is documented.
+            let day = s.get(..10).unwrap_or(&s);
+            NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| de::Error::custom(format!("`{s}` is not a YYYY-MM-DD date")))
+        }
+    }
+}
+
+/// A zone-less date-time `YYYY-MM-DD HH:MM:SS` (also accepted: `T` separator,
+/// a date alone meaning midnight); `""`, `null` and `0000-00-00 00:00:00` are
+/// `None`. The time zone is applied by the mapper (property-local for the
+/// v1.x `date*` fields, UTC for the `*UTC` ones).
+pub fn opt_local_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+    match opt_string(d)? {
+        None => Ok(None),
+        Some(s) if s.starts_with("0000-00-00") => Ok(None),
+        Some(s) => parse_local_datetime(&s)
+            .map(Some)
+            .ok_or_else(|| de::Error::custom(format!("`{s}` is not a YYYY-MM-DD HH:MM:SS date-time"))),
+    }
+}
+
+/// Parses the date-time spellings Cloudbeds uses.
+pub fn parse_local_datetime(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, format) {
+            return Some(dt);
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_time(NaiveTime::MIN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct T {
+        #[serde(default, deserialize_with = "opt_string")]
+        s: Option<String>,
+        #[serde(default, deserialize_with = "opt_decimal")]
+        d: Option<Decimal>,
+        #[serde(default, deserialize_with = "opt_bool")]
+        b: Option<bool>,
+        #[serde(default, deserialize_with = "opt_u16")]
+        n: Option<u16>,
+    }
+
+    fn t(json: &str) -> T {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn ids_from_strings_numbers_and_empty() {
+        assert_eq!(t(r#"{"s": 544559}"#).s.as_deref(), Some("544559"));
+        assert_eq!(t(r#"{"s": "601917-0"}"#).s.as_deref(), Some("601917-0"));
+        assert_eq!(t(r#"{"s": ""}"#).s, None);
+        assert_eq!(t(r#"{"s": null}"#).s, None);
+        assert_eq!(t("{}").s, None);
+    }
+
+    #[test]
+    fn amounts_keep_their_literal_digits() {
+        assert_eq!(t(r#"{"d": 3908.28}"#).d.unwrap().to_string(), "3908.28");
+        assert_eq!(t(r#"{"d": "1954.14"}"#).d.unwrap().to_string(), "1954.14");
+        assert_eq!(t(r#"{"d": 0.1}"#).d.unwrap().to_string(), "0.1");
+        assert_eq!(t(r#"{"d": 12}"#).d.unwrap().to_string(), "12");
+        assert_eq!(t(r#"{"d": ""}"#).d, None);
+        assert!(serde_json::from_str::<T>(r#"{"d": "abc"}"#).is_err());
+    }
+
+    #[test]
+    fn booleans_and_counts() {
+        assert_eq!(t(r#"{"b": "1"}"#).b, Some(true));
+        assert_eq!(t(r#"{"b": false}"#).b, Some(false));
+        assert_eq!(t(r#"{"b": 0}"#).b, Some(false));
+        assert!(serde_json::from_str::<T>(r#"{"b": "maybe"}"#).is_err());
+        assert_eq!(t(r#"{"n": "2"}"#).n, Some(2));
+        assert_eq!(t(r#"{"n": 3}"#).n, Some(3));
+    }
+
+    #[test]
+    fn date_times() {
+        assert_eq!(
+            parse_local_datetime("2026-01-19 18:11:31").unwrap().to_string(),
+            "2026-01-19 18:11:31"
+        );
+        assert!(parse_local_datetime("19/01/2026").is_none());
+    }
+}
