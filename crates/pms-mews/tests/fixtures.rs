@@ -1,5 +1,6 @@
 //! Fixture tests: each documented Mews example decodes into exactly the
 //! normalized records written out here by hand, field by field.
+#![allow(clippy::unwrap_used)] // tests may unwrap, helpers included
 
 use std::path::PathBuf;
 
