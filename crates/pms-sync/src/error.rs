@@ -39,6 +39,16 @@ pub enum SyncError {
         /// The unsettled id.
         request_id: RequestId,
     },
+    /// The PMS refused this request id definitively earlier; the stored refusal is replayed.
+    #[error("request {request_id} was refused earlier ({kind:?}): {message}")]
+    Rejected {
+        /// The replayed id.
+        request_id: RequestId,
+        /// The refusal's classification.
+        kind: ErrorKind,
+        /// The refusal's (PII-free) message.
+        message: String,
+    },
     /// Retries were exhausted.
     #[error("gave up after {attempts} attempts: {last}")]
     RetriesExhausted {
@@ -62,6 +72,7 @@ impl SyncError {
     pub fn pms_kind(&self) -> Option<ErrorKind> {
         match self {
             SyncError::Pms(e) | SyncError::RetriesExhausted { last: e, .. } => Some(e.kind()),
+            SyncError::Rejected { kind, .. } => Some(*kind),
             _ => None,
         }
     }

@@ -1,0 +1,245 @@
+//! A scripted PMS for sync-layer tests: it applies charges for real, and
+//! fails the way a vendor does when told to.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{TimeZone, Utc};
+use pms_core::*;
+use pms_sync::crypto::Cipher;
+use pms_sync::store::Store;
+use pms_sync::{JournalSettings, RateLimiter, RetryPolicy, SqliteStore, VirtualSleeper, WriteJournal};
+
+/// What the next `post_charge` call does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    /// Apply and answer.
+    Ok,
+    /// Refuse before applying (503).
+    Transient,
+    /// Refuse before applying (429).
+    RateLimited(u64),
+    /// Apply, then lose the answer (timeout after send).
+    ApplyThenTimeout,
+    /// Refuse definitively.
+    Invalid,
+}
+
+#[derive(Debug, Default)]
+pub struct FakeState {
+    pub script: VecDeque<Script>,
+    pub charges: Vec<ChargeRequest>,
+    pub post_calls: usize,
+    pub find_calls: usize,
+    pub find_fails: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FakePms(pub Arc<Mutex<FakeState>>);
+
+impl FakePms {
+    pub fn scripted(script: &[Script]) -> Self {
+        let fake = FakePms::default();
+        fake.0.lock().unwrap().script = script.iter().copied().collect();
+        fake
+    }
+
+    /// The PMS applied a charge some earlier (crashed) worker sent.
+    pub fn post_charge_directly(&self, charge: &ChargeRequest) {
+        self.0.lock().unwrap().charges.push(charge.clone());
+    }
+
+    pub fn posted(&self) -> usize {
+        self.0.lock().unwrap().charges.len()
+    }
+
+    pub fn calls(&self) -> (usize, usize) {
+        let s = self.0.lock().unwrap();
+        (s.post_calls, s.find_calls)
+    }
+}
+
+fn charge_ref(request: RequestId) -> ExternalRef {
+    ExternalRef::new(
+        PmsKind::Mews,
+        VendorId::new(format!("order-{}", request.simple())).unwrap(),
+    )
+}
+
+#[async_trait]
+impl PmsClient for FakePms {
+    fn kind(&self) -> PmsKind {
+        PmsKind::Mews
+    }
+    fn capabilities(&self) -> Capabilities {
+        [Capability::PostCharge, Capability::ChargeReadBack]
+            .into_iter()
+            .collect()
+    }
+    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
+        Err(Error::not_found(id.to_string()))
+    }
+    async fn reservations_modified(&self, _: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+        Ok(Page {
+            items: vec![],
+            next: None,
+        })
+    }
+    async fn arrivals(&self, _: DateRange) -> Result<Vec<Reservation>, Error> {
+        Ok(vec![])
+    }
+    async fn departures(&self, _: DateRange) -> Result<Vec<Reservation>, Error> {
+        Ok(vec![])
+    }
+    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
+        Err(Error::not_found(id.to_string()))
+    }
+    async fn rooms(&self) -> Result<Vec<Room>, Error> {
+        Ok(vec![])
+    }
+    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
+        Ok(vec![])
+    }
+    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
+        Err(Error::not_found(reservation.to_string()))
+    }
+    async fn set_room_status(&self, _: &RoomStatusUpdate) -> Result<(), Error> {
+        Err(Error::unsupported(PmsKind::Mews, "set_room_status"))
+    }
+    async fn check_in(&self, _: &CheckInRequest) -> Result<(), Error> {
+        Err(Error::unsupported(PmsKind::Mews, "check_in"))
+    }
+    async fn check_out(&self, _: &CheckOutRequest) -> Result<(), Error> {
+        Err(Error::unsupported(PmsKind::Mews, "check_out"))
+    }
+    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
+        let mut state = self.0.lock().unwrap();
+        state.post_calls += 1;
+        let step = state.script.pop_front().unwrap_or(Script::Ok);
+        match step {
+            Script::Ok => {
+                state.charges.push(charge.clone());
+                Ok(PostedCharge {
+                    request_id: charge.request_id,
+                    external: charge_ref(charge.request_id),
+                })
+            }
+            Script::Transient => Err(Error::transient("503 Service Unavailable")),
+            Script::RateLimited(secs) => Err(Error::RateLimited {
+                retry_after: Some(Duration::from_secs(secs)),
+                vendor_request_id: None,
+            }),
+            Script::ApplyThenTimeout => {
+                state.charges.push(charge.clone());
+                Err(Error::OutcomeUnknown {
+                    operation: "post_charge",
+                    message: "timeout".into(),
+                    vendor_request_id: None,
+                })
+            }
+            Script::Invalid => Err(Error::validation("unknown accounting category")),
+        }
+    }
+    async fn find_charge(&self, _: &VendorId, request_id: RequestId) -> Result<Option<FolioCharge>, Error> {
+        let mut state = self.0.lock().unwrap();
+        state.find_calls += 1;
+        if state.find_fails {
+            return Err(Error::transient("read-back failed"));
+        }
+        Ok(state
+            .charges
+            .iter()
+            .find(|c| c.request_id == request_id)
+            .map(|c| FolioCharge {
+                id: ChargeId::from_uuid(c.request_id.as_uuid()),
+                external: charge_ref(c.request_id),
+                kind: c.kind.clone(),
+                description: c.description.clone(),
+                unit_amount: c.unit_amount,
+                quantity: c.quantity,
+                total: c.total().unwrap(),
+                tax: None,
+                transaction_code: None,
+                outlet: None,
+                posted_at: c.consumed_at,
+                business_date: None,
+                voided: false,
+                request_id: Some(c.request_id),
+            }))
+    }
+    async fn health(&self) -> HealthReport {
+        HealthReport {
+            pms: PmsKind::Mews,
+            healthy: true,
+            latency: Duration::ZERO,
+            checked_at: Utc::now(),
+            error: None,
+            detail: None,
+        }
+    }
+}
+
+pub fn charge(amount: &str) -> ChargeRequest {
+    ChargeRequest {
+        request_id: RequestId::new_random(),
+        reservation: VendorId::new("res-1").unwrap(),
+        kind: ChargeKind::RoomService,
+        description: "Club sandwich".into(),
+        unit_amount: Money::parse(amount, Currency::EUR).unwrap(),
+        quantity: 1.into(),
+        transaction_code: Some("RS".into()),
+        outlet: Some("in-room dining".into()),
+        consumed_at: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+    }
+}
+
+pub struct Harness {
+    pub store: Arc<dyn Store>,
+    pub cipher: Arc<Cipher>,
+    pub sleeper: VirtualSleeper,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Harness {
+    pub async fn new() -> Self {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap(),
+        ));
+        Harness {
+            store,
+            cipher: Arc::new(Cipher::random()),
+            sleeper: VirtualSleeper::new(clock.clone()),
+            clock,
+        }
+    }
+
+    pub fn journal(&self, owner: &str, retry: RetryPolicy) -> WriteJournal {
+        let limit = RateLimit {
+            requests: 200,
+            window: Duration::from_secs(30),
+        };
+        let limiter = Arc::new(RateLimiter::new(
+            limit,
+            20,
+            self.clock.clone(),
+            Arc::new(self.sleeper.clone()),
+        ));
+        WriteJournal::new(
+            self.store.clone(),
+            self.cipher.clone(),
+            limiter,
+            JournalSettings {
+                credential: "mews-access-token-1".into(),
+                retry,
+                owner: owner.into(),
+                claim_ttl: Duration::from_secs(60),
+            },
+            self.clock.clone(),
+            Arc::new(self.sleeper.clone()),
+        )
+    }
+}
