@@ -1,0 +1,780 @@
+//! wiremock tests per operation: exact request bodies, fixture replies, and
+//! a catch-all that fails the test on any request no mock expects.
+#![allow(clippy::unwrap_used)] // tests may unwrap, helpers included
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use pms_core::secrecy::SecretString;
+use pms_core::{
+    ChangeQuery, ChargeKind, ChargeRequest, CheckInRequest, CheckOutRequest, Currency, DateRange, ErrorKind,
+    HotelId, HousekeepingStatus, ManualClock, Money, PageToken, PmsClient, RequestId, RoomNumber,
+    RoomStatusUpdate, VendorId, VoidChargeRequest,
+};
+use pms_mews::{ChargePricing, ChargeSettings, MEWS_RATE_LIMIT, MewsClient, MewsConfig};
+use pretty_assertions::assert_eq;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use url::Url;
+use wiremock::matchers::{any, body_json, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CLIENT_TOKEN: &str = "CLIENTTOKEN-secret-0001";
+const ACCESS_TOKEN: &str = "ACCESSTOKEN-secret-0002";
+const CLIENT_NAME: &str = "pms-connectors test 0.1.0";
+const RES_ID: &str = "0f515589-99b4-423d-b83a-b237009f0509";
+const ACCOUNT_ID: &str = "fadd5bb6-b428-45d5-94f8-fd0d89fece6d";
+
+fn fixture(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/mews")
+        .join(name);
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+/// A server whose catch-all answers 599 and fails verification on drop.
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(599).set_body_string("unexpected request"))
+        .with_priority(u8::MAX)
+        .expect(0)
+        .named("catch-all: no unexpected requests")
+        .mount(&server)
+        .await;
+    server
+}
+
+fn config(base: &str) -> MewsConfig {
+    MewsConfig {
+        hotel: HotelId::new("grand").unwrap(),
+        base_url: Url::parse(base).unwrap(),
+        client_token: SecretString::from(CLIENT_TOKEN),
+        access_token: SecretString::from(ACCESS_TOKEN),
+        client_name: CLIENT_NAME.into(),
+        enterprise_id: None,
+        time_zone: chrono_tz::Europe::Budapest,
+        currency: Currency::EUR,
+        timeout: Duration::from_secs(5),
+        page_size: 1000,
+        rate_limit: MEWS_RATE_LIMIT,
+        charges: ChargeSettings {
+            service_id: Some("d2a8c3a3-0000-4000-8000-000000000001".into()),
+            tax_codes: vec!["DE-2020-1-L".into()],
+            pricing: ChargePricing::Gross,
+        },
+        child_age_category_ids: BTreeSet::new(),
+    }
+}
+
+fn client(server: &MockServer) -> MewsClient {
+    MewsClient::new(config(&server.uri())).unwrap()
+}
+
+/// The body we expect: credentials plus the operation's parameters.
+fn with_tokens(params: Value) -> Value {
+    let mut body = json!({"ClientToken": CLIENT_TOKEN, "AccessToken": ACCESS_TOKEN, "Client": CLIENT_NAME});
+    for (k, v) in params.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+fn op(name: &str) -> String {
+    format!("/api/connector/v1/{name}")
+}
+
+async fn expect_call(server: &MockServer, operation: &str, params: Value, reply: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path(op(operation)))
+        .and(body_json(with_tokens(params)))
+        .respond_with(reply)
+        .expect(1)
+        .named(operation.to_owned())
+        .mount(server)
+        .await;
+}
+
+fn ok(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .set_body_json(body)
+        .insert_header("Request-Id", "req-ok")
+}
+
+async fn expect_reservation_by_id(server: &MockServer, reply: Value) {
+    expect_call(
+        server,
+        "reservations/getAll/2023-06-06",
+        json!({"ReservationIds": [RES_ID], "Limitation": {"Count": 1}}),
+        ok(reply),
+    )
+    .await;
+}
+
+async fn expect_resources(server: &MockServer) {
+    expect_call(
+        server,
+        "resources/getAll",
+        json!({"Extent": {"Resources": true, "Inactive": false}, "Limitation": {"Count": 1000}}),
+        ok(fixture("resources_getall.response.json")),
+    )
+    .await;
+}
+
+fn reservation_in_state(state: &str) -> Value {
+    let mut body = fixture("reservations_getall_2023_06_06.response.json");
+    body["Reservations"][0]["State"] = json!(state);
+    body
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn res_id() -> VendorId {
+    VendorId::new(RES_ID).unwrap()
+}
+
+#[tokio::test]
+async fn reservation_read_sends_tokens_in_the_body_and_fills_the_room_number() {
+    let server = server().await;
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    expect_resources(&server).await;
+    let client = client(&server);
+    let reservation = client.reservation(&res_id()).await.unwrap();
+    assert_eq!(reservation.confirmation_number.as_deref(), Some("52"));
+    assert_eq!(reservation.room_number, Some(RoomNumber::new("101").unwrap()));
+    let debug = format!("{client:?}");
+    assert!(
+        !debug.contains(CLIENT_TOKEN) && !debug.contains(ACCESS_TOKEN),
+        "{debug}"
+    );
+}
+
+#[tokio::test]
+async fn missing_reservation_is_not_found() {
+    let server = server().await;
+    expect_reservation_by_id(&server, json!({"Reservations": [], "Cursor": null})).await;
+    let err = client(&server).reservation(&res_id()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn modified_reservations_follow_the_top_level_cursor_across_pages() {
+    let server = server().await;
+    let window = json!({"StartUtc": "2023-04-01T00:00:00Z", "EndUtc": "2023-05-01T00:00:00Z"});
+    expect_call(
+        &server,
+        "reservations/getAll/2023-06-06",
+        json!({"UpdatedUtc": window, "Limitation": {"Count": 1}}),
+        ok(fixture("reservations_getall_2023_06_06.response.json")),
+    )
+    .await;
+    expect_call(
+        &server,
+        "reservations/getAll/2023-06-06",
+        json!({"UpdatedUtc": window, "Limitation": {"Count": 1, "Cursor": RES_ID}}),
+        ok(json!({"Reservations": [], "Cursor": null})),
+    )
+    .await;
+    // Room names are looked up once and cached.
+    expect_resources(&server).await;
+    let client = client(&server);
+    let mut query = ChangeQuery {
+        since: utc("2023-04-01T00:00:00Z"),
+        until: utc("2023-05-01T00:00:00Z"),
+        page: None,
+        page_size: 1,
+    };
+    let first = client.reservations_modified(&query).await.unwrap();
+    assert_eq!(first.items.len(), 1);
+    assert_eq!(first.items[0].external.id.as_str(), RES_ID);
+    query.page = first.next;
+    assert!(query.page.is_some());
+    let second = client.reservations_modified(&query).await.unwrap();
+    assert!(second.items.is_empty());
+    assert_eq!(second.next, None);
+}
+
+#[tokio::test]
+async fn long_change_windows_are_split_into_89_day_windows() {
+    let server = server().await;
+    for (start, end) in [
+        ("2024-01-01T00:00:00Z", "2024-03-30T00:00:00Z"),
+        ("2024-03-30T00:00:00Z", "2024-06-01T00:00:00Z"),
+    ] {
+        expect_call(
+            &server,
+            "reservations/getAll/2023-06-06",
+            json!({"UpdatedUtc": {"StartUtc": start, "EndUtc": end}, "Limitation": {"Count": 1000}}),
+            ok(json!({"Reservations": [], "Cursor": null})),
+        )
+        .await;
+    }
+    let client = client(&server);
+    let mut query = ChangeQuery {
+        since: utc("2024-01-01T00:00:00Z"),
+        until: utc("2024-06-01T00:00:00Z"),
+        page: None,
+        page_size: 5000,
+    };
+    let mut pages = 0;
+    loop {
+        let page = client.reservations_modified(&query).await.unwrap();
+        pages += 1;
+        match page.next {
+            Some(next) => query.page = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2);
+}
+
+#[tokio::test]
+async fn foreign_page_tokens_are_rejected_without_a_call() {
+    let server = server().await;
+    let query = ChangeQuery {
+        since: utc("2024-01-01T00:00:00Z"),
+        until: utc("2024-02-01T00:00:00Z"),
+        page: Some(PageToken::new("7")),
+        page_size: 10,
+    };
+    let err = client(&server).reservations_modified(&query).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+}
+
+#[tokio::test]
+async fn arrivals_query_local_days_converted_to_utc() {
+    let server = server().await;
+    // 2023-04-23 in Budapest (CEST, +2) is [04-22T22:00Z, 04-23T22:00Z).
+    expect_call(
+        &server,
+        "reservations/getAll/2023-06-06",
+        json!({
+            "ScheduledStartUtc": {"StartUtc": "2023-04-22T22:00:00Z", "EndUtc": "2023-04-23T22:00:00Z"},
+            "Limitation": {"Count": 1000}
+        }),
+        ok(fixture("reservations_getall_2023_06_06.response.json")),
+    )
+    .await;
+    expect_resources(&server).await;
+    let day = NaiveDate::from_ymd_opt(2023, 4, 23).unwrap();
+    let arrivals = client(&server).arrivals(DateRange::day(day)).await.unwrap();
+    assert_eq!(arrivals.len(), 1);
+    assert_eq!(arrivals[0].arrival, day);
+}
+
+#[tokio::test]
+async fn guest_read_uses_customer_ids_and_extent() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "customers/getAll",
+        json!({
+            "CustomerIds": [ACCOUNT_ID],
+            "Extent": {"Customers": true, "Addresses": false},
+            "Limitation": {"Count": 1}
+        }),
+        ok(fixture("customers_getall.response.json")),
+    )
+    .await;
+    let guest = client(&server)
+        .guest(&VendorId::new(ACCOUNT_ID).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(guest.external.id.as_str(), ACCOUNT_ID);
+    assert_eq!(guest.email.unwrap().expose(), "j.smith@example.com");
+}
+
+#[tokio::test]
+async fn room_statuses_read_all_resources() {
+    let server = server().await;
+    expect_resources(&server).await;
+    let statuses = client(&server).room_statuses().await.unwrap();
+    let states: Vec<_> = statuses.iter().map(|s| s.status.housekeeping.clone()).collect();
+    assert_eq!(
+        states,
+        [
+            HousekeepingStatus::Clean,
+            HousekeepingStatus::Inspected,
+            HousekeepingStatus::Dirty
+        ]
+    );
+}
+
+#[tokio::test]
+async fn folio_reads_items_account_items_and_payments() {
+    let server = server().await;
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    expect_call(
+        &server,
+        "orderItems/getAll",
+        json!({"ServiceOrderIds": [RES_ID], "Limitation": {"Count": 1000}}),
+        ok(fixture("orderitems_getall.response.json")),
+    )
+    .await;
+    // The owner's items consumed from a day before arrival to a day after departure.
+    expect_call(
+        &server,
+        "orderItems/getAll",
+        json!({
+            "AccountIds": [ACCOUNT_ID],
+            "ConsumedUtc": {"StartUtc": "2023-04-22T14:00:00Z", "EndUtc": "2023-04-26T12:00:00Z"},
+            "Limitation": {"Count": 1000}
+        }),
+        ok(json!({"OrderItems": [], "Cursor": null})),
+    )
+    .await;
+    let mut payments = fixture("payments_getall.response.json");
+    payments["Payments"] = json!([payments["Payments"][0].clone()]);
+    expect_call(
+        &server,
+        "payments/getAll",
+        json!({"ReservationIds": [RES_ID], "Limitation": {"Count": 1000}}),
+        ok(payments),
+    )
+    .await;
+    let folio = client(&server).folio(&res_id()).await.unwrap();
+    assert_eq!(folio.charges.len(), 2);
+    assert_eq!(folio.payments.len(), 1);
+    // 5 + 100 charged, 3700 paid.
+    assert_eq!(folio.balance, Money::parse("-3595", Currency::EUR).unwrap());
+    assert_eq!(folio.computed_balance().unwrap(), folio.balance);
+}
+
+#[tokio::test]
+async fn set_room_status_sends_the_update_value() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "resources/update",
+        json!({"ResourceUpdates": [{"ResourceId": "20e00c32-d561-4008-8609-82d8aa525714", "State": {"Value": "Inspected"}}]}),
+        ok(json!({})),
+    )
+    .await;
+    let client = client(&server);
+    let update = |status| RoomStatusUpdate {
+        request_id: RequestId::new_random(),
+        room: VendorId::new("20e00c32-d561-4008-8609-82d8aa525714").unwrap(),
+        status,
+    };
+    client
+        .set_room_status(&update(HousekeepingStatus::Inspected))
+        .await
+        .unwrap();
+    // Not writable through resources/update: refused before any request.
+    let err = client
+        .set_room_status(&update(HousekeepingStatus::OutOfOrder))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+fn charge(request_id: RequestId) -> ChargeRequest {
+    ChargeRequest {
+        request_id,
+        reservation: res_id(),
+        kind: ChargeKind::Spa,
+        description: "Spa massage".into(),
+        unit_amount: Money::parse("45.50", Currency::EUR).unwrap(),
+        quantity: Decimal::from(2),
+        transaction_code: Some("c0610937-0165-4091-a79c-44eb34173daf".into()),
+        outlet: None,
+        consumed_at: utc("2023-04-24T10:00:00Z"),
+    }
+}
+
+fn add_order_params(request_id: RequestId) -> Value {
+    json!({
+        "ServiceId": "d2a8c3a3-0000-4000-8000-000000000001",
+        "AccountId": ACCOUNT_ID,
+        "Items": [{
+            "Name": "Spa massage",
+            "UnitCount": 2,
+            "UnitAmount": {"Currency": "EUR", "TaxCodes": ["DE-2020-1-L"], "GrossValue": 45.5},
+            "AccountingCategoryId": "c0610937-0165-4091-a79c-44eb34173daf",
+            "ExternalIdentifier": request_id.to_string()
+        }],
+        "ConsumptionUtc": "2023-04-24T10:00:00Z",
+        "LinkedReservationId": RES_ID
+    })
+}
+
+#[tokio::test]
+async fn post_charge_carries_our_request_id_as_external_identifier() {
+    let server = server().await;
+    let request_id = RequestId::new_random();
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    expect_call(
+        &server,
+        "orders/add",
+        add_order_params(request_id),
+        ok(fixture("orders_add.response.json")),
+    )
+    .await;
+    let posted = client(&server).post_charge(&charge(request_id)).await.unwrap();
+    assert_eq!(posted.request_id, request_id);
+    assert_eq!(
+        posted.external.id.as_str(),
+        "cdfd5caa-2868-411b-ba95-322e70035f1a"
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_after_sending_a_charge_is_outcome_unknown_and_not_retried() {
+    let server = server().await;
+    let request_id = RequestId::new_random();
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    // expect(1): the client must not resend on its own.
+    expect_call(
+        &server,
+        "orders/add",
+        add_order_params(request_id),
+        ok(fixture("orders_add.response.json")).set_delay(Duration::from_secs(3)),
+    )
+    .await;
+    let mut config = config(&server.uri());
+    config.timeout = Duration::from_millis(300);
+    let err = MewsClient::new(config)
+        .unwrap()
+        .post_charge(&charge(request_id))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+    assert!(!err.kind().is_retryable());
+}
+
+#[tokio::test]
+async fn find_charge_reads_back_by_external_identifier() {
+    let server = server().await;
+    let request_id = RequestId::new_random();
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    let mut items = fixture("orderitems_getall.response.json");
+    items["OrderItems"][1]["ExternalIdentifier"] = json!(request_id.to_string());
+    expect_call(
+        &server,
+        "orderItems/getAll",
+        json!({"AccountIds": [ACCOUNT_ID], "Limitation": {"Count": 1000}}),
+        ok(items),
+    )
+    .await;
+    let client = client(&server);
+    let found = client.find_charge(&res_id(), request_id).await.unwrap().unwrap();
+    assert_eq!(found.request_id, Some(request_id));
+    assert_eq!(found.external.id.as_str(), "bd11dc4a-8f9e-442b-bb1e-f5361b31dfa2");
+}
+
+#[tokio::test]
+async fn find_charge_answers_none_when_absent() {
+    let server = server().await;
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    expect_call(
+        &server,
+        "orderItems/getAll",
+        json!({"AccountIds": [ACCOUNT_ID], "Limitation": {"Count": 1000}}),
+        ok(fixture("orderitems_getall.response.json")),
+    )
+    .await;
+    let found = client(&server)
+        .find_charge(&res_id(), RequestId::new_random())
+        .await
+        .unwrap();
+    assert_eq!(found, None);
+}
+
+#[tokio::test]
+async fn void_charge_cancels_the_order_item() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "orderItems/cancel",
+        json!({"OrderItemIds": ["bd11dc4a-8f9e-442b-bb1e-f5361b31dfa2"]}),
+        ok(json!({})),
+    )
+    .await;
+    client(&server)
+        .void_charge(&VoidChargeRequest {
+            request_id: RequestId::new_random(),
+            reservation: res_id(),
+            charge: VendorId::new("bd11dc4a-8f9e-442b-bb1e-f5361b31dfa2").unwrap(),
+            reason: "posted twice".into(),
+        })
+        .await
+        .unwrap();
+}
+
+fn check_in() -> CheckInRequest {
+    CheckInRequest {
+        request_id: RequestId::new_random(),
+        reservation: res_id(),
+        room: None,
+    }
+}
+
+#[tokio::test]
+async fn check_in_starts_the_reservation() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "reservations/start",
+        json!({"ReservationId": RES_ID}),
+        ok(json!({})),
+    )
+    .await;
+    client(&server).check_in(&check_in()).await.unwrap();
+}
+
+fn refusal(status: u16) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_json(
+            json!({"Message": "Reservation is not in a state allowing this.", "RequestId": "body-req"}),
+        )
+        .insert_header("Request-Id", "req-refused")
+}
+
+#[tokio::test]
+async fn check_in_refused_because_already_started_is_success_after_read_back() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "reservations/start",
+        json!({"ReservationId": RES_ID}),
+        refusal(403),
+    )
+    .await;
+    expect_reservation_by_id(&server, reservation_in_state("Started")).await;
+    client(&server).check_in(&check_in()).await.unwrap();
+}
+
+#[tokio::test]
+async fn check_in_refused_for_another_reason_is_a_conflict() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "reservations/start",
+        json!({"ReservationId": RES_ID}),
+        refusal(403),
+    )
+    .await;
+    expect_reservation_by_id(&server, reservation_in_state("Confirmed")).await;
+    let err = client(&server).check_in(&check_in()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(err.vendor_request_id(), Some("req-refused"));
+    assert!(err.to_string().contains("Reservation is not in a state"), "{err}");
+}
+
+#[tokio::test]
+async fn check_out_with_open_balance_writes_notes() {
+    let server = server().await;
+    let request = CheckOutRequest {
+        request_id: RequestId::new_random(),
+        reservation: res_id(),
+        allow_open_balance: true,
+    };
+    expect_call(
+        &server,
+        "reservations/process",
+        json!({
+            "ReservationId": RES_ID,
+            "CloseBills": false,
+            "AllowOpenBalance": true,
+            "Notes": format!("Checked out with open balance, request {}", request.request_id)
+        }),
+        ok(json!({})),
+    )
+    .await;
+    client(&server).check_out(&request).await.unwrap();
+}
+
+#[tokio::test]
+async fn check_out_already_processed_is_success() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "reservations/process",
+        json!({"ReservationId": RES_ID, "CloseBills": false, "AllowOpenBalance": false}),
+        refusal(400),
+    )
+    .await;
+    expect_reservation_by_id(&server, reservation_in_state("Processed")).await;
+    client(&server)
+        .check_out(&CheckOutRequest {
+            request_id: RequestId::new_random(),
+            reservation: res_id(),
+            allow_open_balance: false,
+        })
+        .await
+        .unwrap();
+}
+
+async fn read_error(reply: ResponseTemplate) -> pms_core::Error {
+    let server = server().await;
+    expect_resources_reply(&server, reply).await;
+    client(&server).rooms().await.unwrap_err()
+}
+
+async fn expect_resources_reply(server: &MockServer, reply: ResponseTemplate) {
+    expect_call(
+        server,
+        "resources/getAll",
+        json!({"Extent": {"Resources": true, "Inactive": false}, "Limitation": {"Count": 1000}}),
+        reply,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rate_limit_carries_retry_after_seconds_and_request_id() {
+    let err = read_error(
+        ResponseTemplate::new(429)
+            .insert_header("Retry-After", "7")
+            .insert_header("Request-Id", "req-429"),
+    )
+    .await;
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(err.vendor_request_id(), Some("req-429"));
+}
+
+#[tokio::test]
+async fn rate_limit_accepts_an_http_date() {
+    let server = server().await;
+    expect_resources_reply(
+        &server,
+        ResponseTemplate::new(429).insert_header("Retry-After", "Wed, 25 Nov 2026 03:00:30 GMT"),
+    )
+    .await;
+    let clock = Arc::new(ManualClock::new(utc("2026-11-25T03:00:00Z")));
+    let err = client(&server).with_clock(clock).rooms().await.unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+}
+
+#[tokio::test]
+async fn unauthorized_is_auth_and_never_shows_tokens() {
+    let err = read_error(
+        ResponseTemplate::new(401)
+            .set_body_json(json!({"Message": "Invalid AccessToken."}))
+            .insert_header("Request-Id", "req-401"),
+    )
+    .await;
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.vendor_request_id(), Some("req-401"));
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("Invalid AccessToken."), "{shown}");
+    assert!(
+        !shown.contains(ACCESS_TOKEN) && !shown.contains(CLIENT_TOKEN),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn bad_request_is_validation_with_the_mews_message() {
+    let err =
+        read_error(ResponseTemplate::new(400).set_body_json(fixture("error_400.constructed.json"))).await;
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    let text = err.to_string();
+    assert!(text.contains("Invalid ServiceIds"), "{text}");
+    // No Request-Id header: the body's RequestId is kept instead.
+    assert!(text.contains("4e3a5cde-2f44-4d8e-9a0b-7c1f0d2e9b11"), "{text}");
+}
+
+#[tokio::test]
+async fn server_errors_are_transient_on_reads_and_outcome_unknown_on_writes() {
+    let err = read_error(ResponseTemplate::new(500).set_body_json(json!({"Message": "Boom"}))).await;
+    assert_eq!(err.kind(), ErrorKind::Transient);
+    let err =
+        read_error(ResponseTemplate::new(408).set_body_json(json!({"Message": "Transaction has timed out"})))
+            .await;
+    assert_eq!(err.kind(), ErrorKind::Transient);
+
+    let server = server().await;
+    expect_call(
+        &server,
+        "orderItems/cancel",
+        json!({"OrderItemIds": ["bd11dc4a-8f9e-442b-bb1e-f5361b31dfa2"]}),
+        ResponseTemplate::new(500),
+    )
+    .await;
+    let err = client(&server)
+        .void_charge(&VoidChargeRequest {
+            request_id: RequestId::new_random(),
+            reservation: res_id(),
+            charge: VendorId::new("bd11dc4a-8f9e-442b-bb1e-f5361b31dfa2").unwrap(),
+            reason: "test".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+}
+
+#[tokio::test]
+async fn wrong_address_is_a_configuration_error() {
+    let err = read_error(ResponseTemplate::new(404)).await;
+    assert_eq!(err.kind(), ErrorKind::Config);
+}
+
+#[tokio::test]
+async fn a_read_timeout_is_transient() {
+    let server = server().await;
+    expect_resources_reply(
+        &server,
+        ok(json!({"Resources": []})).set_delay(Duration::from_secs(3)),
+    )
+    .await;
+    let mut config = config(&server.uri());
+    config.timeout = Duration::from_millis(300);
+    let err = MewsClient::new(config).unwrap().rooms().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient);
+}
+
+#[tokio::test]
+async fn a_refused_connection_on_a_write_is_transient_because_nothing_was_sent() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let err = MewsClient::new(config(&base))
+        .unwrap()
+        .set_room_status(&RoomStatusUpdate {
+            request_id: RequestId::new_random(),
+            room: VendorId::new("20e00c32-d561-4008-8609-82d8aa525714").unwrap(),
+            status: HousekeepingStatus::Dirty,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient);
+}
+
+#[tokio::test]
+async fn malformed_success_body_is_a_decode_error_naming_the_path() {
+    let err = read_error(ok(json!({"Resources": [{"Id": "r", "Name": "1", "State": 5}]}))).await;
+    match err {
+        pms_core::Error::Decode { path, .. } => assert_eq!(path, "Resources[0].State"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn health_probes_configuration() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "configuration/get",
+        json!({}),
+        ok(fixture("configuration_get.response.json")),
+    )
+    .await;
+    let report = client(&server).health().await;
+    assert!(report.healthy, "{report:?}");
+    assert_eq!(report.error, None);
+}
+
+#[tokio::test]
+async fn rate_limit_is_exposed() {
+    let server = server().await;
+    assert_eq!(client(&server).rate_limit(), MEWS_RATE_LIMIT);
+    assert_eq!(MEWS_RATE_LIMIT.requests, 200);
+    assert_eq!(MEWS_RATE_LIMIT.window, Duration::from_secs(30));
+}
