@@ -338,7 +338,8 @@ pub fn guest(wire: &GuestDetail, id: &str, path: &str, ctx: &MapContext) -> Resu
             .or_else(|| wire.cell_phone.clone())
             .map(Pii::new),
         address,
-        nationality: wire.country.clone().map(Pii::new),
+        // `country` is the address country, not a nationality.
+        nationality: None,
         birth_date: wire.birth_date.map(Pii::new),
         language: None,
         loyalty_number: None,
