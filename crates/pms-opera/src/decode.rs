@@ -70,6 +70,12 @@ fn decode(kind: PayloadKind, body: &[u8], ctx: &MapContext, limits: Limits) -> R
     let tx = transaction_id(&doc);
     let first = body_element(&doc)?;
     let name = first.local_name();
+    // A FAIL is reported as itself whatever the kind asked for.
+    if let Some(ns) = first.namespace()
+        && first.child(ns, "Result").is_some()
+    {
+        result::check_result("decode", &tx, first, &[ns])?;
+    }
     match kind {
         PayloadKind::Reservations if name == "FetchBookingResponse" => {
             Ok(Decoded::Reservations(vec![ops::fetch_booking::parse(

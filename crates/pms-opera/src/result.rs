@@ -64,24 +64,32 @@ pub(crate) fn check_answer<'a>(
     }
     match parsed {
         Ok(doc) => Ok(doc),
-        Err(
-            err @ (xml::XmlError::Doctype | xml::XmlError::UnknownEntity(_) | xml::XmlError::TooLarge { .. }),
-        ) => Err(OperaError::Xml(err)),
         Err(err) => {
-            let text = String::from_utf8_lossy(answer.body);
+            // Scan for the known error pages before anything else: a WebLogic
+            // 503 page starts with a DOCTYPE, and it is transient, not hostile.
+            let text = String::from_utf8_lossy(answer.body).to_ascii_lowercase();
             let transient = TRANSIENT_PAGES
                 .iter()
-                .any(|needle| text.to_ascii_lowercase().contains(&needle.to_ascii_lowercase()));
-            Err(OperaError::NotXml {
-                operation,
-                transient,
-                reason: if transient {
-                    "a service-unavailable / pool-timeout error page".to_owned()
-                } else {
-                    err.to_string()
-                },
-                transaction_id: transaction_id.to_owned(),
-            })
+                .any(|needle| text.contains(&needle.to_ascii_lowercase()));
+            if transient {
+                return Err(OperaError::NotXml {
+                    operation,
+                    transient,
+                    reason: "a service-unavailable / pool-timeout error page".to_owned(),
+                    transaction_id: transaction_id.to_owned(),
+                });
+            }
+            match err {
+                xml::XmlError::Doctype | xml::XmlError::UnknownEntity(_) | xml::XmlError::TooLarge { .. } => {
+                    Err(OperaError::Xml(err))
+                }
+                other => Err(OperaError::NotXml {
+                    operation,
+                    transient: false,
+                    reason: other.to_string(),
+                    transaction_id: transaction_id.to_owned(),
+                }),
+            }
         }
     }
 }

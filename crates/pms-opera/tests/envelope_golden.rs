@@ -1,0 +1,90 @@
+//! Golden tests: the exact XML the client sends (captured by wiremock),
+//! compared byte for byte with `fixtures/opera/*.request.xml`.
+
+mod common;
+
+use common::{client, fixture_str, options};
+use pms_core::{ChargeKind, ChargeRequest, Currency, Money, OperaDeployment, RequestId, VendorId};
+use pretty_assertions::assert_eq;
+use rust_decimal_macros::dec;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Compares with the golden file; `UPDATE_GOLDEN=1` rewrites it (review the diff!).
+fn check_golden(name: &str, actual: &str) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(common::fixture_path(name), format!("{actual}\n")).unwrap();
+    }
+    assert_eq!(actual, fixture_str(name).trim_end());
+}
+
+async fn sent_body(server: &MockServer) -> String {
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1, "exactly one request expected");
+    String::from_utf8(requests[0].body.clone()).unwrap()
+}
+
+async fn server_answering(fixture: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture_str(fixture)))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn charge() -> ChargeRequest {
+    ChargeRequest {
+        request_id: RequestId::from_uuid(uuid::Uuid::from_u128(0x0d5e6c1a_2b3c_4d5e_8f9a_0b1c2d3e4f50)),
+        reservation: VendorId::new("102135879").unwrap(),
+        kind: ChargeKind::Spa,
+        description: "Spa massage <60'> & oil".into(),
+        unit_amount: Money::new(dec!(600), Currency::new("INR").unwrap()),
+        quantity: dec!(2),
+        transaction_code: Some("2010".into()),
+        outlet: None,
+        // 19:30 in Kolkata.
+        consumed_at: "2026-03-01T14:00:00Z".parse().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn fetch_booking_on_premise_envelope_is_exact() {
+    let server = server_answering("fetch_booking.response.xml").await;
+    let client = client(
+        &format!("{}/ows_51", server.uri()),
+        OperaDeployment::OnPremise,
+        options(),
+    );
+    client.fetch_booking("102135879").await.unwrap();
+    let body = sent_body(&server).await;
+    // The transactionID of a read is fresh per call: normalize it.
+    let tx = body
+        .split("transactionID=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(tx.len(), 32);
+    check_golden("fetch_booking.request.xml", &body.replace(&tx, "TX"));
+}
+
+#[tokio::test]
+async fn post_charge_envelope_is_exact_and_escapes_text() {
+    let server = server_answering("post_charge.response.xml").await;
+    let client = client(&server.uri(), OperaDeployment::OnPremise, options());
+    client.post_charge_request(&charge()).await.unwrap();
+    check_golden("post_charge.request.xml", &sent_body(&server).await);
+}
+
+#[tokio::test]
+async fn cloud_envelope_has_ws_security_and_no_password_in_og_header() {
+    let server = server_answering("post_charge.response.xml").await;
+    let client = client(&server.uri(), OperaDeployment::Cloud, options());
+    client.post_charge_request(&charge()).await.unwrap();
+    let body = sent_body(&server).await;
+    check_golden("post_charge.cloud.request.xml", &body);
+    assert!(!body.contains("<UserPassword>"));
+}

@@ -1,0 +1,124 @@
+//! The decoder on every fixture: whole normalized records compared with
+//! hand-checked JSON in `fixtures/opera/expected/`, and every error fixture
+//! classified.
+
+mod common;
+
+use common::{fixture, fixture_path, fixture_str};
+use pms_core::{Currency, DecodeContext, ErrorKind, HotelId, PayloadDecoder, PayloadKind};
+use pms_opera::OperaDecoder;
+use pretty_assertions::assert_eq;
+
+fn context() -> DecodeContext {
+    DecodeContext {
+        hotel: HotelId::new("grand").unwrap(),
+        time_zone: chrono_tz::Asia::Kolkata,
+        currency: Currency::new("INR").unwrap(),
+    }
+}
+
+fn check(kind: PayloadKind, input: &str, expected: &str) {
+    let decoded = OperaDecoder::new()
+        .decode(kind, &fixture(input), &context())
+        .unwrap_or_else(|e| panic!("{input}: {e}"));
+    let actual = decoded.to_json_array().unwrap();
+    let path = format!("expected/{expected}");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let text = serde_json::to_string_pretty(&actual).unwrap();
+        std::fs::write(fixture_path(&path), format!("{text}\n")).unwrap();
+    }
+    let expected: serde_json::Value = serde_json::from_str(&fixture_str(&path)).unwrap();
+    assert_eq!(actual, expected, "{input}");
+}
+
+#[test]
+fn captured_fetch_booking_maps_to_the_whole_record() {
+    check(
+        PayloadKind::Reservations,
+        "fetch_booking.response.xml",
+        "fetch_booking.reservations.json",
+    );
+}
+
+#[test]
+fn future_booking_summary_with_unusual_prefixes_maps_every_record() {
+    check(
+        PayloadKind::Reservations,
+        "future_booking_summary.response.xml",
+        "future_booking_summary.reservations.json",
+    );
+}
+
+#[test]
+fn profile_maps_with_pii_fields() {
+    check(
+        PayloadKind::Guests,
+        "fetch_profile.response.xml",
+        "fetch_profile.guests.json",
+    );
+}
+
+#[test]
+fn housekeeping_maps_every_status_and_keeps_unknown_as_other() {
+    check(
+        PayloadKind::RoomStatuses,
+        "fetch_housekeeping_room_status.response.xml",
+        "fetch_housekeeping_room_status.room_statuses.json",
+    );
+    check(
+        PayloadKind::Rooms,
+        "fetch_housekeeping_room_status.response.xml",
+        "fetch_housekeeping_room_status.rooms.json",
+    );
+}
+
+#[test]
+fn invoice_maps_to_one_folio_with_the_reference_read_back() {
+    check(PayloadKind::Folio, "invoice.response.xml", "invoice.folio.json");
+}
+
+fn error_kind(kind: PayloadKind, input: &str) -> ErrorKind {
+    OperaDecoder::new()
+        .decode(kind, &fixture(input), &context())
+        .unwrap_err()
+        .kind()
+}
+
+#[test]
+fn error_fixtures_are_classified() {
+    let r = PayloadKind::Reservations;
+    assert_eq!(
+        error_kind(r, "fetch_booking.fail.response.xml"),
+        ErrorKind::NotFound
+    );
+    assert_eq!(error_kind(r, "post_charge.fail.response.xml"), ErrorKind::Auth);
+    assert_eq!(error_kind(r, "check_in.fail.response.xml"), ErrorKind::Conflict);
+    assert_eq!(error_kind(r, "soap_fault.response.xml"), ErrorKind::Auth);
+    assert_eq!(error_kind(r, "soap_fault.server.response.xml"), ErrorKind::Vendor);
+    assert_eq!(error_kind(r, "weblogic_503.html"), ErrorKind::Transient);
+    assert_eq!(error_kind(r, "billion_laughs.xml"), ErrorKind::Decode);
+    assert_eq!(
+        error_kind(PayloadKind::Webhook, "check_out.response.xml"),
+        ErrorKind::Unsupported
+    );
+    // A response of another kind is a decode error naming the element.
+    let err = OperaDecoder::new()
+        .decode(PayloadKind::Folio, &fixture("check_out.response.xml"), &context())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+}
+
+#[test]
+fn pii_never_shows_in_debug_output() {
+    let decoded = OperaDecoder::new()
+        .decode(
+            PayloadKind::Guests,
+            &fixture("fetch_profile.response.xml"),
+            &context(),
+        )
+        .unwrap();
+    let debug = format!("{decoded:?}");
+    for secret in ["Ada", "Sample", "example.com", "7700", "Example Street"] {
+        assert!(!debug.contains(secret), "{secret} leaked into Debug");
+    }
+}
