@@ -1,5 +1,6 @@
 //! Golden tests: the exact XML the client sends (captured by wiremock),
 //! compared byte for byte with `fixtures/opera/*.request.xml`.
+#![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod common;
 

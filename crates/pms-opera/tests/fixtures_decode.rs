@@ -1,6 +1,7 @@
 //! The decoder on every fixture: whole normalized records compared with
 //! hand-checked JSON in `fixtures/opera/expected/`, and every error fixture
 //! classified.
+#![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod common;
 

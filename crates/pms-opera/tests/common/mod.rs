@@ -1,4 +1,5 @@
 //! Shared test helpers.
+#![allow(clippy::unwrap_used)] // tests may unwrap
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
