@@ -65,7 +65,7 @@ pub const DEMO_BASE_URL: &str = "https://api.mews-demo.com";
 /// Production `PlatformAddress`.
 pub const PRODUCTION_BASE_URL: &str = "https://api.mews.com";
 
-/// Largest answer read (bigger ones are an error, not an allocation).
+/// Default cap on an answer's size ([`MewsConfig::max_response_bytes`]).
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Longest time filter sent. Mews caps filters at "3 months" without saying
@@ -135,6 +135,8 @@ pub struct MewsConfig {
     pub charges: ChargeSettings,
     /// Age categories counted as children.
     pub child_age_category_ids: BTreeSet<String>,
+    /// Largest answer read; bigger ones fail without being buffered.
+    pub max_response_bytes: usize,
 }
 
 impl fmt::Debug for MewsConfig {
@@ -152,6 +154,7 @@ impl fmt::Debug for MewsConfig {
             .field("page_size", &self.page_size)
             .field("rate_limit", &self.rate_limit)
             .field("charges", &self.charges)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -179,6 +182,7 @@ impl MewsConfig {
             rate_limit: MEWS_RATE_LIMIT,
             charges: ChargeSettings::default(),
             child_age_category_ids: BTreeSet::new(),
+            max_response_bytes: MAX_RESPONSE_BYTES,
         })
     }
 }
@@ -307,7 +311,14 @@ impl MewsClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, self.clock.now()));
-        let body = read_bounded(response, path, request_id.clone(), kind).await?;
+        let body = read_bounded(
+            response,
+            self.config.max_response_bytes,
+            path,
+            request_id.clone(),
+            kind,
+        )
+        .await?;
         tracing::debug!(
             operation = path,
             status = status.as_u16(),
@@ -1002,17 +1013,15 @@ pub(crate) fn raw_items(bytes: &[u8], field: &str) -> Vec<serde_json::Value> {
 
 async fn read_bounded(
     mut response: reqwest::Response,
+    limit: usize,
     operation: &'static str,
     request_id: Option<String>,
     kind: CallKind,
 ) -> Result<Bytes, Error> {
-    if response
-        .content_length()
-        .is_some_and(|len| len > MAX_RESPONSE_BYTES as u64)
-    {
+    if response.content_length().is_some_and(|len| len > limit as u64) {
         return Err(MewsError::BodyTooLarge {
             operation,
-            limit: MAX_RESPONSE_BYTES,
+            limit,
             request_id,
             kind,
         }
@@ -1022,10 +1031,10 @@ async fn read_bounded(
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                if body.len() + chunk.len() > limit {
                     return Err(MewsError::BodyTooLarge {
                         operation,
-                        limit: MAX_RESPONSE_BYTES,
+                        limit,
                         request_id,
                         kind,
                     }

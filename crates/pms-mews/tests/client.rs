@@ -67,6 +67,7 @@ fn config(base: &str) -> MewsConfig {
             pricing: ChargePricing::Gross,
         },
         child_age_category_ids: BTreeSet::new(),
+        max_response_bytes: pms_mews::MAX_RESPONSE_BYTES,
     }
 }
 
@@ -777,4 +778,91 @@ async fn rate_limit_is_exposed() {
     assert_eq!(client(&server).rate_limit(), MEWS_RATE_LIMIT);
     assert_eq!(MEWS_RATE_LIMIT.requests, 200);
     assert_eq!(MEWS_RATE_LIMIT.window, Duration::from_secs(30));
+}
+
+#[tokio::test]
+async fn oversized_answers_are_refused() {
+    let server = server().await;
+    expect_resources_reply(&server, ok(fixture("resources_getall.response.json"))).await;
+    expect_call(
+        &server,
+        "orderItems/cancel",
+        json!({"OrderItemIds": ["bd11dc4a-8f9e-442b-bb1e-f5361b31dfa2"]}),
+        ok(json!({"Padding": "x".repeat(200)})),
+    )
+    .await;
+    let mut config = config(&server.uri());
+    config.max_response_bytes = 100;
+    let client = MewsClient::new(config).unwrap();
+    assert_eq!(client.rooms().await.unwrap_err().kind(), ErrorKind::Vendor);
+    // A write that answered 2xx happened; what it answered is unknown.
+    let err = client
+        .void_charge(&VoidChargeRequest {
+            request_id: RequestId::new_random(),
+            reservation: res_id(),
+            charge: VendorId::new("bd11dc4a-8f9e-442b-bb1e-f5361b31dfa2").unwrap(),
+            reason: "test".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+}
+
+#[tokio::test]
+async fn list_reads_follow_the_cursor_until_a_short_page() {
+    let server = server().await;
+    let all = fixture("resources_getall.response.json");
+    let mut first = all.clone();
+    first["Resources"] = json!([all["Resources"][0].clone(), all["Resources"][1].clone()]);
+    first["Cursor"] = json!("1ec29188-01ca-4294-9983-fac59f85a448");
+    let mut second = all.clone();
+    second["Resources"] = json!([all["Resources"][2].clone()]);
+    let extent = json!({"Resources": true, "Inactive": false});
+    expect_call(
+        &server,
+        "resources/getAll",
+        json!({"Extent": extent, "Limitation": {"Count": 2}}),
+        ok(first),
+    )
+    .await;
+    expect_call(
+        &server,
+        "resources/getAll",
+        json!({"Extent": extent, "Limitation": {"Count": 2, "Cursor": "1ec29188-01ca-4294-9983-fac59f85a448"}}),
+        ok(second),
+    )
+    .await;
+    let mut config = config(&server.uri());
+    config.page_size = 2;
+    let rooms = MewsClient::new(config).unwrap().rooms().await.unwrap();
+    let names: Vec<_> = rooms.iter().map(|r| r.number.as_str().to_owned()).collect();
+    assert_eq!(names, ["101", "101A", "Suite 1"]);
+}
+
+#[tokio::test]
+async fn check_in_into_the_assigned_room_starts_it() {
+    let server = server().await;
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    expect_resources(&server).await;
+    expect_call(
+        &server,
+        "reservations/start",
+        json!({"ReservationId": RES_ID}),
+        ok(json!({})),
+    )
+    .await;
+    let mut request = check_in();
+    request.room = Some(RoomNumber::new("101").unwrap());
+    client(&server).check_in(&request).await.unwrap();
+}
+
+#[tokio::test]
+async fn check_in_into_another_room_is_refused_without_starting() {
+    let server = server().await;
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    expect_resources(&server).await;
+    let mut request = check_in();
+    request.room = Some(RoomNumber::new("Suite 1").unwrap());
+    let err = client(&server).check_in(&request).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
 }
