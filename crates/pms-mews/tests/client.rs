@@ -866,3 +866,33 @@ async fn check_in_into_another_room_is_refused_without_starting() {
     let err = client(&server).check_in(&request).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
 }
+
+#[tokio::test]
+async fn services_are_listed_with_their_kind() {
+    use pms_mews::wire::services::ServiceDataDiscriminator;
+    let server = server().await;
+    expect_call(
+        &server,
+        "services/getAll",
+        json!({"Limitation": {"Count": 1000}}),
+        ok(fixture("services_getall.response.json")),
+    )
+    .await;
+    let services = client(&server).services().await.unwrap();
+    let kinds: Vec<_> = services
+        .iter()
+        .map(|s| {
+            (
+                s.name.as_deref().unwrap(),
+                s.data.as_ref().unwrap().discriminator.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("Restaurant", ServiceDataDiscriminator::Additional),
+            ("Accommodation", ServiceDataDiscriminator::Bookable)
+        ]
+    );
+}

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Limitation;
+use super::{Limitation, wire_enum};
 
 /// Request of `services/getAll`.
 #[derive(Debug, Clone, Serialize)]
@@ -34,14 +34,33 @@ pub struct ServicesPage {
 pub struct Service {
     /// `Id`.
     pub id: String,
-    /// `Name`.
+    /// `Name` (deprecated in favour of `Names`, still sent).
     #[serde(default)]
     pub name: Option<String>,
     /// `IsActive`.
     #[serde(default)]
     pub is_active: Option<bool>,
-    /// `Data.Discriminator` lives under `Data`; `Bookable` services hold
-    /// reservations, `Additional` ones take `orders/add`.
+    /// `Data`: `Bookable` services hold reservations, `Additional` ones
+    /// take `orders/add` (the `ServiceId` for posting charges).
     #[serde(default)]
-    pub data: Option<serde_json::Value>,
+    pub data: Option<ServiceData>,
+    /// `ExternalIdentifier`.
+    #[serde(default)]
+    pub external_identifier: Option<String>,
+}
+
+/// "Service data".
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceData {
+    /// `Discriminator`.
+    pub discriminator: ServiceDataDiscriminator,
+    /// `Value`, shaped by the discriminator.
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+}
+
+wire_enum! {
+    /// "Service data discriminator".
+    ServiceDataDiscriminator { Bookable, Additional }
 }
