@@ -1,0 +1,693 @@
+//! Every operation against a wiremock OWS: endpoint path per deployment,
+//! SOAPAction, the envelope sent, the record read back; a catch-all mock
+//! fails the test on any unexpected request.
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
+mod common;
+
+use std::time::Duration;
+
+use common::{client, fixture, fixture_str, options};
+use pms_core::{
+    ChangeQuery, ChargeKind, ChargeRequest, CheckInRequest, CheckOutRequest, Currency, DateRange,
+    DecodeContext, Decoded, ErrorKind, HotelId, HousekeepingStatus, Money, OperaDeployment, PayloadDecoder,
+    PayloadKind, PmsClient, RequestId, RoomNumber, RoomStatusUpdate, VendorId,
+};
+use pms_opera::{OperaClient, OperaDecoder, OperaOptions};
+use pretty_assertions::assert_eq;
+use rust_decimal_macros::dec;
+use wiremock::matchers::{any, body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const ONPREM_BASE: &str = "/ows_51";
+const CLOUD_BASE: &str = "/OPERAOSB/OPERA_OWS/OWS_WS_51";
+
+/// A server whose catch-all answers 599 and must never be hit (verified on drop).
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(599).set_body_string("unexpected request"))
+        .with_priority(u8::MAX)
+        .named("catch-all: unexpected request")
+        .expect(0)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn action(service: &str, operation: &str) -> String {
+    format!("http://webservices.micros.com/ows/5.1/{service}.wsdl#{operation}")
+}
+
+fn soap(fixture_name: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/xml; charset=utf-8")
+        .set_body_string(fixture_str(fixture_name))
+}
+
+/// Mounts `POST {endpoint}` with the SOAPAction and content type, expecting `times` calls.
+async fn expect_call(
+    server: &MockServer,
+    endpoint: &str,
+    service: &str,
+    operation: &str,
+    body_has: &[&str],
+    response: ResponseTemplate,
+    times: u64,
+) {
+    let mut mock = Mock::given(method("POST"))
+        .and(path(endpoint.to_owned()))
+        .and(header("SOAPAction", action(service, operation).as_str()))
+        .and(header("content-type", "text/xml; charset=utf-8"));
+    for needle in body_has {
+        mock = mock.and(body_string_contains(*needle));
+    }
+    mock.respond_with(response)
+        .named(format!("{service}.{operation}"))
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+fn onprem(server: &MockServer) -> OperaClient {
+    client(
+        &format!("{}{ONPREM_BASE}", server.uri()),
+        OperaDeployment::OnPremise,
+        options(),
+    )
+}
+
+fn cloud(server: &MockServer) -> OperaClient {
+    client(
+        &format!("{}{CLOUD_BASE}/", server.uri()),
+        OperaDeployment::Cloud,
+        options(),
+    )
+}
+
+fn decoded(kind: PayloadKind, fixture_name: &str) -> Decoded {
+    let ctx = DecodeContext {
+        hotel: HotelId::new("grand").unwrap(),
+        time_zone: chrono_tz::Asia::Kolkata,
+        currency: Currency::new("INR").unwrap(),
+    };
+    OperaDecoder::new()
+        .decode(kind, &fixture(fixture_name), &ctx)
+        .unwrap()
+}
+
+fn transaction_ids(requests: &[wiremock::Request]) -> Vec<String> {
+    requests
+        .iter()
+        .filter_map(|r| {
+            let body = String::from_utf8_lossy(&r.body).into_owned();
+            body.split("transactionID=\"")
+                .nth(1)
+                .map(|s| s.split('"').next().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn charge(id: u128) -> ChargeRequest {
+    ChargeRequest {
+        request_id: RequestId::from_uuid(uuid::Uuid::from_u128(id)),
+        reservation: VendorId::new("102135879").unwrap(),
+        kind: ChargeKind::Spa,
+        description: "Spa massage".into(),
+        unit_amount: Money::new(dec!(600), Currency::new("INR").unwrap()),
+        quantity: dec!(2),
+        transaction_code: Some("2010".into()),
+        outlet: None,
+        consumed_at: "2026-03-01T14:00:00Z".parse().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn fetch_booking_on_premise_uses_the_asmx_endpoint() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[
+            r#"<ResvNameId type="INTERNAL" source="RESVID">102135879</ResvNameId>"#,
+            "<UserPassword>",
+        ],
+        soap("fetch_booking.response.xml"),
+        1,
+    )
+    .await;
+    let reservation = onprem(&server)
+        .reservation(&VendorId::new("102135879").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        Decoded::Reservations(vec![reservation]),
+        decoded(PayloadKind::Reservations, "fetch_booking.response.xml")
+    );
+}
+
+#[tokio::test]
+async fn fetch_booking_cloud_uses_the_gateway_endpoint_and_ws_security() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/OPERAOSB/OPERA_OWS/OWS_WS_51/Reservation",
+        "Reservation",
+        "FetchBooking",
+        &[
+            "<wsse:Security",
+            "<wsse:Password>",
+            "<UserName>KIOSK@IBLRWE</UserName>",
+        ],
+        soap("fetch_booking.response.xml"),
+        1,
+    )
+    .await;
+    let reservation = cloud(&server).fetch_booking("102135879").await.unwrap();
+    assert_eq!(reservation.room_number, Some(RoomNumber::new("1420").unwrap()));
+}
+
+#[tokio::test]
+async fn arrivals_and_departures_use_future_booking_summary_windows() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FutureBookingSummary",
+        &[
+            r#"<QueryDateRange dateType="ARRIVAL"><hc:StartDate>2026-03-10</hc:StartDate><hc:EndDate>2026-03-12</hc:EndDate>"#,
+            r#"<HotelReference hotelCode="BLRWE"/>"#,
+        ],
+        soap("future_booking_summary.response.xml"),
+        1,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FutureBookingSummary",
+        &[r#"dateType="DEPARTURE""#],
+        soap("future_booking_summary.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    let range = DateRange::new("2026-03-10".parse().unwrap(), "2026-03-12".parse().unwrap()).unwrap();
+    let arrivals = client.arrivals(range).await.unwrap();
+    assert_eq!(
+        Decoded::Reservations(arrivals),
+        decoded(PayloadKind::Reservations, "future_booking_summary.response.xml")
+    );
+    assert_eq!(client.departures(range).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn guest_uses_name_fetch_profile() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Name.asmx",
+        "Name",
+        "FetchProfile",
+        &[r#"<NameID type="INTERNAL">4471190</NameID>"#],
+        soap("fetch_profile.response.xml"),
+        1,
+    )
+    .await;
+    let guest = onprem(&server)
+        .guest(&VendorId::new("4471190").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        Decoded::Guests(vec![guest]),
+        decoded(PayloadKind::Guests, "fetch_profile.response.xml")
+    );
+}
+
+#[tokio::test]
+async fn room_statuses_read_and_write() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/HouseKeeping.asmx",
+        "HouseKeeping",
+        "FetchHouseKeepingRoomStatus",
+        &[r#"<FetchHouseKeepingRoomStatusRequest xmlns="http://webservices.micros.com/ows/5.1/HouseKeeping.wsdl">"#],
+        soap("fetch_housekeeping_room_status.response.xml"),
+        2,
+    )
+    .await;
+    let update_id = RequestId::from_uuid(uuid::Uuid::from_u128(7));
+    expect_call(
+        &server,
+        "/ows_51/GuestServices.asmx",
+        "GuestServices",
+        "UpdateRoomStatus",
+        &[
+            "<RoomNumber>101</RoomNumber><RoomStatus>Inspected</RoomStatus>",
+            &format!(r#"transactionID="{}""#, update_id.simple()),
+        ],
+        soap("update_room_status.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    assert_eq!(
+        Decoded::RoomStatuses(client.room_statuses().await.unwrap()),
+        decoded(
+            PayloadKind::RoomStatuses,
+            "fetch_housekeeping_room_status.response.xml"
+        )
+    );
+    assert_eq!(
+        Decoded::Rooms(client.rooms().await.unwrap()),
+        decoded(PayloadKind::Rooms, "fetch_housekeeping_room_status.response.xml")
+    );
+    let update = |status| RoomStatusUpdate {
+        request_id: update_id,
+        room: VendorId::new("101").unwrap(),
+        status,
+    };
+    client
+        .set_room_status(&update(HousekeepingStatus::Inspected))
+        .await
+        .unwrap();
+    // Out of order cannot be set through UpdateRoomStatus: refused before any request.
+    let err = client
+        .set_room_status(&update(HousekeepingStatus::OutOfOrder))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+#[tokio::test]
+async fn check_in_and_check_out_use_resv_advanced() {
+    let server = server().await;
+    let id = RequestId::from_uuid(uuid::Uuid::from_u128(42));
+    let reservation_request = r#"<ReservationRequest><HotelReference hotelCode="BLRWE"/><ReservationID><c:UniqueID type="EXTERNAL" source="RESV_NAME_ID">102135879</c:UniqueID></ReservationID></ReservationRequest>"#;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "CheckIn",
+        &[reservation_request, &id.simple()],
+        soap("check_in.response.xml"),
+        1,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "CheckOut",
+        &[reservation_request],
+        soap("check_out.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    let reservation = VendorId::new("102135879").unwrap();
+    client
+        .check_in(&CheckInRequest {
+            request_id: id,
+            reservation: reservation.clone(),
+            room: None,
+        })
+        .await
+        .unwrap();
+    client
+        .check_out(&CheckOutRequest {
+            request_id: RequestId::new_random(),
+            reservation,
+            allow_open_balance: false,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn check_in_fail_is_a_conflict_with_the_transaction_id() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "CheckIn",
+        &[],
+        soap("check_in.fail.response.xml"),
+        1,
+    )
+    .await;
+    let id = RequestId::new_random();
+    let err = onprem(&server)
+        .check_in(&CheckInRequest {
+            request_id: id,
+            reservation: VendorId::new("102135879").unwrap(),
+            room: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(err.vendor_request_id(), Some(id.simple().as_str()));
+    assert!(
+        !err.to_string().contains("already checked in"),
+        "vendor text leaked: {err}"
+    );
+}
+
+#[tokio::test]
+async fn post_charge_then_find_charge_reads_the_reference_back_from_the_invoice() {
+    let server = server().await;
+    let charge = charge(0x0d5e6c1a_2b3c_4d5e_8f9a_0b1c2d3e4f50);
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "PostCharge",
+        &[
+            r#"Account="2010""#,
+            r#"LongInfo="PMSREQ:0d5e6c1a2b3c4d5e8f9a0b1c2d3e4f50""#,
+            r#"Charge="1200.00""#,
+        ],
+        soap("post_charge.response.xml"),
+        1,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "Invoice",
+        &["<InvoiceRequest", "102135879"],
+        soap("invoice.response.xml"),
+        2,
+    )
+    .await;
+    let client = onprem(&server);
+    let posted = client.post_charge(&charge).await.unwrap();
+    assert_eq!(posted.request_id, charge.request_id);
+    assert_eq!(
+        posted.external.id.as_str(),
+        "PMSREQ:0d5e6c1a2b3c4d5e8f9a0b1c2d3e4f50"
+    );
+    let found = client
+        .find_charge(&charge.reservation, charge.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.external.id.as_str(), "8800102");
+    assert_eq!(
+        found.total,
+        Money::new(dec!(1200.00), Currency::new("INR").unwrap())
+    );
+    assert_eq!(
+        client
+            .find_charge(&charge.reservation, RequestId::new_random())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn folio_reads_the_invoice() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "Invoice",
+        &[],
+        soap("invoice.response.xml"),
+        1,
+    )
+    .await;
+    let folio = onprem(&server)
+        .folio(&VendorId::new("102135879").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        Decoded::Folio(vec![folio]),
+        decoded(PayloadKind::Folio, "invoice.response.xml")
+    );
+}
+
+#[tokio::test]
+async fn post_charge_fail_and_currency_checks() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "PostCharge",
+        &[],
+        soap("post_charge.fail.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    let err = client.post_charge(&charge(1)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "PROPERTY_RESTRICTED");
+    assert!(err.to_string().contains("PROPERTY_RESTRICTED"));
+    // Refused before sending: another currency, or more decimals than INR allows.
+    let mut eur = charge(2);
+    eur.unit_amount = Money::new(dec!(10), Currency::EUR);
+    assert_eq!(
+        client.post_charge(&eur).await.unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+    let mut fractional = charge(3);
+    fractional.unit_amount = Money::new(dec!(10.005), Currency::new("INR").unwrap());
+    fractional.quantity = dec!(1);
+    assert_eq!(
+        client.post_charge(&fractional).await.unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+}
+
+#[tokio::test]
+async fn a_read_retry_reuses_the_transaction_id() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/ows_51/Reservation.asmx"))
+        .respond_with(ResponseTemplate::new(503).set_body_string(fixture_str("weblogic_503.html")))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[],
+        soap("fetch_booking.response.xml"),
+        1,
+    )
+    .await;
+    onprem(&server).fetch_booking("102135879").await.unwrap();
+    let ids = transaction_ids(&server.received_requests().await.unwrap());
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1]);
+}
+
+#[tokio::test]
+async fn a_write_retried_by_the_sync_layer_carries_the_same_transaction_id() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/ows_51/ResvAdvanced.asmx"))
+        .respond_with(ResponseTemplate::new(503).set_body_string(fixture_str("weblogic_503.html")))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "PostCharge",
+        &[],
+        soap("post_charge.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    let charge = charge(9);
+    // A 503 page means the write was not processed: transient, not retried here.
+    let err = client.post_charge(&charge).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient);
+    client.post_charge(&charge).await.unwrap();
+    let ids = transaction_ids(&server.received_requests().await.unwrap());
+    assert_eq!(ids, vec![charge.request_id.simple(), charge.request_id.simple()]);
+}
+
+#[tokio::test]
+async fn a_timeout_after_sending_post_charge_is_outcome_unknown() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "PostCharge",
+        &[],
+        soap("post_charge.response.xml").set_delay(Duration::from_secs(3)),
+        1,
+    )
+    .await;
+    let client = client(
+        &format!("{}{ONPREM_BASE}", server.uri()),
+        OperaDeployment::OnPremise,
+        OperaOptions {
+            timeout: Duration::from_millis(300),
+            ..options()
+        },
+    );
+    let charge = charge(10);
+    let err = client.post_charge(&charge).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(err.vendor_request_id(), Some(charge.request_id.simple().as_str()));
+}
+
+#[tokio::test]
+async fn a_502_on_a_write_is_outcome_unknown_and_on_a_read_is_retried() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "CheckOut",
+        &[],
+        ResponseTemplate::new(502),
+        1,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[],
+        ResponseTemplate::new(502),
+        3,
+    )
+    .await;
+    let client = onprem(&server);
+    let err = client
+        .check_out(&CheckOutRequest {
+            request_id: RequestId::new_random(),
+            reservation: VendorId::new("1").unwrap(),
+            allow_open_balance: false,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+    let err = client
+        .reservation(&VendorId::new("1").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient);
+}
+
+#[tokio::test]
+async fn faults_with_http_500_rate_limits_and_not_found_are_classified() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Name.asmx",
+        "Name",
+        "FetchProfile",
+        &[],
+        ResponseTemplate::new(500).set_body_string(fixture_str("soap_fault.response.xml")),
+        1,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/HouseKeeping.asmx",
+        "HouseKeeping",
+        "FetchHouseKeepingRoomStatus",
+        &[],
+        ResponseTemplate::new(429).insert_header("Retry-After", "7"),
+        1,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[],
+        soap("fetch_booking.fail.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    let fault = client.guest(&VendorId::new("1").unwrap()).await.unwrap_err();
+    assert_eq!(fault.kind(), ErrorKind::Auth, "timestamp fault");
+    assert!(
+        !fault.to_string().contains("has expired"),
+        "fault text leaked: {fault}"
+    );
+    let limited = client.room_statuses().await.unwrap_err();
+    assert_eq!(limited.kind(), ErrorKind::RateLimited);
+    assert_eq!(limited.retry_after(), Some(Duration::from_secs(7)));
+    let missing = client
+        .reservation(&VendorId::new("1").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn billion_laughs_from_the_server_is_a_decode_error() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[],
+        ResponseTemplate::new(200).set_body_string(fixture_str("billion_laughs.xml")),
+        1,
+    )
+    .await;
+    let err = onprem(&server).fetch_booking("1").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+}
+
+#[tokio::test]
+async fn reservations_modified_sweeps_windows_and_filters_by_update_date() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FutureBookingSummary",
+        &[r#"<hc:StartDate>2026-03-10</hc:StartDate><hc:EndDate>2026-03-16</hc:EndDate>"#],
+        soap("future_booking_summary.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    // Records updated 2026-03-01T04:30Z (kept) and 2026-02-20T08:00Z (outside).
+    let query = ChangeQuery {
+        since: "2026-02-28T00:00:00Z".parse().unwrap(),
+        until: "2026-03-01T10:00:00Z".parse().unwrap(),
+        page: Some(pms_core::PageToken::new("2026-03-10")),
+        page_size: 100,
+    };
+    let page = client.reservations_modified(&query).await.unwrap();
+    let ids: Vec<_> = page
+        .items
+        .iter()
+        .map(|r| r.external.id.as_str().to_owned())
+        .collect();
+    assert_eq!(ids, ["900001"]);
+    assert_eq!(page.next.unwrap().as_str(), "2026-03-17");
+}
