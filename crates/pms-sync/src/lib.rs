@@ -12,26 +12,41 @@
 //! | `retry` | [`RetryPolicy`]: exponential backoff with full jitter, `Retry-After` as a floor |
 //! | `ratelimit` | [`RateLimiter`]: per-credential GCRA inside the vendor's documented budget |
 //! | `time` | [`Sleeper`], [`VirtualSleeper`] for virtual-time tests |
+//! | `engine` | [`HotelSync`]: polling with durable cursors, inbox draining, change events |
+//! | `webhook` | [`webhook_router`]: authenticate, bound, dedupe, store, answer fast |
+//! | `reconcile` | drift reports and repair, folio checks |
+//! | `health` | [`HealthTracker`], [`SyncHealth`] |
+//! | `audit` | [`AuditLog`] of compliance actions |
 //! | `error` | [`SyncError`] |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod audit;
 pub mod crypto;
+mod engine;
 mod error;
+mod health;
 mod mirror;
 mod ratelimit;
+mod reconcile;
 mod retry;
 pub mod store;
 mod time;
+mod webhook;
 mod writes;
 
+pub use audit::{AuditAction, AuditLog, AuditRecord};
 pub use crypto::Cipher;
+pub use engine::{HotelSync, PollReport, PollSettings, RESERVATIONS_STREAM};
 pub use error::SyncError;
+pub use health::{HealthStatus, HealthTracker, SyncHealth};
 pub use mirror::{Mirror, Mirrored};
 pub use ratelimit::RateLimiter;
+pub use reconcile::{Drift, DriftReport, FolioCheck};
 pub use retry::RetryPolicy;
 pub use store::{PostgresStore, SqliteStore, Store};
 pub use time::{Sleeper, TokioSleeper, VirtualSleeper};
+pub use webhook::{FnWebhookSource, MAX_WEBHOOK_BYTES, WebhookRequest, WebhookSource, webhook_router};
 pub use writes::{
     CheckIn, CheckOut, JournalSettings, PostCharge, SetRoomStatus, VoidCharge, WriteJournal, WriteOp,
 };

@@ -1,0 +1,435 @@
+//! Per-hotel ingestion: polling with durable cursors, draining the webhook
+//! inbox, applying changes to the mirror and emitting events.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use pms_core::{
+    Change, ChangeQuery, Clock, ErrorKind, EventId, EventSource, Guest, HotelId, PageToken, PmsClient,
+    PmsEvent, Reservation, ReservationStatus, RoomStatusReport,
+};
+use tokio::sync::broadcast;
+
+use crate::SyncError;
+use crate::health::HealthTracker;
+use crate::mirror::{Mirror, Mirrored};
+use crate::store::{ApplyBatch, Cursor, InboxEvent, SealedRecord};
+
+/// The reservations stream's name in the cursor table.
+pub const RESERVATIONS_STREAM: &str = "reservations";
+
+/// How polling behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct PollSettings {
+    /// Re-read this much before the stored high-water mark: vendors' modified
+    /// timestamps lag commits, and a record updated mid-page may be skipped.
+    pub overlap: Duration,
+    /// Records per page requested.
+    pub page_size: u32,
+    /// Where to start when a stream has no cursor.
+    pub initial_lookback: Duration,
+}
+
+impl Default for PollSettings {
+    fn default() -> Self {
+        PollSettings {
+            overlap: Duration::from_secs(300),
+            page_size: 500,
+            initial_lookback: Duration::from_secs(90 * 24 * 3600),
+        }
+    }
+}
+
+/// What one poll did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollReport {
+    /// Pages read.
+    pub pages: usize,
+    /// Records read.
+    pub read: usize,
+    /// Records that were new or changed.
+    pub changed: usize,
+    /// Where the cursor now stands.
+    pub high_water: Option<DateTime<Utc>>,
+}
+
+/// Syncs one hotel: the unit a worker leases.
+#[derive(Clone)]
+pub struct HotelSync {
+    hotel: HotelId,
+    client: Arc<dyn PmsClient>,
+    mirror: Mirror,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<PmsEvent>,
+    health: Arc<HealthTracker>,
+    settings: PollSettings,
+}
+
+impl std::fmt::Debug for HotelSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HotelSync")
+            .field("hotel", &self.hotel)
+            .field("pms", &self.client.kind())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HotelSync {
+    /// Sync for `hotel` through `client` into `mirror`.
+    pub fn new(
+        hotel: HotelId,
+        client: Arc<dyn PmsClient>,
+        mirror: Mirror,
+        clock: Arc<dyn Clock>,
+        settings: PollSettings,
+    ) -> Self {
+        let (events, _) = broadcast::channel(1024);
+        let health = Arc::new(HealthTracker::new(client.kind()));
+        HotelSync {
+            hotel,
+            client,
+            mirror,
+            clock,
+            events,
+            health,
+            settings,
+        }
+    }
+
+    /// The hotel.
+    pub fn hotel(&self) -> &HotelId {
+        &self.hotel
+    }
+
+    /// The mirror.
+    pub fn mirror(&self) -> &Mirror {
+        &self.mirror
+    }
+
+    /// The connector.
+    pub fn client(&self) -> &Arc<dyn PmsClient> {
+        &self.client
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Health counters of this hotel's connector.
+    pub fn health(&self) -> &Arc<HealthTracker> {
+        &self.health
+    }
+
+    /// Events of real changes (not echoes of what the mirror already holds).
+    pub fn subscribe(&self) -> broadcast::Receiver<PmsEvent> {
+        self.events.subscribe()
+    }
+
+    /// Polls the reservations stream from its cursor to now. Each page is
+    /// applied together with the cursor position, so a crash resumes after
+    /// the last durable page and re-reads at most one page.
+    pub async fn poll_reservations(&self) -> Result<PollReport, SyncError> {
+        let store = self.mirror.store();
+        let now = self.clock.now();
+        let overlap =
+            chrono::Duration::from_std(self.settings.overlap).unwrap_or_else(|_| chrono::Duration::zero());
+        let stored = store.cursor(&self.hotel, RESERVATIONS_STREAM).await?;
+        let (since, mut page) = match &stored {
+            Some(cursor) if cursor.token.is_some() => {
+                (cursor.high_water, cursor.token.clone().map(PageToken::new))
+            }
+            Some(cursor) => (cursor.high_water - overlap, None),
+            None => {
+                let lookback = chrono::Duration::from_std(self.settings.initial_lookback)
+                    .unwrap_or_else(|_| chrono::Duration::days(90));
+                (now - lookback, None)
+            }
+        };
+        // A resumed window keeps its original end so its page tokens stay valid.
+        let until = stored
+            .as_ref()
+            .and_then(|c| c.token.as_ref().map(|_| c.updated_at))
+            .unwrap_or(now);
+        let mut report = PollReport::default();
+        loop {
+            let query = ChangeQuery {
+                since,
+                until,
+                page: page.clone(),
+                page_size: self.settings.page_size,
+            };
+            let result = self.client.reservations_modified(&query).await;
+            let result = self.health.observe(result, self.clock.now());
+            let fetched = result?;
+            report.pages += 1;
+            report.read += fetched.items.len();
+            let (mut batch, events) = self.diff_reservations(&fetched.items, EventSource::Poll).await?;
+            report.changed += events.len();
+            let done = fetched.next.is_none();
+            // Mid-window the cursor keeps the window start and the page token,
+            // with the window end in `updated_at`; at the end it moves to `until`.
+            batch.cursor = Some((
+                self.hotel.clone(),
+                RESERVATIONS_STREAM.to_owned(),
+                if done {
+                    Cursor {
+                        high_water: until,
+                        token: None,
+                        updated_at: until,
+                    }
+                } else {
+                    Cursor {
+                        high_water: since,
+                        token: fetched.next.as_ref().map(|t| t.as_str().to_owned()),
+                        updated_at: until,
+                    }
+                },
+            ));
+            store.apply(batch).await?;
+            self.emit(events);
+            if done {
+                report.high_water = Some(until);
+                self.health.set_lag(now - until);
+                return Ok(report);
+            }
+            page = fetched.next;
+        }
+    }
+
+    /// Applies pending webhook events: each is a hint, so the entity is
+    /// re-read from the PMS and only real changes are emitted.
+    pub async fn drain_inbox(&self, limit: u32) -> Result<usize, SyncError> {
+        let store = self.mirror.store();
+        let pending = store.inbox_pending(&self.hotel, limit).await?;
+        let mut applied = 0;
+        for inbox in pending {
+            self.health.webhook_seen(inbox.received_at);
+            let (mut batch, events) = match self.reread(&inbox).await {
+                Ok(result) => result,
+                Err(SyncError::Pms(err)) if err.kind() == ErrorKind::NotFound => {
+                    (ApplyBatch::default(), Vec::new())
+                }
+                Err(err) => return Err(err),
+            };
+            batch.processed_inbox.push(inbox.seq);
+            store.apply(batch).await?;
+            self.emit(events);
+            applied += 1;
+        }
+        Ok(applied)
+    }
+
+    async fn reread(&self, inbox: &InboxEvent) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
+        let event: PmsEvent =
+            serde_json::from_value(inbox.payload.clone()).map_err(|_| SyncError::Corrupt {
+                what: format!("inbox event {}", inbox.seq),
+            })?;
+        match &event.change {
+            Change::ReservationCreated { reservation }
+            | Change::ReservationUpdated { reservation }
+            | Change::ReservationStatusChanged { reservation, .. }
+            | Change::ReservationCancelled { reservation } => {
+                let fresh = self
+                    .health
+                    .observe(self.client.reservation(&reservation.id).await, self.clock.now())?;
+                self.diff_reservations(&[fresh], EventSource::Webhook).await
+            }
+            Change::GuestUpdated { guest } => {
+                let fresh = self
+                    .health
+                    .observe(self.client.guest(&guest.id).await, self.clock.now())?;
+                self.diff_one(&fresh, EventSource::Webhook, |g: &Guest| Change::GuestUpdated {
+                    guest: g.external.clone(),
+                })
+                .await
+            }
+            Change::RoomStatusChanged { room, .. } => {
+                let statuses = self
+                    .health
+                    .observe(self.client.room_statuses().await, self.clock.now())?;
+                let fresh: Vec<_> = statuses.into_iter().filter(|s| &s.room == room).collect();
+                self.diff_room_statuses(&fresh, EventSource::Webhook).await
+            }
+            Change::FolioChanged {
+                reservation: Some(reservation),
+                ..
+            } => {
+                let folio = self
+                    .health
+                    .observe(self.client.folio(&reservation.id).await, self.clock.now())?;
+                let reservation = reservation.clone();
+                self.diff_one(&folio, EventSource::Webhook, move |_| Change::FolioChanged {
+                    reservation: Some(reservation.clone()),
+                    item: None,
+                })
+                .await
+            }
+            Change::FolioChanged {
+                reservation: None, ..
+            } => Ok((ApplyBatch::default(), Vec::new())),
+        }
+    }
+
+    /// Compares PMS reservations with the mirror: upserts what changed and
+    /// derives the events (created / status changed / cancelled / updated).
+    pub(crate) async fn diff_reservations(
+        &self,
+        fresh: &[Reservation],
+        source: EventSource,
+    ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
+        let mut batch = ApplyBatch::default();
+        let mut events = Vec::new();
+        for reservation in fresh {
+            let sealed = self.mirror.seal(&self.hotel, reservation)?;
+            let stored = self
+                .mirror
+                .store()
+                .record(&self.hotel, sealed.kind, &sealed.external_id)
+                .await?;
+            if stored
+                .as_ref()
+                .is_some_and(|s| unchanged(&self.mirror, s, &sealed, reservation))
+            {
+                continue;
+            }
+            let previous: Option<Reservation> = match &stored {
+                Some(s) => self.mirror.open(s).ok(),
+                None => None,
+            };
+            let external = reservation.external.clone();
+            let change = match previous {
+                None => Change::ReservationCreated {
+                    reservation: external,
+                },
+                Some(old) if old.status != reservation.status => match reservation.status {
+                    ReservationStatus::Cancelled => Change::ReservationCancelled {
+                        reservation: external,
+                    },
+                    _ => Change::ReservationStatusChanged {
+                        reservation: external,
+                        status: Some(reservation.status.clone()),
+                    },
+                },
+                Some(_) => Change::ReservationUpdated {
+                    reservation: external,
+                },
+            };
+            events.push(self.event(change, reservation.updated_at, source, &sealed));
+            batch.upserts.push(sealed);
+        }
+        Ok((batch, events))
+    }
+
+    pub(crate) async fn diff_room_statuses(
+        &self,
+        fresh: &[RoomStatusReport],
+        source: EventSource,
+    ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
+        let mut batch = ApplyBatch::default();
+        let mut events = Vec::new();
+        for report in fresh {
+            let mut room: pms_core::Room = match self.mirror.get(&self.hotel, report.room.id.as_str()).await?
+            {
+                Some(room) => room,
+                None => pms_core::Room {
+                    external: report.room.clone(),
+                    number: report.number.clone(),
+                    room_type: None,
+                    floor: None,
+                    status: None,
+                },
+            };
+            if room.status.as_ref() == Some(&report.status) {
+                continue;
+            }
+            room.status = Some(report.status.clone());
+            let sealed = self.mirror.seal(&self.hotel, &room)?;
+            let change = Change::RoomStatusChanged {
+                room: report.room.clone(),
+                number: Some(report.number.clone()),
+                status: Some(report.status.housekeeping.clone()),
+            };
+            events.push(self.event(change, report.status.updated_at, source, &sealed));
+            batch.upserts.push(sealed);
+        }
+        Ok((batch, events))
+    }
+
+    async fn diff_one<T: Mirrored + PartialEq>(
+        &self,
+        fresh: &T,
+        source: EventSource,
+        change: impl Fn(&T) -> Change,
+    ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
+        let sealed = self.mirror.seal(&self.hotel, fresh)?;
+        let stored = self
+            .mirror
+            .store()
+            .record(&self.hotel, sealed.kind, &sealed.external_id)
+            .await?;
+        if stored
+            .as_ref()
+            .is_some_and(|s| unchanged(&self.mirror, s, &sealed, fresh))
+        {
+            return Ok((ApplyBatch::default(), Vec::new()));
+        }
+        let event = self.event(change(fresh), fresh.updated_at(), source, &sealed);
+        Ok((
+            ApplyBatch {
+                upserts: vec![sealed],
+                ..ApplyBatch::default()
+            },
+            vec![event],
+        ))
+    }
+
+    fn event(
+        &self,
+        change: Change,
+        at: Option<DateTime<Utc>>,
+        source: EventSource,
+        sealed: &SealedRecord,
+    ) -> PmsEvent {
+        // The fingerprint identifies the new state, so the same change seen by
+        // a webhook and by a poll gets the same id and dedupes downstream.
+        PmsEvent {
+            id: EventId::new(format!(
+                "{}:{}:{}",
+                sealed.kind.as_str(),
+                sealed.external_id,
+                &sealed.fingerprint[..16.min(sealed.fingerprint.len())]
+            )),
+            hotel: self.hotel.clone(),
+            occurred_at: at.unwrap_or_else(|| self.clock.now()),
+            source,
+            change,
+        }
+    }
+
+    pub(crate) fn emit(&self, events: Vec<PmsEvent>) {
+        for event in events {
+            metrics::counter!("pms_sync_events_total", "source" => format!("{:?}", event.source))
+                .increment(1);
+            // No subscriber is fine: the mirror is the durable record.
+            let _ = self.events.send(event);
+        }
+    }
+}
+
+/// Whether the stored record already holds `fresh`. Fingerprints compare
+/// cheaply under one key; after a key rotation the stored row is opened instead,
+/// so rotation does not look like a change of every record.
+fn unchanged<T: Mirrored + PartialEq>(
+    mirror: &Mirror,
+    stored: &SealedRecord,
+    fresh_sealed: &SealedRecord,
+    fresh: &T,
+) -> bool {
+    if stored.key_id == fresh_sealed.key_id {
+        stored.fingerprint == fresh_sealed.fingerprint
+    } else {
+        mirror.open::<T>(stored).is_ok_and(|old| &old == fresh)
+    }
+}
