@@ -258,8 +258,14 @@ impl MewsClient {
         Limitation::new(self.config.page_size, cursor)
     }
 
-    /// POSTs `body` to `path` and returns the success body (bounded).
-    async fn post<B: Serialize>(&self, path: &'static str, body: &B, kind: CallKind) -> Result<Bytes, Error> {
+    /// POSTs `body` to `path` and returns the success body (bounded) with
+    /// the answer's `Request-Id`.
+    async fn post<B: Serialize>(
+        &self,
+        path: &'static str,
+        body: &B,
+        kind: CallKind,
+    ) -> Result<(Bytes, Option<String>), Error> {
         let url = format!(
             "{}/api/connector/v1/{path}",
             self.config.base_url.as_str().trim_end_matches('/')
@@ -326,7 +332,7 @@ impl MewsClient {
             "Mews call"
         );
         if status.is_success() {
-            return Ok(body);
+            return Ok((body, request_id));
         }
         let error_body: ErrorBody = serde_json::from_slice(&body).unwrap_or_default();
         let request_id = request_id.or(error_body.request_id);
@@ -353,17 +359,27 @@ impl MewsClient {
         body: &B,
         kind: CallKind,
     ) -> Result<T, Error> {
-        let bytes = self.post(path, body, kind).await?;
+        let (bytes, request_id) = self.post(path, body, kind).await?;
         match decode::<T>(&bytes) {
             Ok(value) => Ok(value),
-            // A write answered 2xx with something unreadable: it happened,
-            // but we cannot tell what it created.
-            Err(err) if kind == CallKind::Write => Err(Error::OutcomeUnknown {
-                operation: path,
-                message: err.to_string(),
-                vendor_request_id: None,
-            }),
-            Err(err) => Err(err),
+            Err(err) => {
+                tracing::warn!(
+                    operation = path,
+                    request_id = request_id.as_deref().unwrap_or("-"),
+                    error = %err,
+                    "Mews answer does not match its documented format"
+                );
+                match kind {
+                    // A write answered 2xx with something unreadable: it
+                    // happened, but we cannot tell what it created.
+                    CallKind::Write => Err(Error::OutcomeUnknown {
+                        operation: path,
+                        message: err.to_string(),
+                        vendor_request_id: request_id,
+                    }),
+                    CallKind::Read => Err(err),
+                }
+            }
         }
     }
 
@@ -472,7 +488,7 @@ impl MewsClient {
         &self,
         request: &GetAllReservations,
     ) -> Result<(Vec<Reservation>, Option<String>), Error> {
-        let bytes = self
+        let (bytes, _) = self
             .post("reservations/getAll/2023-06-06", request, CallKind::Read)
             .await?;
         let page: ReservationsPage = decode(&bytes)?;
