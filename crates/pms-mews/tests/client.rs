@@ -434,11 +434,11 @@ async fn a_timeout_after_sending_a_charge_is_outcome_unknown_and_not_retried() {
         &server,
         "orders/add",
         add_order_params(request_id),
-        ok(fixture("orders_add.response.json")).set_delay(Duration::from_secs(3)),
+        ok(fixture("orders_add.response.json")).set_delay(Duration::from_secs(1)),
     )
     .await;
     let mut config = config(&server.uri());
-    config.timeout = Duration::from_millis(300);
+    config.timeout = Duration::from_millis(200);
     let err = MewsClient::new(config)
         .unwrap()
         .post_charge(&charge(request_id))
@@ -722,11 +722,11 @@ async fn a_read_timeout_is_transient() {
     let server = server().await;
     expect_resources_reply(
         &server,
-        ok(json!({"Resources": []})).set_delay(Duration::from_secs(3)),
+        ok(json!({"Resources": []})).set_delay(Duration::from_secs(1)),
     )
     .await;
     let mut config = config(&server.uri());
-    config.timeout = Duration::from_millis(300);
+    config.timeout = Duration::from_millis(200);
     let err = MewsClient::new(config).unwrap().rooms().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transient);
 }
