@@ -89,3 +89,11 @@ async fn cloud_envelope_has_ws_security_and_no_password_in_og_header() {
     check_golden("post_charge.cloud.request.xml", &body);
     assert!(!body.contains("<UserPassword>"));
 }
+
+#[test]
+fn the_password_never_shows_in_debug() {
+    let client = client("http://127.0.0.1:9/ows", OperaDeployment::Cloud, options());
+    let debug = format!("{client:?}");
+    assert!(!debug.contains("p&ss"), "{debug}");
+    assert!(debug.contains("BLRWE"));
+}

@@ -123,3 +123,39 @@ fn pii_never_shows_in_debug_output() {
         assert!(!debug.contains(secret), "{secret} leaked into Debug");
     }
 }
+
+#[test]
+fn prefixes_are_irrelevant_only_namespaces_count() {
+    // The captured response with every prefix renamed (and one made the default
+    // namespace) decodes to the same record.
+    let original = fixture_str("fetch_booking.response.xml");
+    let renamed = original
+        .replace("s0:", "zz9:")
+        .replace("xmlns:s0=", "xmlns:zz9=")
+        .replace("s1:", "hotel_common:")
+        .replace("xmlns:s1=", "xmlns:hotel_common=")
+        .replace("s2:", "C:")
+        .replace("xmlns:s2=", "xmlns:C=")
+        .replace("<s3:", "<")
+        .replace("</s3:", "</")
+        .replace("xmlns:s3=", "xmlns=");
+    assert_ne!(original, renamed);
+    let decode = |body: &str| {
+        OperaDecoder::new()
+            .decode(PayloadKind::Reservations, body.as_bytes(), &context())
+            .unwrap()
+    };
+    assert_eq!(decode(&renamed), decode(&original));
+    // The same local names in a foreign namespace are not picked up.
+    let foreign = original.replace(
+        "http://webservices.micros.com/og/4.3/Reservation/",
+        "urn:not-opera",
+    );
+    assert_eq!(
+        OperaDecoder::new()
+            .decode(PayloadKind::Reservations, foreign.as_bytes(), &context())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Decode
+    );
+}

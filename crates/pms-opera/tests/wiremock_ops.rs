@@ -691,3 +691,128 @@ async fn reservations_modified_sweeps_windows_and_filters_by_update_date() {
     assert_eq!(ids, ["900001"]);
     assert_eq!(page.next.unwrap().as_str(), "2026-03-17");
 }
+
+#[tokio::test]
+async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FutureBookingSummary",
+        &[r#"dateType="ARRIVAL""#],
+        soap("future_booking_summary.response.xml"),
+        3,
+    )
+    .await;
+    let client = client(
+        &format!("{}{ONPREM_BASE}", server.uri()),
+        OperaDeployment::OnPremise,
+        OperaOptions {
+            poll: pms_opera::PollConfig {
+                lookback_days: 2,
+                lookahead_days: 10,
+                window_days: 5,
+                ..pms_opera::PollConfig::default()
+            },
+            ..options()
+        },
+    );
+    // now = 2026-03-01T10:00Z (15:30 in Kolkata): sweep 2026-02-27 ..= 2026-03-11.
+    let first = client.poll_changes(None).await.unwrap();
+    assert!(!first.sweep_done);
+    // First change window: the last day. Only 900001 (updated 2026-03-01T04:30Z) is in it.
+    let ids: Vec<_> = first
+        .reservations
+        .iter()
+        .map(|r| r.external.id.as_str())
+        .collect();
+    assert_eq!(ids, ["900001"]);
+    let sweep = first.checkpoint.sweep.clone().unwrap();
+    assert_eq!(sweep.next_window.to_string(), "2026-03-04");
+    assert_eq!(
+        first.checkpoint.modified_since.to_rfc3339(),
+        "2026-02-28T10:00:00+00:00"
+    );
+    // The checkpoint survives a round trip through the store.
+    let stored: pms_opera::PollCheckpoint =
+        serde_json::from_str(&serde_json::to_string(&first.checkpoint).unwrap()).unwrap();
+    let second = client.poll_changes(Some(&stored)).await.unwrap();
+    assert!(!second.sweep_done);
+    let third = client.poll_changes(Some(&second.checkpoint)).await.unwrap();
+    assert!(third.sweep_done);
+    assert_eq!(third.checkpoint.sweep, None);
+    // Next change window starts 10 minutes before the sweep's end.
+    assert_eq!(
+        third.checkpoint.modified_since.to_rfc3339(),
+        "2026-03-01T09:50:00+00:00"
+    );
+    let bodies: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert!(bodies[0].contains("<hc:StartDate>2026-02-27</hc:StartDate><hc:EndDate>2026-03-03</hc:EndDate>"));
+    assert!(bodies[2].contains("<hc:StartDate>2026-03-09</hc:StartDate><hc:EndDate>2026-03-11</hc:EndDate>"));
+}
+
+#[tokio::test]
+async fn check_in_with_a_room_checks_the_assignment_first() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[],
+        soap("fetch_booking.response.xml"),
+        2,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "CheckIn",
+        &[],
+        soap("check_in.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    let request = |room: &str| CheckInRequest {
+        request_id: RequestId::new_random(),
+        reservation: VendorId::new("102135879").unwrap(),
+        room: Some(RoomNumber::new(room).unwrap()),
+    };
+    // The booking already holds 1420: checked in.
+    client.check_in(&request("1420")).await.unwrap();
+    // Another room would need AssignRoom, which is not implemented: refused, nothing posted.
+    let err = client.check_in(&request("999")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+#[tokio::test]
+async fn health_probes_with_a_one_day_summary() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FutureBookingSummary",
+        &["<hc:StartDate>2026-03-01</hc:StartDate><hc:EndDate>2026-03-01</hc:EndDate>"],
+        soap("future_booking_summary.response.xml"),
+        1,
+    )
+    .await;
+    let report = onprem(&server).health().await;
+    assert!(report.healthy, "{report:?}");
+    assert_eq!(report.error, None);
+    assert!(
+        onprem(&server)
+            .capabilities()
+            .supports(pms_core::Capability::ChargeReadBack)
+    );
+}
