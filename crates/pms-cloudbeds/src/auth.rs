@@ -40,11 +40,22 @@ pub const REFRESH_SKEW: chrono::Duration = chrono::Duration::seconds(60);
 
 type TokenClient = BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
+/// Where an API key goes. Cloudbeds' spec declares `x-api-key`; code in the
+/// wild also sends keys as `Authorization: Bearer cbat_...` (vendor notes §1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApiKeyHeader {
+    /// `x-api-key: cbat_...` (the default, per the spec's `securitySchemes.api_key`).
+    #[default]
+    XApiKey,
+    /// `Authorization: Bearer cbat_...`.
+    AuthorizationBearer,
+}
+
 /// What goes on a request to authenticate it.
 #[derive(Clone)]
 pub(crate) enum Credential {
-    /// `x-api-key: cbat_...`.
-    ApiKey(SecretString),
+    /// An API key, in the configured header.
+    ApiKey(SecretString, ApiKeyHeader),
     /// `Authorization: Bearer <access token>`.
     Bearer(SecretString),
 }
@@ -52,15 +63,19 @@ pub(crate) enum Credential {
 impl Credential {
     pub(crate) fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self {
-            Credential::ApiKey(key) => request.header("x-api-key", key.expose_secret()),
-            Credential::Bearer(token) => request.bearer_auth(token.expose_secret()),
+            Credential::ApiKey(key, ApiKeyHeader::XApiKey) => {
+                request.header("x-api-key", key.expose_secret())
+            }
+            Credential::ApiKey(key, ApiKeyHeader::AuthorizationBearer) | Credential::Bearer(key) => {
+                request.bearer_auth(key.expose_secret())
+            }
         }
     }
 
     fn same_as(&self, other: &Credential) -> bool {
         match (self, other) {
             (Credential::Bearer(a), Credential::Bearer(b)) => a.expose_secret() == b.expose_secret(),
-            (Credential::ApiKey(a), Credential::ApiKey(b)) => a.expose_secret() == b.expose_secret(),
+            (Credential::ApiKey(a, _), Credential::ApiKey(b, _)) => a.expose_secret() == b.expose_secret(),
             _ => false,
         }
     }
@@ -69,7 +84,7 @@ impl Credential {
 impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Credential::ApiKey(_) => f.write_str("ApiKey(<redacted>)"),
+            Credential::ApiKey(_, header) => write!(f, "ApiKey(<redacted>, {header:?})"),
             Credential::Bearer(_) => f.write_str("Bearer(<redacted>)"),
         }
     }
@@ -77,14 +92,14 @@ impl fmt::Debug for Credential {
 
 /// The authenticator of one client.
 pub(crate) enum Authenticator {
-    ApiKey(SecretString),
+    ApiKey(SecretString, ApiKeyHeader),
     OAuth(Box<OAuth>),
 }
 
 impl fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Authenticator::ApiKey(_) => f.write_str("Authenticator::ApiKey(<redacted>)"),
+            Authenticator::ApiKey(_, _) => f.write_str("Authenticator::ApiKey(<redacted>)"),
             Authenticator::OAuth(o) => f
                 .debug_struct("Authenticator::OAuth")
                 .field("client_id", &o.client_id)
@@ -108,8 +123,8 @@ struct CachedToken {
 }
 
 impl Authenticator {
-    pub(crate) fn api_key(key: SecretString) -> Self {
-        Authenticator::ApiKey(key)
+    pub(crate) fn api_key(key: SecretString, header: ApiKeyHeader) -> Self {
+        Authenticator::ApiKey(key, header)
     }
 
     pub(crate) fn oauth(
@@ -144,7 +159,7 @@ impl Authenticator {
     /// token is missing or about to expire.
     pub(crate) async fn credential(&self) -> Result<Credential, CloudbedsError> {
         match self {
-            Authenticator::ApiKey(key) => Ok(Credential::ApiKey(key.clone())),
+            Authenticator::ApiKey(key, header) => Ok(Credential::ApiKey(key.clone(), *header)),
             Authenticator::OAuth(oauth) => oauth.valid_token(None).await,
         }
     }
@@ -156,7 +171,7 @@ impl Authenticator {
         rejected: &Credential,
     ) -> Result<Credential, CloudbedsError> {
         match self {
-            Authenticator::ApiKey(_) => Err(CloudbedsError::Auth {
+            Authenticator::ApiKey(..) => Err(CloudbedsError::Auth {
                 method: "x-api-key",
                 message: "the API key was refused".into(),
                 request_id: None,
@@ -169,7 +184,7 @@ impl Authenticator {
     /// callers persist it so a restart does not reuse a retired one.
     pub(crate) fn current_refresh_token(&self) -> Option<SecretString> {
         match self {
-            Authenticator::ApiKey(_) => None,
+            Authenticator::ApiKey(..) => None,
             Authenticator::OAuth(oauth) => Some(
                 oauth
                     .refresh_token

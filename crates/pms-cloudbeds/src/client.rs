@@ -30,7 +30,7 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::auth::{Authenticator, Credential, without_url};
+use crate::auth::{ApiKeyHeader, Authenticator, Credential, without_url};
 use crate::error::{CloudbedsError, classify_message, truncate};
 use crate::map::{self, MapContext};
 use crate::wire::folio::{PostAdjustmentData, PostCustomItemData, PostPaymentResponse, Transaction};
@@ -106,9 +106,16 @@ pub struct CloudbedsClientBuilder {
     timeout: Duration,
     rate_limit: RateLimit,
     http: Option<reqwest::Client>,
+    api_key_header: ApiKeyHeader,
 }
 
 impl CloudbedsClientBuilder {
+    /// Where an API key is sent (default `x-api-key`).
+    pub fn api_key_header(mut self, header: ApiKeyHeader) -> Self {
+        self.api_key_header = header;
+        self
+    }
+
     /// Injects the clock used for token expiry (tests use `pms_core::ManualClock`).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -144,7 +151,7 @@ impl CloudbedsClientBuilder {
                 .map_err(|e| pms_core::Error::config("PMS_HOTEL_*_BASE_URL", format!("http client: {e}")))?,
         };
         let auth = match self.auth {
-            CloudbedsAuth::ApiKey(key) => Authenticator::api_key(key),
+            CloudbedsAuth::ApiKey(key) => Authenticator::api_key(key, self.api_key_header),
             CloudbedsAuth::OAuth {
                 client_id,
                 client_secret,
@@ -302,6 +309,7 @@ impl CloudbedsClient {
             timeout: DEFAULT_TIMEOUT,
             rate_limit: DEFAULT_RATE_LIMIT,
             http: None,
+            api_key_header: ApiKeyHeader::default(),
         })
     }
 

@@ -62,7 +62,7 @@ pub mod map;
 pub mod webhook;
 pub mod wire;
 
-pub use auth::REFRESH_SKEW;
+pub use auth::{ApiKeyHeader, REFRESH_SKEW};
 pub use client::{
     AdjustmentRequest, AdjustmentType, CloudbedsClient, CloudbedsClientBuilder, DEFAULT_RATE_LIMIT,
     DEFAULT_TIMEOUT, HOUSEKEEPING_PAGE_SIZE, ListPage, MAX_PAGE_SIZE, PARTNER_RATE_LIMIT, PaymentRequest,

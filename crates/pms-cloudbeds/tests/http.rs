@@ -896,3 +896,44 @@ async fn webhook_authentication_and_property_check() {
     .unwrap_err();
     assert_eq!(other_property.kind(), ErrorKind::Auth);
 }
+
+#[tokio::test]
+async fn api_key_can_go_in_the_authorization_header() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path(api("getHotelDetails")))
+        .and(header("authorization", "Bearer cbat_test_key"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"success":true,"data":{}}"#))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = CloudbedsClient::builder(&config(&server, api_key()))
+        .unwrap()
+        .api_key_header(pms_cloudbeds::ApiKeyHeader::AuthorizationBearer)
+        .build()
+        .unwrap();
+    assert!(client.health().await.healthy);
+}
+
+#[tokio::test]
+#[should_panic(expected = "Verifications failed")]
+async fn the_catch_all_fails_loudly_on_an_unexpected_request() {
+    let server = server().await;
+    let err = key_client(&server).reservation(&vid("1")).await.unwrap_err();
+    // The 599 answer classifies as a server error; dropping the server then panics.
+    assert_eq!(err.kind(), ErrorKind::Transient);
+    drop(server);
+}
+
+#[test]
+fn debug_output_never_shows_credentials() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(MockServer::start());
+    let with_key = key_client(&server);
+    let with_oauth = CloudbedsClient::from_hotel_config(&config(&server, oauth())).unwrap();
+    for text in [format!("{with_key:?}"), format!("{with_oauth:?}")] {
+        for secret in ["cbat_test_key", "secret-1", "rt-1"] {
+            assert!(!text.contains(secret), "{secret} leaked in {text}");
+        }
+    }
+}
