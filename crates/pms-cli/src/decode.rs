@@ -1,6 +1,6 @@
 //! `pms decode`: recorded vendor payload in, normalized JSON out.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -73,15 +73,17 @@ pub fn run(args: &DecodeArgs) -> Result<(), String> {
             .map_err(|_| format!("--time-zone: `{}` is not an IANA time zone", args.time_zone))?,
         currency: Currency::new(&args.currency).map_err(|e| format!("--currency: {e}"))?,
     };
-    let decoder = decoder_for(pms).ok_or_else(|| {
-        format!("the {pms} decoder is not built yet: its connector crate has not landed in this workspace")
-    })?;
+    let decoder = decoder_for(pms);
     let body = read_payload(args.file.as_ref())?;
     let decoded = decoder.decode(kind, &body, &context).map_err(|e| e.to_string())?;
     let json = decoded.to_json_array().map_err(|e| e.to_string())?;
     let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-    println!("{text}");
-    Ok(())
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}") {
+        // `pms decode ... | head` closing the pipe early is not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| format!("cannot write output: {e}")),
+    }
 }
 
 fn read_payload(file: Option<&PathBuf>) -> Result<Vec<u8>, String> {

@@ -2,9 +2,11 @@
 
 use pms_core::{PayloadDecoder, PmsKind};
 
-/// The decoder for a vendor, or `None` while its connector is not built.
-pub fn decoder_for(pms: PmsKind) -> Option<Box<dyn PayloadDecoder>> {
+/// The decoder for a vendor.
+pub fn decoder_for(pms: PmsKind) -> Box<dyn PayloadDecoder> {
     match pms {
-        PmsKind::Opera | PmsKind::Mews | PmsKind::Cloudbeds => None,
+        PmsKind::Opera => Box::new(pms_opera::OperaDecoder::new()),
+        PmsKind::Mews => Box::new(pms_mews::MewsDecoder),
+        PmsKind::Cloudbeds => Box::new(pms_cloudbeds::CloudbedsDecoder),
     }
 }

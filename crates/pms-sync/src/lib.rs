@@ -15,6 +15,7 @@
 //! | `engine` | [`HotelSync`]: polling with durable cursors, inbox draining, change events |
 //! | `webhook` | [`webhook_router`]: authenticate, bound, dedupe, store, answer fast |
 //! | `reconcile` | drift reports and repair, folio checks |
+//! | `worker` | [`Worker`]: hotel syncs under leases, for many processes on one store |
 //! | `health` | [`HealthTracker`], [`SyncHealth`] |
 //! | `audit` | [`AuditLog`] of compliance actions |
 //! | `error` | [`SyncError`] |
@@ -33,6 +34,7 @@ mod retry;
 pub mod store;
 mod time;
 mod webhook;
+mod worker;
 mod writes;
 
 pub use audit::{AuditAction, AuditLog, AuditRecord};
@@ -47,6 +49,7 @@ pub use retry::RetryPolicy;
 pub use store::{PostgresStore, SqliteStore, Store};
 pub use time::{Sleeper, TokioSleeper, VirtualSleeper};
 pub use webhook::{FnWebhookSource, MAX_WEBHOOK_BYTES, WebhookRequest, WebhookSource, webhook_router};
+pub use worker::{PassReport, Worker};
 pub use writes::{
     CheckIn, CheckOut, JournalSettings, PostCharge, SetRoomStatus, VoidCharge, WriteJournal, WriteOp,
 };

@@ -1,0 +1,128 @@
+//! Workers: run hotel syncs under leases so that several processes sharing
+//! one PostgreSQL store never sync the same hotel at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pms_core::Clock;
+use tokio::sync::Notify;
+
+use crate::SyncError;
+use crate::engine::HotelSync;
+use crate::store::Store;
+use crate::time::Sleeper;
+
+/// What one pass over the hotels did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Hotels this worker synced.
+    pub synced: Vec<String>,
+    /// Hotels leased by another worker.
+    pub skipped: Vec<String>,
+    /// Hotels whose sync failed, with the error (PII-free).
+    pub failed: Vec<(String, String)>,
+    /// Webhook events applied.
+    pub inbox_applied: usize,
+    /// Reservations read by polling.
+    pub polled: usize,
+}
+
+/// Syncs a set of hotels, each under a lease.
+#[derive(Debug)]
+pub struct Worker {
+    name: String,
+    store: Arc<dyn Store>,
+    hotels: Vec<HotelSync>,
+    lease_ttl: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl Worker {
+    /// A worker called `name` (unique per process) over `hotels`. A lease
+    /// lasts `lease_ttl`: a worker that dies holds its hotels at most that long.
+    pub fn new(
+        name: impl Into<String>,
+        store: Arc<dyn Store>,
+        hotels: Vec<HotelSync>,
+        lease_ttl: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Worker {
+            name: name.into(),
+            store,
+            hotels,
+            lease_ttl,
+            clock,
+        }
+    }
+
+    /// The lease name of a hotel.
+    pub fn lease_name(sync: &HotelSync) -> String {
+        format!("sync:{}", sync.hotel())
+    }
+
+    /// One pass: for every hotel whose lease this worker gets, apply the
+    /// webhook inbox, then poll. A failing hotel does not stop the others.
+    pub async fn run_once(&self) -> Result<PassReport, SyncError> {
+        let mut report = PassReport::default();
+        for sync in &self.hotels {
+            let hotel = sync.hotel().to_string();
+            let lease = Worker::lease_name(sync);
+            if !self
+                .store
+                .lease_acquire(&lease, &self.name, self.lease_ttl, self.clock.now())
+                .await?
+            {
+                report.skipped.push(hotel);
+                continue;
+            }
+            let span = tracing::info_span!("hotel_sync", hotel = %hotel, pms = %sync.client().kind(), worker = %self.name);
+            let _enter = span.enter();
+            let result = async {
+                let applied = sync.drain_inbox(500).await?;
+                let polled = sync.poll_reservations().await?;
+                Ok::<_, SyncError>((applied, polled.read))
+            }
+            .await;
+            match result {
+                Ok((applied, polled)) => {
+                    report.inbox_applied += applied;
+                    report.polled += polled;
+                    report.synced.push(hotel);
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "hotel sync failed");
+                    report.failed.push((hotel, err.to_string()));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Runs passes until `shutdown` resolves: every `interval`, or sooner when
+    /// `wake` is notified (the webhook receiver does that). Leases are released on the way out.
+    pub async fn run(
+        &self,
+        interval: Duration,
+        wake: Arc<Notify>,
+        sleeper: Arc<dyn Sleeper>,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<(), SyncError> {
+        tokio::pin!(shutdown);
+        loop {
+            let report = self.run_once().await?;
+            tracing::debug!(?report, "sync pass");
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = wake.notified() => {}
+                () = sleeper.sleep(interval) => {}
+            }
+        }
+        for sync in &self.hotels {
+            self.store
+                .lease_release(&Worker::lease_name(sync), &self.name)
+                .await?;
+        }
+        Ok(())
+    }
+}
