@@ -5,7 +5,7 @@
 //! [`pms_core::PmsClient`] and [`pms_core::PayloadDecoder`].
 //!
 //! Vendor facts and their sources are in `/work/shared/vendors/opera.md`;
-//! every module cites what it relies on and marks what is `[unverified]`.
+//! every module cites what it relies on and marks what is `\[unverified\]`.
 //!
 //! | module | holds |
 //! |---|---|

@@ -98,7 +98,7 @@ pub fn occupancy(raw: &str) -> Option<Occupancy> {
 /// An OWS amount element (`<Base currencyCode="INR" decimals="2">15500</Base>`)
 /// as money. The text is the amount as written; `decimals` is not applied
 /// (the capture's `decimals="2"` on `15500` INR reads as 15500.00 INR,
-/// [unverified]). An empty `currencyCode` falls back to the hotel currency.
+/// \[unverified\]). An empty `currencyCode` falls back to the hotel currency.
 pub fn money(element: &Element, ctx: &MapContext, path: &str) -> Result<Option<Money>, OperaError> {
     let Some(text) = element.text_value() else {
         return Ok(None);

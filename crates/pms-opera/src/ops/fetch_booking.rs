@@ -5,7 +5,7 @@
 //! an npm client's `FetchBookingRequest` template with SOAPAction
 //! `…/Reservation.wsdl#FetchBooking`, find_string id 606714699) or, for the
 //! resv_name_id, `ResvNameId type="INTERNAL" source="RESVID"` (the element
-//! `FutureBookingSummary` filters take, opera.md §1.4; [unverified] on
+//! `FutureBookingSummary` filters take, opera.md §1.4; \[unverified\] on
 //! FetchBooking).
 //! Response: `FetchBookingResponse/{Result, HotelReservation}` (the captured
 //! OPERA Cloud response, opera.md §1.6, find_string id 53891648614).

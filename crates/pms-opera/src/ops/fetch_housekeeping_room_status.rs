@@ -11,7 +11,7 @@
 //! HouseKeepingRooms/HouseKeepingRoom*}` where each room gives (as an attribute
 //! or a child) `RoomNumber`, `RoomStatus` (`CLEAN`, `DIRTY`, `INSPECTED`,
 //! `PICKUP`, `OOO`, `OOS`, two-letter codes or the OHIP words), `FrontOfficeStatus`
-//! (`VACANT`/`OCCUPIED`) and `RoomType`. Element names are [unverified].
+//! (`VACANT`/`OCCUPIED`) and `RoomType`. Element names are \[unverified\].
 
 use std::io;
 

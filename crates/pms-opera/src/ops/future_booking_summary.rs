@@ -7,7 +7,7 @@
 //! `hc:StartDate`/`hc:EndDate`: the type name
 //! `FutureBookingSummaryRequestQueryDateRange` (a `TimeSpan` extension with a
 //! `dateType` attribute) appears as an `xsi:type` in the captured FetchBooking
-//! response; element placement and the `dateType` values are [unverified].
+//! response; element placement and the `dateType` values are \[unverified\].
 //! Response: `FutureBookingSummaryResponse/{Result, HotelReservations/HotelReservation*}`
 //! (simulators in the notes; the `HotelReservation` type is FetchBooking's).
 
@@ -41,7 +41,7 @@ pub enum DateKind {
 }
 
 impl DateKind {
-    /// The `dateType` value sent ([unverified]).
+    /// The `dateType` value sent (\[unverified\]).
     pub fn as_str(self) -> &'static str {
         match self {
             DateKind::Arrival => "ARRIVAL",

@@ -8,7 +8,7 @@
 //! `BillItem`: `Amount` with `currencyCode`, `Description`) and
 //! `CreditCardSurcharges`.
 //!
-//! Fields of `BillItem` beyond `Amount` and `Description` are [unverified]
+//! Fields of `BillItem` beyond `Amount` and `Description` are \[unverified\]
 //! (no OWS XSD is public): read leniently from an attribute or a child —
 //! `TransactionNo` (line id), `TransactionCode`, `TransactionDate`/`Date`,
 //! `Quantity`. The `PMSREQ:` reference PostCharge wrote to `LongInfo` is

@@ -66,7 +66,7 @@ pub struct Operation {
 impl Operation {
     /// `http://webservices.micros.com/ows/5.1/{Service}.wsdl#{Operation}`: seen
     /// verbatim for PostCharge (two codebases) and FetchBooking; the pattern is
-    /// [unverified] for the others (opera.md §1.1, §8).
+    /// \[unverified\] for the others (opera.md §1.1, §8).
     pub fn soap_action(&self) -> String {
         format!(
             "http://webservices.micros.com/ows/5.1/{}.wsdl#{}",

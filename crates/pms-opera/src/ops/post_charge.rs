@@ -18,7 +18,7 @@
 //!
 //! - `Account` carries the transaction code (both templates send an OPERA
 //!   transaction-code-like number there, the Node one defaults to `1000`;
-//!   [unverified] beyond that).
+//!   \[unverified\] beyond that).
 //! - `Charge` is the line total (unit × quantity) in the **hotel currency**:
 //!   OWS PostCharge has no currency attribute, so a request in another currency
 //!   is refused, and an amount with more decimals than the currency allows is
@@ -59,7 +59,7 @@ pub fn reference(request_id: RequestId) -> String {
     format!("{REFERENCE_PREFIX}{}", request_id.simple())
 }
 
-/// Finds a reference written by [`reference`] in any of `strings`.
+/// Finds a reference written by [`reference()`] in any of `strings`.
 pub fn find_reference<'a>(strings: impl IntoIterator<Item = &'a str>) -> Option<RequestId> {
     strings.into_iter().find_map(|s| {
         let upper = s.to_ascii_uppercase();
