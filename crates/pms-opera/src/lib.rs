@@ -19,6 +19,31 @@
 //! | `poll` | changed-reservation polling with a stored [`PollCheckpoint`] |
 //! | `decode` | [`OperaDecoder`] for recorded responses |
 //!
+//! ## Contracts worth knowing
+//!
+//! - **transactionID**: every `OGHeader` carries a `transactionID`. For a
+//!   write it is the intent's [`pms_core::RequestId`] (32 hex digits), so a
+//!   retry of the same intent sends the same id and the PMS log lines up; for
+//!   a read it is fresh per call and reused by the read's own retries. Every
+//!   call-level error exposes it as the vendor request id.
+//! - **Writes are never retried here.** A write whose answer is lost (timeout
+//!   after sending, reset, HTTP 500/502/504 without a fault, unreadable 200) is
+//!   `OutcomeUnknown`; read back first.
+//! - **Charges**: `PostCharge` sends the transaction code as `Account`, the
+//!   total as `Charge` in the hotel currency (other currencies and sub-minor-unit
+//!   amounts are refused), the description as `ShortInfo` and our reference
+//!   `PMSREQ:{request id}` as `LongInfo`. `find_charge` reads the folio with
+//!   `Invoice` and returns the line whose text or attributes carry that reference.
+//! - **Money**: amounts take the element's `currencyCode`, or the hotel currency
+//!   from configuration when it is absent or empty; never `f64`.
+//! - **Time**: business dates are civil dates; OWS local date-times are
+//!   converted to UTC with the property's time zone, offsets are honoured.
+//! - **Rate limit**: OWS publishes none; [`DEFAULT_RATE_LIMIT`] (10 req/s) is
+//!   ours and configurable through [`OperaOptions::rate_limit`].
+//! - **PII**: vendor free text (FAIL `Text`, `faultstring`) stays in
+//!   [`pms_core::Pii`] inside [`OperaError`] and never reaches messages or logs;
+//!   logs carry operation, transactionID, status and sizes only.
+//!
 //! ## Example
 //!
 //! ```

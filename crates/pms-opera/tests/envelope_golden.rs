@@ -97,3 +97,60 @@ fn the_password_never_shows_in_debug() {
     assert!(!debug.contains("p&ss"), "{debug}");
     assert!(debug.contains("BLRWE"));
 }
+
+#[test]
+fn endpoints_per_service_and_deployment() {
+    use pms_opera::Service;
+    let services = [
+        Service::Reservation,
+        Service::ResvAdvanced,
+        Service::Name,
+        Service::HouseKeeping,
+        Service::GuestServices,
+    ];
+    let onprem = client("https://opera.example.com/OWS_WS_51/", OperaDeployment::OnPremise, options());
+    let cloud = client(
+        "https://env-ssd-osb.oracleindustry.com:443/OPERAOSB/OPERA_OWS/OWS_WS_51",
+        OperaDeployment::Cloud,
+        options(),
+    );
+    let onprem: Vec<String> = services.iter().map(|s| onprem.endpoint(*s)).collect();
+    let cloud: Vec<String> = services.iter().map(|s| cloud.endpoint(*s)).collect();
+    assert_eq!(
+        onprem,
+        [
+            "https://opera.example.com/OWS_WS_51/Reservation.asmx",
+            "https://opera.example.com/OWS_WS_51/ResvAdvanced.asmx",
+            "https://opera.example.com/OWS_WS_51/Name.asmx",
+            "https://opera.example.com/OWS_WS_51/HouseKeeping.asmx",
+            "https://opera.example.com/OWS_WS_51/GuestServices.asmx",
+        ]
+    );
+    assert_eq!(
+        cloud,
+        [
+            "https://env-ssd-osb.oracleindustry.com/OPERAOSB/OPERA_OWS/OWS_WS_51/Reservation",
+            "https://env-ssd-osb.oracleindustry.com/OPERAOSB/OPERA_OWS/OWS_WS_51/ResvAdvanced",
+            "https://env-ssd-osb.oracleindustry.com/OPERAOSB/OPERA_OWS/OWS_WS_51/Name",
+            "https://env-ssd-osb.oracleindustry.com/OPERAOSB/OPERA_OWS/OWS_WS_51/HouseKeeping",
+            "https://env-ssd-osb.oracleindustry.com/OPERAOSB/OPERA_OWS/OWS_WS_51/GuestServices",
+        ]
+    );
+    assert_eq!(
+        pms_opera::ops::post_charge::OP.soap_action(),
+        "http://webservices.micros.com/ows/5.1/ResvAdvanced.wsdl#PostCharge"
+    );
+}
+
+#[test]
+fn a_non_opera_hotel_is_a_config_error() {
+    let mut hotel = common::hotel("http://127.0.0.1:9", OperaDeployment::OnPremise);
+    hotel.pms = pms_core::PmsSettings::Mews(pms_core::MewsSettings {
+        client_token: secrecy::SecretString::from("t".to_owned()),
+        access_token: secrecy::SecretString::from("a".to_owned()),
+        client_name: "x".into(),
+        enterprise_id: None,
+    });
+    let err = pms_opera::OperaClient::from_config(&hotel).unwrap_err();
+    assert_eq!(pms_core::Error::from(err).kind(), pms_core::ErrorKind::Config);
+}
