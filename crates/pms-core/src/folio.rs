@@ -27,8 +27,8 @@ pub struct Folio {
 }
 
 impl Folio {
-    /// The balance recomputed from lines: non-voided charges minus non-voided
-    /// payments. Reconciliation compares it with `balance`.
+    /// The balance recomputed from lines: non-voided charges minus charged or
+    /// pending payments. Reconciliation compares it with `balance`.
     pub fn computed_balance(&self) -> Result<Money, crate::Error> {
         let charged = Money::sum(
             self.balance.currency,
@@ -38,7 +38,9 @@ impl Folio {
             self.balance.currency,
             self.payments
                 .iter()
-                .filter(|p| p.state != PaymentState::Voided)
+                // Only payments that moved (or are moving) money count; a failed or
+                // voided one, or a vendor state we cannot interpret, does not.
+                .filter(|p| matches!(p.state, PaymentState::Charged | PaymentState::Pending))
                 .map(|p| p.amount),
         )?;
         charged.checked_sub(paid)
@@ -123,6 +125,8 @@ pub enum PaymentState {
     Charged,
     /// Voided / cancelled.
     Voided,
+    /// Declined or errored: no money moved.
+    Failed,
     /// A vendor state with no equivalent here, verbatim.
     Other(String),
 }

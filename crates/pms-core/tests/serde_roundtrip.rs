@@ -72,6 +72,7 @@ fn folio_enum_spellings() {
         (PaymentState::Pending, "pending"),
         (PaymentState::Charged, "charged"),
         (PaymentState::Voided, "voided"),
+        (PaymentState::Failed, "failed"),
     ] {
         round_trip(v, json!(s));
     }

@@ -149,7 +149,7 @@ pub fn payment_state(state: &wire::payments::PaymentState) -> PaymentState {
         W::Charged => PaymentState::Charged,
         W::Canceled => PaymentState::Voided,
         W::Pending => PaymentState::Pending,
-        W::Failed => PaymentState::Other("Failed".into()),
+        W::Failed => PaymentState::Failed,
         W::Verifying => PaymentState::Other("Verifying".into()),
         W::Unknown(other) => PaymentState::Other(other.clone()),
     }
