@@ -913,6 +913,7 @@ impl CloudbedsClient {
 
     async fn post_charge_inner(&self, charge: &ChargeRequest) -> Result<PostedCharge, CloudbedsError> {
         self.same_currency(&charge.unit_amount)?;
+        // `itemQuantity` is an integer (PostCustomItemRequestItemsInner: `item_quantity: int`).
         if charge.quantity <= rust_decimal::Decimal::ZERO || !charge.quantity.fract().is_zero() {
             return Err(CloudbedsError::Validation(
                 "postCustomItem takes a positive whole itemQuantity".into(),

@@ -430,8 +430,9 @@ pub fn charge_kind(category: Option<&str>, item_category: Option<&str>) -> Charg
 
 /// Transactions (`getTransactions.data[]`) of one reservation to a folio.
 ///
-/// Debits are charges, credits in category `payment` are payments; the
-/// amount is "Credit - Debit", so a charge's amount is negated. Lines whose
+/// Lines in category `payment` or `refund` are payments, every other debit
+/// or credit is a charge line; the amount is "Credit - Debit", so a charge's
+/// amount is negated (an adjustment credit becomes a negative charge). Lines whose
 /// `isDeleted`, and lines a `void` line points at through its
 /// `parentTransactionID`, are flagged voided. `balance` is Cloudbeds' own balance
 /// from `getReservation` when the caller has it, else recomputed.
@@ -475,7 +476,9 @@ pub fn folio(
         let kind = t.transaction_type.as_deref();
         let category = t.transaction_category.as_deref();
         match (kind, category) {
-            (Some("credit"), Some("payment" | "refund")) => payments.push(Payment {
+            // amount = credit - debit: a payment is positive, a refund negative,
+            // as the model wants them.
+            (Some("debit" | "credit"), Some("payment" | "refund")) => payments.push(Payment {
                 external,
                 amount: Money::new(amount, currency),
                 method: t.description.clone(),

@@ -309,8 +309,8 @@ fn get_transactions_maps_a_whole_folio() {
         id: FolioId::derive(&hotel(), &res),
         external: res.clone(),
         reservation: res,
-        // 1737.00 + 24.50 (the voided 10.00 excluded) - 500 paid.
-        balance: usd(dec!(1261.50)),
+        // 1737.00 + 24.50 (the voided 10.00 excluded) - (500 paid - 50 refunded).
+        balance: usd(dec!(1311.50)),
         charges: vec![
             FolioCharge {
                 id: charge("t-100"),
@@ -366,13 +366,23 @@ fn get_transactions_maps_a_whole_folio() {
                 request_id: None,
             },
         ],
-        payments: vec![Payment {
-            external: cb("t-102"),
-            amount: usd(dec!(500)),
-            method: Some("cash".into()),
-            state: PaymentState::Charged,
-            paid_at: Some(utc("2026-02-01T20:00:00Z")),
-        }],
+        payments: vec![
+            Payment {
+                external: cb("t-102"),
+                amount: usd(dec!(500)),
+                method: Some("cash".into()),
+                state: PaymentState::Charged,
+                paid_at: Some(utc("2026-02-01T20:00:00Z")),
+            },
+            Payment {
+                // A refund: a debit in category `refund`, negative as the model wants.
+                external: cb("t-105"),
+                amount: usd(dec!(-50)),
+                method: Some("cash".into()),
+                state: PaymentState::Charged,
+                paid_at: Some(utc("2026-02-02T14:00:00Z")),
+            },
+        ],
     };
     assert_eq!(got, vec![expected]);
 }

@@ -1,8 +1,11 @@
 //! Folio writes and reads: `POST /postCustomItem`, `POST /postAdjustment`,
 //! `POST /postPayment` (ids at the *top level*, not in `data`), and the
-//! `GET /getTransactions` items of the v1.3 SDK
-//! (`cloudbeds/cloudbeds-api-python` at `70dc5a8c`, `docs/PaymentApi.md`;
-//! removed from the public spec in June 2025, vendor notes §3.4).
+//! `GET /getTransactions` items (`cloudbeds/cloudbeds-api-python`,
+//! `cloudbeds_pms_v1_3/docs/GetTransactionsResponseDataInner.md` at
+//! `8293e51a`; the method left the public spec in June 2025, vendor notes §3.4).
+//! Enums per the same docs (quoted by `omniboost/go-cloudbeds`):
+//! `transactionType` `debit|credit`; `transactionCategory` `adjustment, addon,
+//! custom_item, fee, payment, product, rate, room_revenue, refund, tax, void`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
@@ -112,13 +115,14 @@ pub struct Transaction {
     /// `quantity`.
     #[serde(default, deserialize_with = "lenient::opt_decimal")]
     pub quantity: Option<Decimal>,
-    /// `notes` (where our `itemNote`, and so our request id, ends up).
+    /// `notes`: "If any special information needs to be added to the
+    /// transaction, it will be in this field" (where our `itemNote` marker is expected).
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub notes: Option<String>,
-    /// `referenceID`, if Cloudbeds echoes the partner reference.
+    /// `referenceID`: **not in the SDK model**; read in case Cloudbeds echoes the partner reference.
     #[serde(rename = "referenceID", default, deserialize_with = "lenient::opt_string")]
     pub reference_id: Option<String>,
-    /// `soldProductID`, if Cloudbeds reports it on the line.
+    /// `soldProductID`: **not in the SDK model**; read in case Cloudbeds reports it.
     #[serde(rename = "soldProductID", default, deserialize_with = "lenient::opt_string")]
     pub sold_product_id: Option<String>,
     /// `isDeleted`: voided.
