@@ -108,7 +108,11 @@ fn endpoints_per_service_and_deployment() {
         Service::HouseKeeping,
         Service::GuestServices,
     ];
-    let onprem = client("https://opera.example.com/OWS_WS_51/", OperaDeployment::OnPremise, options());
+    let onprem = client(
+        "https://opera.example.com/OWS_WS_51/",
+        OperaDeployment::OnPremise,
+        options(),
+    );
     let cloud = client(
         "https://env-ssd-osb.oracleindustry.com:443/OPERAOSB/OPERA_OWS/OWS_WS_51",
         OperaDeployment::Cloud,
