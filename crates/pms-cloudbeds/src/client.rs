@@ -618,6 +618,27 @@ impl CloudbedsClient {
         Ok(envelope.data.unwrap_or_default())
     }
 
+    /// `GET /oauth/metadata`: the regional API base URL of the property behind
+    /// the credential. Cloudbeds asks partners to call it after connecting and
+    /// to use `data.api.url` as the base (vendor notes §1.2); put the answer in
+    /// the hotel's `BASE_URL`.
+    pub async fn api_url_from_metadata(&self) -> Result<Url, CloudbedsError> {
+        let envelope: Envelope<crate::wire::oauth::OAuthMetadata> = self
+            .data(Call {
+                method: Method::GET,
+                name: "oauth/metadata",
+                params: Vec::new(),
+                write: false,
+            })
+            .await?;
+        let url = envelope
+            .data
+            .and_then(|d| d.api)
+            .and_then(|a| a.url)
+            .ok_or_else(|| CloudbedsError::decode("$.data.api.url", "missing"))?;
+        Url::parse(&url).map_err(|_| CloudbedsError::decode("$.data.api.url", "not an absolute URL"))
+    }
+
     // ---- writes -------------------------------------------------------------------
 
     /// `POST /postHousekeepingStatus`. `roomCondition` is always sent: without

@@ -97,8 +97,16 @@ impl CloudbedsDecoder {
                 _ => Err(CloudbedsError::decode("$.data", "expected an array or an object")),
             },
             PayloadKind::Guests => {
-                let Value::Object(object) = &payload else {
-                    return Err(CloudbedsError::decode("$.data", "expected an object"));
+                let object = match &payload {
+                    Value::Object(object) => object,
+                    // PHP encodes an empty keyed list as `[]`.
+                    Value::Array(items) if items.is_empty() => return Ok(Decoded::Guests(Vec::new())),
+                    _ => {
+                        return Err(CloudbedsError::decode(
+                            "$.data",
+                            "expected an object keyed by guest ID",
+                        ));
+                    }
                 };
                 let keyed = !object.is_empty() && object.values().all(Value::is_object);
                 let mut out = Vec::new();

@@ -937,3 +937,35 @@ fn debug_output_never_shows_credentials() {
         }
     }
 }
+
+#[tokio::test]
+async fn oauth_metadata_names_the_regional_base_url() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path(api("oauth/metadata")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"success":"true","data":{"api":{"url":"https://api.eu.cloudbeds.com/api/v1.3/"}}}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let url = key_client(&server).api_url_from_metadata().await.unwrap();
+    assert_eq!(url.as_str(), "https://api.eu.cloudbeds.com/api/v1.3/");
+}
+
+#[tokio::test]
+async fn empty_guest_list_sent_as_a_php_array_is_empty() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path(api("getReservation")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"success":true,"data":{"reservationID":"9","status":"confirmed","startDate":"2026-02-01",
+               "endDate":"2026-02-02","guestList":[],"assigned":[],"unassigned":[],"total":"0","balance":0}}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let got = key_client(&server).reservation(&vid("9")).await.unwrap();
+    assert_eq!(got.primary_guest, None);
+    assert_eq!(got.total, Some(Money::new(dec!(0), Currency::USD)));
+}

@@ -11,8 +11,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
+use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 /// An id or code that may arrive as a string or a number; `""` and `null` are `None`.
@@ -202,6 +205,30 @@ pub fn opt_local_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Naiv
     }
 }
 
+/// A JSON object keyed by id (`guestList`, `getGuestList.data`). PHP encodes
+/// an *empty* associative array as `[]`, so `[]`, `null` and `""` are an
+/// empty map; a non-empty array is an error.
+pub fn keyed_map<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum MapOrEmpty<T> {
+        Map(BTreeMap<String, T>),
+        List(Vec<serde::de::IgnoredAny>),
+        Text(String),
+    }
+    match Option::<MapOrEmpty<T>>::deserialize(d)? {
+        None => Ok(BTreeMap::new()),
+        Some(MapOrEmpty::Map(map)) => Ok(map),
+        Some(MapOrEmpty::List(list)) if list.is_empty() => Ok(BTreeMap::new()),
+        Some(MapOrEmpty::Text(text)) if text.trim().is_empty() => Ok(BTreeMap::new()),
+        Some(_) => Err(de::Error::custom("expected an object keyed by id")),
+    }
+}
+
 /// Parses the date-time spellings Cloudbeds uses.
 pub fn parse_local_datetime(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
@@ -268,6 +295,21 @@ mod tests {
         assert!(serde_json::from_str::<T>(r#"{"b": "maybe"}"#).is_err());
         assert_eq!(t(r#"{"n": "2"}"#).n, Some(2));
         assert_eq!(t(r#"{"n": 3}"#).n, Some(3));
+    }
+
+    #[derive(Deserialize)]
+    struct M {
+        #[serde(default, deserialize_with = "keyed_map")]
+        m: BTreeMap<String, u8>,
+    }
+
+    #[test]
+    fn php_empty_maps_are_empty() {
+        let m = |json: &str| serde_json::from_str::<M>(json).map(|m| m.m.len());
+        assert_eq!(m(r#"{"m": []}"#).unwrap(), 0);
+        assert_eq!(m(r#"{"m": null}"#).unwrap(), 0);
+        assert_eq!(m(r#"{"m": {"a": 1, "b": 2}}"#).unwrap(), 2);
+        assert!(m(r#"{"m": [1]}"#).is_err());
     }
 
     #[test]

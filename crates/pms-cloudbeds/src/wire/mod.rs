@@ -12,6 +12,7 @@ pub mod folio;
 pub mod guest;
 pub mod housekeeping;
 pub mod lenient;
+pub mod oauth;
 pub mod reservation;
 pub mod room;
 pub mod webhook;

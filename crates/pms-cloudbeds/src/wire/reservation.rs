@@ -99,8 +99,8 @@ pub struct ReservationDetail {
     /// `reservationID`.
     #[serde(rename = "reservationID", default, deserialize_with = "lenient::opt_string")]
     pub reservation_id: Option<String>,
-    /// `guestList`: guest id to guest.
-    #[serde(default)]
+    /// `guestList`: guest id to guest (`[]` when empty, PHP-style).
+    #[serde(default, deserialize_with = "lenient::keyed_map")]
     pub guest_list: BTreeMap<String, ReservationGuest>,
     /// `dateCreated`, property-local.
     #[serde(default, deserialize_with = "lenient::opt_local_datetime")]
