@@ -1,0 +1,1328 @@
+#![allow(clippy::unwrap_used)]
+//! Store conformance: one set of checks, written against `Arc<dyn Store>`, run on
+//! every backend: SQLite in memory, SQLite on a temporary file, and PostgreSQL.
+//!
+//! PostgreSQL comes from `PMS_TEST_DATABASE_URL` (for example
+//! `postgres://postgres@127.0.0.1:5432/test`). Unset: each PostgreSQL test prints
+//! "skipped: PMS_TEST_DATABASE_URL not set" and passes. Set but unreachable: the
+//! tests fail. Each PostgreSQL test works in a fresh random schema, dropped at the end.
+//!
+//! Time is injected (`at(seconds)`), never read from the clock, and nothing sleeps.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use pms_core::{
+    DocumentKind, ExternalRef, Guest, GuestId, HotelId, IdentityDocument, PersonName, Pii, PmsKind,
+    RequestId, VendorId,
+};
+use pms_sync::store::{
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, InboxEvent, JournalBegin, JournalEntry, JournalState,
+    NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord,
+};
+use pms_sync::{Cipher, Mirror, PostgresStore, SqliteStore, Store, SyncError};
+use serde_json::json;
+use sqlx::Connection;
+
+const DATABASE_URL_VAR: &str = "PMS_TEST_DATABASE_URL";
+const CLAIM_TTL: Duration = Duration::from_secs(30);
+
+// ---------------------------------------------------------------- backends
+
+/// Runs each named check on every backend: `sqlite_memory::name`,
+/// `sqlite_file::name`, `postgres::name`.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::sqlite_memory().await).await;
+                }
+            )*
+        }
+        mod sqlite_file {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::SqliteFile::new();
+                    super::$name(db.open().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::PgSchema::new() else { return };
+                    super::$name(db.open().await).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    cursor_round_trip,
+    records_upsert_replace_delete_and_order,
+    apply_is_atomic_when_an_inbox_seq_is_unknown,
+    apply_is_atomic_when_a_record_violates_a_constraint,
+    apply_marks_inbox_events_processed,
+    journal_started_then_settled_replays,
+    journal_same_id_with_another_request_is_a_mismatch,
+    journal_live_claim_is_busy_and_own_claim_resumes,
+    journal_expired_claim_is_resumed_by_another_owner,
+    journal_concurrent_begins_start_exactly_once,
+    journal_settlement_rules,
+    journal_unsettled_and_purge,
+    inbox_dedupes_and_keeps_arrival_order,
+    audit_appends_and_filters,
+    leases_two_owners_expiry_and_release,
+);
+
+async fn sqlite_memory() -> Arc<dyn Store> {
+    Arc::new(SqliteStore::in_memory().await.unwrap())
+}
+
+/// A SQLite database file in a temporary directory, removed on drop.
+struct SqliteFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl SqliteFile {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        SqliteFile { _dir: dir, path }
+    }
+
+    /// A new handle (its own pool) on the file.
+    async fn open(&self) -> Arc<dyn Store> {
+        Arc::new(SqliteStore::open(&self.path).await.unwrap())
+    }
+}
+
+/// A fresh PostgreSQL schema, dropped (with everything in it) on drop.
+struct PgSchema {
+    url: String,
+    schema: String,
+}
+
+impl PgSchema {
+    /// `None` (after saying so on stderr) when no server is configured.
+    fn new() -> Option<Self> {
+        let url = match std::env::var(DATABASE_URL_VAR) {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ => {
+                eprintln!("skipped: {DATABASE_URL_VAR} not set");
+                return None;
+            }
+        };
+        let schema = format!("pms_test_{}", uuid::Uuid::new_v4().simple());
+        Some(PgSchema { url, schema })
+    }
+
+    /// A new handle (its own pool: a "worker") on the schema. Panics, failing the
+    /// test, if the configured server cannot be reached.
+    async fn open(&self) -> Arc<dyn Store> {
+        match PostgresStore::connect_with_schema(&self.url, &self.schema).await {
+            Ok(store) => Arc::new(store),
+            Err(e) => panic!("{DATABASE_URL_VAR} is set but PostgreSQL is not usable: {e}"),
+        }
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let url = self.url.clone();
+        // Generated above from a UUID: safe to format into SQL.
+        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema);
+        // Its own thread and runtime: this also runs while a failed test unwinds.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let mut conn = sqlx::PgConnection::connect(&url).await?;
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await?;
+                conn.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test schema {}", self.schema);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- helpers
+
+fn hotel(id: &str) -> HotelId {
+    HotelId::new(id).unwrap()
+}
+
+/// A fixed instant plus `seconds`; microseconds included to check they survive.
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+        + TimeDelta::microseconds(123_456)
+        + TimeDelta::seconds(seconds)
+}
+
+fn sealed(hotel_id: &str, kind: RecordKind, external_id: &str, fingerprint: &str) -> SealedRecord {
+    SealedRecord {
+        hotel: hotel(hotel_id),
+        kind,
+        external_id: external_id.to_owned(),
+        fingerprint: fingerprint.to_owned(),
+        key_id: "k1".to_owned(),
+        sealed: [b"sealed:".as_slice(), fingerprint.as_bytes(), &[0, 255, 7]].concat(),
+        updated_at: Some(at(-3600)),
+    }
+}
+
+fn cursor(high_water: i64, token: Option<&str>) -> Cursor {
+    Cursor {
+        high_water: at(high_water),
+        token: token.map(str::to_owned),
+        updated_at: at(high_water + 1),
+    }
+}
+
+fn upsert(records: Vec<SealedRecord>) -> ApplyBatch {
+    ApplyBatch {
+        upserts: records,
+        ..ApplyBatch::default()
+    }
+}
+
+fn intent(
+    request_id: RequestId,
+    hotel_id: &str,
+    hash: &str,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> NewJournalEntry {
+    NewJournalEntry {
+        request_id,
+        hotel: hotel(hotel_id),
+        operation: "post_charge".to_owned(),
+        request_hash: hash.to_owned(),
+        sealed_request: vec![9, 8, 7, 0, 1],
+        key_id: "k1".to_owned(),
+        owner: owner.to_owned(),
+        claim_ttl: CLAIM_TTL,
+        now,
+    }
+}
+
+fn event(hotel_id: &str, event_id: &str, received_at: DateTime<Utc>) -> InboxEvent {
+    InboxEvent {
+        seq: 0,
+        hotel: hotel(hotel_id),
+        event_id: event_id.to_owned(),
+        payload: json!({"kind": "reservation_updated", "event": event_id, "ids": [1, 2]}),
+        received_at,
+    }
+}
+
+#[track_caller]
+fn started(begin: JournalBegin) -> JournalEntry {
+    match begin {
+        JournalBegin::Started(entry) => entry,
+        other => panic!("expected Started, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn resumed(begin: JournalBegin) -> JournalEntry {
+    match begin {
+        JournalBegin::Resumed(entry) => entry,
+        other => panic!("expected Resumed, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn busy(begin: JournalBegin) -> JournalEntry {
+    match begin {
+        JournalBegin::Busy(entry) => entry,
+        other => panic!("expected Busy, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn settled(begin: JournalBegin) -> JournalEntry {
+    match begin {
+        JournalBegin::Settled(entry) => entry,
+        other => panic!("expected Settled, got {other:?}"),
+    }
+}
+
+fn ids(records: &[SealedRecord]) -> Vec<&str> {
+    records.iter().map(|r| r.external_id.as_str()).collect()
+}
+
+// ---------------------------------------------------------------- cursors and mirror
+
+async fn cursor_round_trip(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    assert_eq!(store.cursor(&grand, "reservations").await.unwrap(), None);
+
+    let first = cursor(0, None);
+    store
+        .apply(ApplyBatch {
+            cursor: Some((grand.clone(), "reservations".into(), first.clone())),
+            ..ApplyBatch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.cursor(&grand, "reservations").await.unwrap(), Some(first));
+
+    let second = cursor(60, Some("page:2|after:r-17"));
+    store
+        .apply(ApplyBatch {
+            cursor: Some((grand.clone(), "reservations".into(), second.clone())),
+            ..ApplyBatch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.cursor(&grand, "reservations").await.unwrap(),
+        Some(second.clone())
+    );
+
+    // Other streams and hotels are separate; an empty batch changes nothing.
+    store.apply(ApplyBatch::default()).await.unwrap();
+    assert_eq!(store.cursor(&grand, "rooms").await.unwrap(), None);
+    assert_eq!(
+        store.cursor(&hotel("harbor"), "reservations").await.unwrap(),
+        None
+    );
+    assert_eq!(store.cursor(&grand, "reservations").await.unwrap(), Some(second));
+}
+
+async fn records_upsert_replace_delete_and_order(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    let mut batch = Vec::new();
+    for id in ["b", "B", "10", "9", "a"] {
+        batch.push(sealed("grand", RecordKind::Guest, id, &format!("fp-{id}")));
+    }
+    batch.push(sealed("grand", RecordKind::Room, "b", "room-b"));
+    batch.push(sealed("harbor", RecordKind::Guest, "b", "harbor-b"));
+    store.apply(upsert(batch)).await.unwrap();
+
+    // Ordered by external id, byte-wise, on every backend.
+    let guests = store.records(&grand, RecordKind::Guest).await.unwrap();
+    assert_eq!(ids(&guests), ["10", "9", "B", "a", "b"]);
+    assert_eq!(
+        store.record(&grand, RecordKind::Guest, "b").await.unwrap(),
+        Some(sealed("grand", RecordKind::Guest, "b", "fp-b"))
+    );
+    assert_eq!(store.record(&grand, RecordKind::Guest, "zz").await.unwrap(), None);
+    assert_eq!(store.record(&grand, RecordKind::Folio, "b").await.unwrap(), None);
+
+    // Upsert replaces every stored field.
+    let mut replacement = sealed("grand", RecordKind::Guest, "b", "fp-b2");
+    replacement.key_id = "k2".into();
+    replacement.updated_at = None;
+    store.apply(upsert(vec![replacement.clone()])).await.unwrap();
+    assert_eq!(
+        store.record(&grand, RecordKind::Guest, "b").await.unwrap(),
+        Some(replacement)
+    );
+    assert_eq!(store.records(&grand, RecordKind::Guest).await.unwrap().len(), 5);
+
+    // Deleting only touches (hotel, kind, id); a missing id is not an error.
+    store
+        .apply(ApplyBatch {
+            deletes: vec![
+                (grand.clone(), RecordKind::Guest, "b".into()),
+                (grand.clone(), RecordKind::Guest, "missing".into()),
+            ],
+            ..ApplyBatch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.record(&grand, RecordKind::Guest, "b").await.unwrap(), None);
+    assert_eq!(
+        ids(&store.records(&grand, RecordKind::Guest).await.unwrap()),
+        ["10", "9", "B", "a"]
+    );
+    assert!(
+        store
+            .record(&grand, RecordKind::Room, "b")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .record(&hotel("harbor"), RecordKind::Guest, "b")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// What `apply` may not have touched after a failed batch (see the two atomicity tests).
+async fn assert_untouched(store: &Arc<dyn Store>, seq: i64, cursor_before: &Cursor) {
+    let grand = hotel("grand");
+    assert_eq!(
+        store.record(&grand, RecordKind::Guest, "fresh").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.record(&grand, RecordKind::Guest, "keep").await.unwrap(),
+        Some(sealed("grand", RecordKind::Guest, "keep", "fp-keep"))
+    );
+    assert!(
+        store
+            .record(&grand, RecordKind::Room, "r1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store.cursor(&grand, "reservations").await.unwrap().as_ref(),
+        Some(cursor_before)
+    );
+    let pending = store.inbox_pending(&grand, 10).await.unwrap();
+    assert_eq!(pending.iter().map(|e| e.seq).collect::<Vec<_>>(), [seq]);
+}
+
+/// State before a doomed batch: two records, a cursor, one pending event.
+async fn atomicity_setup(store: &Arc<dyn Store>) -> (i64, Cursor) {
+    let grand = hotel("grand");
+    let before = cursor(0, Some("before"));
+    store
+        .apply(ApplyBatch {
+            upserts: vec![
+                sealed("grand", RecordKind::Guest, "keep", "fp-keep"),
+                sealed("grand", RecordKind::Room, "r1", "fp-r1"),
+            ],
+            cursor: Some((grand.clone(), "reservations".into(), before.clone())),
+            ..ApplyBatch::default()
+        })
+        .await
+        .unwrap();
+    assert!(store.inbox_push(&event("grand", "evt-1", at(0))).await.unwrap());
+    let seq = store.inbox_pending(&grand, 10).await.unwrap()[0].seq;
+    (seq, before)
+}
+
+/// Decision: `processed_inbox` naming an event the store does not hold is an error
+/// (the caller's bookkeeping is wrong), and it fails the whole batch.
+async fn apply_is_atomic_when_an_inbox_seq_is_unknown(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    let (seq, before) = atomicity_setup(&store).await;
+    let doomed = ApplyBatch {
+        upserts: vec![
+            sealed("grand", RecordKind::Guest, "fresh", "fp-fresh"),
+            sealed("grand", RecordKind::Guest, "keep", "fp-keep-changed"),
+        ],
+        deletes: vec![(grand.clone(), RecordKind::Room, "r1".into())],
+        // The first seq exists and would be marked; the second does not.
+        processed_inbox: vec![seq, seq + 1_000_000],
+        cursor: Some((grand.clone(), "reservations".into(), cursor(60, None))),
+    };
+    let err = store.apply(doomed).await.unwrap_err();
+    assert!(matches!(err, SyncError::Store(_)), "{err:?}");
+    assert_untouched(&store, seq, &before).await;
+}
+
+/// A record the schema refuses (an empty external id) midway through a batch.
+async fn apply_is_atomic_when_a_record_violates_a_constraint(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    let (seq, before) = atomicity_setup(&store).await;
+    let doomed = ApplyBatch {
+        upserts: vec![
+            sealed("grand", RecordKind::Guest, "fresh", "fp-fresh"),
+            sealed("grand", RecordKind::Guest, "keep", "fp-keep-changed"),
+            sealed("grand", RecordKind::Guest, "", "fp-empty"),
+        ],
+        deletes: vec![(grand.clone(), RecordKind::Room, "r1".into())],
+        processed_inbox: vec![seq],
+        cursor: Some((grand.clone(), "reservations".into(), cursor(60, None))),
+    };
+    let err = store.apply(doomed).await.unwrap_err();
+    assert!(matches!(err, SyncError::Store(_)), "{err:?}");
+    assert_untouched(&store, seq, &before).await;
+}
+
+async fn apply_marks_inbox_events_processed(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    for (n, id) in ["e1", "e2", "e3"].into_iter().enumerate() {
+        assert!(store.inbox_push(&event("grand", id, at(n as i64))).await.unwrap());
+    }
+    let pending = store.inbox_pending(&grand, 10).await.unwrap();
+    let seqs: Vec<i64> = pending.iter().map(|e| e.seq).collect();
+    let processed = ApplyBatch {
+        upserts: vec![sealed("grand", RecordKind::Reservation, "r-1", "fp")],
+        processed_inbox: vec![seqs[1]],
+        ..ApplyBatch::default()
+    };
+    store.apply(processed.clone()).await.unwrap();
+    let left: Vec<String> = store
+        .inbox_pending(&grand, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect();
+    assert_eq!(left, ["e1", "e3"]);
+
+    // Re-applying a batch after a crash is harmless.
+    store.apply(processed).await.unwrap();
+    assert_eq!(store.inbox_pending(&grand, 10).await.unwrap().len(), 2);
+    // A processed event still dedupes.
+    assert!(!store.inbox_push(&event("grand", "e2", at(9))).await.unwrap());
+}
+
+// ---------------------------------------------------------------- write journal
+
+async fn journal_started_then_settled_replays(store: Arc<dyn Store>) {
+    let id = RequestId::new_random();
+    let first = started(
+        store
+            .journal_begin(intent(id, "grand", "hash-1", "worker-a", at(0)))
+            .await
+            .unwrap(),
+    );
+    let expected = JournalEntry {
+        request_id: id,
+        hotel: hotel("grand"),
+        operation: "post_charge".into(),
+        request_hash: "hash-1".into(),
+        sealed_request: vec![9, 8, 7, 0, 1],
+        key_id: "k1".into(),
+        state: JournalState::Pending,
+        outcome: None,
+        attempts: 0,
+        owner: Some("worker-a".into()),
+        claimed_until: Some(at(30)),
+        created_at: at(0),
+        updated_at: at(0),
+    };
+    assert_eq!(first, expected);
+    assert_eq!(store.journal_get(id).await.unwrap(), Some(expected));
+    assert_eq!(store.journal_get(RequestId::new_random()).await.unwrap(), None);
+
+    store.journal_attempt(id, at(1)).await.unwrap();
+    store.journal_attempt(id, at(2)).await.unwrap();
+    let outcome = json!({"charge": "c-42", "amount": "12.50", "currency": "EUR"});
+    store
+        .journal_settle(id, JournalState::Succeeded, outcome.clone(), at(3))
+        .await
+        .unwrap();
+
+    // Replays (by anyone, at any time) get the stored outcome and no claim.
+    let replay = settled(
+        store
+            .journal_begin(intent(id, "grand", "hash-1", "worker-b", at(4)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(replay.state, JournalState::Succeeded);
+    assert_eq!(replay.outcome, Some(outcome));
+    assert_eq!(replay.attempts, 2);
+    assert_eq!((replay.owner.as_deref(), replay.claimed_until), (None, None));
+    assert_eq!((replay.created_at, replay.updated_at), (at(0), at(3)));
+    assert_eq!(store.journal_get(id).await.unwrap(), Some(replay.clone()));
+    let again = settled(
+        store
+            .journal_begin(intent(id, "grand", "hash-1", "worker-a", at(100_000)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(again, replay);
+}
+
+async fn journal_same_id_with_another_request_is_a_mismatch(store: Arc<dyn Store>) {
+    let id = RequestId::new_random();
+    let original = started(
+        store
+            .journal_begin(intent(id, "grand", "hash-1", "worker-a", at(0)))
+            .await
+            .unwrap(),
+    );
+    let mismatch = |result: Result<JournalBegin, SyncError>| match result {
+        Err(SyncError::IdempotencyMismatch { request_id }) => assert_eq!(request_id, id),
+        other => panic!("expected IdempotencyMismatch, got {other:?}"),
+    };
+    // While pending, by the owner or anyone else.
+    mismatch(
+        store
+            .journal_begin(intent(id, "grand", "hash-2", "worker-a", at(1)))
+            .await,
+    );
+    mismatch(
+        store
+            .journal_begin(intent(id, "grand", "hash-2", "worker-b", at(1)))
+            .await,
+    );
+    // Another hotel or operation under the same id is another request too.
+    mismatch(
+        store
+            .journal_begin(intent(id, "harbor", "hash-1", "worker-a", at(1)))
+            .await,
+    );
+    let mut other_op = intent(id, "grand", "hash-1", "worker-a", at(1));
+    other_op.operation = "void_charge".into();
+    mismatch(store.journal_begin(other_op).await);
+    assert_eq!(store.journal_get(id).await.unwrap(), Some(original));
+
+    // And once settled.
+    store
+        .journal_settle(id, JournalState::Failed, json!({"error": "declined"}), at(2))
+        .await
+        .unwrap();
+    mismatch(
+        store
+            .journal_begin(intent(id, "grand", "hash-2", "worker-c", at(3)))
+            .await,
+    );
+    assert_eq!(
+        store.journal_get(id).await.unwrap().unwrap().request_hash,
+        "hash-1"
+    );
+}
+
+async fn journal_live_claim_is_busy_and_own_claim_resumes(store: Arc<dyn Store>) {
+    let id = RequestId::new_random();
+    started(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-a", at(0)))
+            .await
+            .unwrap(),
+    );
+    store.journal_attempt(id, at(1)).await.unwrap();
+
+    let seen = busy(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-b", at(10)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(seen.owner.as_deref(), Some("worker-a"));
+    assert_eq!(seen.claimed_until, Some(at(30)));
+
+    // The owner itself resumes, and its claim is renewed from now.
+    let mine = resumed(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-a", at(20)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(mine.owner.as_deref(), Some("worker-a"));
+    assert_eq!(mine.claimed_until, Some(at(50)));
+    assert_eq!((mine.created_at, mine.updated_at), (at(0), at(20)));
+    assert_eq!((mine.state, mine.attempts), (JournalState::Pending, 1));
+
+    busy(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-b", at(49)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(store.journal_get(id).await.unwrap(), Some(mine));
+}
+
+async fn journal_expired_claim_is_resumed_by_another_owner(store: Arc<dyn Store>) {
+    let id = RequestId::new_random();
+    started(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-a", at(0)))
+            .await
+            .unwrap(),
+    );
+    store.journal_attempt(id, at(1)).await.unwrap();
+
+    // A claim lasts until `claimed_until`, exclusive.
+    busy(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-b", at(29)))
+            .await
+            .unwrap(),
+    );
+    let taken = resumed(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-b", at(30)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(taken.owner.as_deref(), Some("worker-b"));
+    assert_eq!(taken.claimed_until, Some(at(60)));
+    assert_eq!(taken.attempts, 1);
+
+    // The previous owner has lost it.
+    let lost = busy(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-a", at(31)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(lost.owner.as_deref(), Some("worker-b"));
+}
+
+async fn journal_concurrent_begins_start_exactly_once(store: Arc<dyn Store>) {
+    for round in 0..3 {
+        let id = RequestId::new_random();
+        let tasks: Vec<_> = (0..8)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .journal_begin(intent(id, "grand", "h", &format!("worker-{n}"), at(round)))
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut started_by = Vec::new();
+        let mut busy_count = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                JournalBegin::Started(entry) => started_by.push(entry.owner),
+                JournalBegin::Busy(_) => busy_count += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(started_by.len(), 1, "exactly one Started");
+        assert_eq!(busy_count, 7);
+        assert_eq!(store.journal_get(id).await.unwrap().unwrap().owner, started_by[0]);
+    }
+}
+
+/// Settlement rules (this implementation's reading of the contract): only a
+/// pending or unknown entry settles; repeating a final settlement is a no-op;
+/// changing it is refused; `Pending` is not a settlement; attempts stop once final.
+async fn journal_settlement_rules(store: Arc<dyn Store>) {
+    let missing = RequestId::new_random();
+    assert!(store.journal_attempt(missing, at(0)).await.is_err());
+    assert!(
+        store
+            .journal_settle(missing, JournalState::Succeeded, json!({}), at(0))
+            .await
+            .is_err()
+    );
+
+    let id = RequestId::new_random();
+    started(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-a", at(0)))
+            .await
+            .unwrap(),
+    );
+    assert!(
+        store
+            .journal_settle(id, JournalState::Pending, json!({}), at(1))
+            .await
+            .is_err()
+    );
+    // Unknown (no answer, read-back inconclusive) is reported, and can settle later.
+    store
+        .journal_settle(
+            id,
+            JournalState::Unknown,
+            json!({"read_back": "inconclusive"}),
+            at(2),
+        )
+        .await
+        .unwrap();
+    let unknown = settled(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-b", at(3)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(unknown.state, JournalState::Unknown);
+    assert_eq!(unknown.owner, None);
+    store.journal_attempt(id, at(4)).await.unwrap();
+    let outcome = json!({"charge": "c-1"});
+    store
+        .journal_settle(id, JournalState::Succeeded, outcome.clone(), at(5))
+        .await
+        .unwrap();
+    // Same final state again: accepted, first outcome kept.
+    store
+        .journal_settle(id, JournalState::Succeeded, json!({"charge": "other"}), at(6))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .journal_settle(id, JournalState::Failed, json!({}), at(7))
+            .await
+            .is_err()
+    );
+    assert!(store.journal_attempt(id, at(8)).await.is_err());
+    let entry = store.journal_get(id).await.unwrap().unwrap();
+    assert_eq!(entry.state, JournalState::Succeeded);
+    assert_eq!(entry.outcome, Some(outcome));
+    assert_eq!((entry.attempts, entry.updated_at), (1, at(5)));
+}
+
+async fn journal_unsettled_and_purge(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    let begin = |id, hotel_id: &'static str, created: i64, ttl: u64| {
+        let store = store.clone();
+        async move {
+            let mut entry = intent(id, hotel_id, "h", "worker-a", at(created));
+            entry.claim_ttl = Duration::from_secs(ttl);
+            started(store.journal_begin(entry).await.unwrap())
+        }
+    };
+    let live = RequestId::new_random();
+    let expired = RequestId::new_random();
+    let unknown = RequestId::new_random();
+    let succeeded = RequestId::new_random();
+    let failed = RequestId::new_random();
+    let elsewhere = RequestId::new_random();
+    begin(live, "grand", 0, 30).await;
+    begin(expired, "grand", 1, 5).await;
+    begin(unknown, "grand", 2, 30).await;
+    begin(succeeded, "grand", 3, 30).await;
+    begin(failed, "grand", 4, 30).await;
+    begin(elsewhere, "harbor", 0, 1).await;
+    let settle = |id, state, when| store.journal_settle(id, state, json!({"s": "x"}), at(when));
+    settle(unknown, JournalState::Unknown, 3).await.unwrap();
+    settle(succeeded, JournalState::Succeeded, 4).await.unwrap();
+    settle(failed, JournalState::Failed, 5).await.unwrap();
+
+    let unsettled = |now| {
+        let store = store.clone();
+        let grand = grand.clone();
+        async move {
+            store
+                .journal_unsettled(&grand, at(now))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.request_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    // Pending with an expired claim, or unknown; oldest first; this hotel only.
+    assert_eq!(unsettled(10).await, [expired, unknown]);
+    assert_eq!(unsettled(6).await, [expired, unknown]);
+    assert_eq!(unsettled(5).await, [unknown]);
+    assert_eq!(unsettled(40).await, [live, expired, unknown]);
+
+    // Purge removes succeeded/failed entries last updated strictly before the horizon.
+    assert_eq!(store.journal_purge(at(4)).await.unwrap(), 0);
+    assert_eq!(store.journal_purge(at(5)).await.unwrap(), 1);
+    assert_eq!(store.journal_get(succeeded).await.unwrap(), None);
+    assert!(store.journal_get(failed).await.unwrap().is_some());
+    assert_eq!(store.journal_purge(at(1_000_000)).await.unwrap(), 1);
+    assert_eq!(store.journal_get(failed).await.unwrap(), None);
+    // Unknown and pending entries are never purged: they still need an answer.
+    for id in [live, expired, unknown, elsewhere] {
+        assert!(store.journal_get(id).await.unwrap().is_some());
+    }
+    // A purged id starts afresh.
+    started(
+        store
+            .journal_begin(intent(succeeded, "grand", "h", "worker-a", at(2_000_000)))
+            .await
+            .unwrap(),
+    );
+}
+
+// ---------------------------------------------------------------- inbox
+
+async fn inbox_dedupes_and_keeps_arrival_order(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    let first = event("grand", "evt-1", at(0));
+    assert!(store.inbox_push(&first).await.unwrap());
+    // A duplicate delivery (even with another body) is not stored again.
+    let mut duplicate = event("grand", "evt-1", at(5));
+    duplicate.payload = json!({"other": true});
+    assert!(!store.inbox_push(&duplicate).await.unwrap());
+    // Arrival order is push order, not received_at order.
+    assert!(store.inbox_push(&event("grand", "evt-3", at(-10))).await.unwrap());
+    assert!(store.inbox_push(&event("grand", "evt-2", at(2))).await.unwrap());
+    // The same event id in another hotel is another event.
+    assert!(store.inbox_push(&event("harbor", "evt-1", at(0))).await.unwrap());
+
+    let pending = store.inbox_pending(&grand, 10).await.unwrap();
+    let names: Vec<&str> = pending.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(names, ["evt-1", "evt-3", "evt-2"]);
+    assert!(pending[0].seq > 0);
+    assert!(pending.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(
+        pending[0],
+        InboxEvent {
+            seq: pending[0].seq,
+            ..first
+        }
+    );
+    assert_eq!(pending[1].received_at, at(-10));
+
+    let limited = store.inbox_pending(&grand, 2).await.unwrap();
+    assert_eq!(limited, pending[..2]);
+    assert_eq!(store.inbox_pending(&hotel("harbor"), 10).await.unwrap().len(), 1);
+    assert!(
+        store
+            .inbox_pending(&hotel("nowhere"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+// ---------------------------------------------------------------- audit
+
+async fn audit_appends_and_filters(store: Arc<dyn Store>) {
+    let entry = |hotel_id: &str, reservation: Option<&str>, action: &str, when: i64| NewAuditEntry {
+        hotel: hotel(hotel_id),
+        reservation: reservation.map(str::to_owned),
+        action: action.to_owned(),
+        actor: "kiosk-3".to_owned(),
+        request_id: None,
+        details: json!({"document_kind": "passport", "n": when}),
+        at: at(when),
+    };
+    let mut signed = entry("grand", Some("r1"), "signature_captured", 20);
+    signed.request_id = Some(RequestId::new_random());
+    let appended = [
+        entry("grand", Some("r1"), "id_verified", 10),
+        entry("grand", Some("r2"), "card_hold_placed", 5),
+        signed,
+        entry("harbor", Some("r1"), "id_verified", 15),
+        entry("grand", None, "key_activated", 20),
+    ];
+    let mut stored = Vec::new();
+    for new in &appended {
+        let seq = store.audit_append(new).await.unwrap();
+        if let Some(AuditEntry { seq: last, .. }) = stored.last() {
+            assert!(seq > *last, "sequence numbers increase");
+        }
+        stored.push(AuditEntry {
+            seq,
+            entry: new.clone(),
+        });
+    }
+    let query = |filter: AuditFilter| {
+        let store = store.clone();
+        async move { store.audit_query(&filter).await.unwrap() }
+    };
+    let pick = |indices: &[usize]| indices.iter().map(|&i| stored[i].clone()).collect::<Vec<_>>();
+
+    // Oldest first by time, ties in append order.
+    assert_eq!(query(AuditFilter::default()).await, pick(&[1, 0, 3, 2, 4]));
+    let grand = Some(hotel("grand"));
+    assert_eq!(
+        query(AuditFilter {
+            hotel: grand.clone(),
+            ..AuditFilter::default()
+        })
+        .await,
+        pick(&[1, 0, 2, 4])
+    );
+    assert_eq!(
+        query(AuditFilter {
+            hotel: grand.clone(),
+            reservation: Some("r1".into()),
+            ..AuditFilter::default()
+        })
+        .await,
+        pick(&[0, 2])
+    );
+    assert_eq!(
+        query(AuditFilter {
+            action: Some("id_verified".into()),
+            ..AuditFilter::default()
+        })
+        .await,
+        pick(&[0, 3])
+    );
+    // `from` inclusive, `until` exclusive.
+    assert_eq!(
+        query(AuditFilter {
+            from: Some(at(10)),
+            until: Some(at(20)),
+            ..AuditFilter::default()
+        })
+        .await,
+        pick(&[0, 3])
+    );
+    assert_eq!(
+        query(AuditFilter {
+            from: Some(at(20)),
+            ..AuditFilter::default()
+        })
+        .await,
+        pick(&[2, 4])
+    );
+    assert_eq!(
+        query(AuditFilter {
+            limit: Some(2),
+            ..AuditFilter::default()
+        })
+        .await,
+        pick(&[1, 0])
+    );
+    assert_eq!(
+        query(AuditFilter {
+            hotel: grand,
+            reservation: Some("r1".into()),
+            action: Some("id_verified".into()),
+            from: Some(at(0)),
+            until: Some(at(11)),
+            limit: Some(10),
+        })
+        .await,
+        pick(&[0])
+    );
+    assert!(
+        query(AuditFilter {
+            hotel: Some(hotel("nowhere")),
+            ..AuditFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+}
+
+// ---------------------------------------------------------------- leases
+
+async fn leases_two_owners_expiry_and_release(store: Arc<dyn Store>) {
+    let ttl = Duration::from_secs(30);
+    let lease = "sync:grand";
+    assert!(store.lease_acquire(lease, "a", ttl, at(0)).await.unwrap());
+    assert!(!store.lease_acquire(lease, "b", ttl, at(10)).await.unwrap());
+    // The holder renews: now held until 50.
+    assert!(store.lease_acquire(lease, "a", ttl, at(20)).await.unwrap());
+    assert!(!store.lease_acquire(lease, "b", ttl, at(49)).await.unwrap());
+    // Expired (at its expiry instant): taken over.
+    assert!(store.lease_acquire(lease, "b", ttl, at(50)).await.unwrap());
+    assert!(!store.lease_acquire(lease, "a", ttl, at(51)).await.unwrap());
+
+    // A release by a non-owner is ignored.
+    store.lease_release(lease, "a").await.unwrap();
+    assert!(!store.lease_acquire(lease, "a", ttl, at(52)).await.unwrap());
+    assert!(store.lease_acquire(lease, "b", ttl, at(52)).await.unwrap());
+    // Releasing a lease that does not exist is fine too.
+    store.lease_release("sync:nowhere", "a").await.unwrap();
+
+    // The owner's release frees it at once.
+    store.lease_release(lease, "b").await.unwrap();
+    assert!(store.lease_acquire(lease, "a", ttl, at(53)).await.unwrap());
+    // Leases are independent.
+    assert!(
+        store
+            .lease_acquire("sync:harbor", "b", ttl, at(53))
+            .await
+            .unwrap()
+    );
+}
+
+// ---------------------------------------------------------------- two workers
+
+/// Two handles on one database (two "workers") race for leases and journal ids.
+async fn two_workers_contend(a: Arc<dyn Store>, b: Arc<dyn Store>) {
+    let ttl = Duration::from_secs(30);
+    for round in 0..5 {
+        let lease = format!("sync:hotel_{round}");
+        let (got_a, got_b) = {
+            let (a, b) = (a.clone(), b.clone());
+            let (la, lb) = (lease.clone(), lease.clone());
+            let ta = tokio::spawn(async move { a.lease_acquire(&la, "worker-a", ttl, at(0)).await });
+            let tb = tokio::spawn(async move { b.lease_acquire(&lb, "worker-b", ttl, at(0)).await });
+            (ta.await.unwrap().unwrap(), tb.await.unwrap().unwrap())
+        };
+        assert!(got_a ^ got_b, "exactly one worker holds {lease}");
+        let (winner, loser, loser_name) = if got_a {
+            (&a, &b, "worker-b")
+        } else {
+            (&b, &a, "worker-a")
+        };
+        // The other worker sees the same lease as taken ...
+        assert!(
+            !loser
+                .lease_acquire(&lease, loser_name, ttl, at(10))
+                .await
+                .unwrap()
+        );
+        // ... until the winner dies and its lease expires.
+        assert!(
+            loser
+                .lease_acquire(&lease, loser_name, ttl, at(30))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !winner
+                .lease_acquire(&lease, if got_a { "worker-a" } else { "worker-b" }, ttl, at(31))
+                .await
+                .unwrap()
+        );
+
+        let id = RequestId::new_random();
+        let ta = {
+            let a = a.clone();
+            tokio::spawn(async move { a.journal_begin(intent(id, "grand", "h", "worker-a", at(0))).await })
+        };
+        let tb = {
+            let b = b.clone();
+            tokio::spawn(async move { b.journal_begin(intent(id, "grand", "h", "worker-b", at(0))).await })
+        };
+        let outcomes = [ta.await.unwrap().unwrap(), tb.await.unwrap().unwrap()];
+        let starts = outcomes
+            .iter()
+            .filter(|o| matches!(o, JournalBegin::Started(_)))
+            .count();
+        let busies = outcomes
+            .iter()
+            .filter(|o| matches!(o, JournalBegin::Busy(_)))
+            .count();
+        assert_eq!((starts, busies), (1, 1), "{outcomes:?}");
+        let owner = store_owner(&a, id).await;
+        let other = if owner == "worker-a" {
+            "worker-b"
+        } else {
+            "worker-a"
+        };
+        let other_store = if owner == "worker-a" { &b } else { &a };
+        // The owner dies; after its claim expires the other worker resumes the write.
+        let taken = resumed(
+            other_store
+                .journal_begin(intent(id, "grand", "h", other, at(30)))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(taken.owner.as_deref(), Some(other));
+        assert_eq!(store_owner(&a, id).await, other);
+        assert_eq!(store_owner(&b, id).await, other);
+    }
+}
+
+async fn store_owner(store: &Arc<dyn Store>, id: RequestId) -> String {
+    store.journal_get(id).await.unwrap().unwrap().owner.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_contend_on_postgres() {
+    let Some(db) = PgSchema::new() else { return };
+    two_workers_contend(db.open().await, db.open().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_contend_on_one_sqlite_file() {
+    let db = SqliteFile::new();
+    two_workers_contend(db.open().await, db.open().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_contend_on_one_sqlite_memory_store() {
+    let store = sqlite_memory().await;
+    two_workers_contend(store.clone(), store).await;
+}
+
+// ---------------------------------------------------------------- backend-specific
+
+fn raw_bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_default()
+}
+
+fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// Guest PII written through `Mirror` never reaches the database file or its WAL in plaintext.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mirror_encrypts_pii_at_rest_in_a_sqlite_file() {
+    let db = SqliteFile::new();
+    let grand = hotel("grand");
+    let cipher = Arc::new(Cipher::new("k1", [42; 32]));
+    let external = ExternalRef::new(PmsKind::Mews, VendorId::new("g-ottoline-1").unwrap());
+    let guest = Guest {
+        id: GuestId::derive(&grand, &external),
+        external,
+        name: PersonName {
+            title: Some(Pii::from("Dr")),
+            first: Some(Pii::from("Ottoline")),
+            middle: None,
+            last: Some(Pii::from("Quaxworthington")),
+        },
+        email: Some(Pii::from("ottoline.quax@example.org")),
+        phone: Some(Pii::from("+44 7700 900123")),
+        address: None,
+        nationality: Some(Pii::from("GB")),
+        birth_date: None,
+        language: Some("en".into()),
+        loyalty_number: None,
+        identity_document: Some(Pii::new(IdentityDocument {
+            kind: DocumentKind::Passport,
+            number: "XK4471923Q".into(),
+            issuing_country: Some("GB".into()),
+            expires_on: None,
+        })),
+        updated_at: Some(at(0)),
+    };
+    let secrets = [
+        "Ottoline",
+        "Quaxworthington",
+        "ottoline.quax@example.org",
+        "7700 900123",
+        "XK4471923Q",
+    ];
+
+    let store = Arc::new(SqliteStore::open(&db.path).await.unwrap());
+    let mirror = Mirror::new(store.clone(), cipher.clone());
+    store
+        .apply(upsert(vec![mirror.seal(&grand, &guest).unwrap()]))
+        .await
+        .unwrap();
+    assert_eq!(
+        mirror.get::<Guest>(&grand, "g-ottoline-1").await.unwrap(),
+        Some(guest.clone())
+    );
+
+    // While open, the write sits in the WAL.
+    let wal = wal_path(&db.path);
+    let open_bytes = [raw_bytes(&db.path), raw_bytes(&wal)].concat();
+    assert!(wal.exists(), "WAL journal mode");
+    // The scan reads the right bytes: the (non-secret) vendor id is there.
+    assert!(contains(&open_bytes, "g-ottoline-1"));
+    for secret in secrets {
+        assert!(
+            !contains(&open_bytes, secret),
+            "`{secret}` in plaintext while open"
+        );
+    }
+
+    // Closed: checkpointed into the main file.
+    store.close().await;
+    drop(mirror);
+    drop(store);
+    let closed_bytes = [raw_bytes(&db.path), raw_bytes(&wal)].concat();
+    assert!(contains(&closed_bytes, "g-ottoline-1"));
+    for secret in secrets {
+        assert!(
+            !contains(&closed_bytes, secret),
+            "`{secret}` in plaintext after close"
+        );
+    }
+
+    // Reopened with the key, the exact record comes back.
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db.path).await.unwrap());
+    let mirror = Mirror::new(store, cipher);
+    assert_eq!(
+        mirror.get::<Guest>(&grand, "g-ottoline-1").await.unwrap(),
+        Some(guest)
+    );
+    assert_eq!(mirror.all::<Guest>(&grand).await.unwrap().len(), 1);
+}
+
+/// Data survives closing and reopening a file; reopening re-runs migrations harmlessly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_file_survives_reopen() {
+    let db = SqliteFile::new();
+    let grand = hotel("grand");
+    let id = RequestId::new_random();
+    {
+        let store = SqliteStore::open(&db.path).await.unwrap();
+        store
+            .apply(ApplyBatch {
+                upserts: vec![sealed("grand", RecordKind::Folio, "f1", "fp")],
+                cursor: Some((grand.clone(), "folios".into(), cursor(5, Some("t")))),
+                ..ApplyBatch::default()
+            })
+            .await
+            .unwrap();
+        started(
+            store
+                .journal_begin(intent(id, "grand", "h", "worker-a", at(0)))
+                .await
+                .unwrap(),
+        );
+        store.close().await;
+    }
+    let store = SqliteStore::open(&db.path).await.unwrap();
+    assert_eq!(
+        store.record(&grand, RecordKind::Folio, "f1").await.unwrap(),
+        Some(sealed("grand", RecordKind::Folio, "f1", "fp"))
+    );
+    assert_eq!(
+        store.cursor(&grand, "folios").await.unwrap(),
+        Some(cursor(5, Some("t")))
+    );
+    busy(
+        store
+            .journal_begin(intent(id, "grand", "h", "worker-b", at(1)))
+            .await
+            .unwrap(),
+    );
+}
+
+/// The audit log is append-only in the database itself, not just in the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_rows_cannot_be_changed_in_a_sqlite_file() {
+    let db = SqliteFile::new();
+    let store = SqliteStore::open(&db.path).await.unwrap();
+    append_one_audit_entry(&store).await;
+    store.close().await;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.path.display()))
+        .await
+        .unwrap();
+    for sql in ["UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"] {
+        let err = sqlx::query(sql).execute(&mut conn).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_rows_cannot_be_changed_in_postgres() {
+    let Some(db) = PgSchema::new() else { return };
+    let store = db.open().await;
+    append_one_audit_entry(store.as_ref()).await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    for sql in [
+        "UPDATE {} SET actor = 'someone else'",
+        "DELETE FROM {}",
+        "TRUNCATE {}",
+    ] {
+        let sql = sql.replace("{}", &format!("{}.audit", db.schema));
+        let err = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{err}");
+    }
+    conn.close().await.unwrap();
+}
+
+async fn append_one_audit_entry(store: &dyn Store) {
+    store
+        .audit_append(&NewAuditEntry {
+            hotel: hotel("grand"),
+            reservation: Some("r1".into()),
+            action: "id_verified".into(),
+            actor: "kiosk-1".into(),
+            request_id: None,
+            details: json!({}),
+            at: at(0),
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn postgres_schema_name_is_validated_before_connecting() {
+    // No server needed: the name is refused before any connection is made.
+    for schema in ["Public", "x;drop table journal", "a-b", "1abc", ""] {
+        let err = PostgresStore::connect_with_schema("postgres://nobody@127.0.0.1:1/none", schema)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SyncError::Config { .. }), "{schema}: {err:?}");
+    }
+}
