@@ -7,6 +7,8 @@
 //! tenth of those on an inspected room, ready to check in) and the next room
 //! has a guest leaving today, so check-in and check-out are always exercisable.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -151,12 +153,12 @@ pub fn generate(spec: &HotelSpec) -> Hotel {
         service("Spa", ServiceKind::Additional),
     ];
     let (stay_service, fnb_service, spa_service) = (services[0].id, services[1].id, services[2].id);
-    let mut product = |service_id, name: &str, cents, code: &str| Product {
+    let mut product = |service_id, name: &'static str, cents, code: &'static str| Product {
         id: id(&mut rng),
         service_id,
-        name: name.to_owned(),
+        name: Cow::Borrowed(name),
         gross: money(cents),
-        tax_code: code.to_owned(),
+        tax_code: Cow::Borrowed(code),
     };
     let products = vec![
         product(fnb_service, "Breakfast", 1800, "DE-2020-1-S"),
@@ -202,8 +204,8 @@ pub fn generate(spec: &HotelSpec) -> Hotel {
             Guest {
                 id: id(&mut rng),
                 number: (i + 1).to_string(),
-                first_name: first.to_owned(),
-                last_name: last.to_owned(),
+                first_name: Cow::Borrowed(first),
+                last_name: Cow::Borrowed(last),
                 email: rng.random_bool(0.9).then(|| {
                     format!(
                         "{}.{}{}@example.com",
@@ -370,11 +372,11 @@ pub fn generate(spec: &HotelSpec) -> Hotel {
                     linked_reservation_id: Some(res.id),
                     bill_id: Some(bill_id),
                     product_id: None,
-                    name: "Accommodation".to_owned(),
+                    name: Cow::Borrowed("Accommodation"),
                     kind: ChargeKind::SpaceOrder,
                     unit_count: nights,
                     unit_gross: rate,
-                    tax_code: "DE-2020-1-L".to_owned(),
+                    tax_code: Cow::Borrowed("DE-2020-1-L"),
                     tax_rate: Decimal::new(7, 2),
                     external_identifier: None,
                     notes: None,

@@ -21,6 +21,7 @@
 //! | `webhooks` | [`Webhooks`], [`WebhookConfig`]: delivery with drop / duplicate / delay / reorder and retries |
 //! | `journal` | [`RequestRecord`], [`Counters`]: every request received and what it did |
 //! | `server` | [`SimHandle`], [`SimOptions`], [`Inspector`], [`serve`]: start, inspect, stop |
+//! | `admin` | `/_sim/state`, `/_sim/requests`, `/_sim/faults`, `/_sim/webhook`: control of an out-of-process simulator |
 //! | `mews/` | the Mews Connector API front, one file per resource |
 //!
 //! ## Fronts
@@ -36,6 +37,9 @@
 //!
 //! `pms sim mews --port 8080` calls [`serve`]`(Vendor::Mews, 8080, SimOptions::default())`,
 //! which prints the base URL and the accepted tokens and runs until Ctrl-C.
+//! Tests that talk to such a process steer it through the `/_sim/` control API
+//! (see the `admin` module): `POST /_sim/faults {"error_5xx": 0.1}`,
+//! `POST /_sim/webhook {"url": "...", "token": "..."}`, `GET /_sim/state`.
 //!
 //! ## Example
 //!
@@ -72,6 +76,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod admin;
 mod faults;
 mod generator;
 mod journal;
@@ -90,7 +95,7 @@ pub use model::{
     Property, Reservation, ReservationState, Room, RoomCategory, RoomState, Service, ServiceKind, TaxRate,
 };
 pub use server::{Credentials, Inspector, SimHandle, SimOptions, Vendor, serve};
-pub use state::{Change, Hotel, NewLine, NewOrder, Rejection};
+pub use state::{Change, Hotel, NewLine, NewOrder, Rejection, Summary};
 pub use webhooks::{DeliveryAttempt, WebhookConfig, WebhookStats, Webhooks};
 
 /// Errors starting or configuring a simulator.

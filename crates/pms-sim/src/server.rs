@@ -15,8 +15,9 @@ use crate::journal::{Counters, Journal, RequestRecord};
 use crate::model::{Charge, Reservation, Room};
 use crate::ratelimit::Limiter;
 use crate::state::Hotel;
+use crate::state::Summary;
 use crate::webhooks::{WebhookConfig, Webhooks};
-use crate::{SimError, mews};
+use crate::{SimError, admin, mews};
 
 /// The vendors a simulator can speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +135,11 @@ impl Inspector {
         f(&mut self.core.write())
     }
 
+    /// Counts of what the PMS holds now, by state.
+    pub fn summary(&self) -> Summary {
+        self.with_hotel(Hotel::summary)
+    }
+
     /// A reservation as held now.
     pub fn reservation(&self, id: Uuid) -> Option<Reservation> {
         self.with_hotel(|h| h.reservation(id).cloned())
@@ -209,7 +215,8 @@ impl SimHandle {
         });
         let router = match vendor {
             Vendor::Mews => mews::router(core.clone()),
-        };
+        }
+        .merge(admin::router(core.clone()));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, router).with_graceful_shutdown(async {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::model::{
     AgendaItem, Bill, BillState, Charge, ChargeKind, Guest, Payment, Product, Property, Reservation,
-    ReservationState, Room, RoomCategory, RoomState, Service, ServiceKind, TaxRate,
+    ReservationState, Room, RoomCategory, RoomState, Service, ServiceKind, TaxRate, Text,
 };
 
 /// Why a write was refused, vendor-neutral.
@@ -61,13 +61,13 @@ pub struct NewLine {
     /// Catalogue product, if any.
     pub product_id: Option<Uuid>,
     /// Line name.
-    pub name: String,
+    pub name: Text,
     /// Units.
     pub unit_count: u32,
     /// Gross unit price.
     pub unit_gross: Decimal,
     /// Tax rate code.
-    pub tax_code: String,
+    pub tax_code: Text,
     /// Kind.
     pub kind: ChargeKind,
     /// The poster's identifier.
@@ -102,6 +102,31 @@ struct Indexes {
     charges_by_order: HashMap<Uuid, Vec<usize>>,
     bills: HashMap<Uuid, usize>,
     products: HashMap<Uuid, usize>,
+}
+
+/// How much the PMS holds, by state: a cheap snapshot for dashboards and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Rooms.
+    pub rooms: usize,
+    /// Rooms by housekeeping state (Mews names).
+    pub rooms_by_state: std::collections::BTreeMap<&'static str, usize>,
+    /// Guests.
+    pub guests: usize,
+    /// Reservations.
+    pub reservations: usize,
+    /// Reservations by state (Mews names).
+    pub reservations_by_state: std::collections::BTreeMap<&'static str, usize>,
+    /// Folio lines, voided ones included.
+    pub charges: usize,
+    /// Voided folio lines.
+    pub voided_charges: usize,
+    /// Bills.
+    pub bills: usize,
+    /// Payments.
+    pub payments: usize,
+    /// Agenda items.
+    pub agenda_items: usize,
 }
 
 /// Everything the PMS holds. Vectors are public for inspection; writes go
@@ -181,7 +206,7 @@ impl Hotel {
             idx: Indexes::default(),
             // A separate stream from the generator's so runtime ids never
             // collide with seeded ones yet stay reproducible per seed.
-            rng: StdRng::seed_from_u64(p.seed ^ 0x5EED_0F_1D5),
+            rng: StdRng::seed_from_u64(p.seed ^ 0x0005_EED0_F1D5),
             next_bill_number,
         };
         hotel.reindex();
@@ -189,17 +214,17 @@ impl Hotel {
     }
 
     fn reindex(&mut self) {
-        let mut idx = Indexes::default();
-        idx.rooms = self.rooms.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-        idx.guests = self.guests.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
-        idx.reservations = self
-            .reservations
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id, i))
-            .collect();
-        idx.bills = self.bills.iter().enumerate().map(|(i, b)| (b.id, i)).collect();
-        idx.products = self.products.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        fn positions<T>(items: &[T], id: impl Fn(&T) -> Uuid) -> HashMap<Uuid, usize> {
+            items.iter().enumerate().map(|(i, item)| (id(item), i)).collect()
+        }
+        let mut idx = Indexes {
+            rooms: positions(&self.rooms, |r| r.id),
+            guests: positions(&self.guests, |g| g.id),
+            reservations: positions(&self.reservations, |r| r.id),
+            bills: positions(&self.bills, |b| b.id),
+            products: positions(&self.products, |p| p.id),
+            ..Indexes::default()
+        };
         idx.charges.reserve(self.charges.len());
         for (i, c) in self.charges.iter().enumerate() {
             idx.charges.insert(c.id, i);
@@ -209,6 +234,28 @@ impl Hotel {
                 .push(i);
         }
         self.idx = idx;
+    }
+
+    /// Counts of what the hotel holds now.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            rooms: self.rooms.len(),
+            guests: self.guests.len(),
+            reservations: self.reservations.len(),
+            charges: self.charges.len(),
+            voided_charges: self.charges.iter().filter(|c| c.canceled.is_some()).count(),
+            bills: self.bills.len(),
+            payments: self.payments.len(),
+            agenda_items: self.agenda.len(),
+            ..Summary::default()
+        };
+        for r in &self.rooms {
+            *s.rooms_by_state.entry(r.state.as_str()).or_default() += 1;
+        }
+        for r in &self.reservations {
+            *s.reservations_by_state.entry(r.state.as_str()).or_default() += 1;
+        }
+        s
     }
 
     /// A fresh random id from the hotel's own seeded stream.
@@ -501,10 +548,10 @@ impl Hotel {
             }
             None => return Err(Rejection::invalid("ServiceId", "service not found")),
         }
-        if let Some(res_id) = order.linked_reservation_id {
-            if self.reservation(res_id).is_none() {
-                return Err(Rejection::invalid("LinkedReservationId", "reservation not found"));
-            }
+        if let Some(res_id) = order.linked_reservation_id
+            && self.reservation(res_id).is_none()
+        {
+            return Err(Rejection::invalid("LinkedReservationId", "reservation not found"));
         }
         if order.lines.is_empty() {
             return Err(Rejection::invalid("Items", "the order has no items"));

@@ -71,8 +71,12 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
                 && q.emails
                     .as_ref()
                     .is_none_or(|e| g.email.as_ref().is_some_and(|m| e.contains(m)))
-                && q.first_names.as_ref().is_none_or(|n| n.contains(&g.first_name))
-                && q.last_names.as_ref().is_none_or(|n| n.contains(&g.last_name))
+                && q.first_names
+                    .as_ref()
+                    .is_none_or(|n| n.iter().any(|x| *x == g.first_name))
+                && q.last_names
+                    .as_ref()
+                    .is_none_or(|n| n.iter().any(|x| *x == g.last_name))
                 && within(q.created_utc.as_ref(), g.created)
                 && within(q.updated_utc.as_ref(), g.updated)
         })

@@ -246,10 +246,10 @@ async fn handle(State(core): State<Arc<SimCore>>, Path(operation): Path<String>,
     match (op.run)(&core, &json) {
         Ok((value, changes)) => {
             let applied = op.write;
-            if !changes.is_empty() {
-                if let Some(body) = webhook::general(&core, &changes) {
-                    core.webhooks.emit(body);
-                }
+            if !changes.is_empty()
+                && let Some(body) = webhook::general(&core, &changes)
+            {
+                core.webhooks.emit(body);
             }
             let hang = if op.write {
                 core.faults.roll_ambiguous()

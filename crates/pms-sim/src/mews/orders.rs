@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::OpResult;
 use super::error::MewsError;
 use super::wire::{decimal, decode};
-use crate::model::ChargeKind;
+use crate::model::{ChargeKind, Text};
 use crate::server::SimCore;
 use crate::state::{self, NewLine, NewOrder};
 
@@ -81,7 +81,7 @@ fn unit_gross(
     core: &SimCore,
     amount: &AmountParameters,
     name: &'static str,
-) -> Result<(Decimal, String), MewsError> {
+) -> Result<(Decimal, Text), MewsError> {
     let hotel = core.read();
     if amount.currency != hotel.property.currency {
         return Err(MewsError::invalid(
@@ -109,7 +109,7 @@ fn unit_gross(
             ));
         }
     };
-    Ok((gross.round_dp(2), code.clone()))
+    Ok((gross.round_dp(2), code.clone().into()))
 }
 
 pub(super) fn add(core: &SimCore, body: &Value) -> OpResult {
@@ -153,7 +153,7 @@ pub(super) fn add(core: &SimCore, body: &Value) -> OpResult {
         let (gross, code) = unit_gross(core, &item.unit_amount, "UnitAmount")?;
         lines.push(NewLine {
             product_id: None,
-            name: item.name,
+            name: item.name.into(),
             unit_count: item.unit_count,
             unit_gross: gross,
             tax_code: code,

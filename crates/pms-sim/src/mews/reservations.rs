@@ -86,10 +86,10 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
             "cannot be used with ScheduledEndUtc",
         ));
     }
-    if let Some(states) = &q.states {
-        if let Some(bad) = states.iter().find(|s| !STATES.contains(&s.as_str())) {
-            return Err(MewsError::invalid("States", format!("unknown state {bad}")));
-        }
+    if let Some(states) = &q.states
+        && let Some(bad) = states.iter().find(|s| !STATES.contains(&s.as_str()))
+    {
+        return Err(MewsError::invalid("States", format!("unknown state {bad}")));
     }
     let hotel = core.read();
     let cursor = cursor_key(&q.limitation, |id| {

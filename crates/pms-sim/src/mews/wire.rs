@@ -131,7 +131,7 @@ pub fn paginate<T>(
     limitation: &Limitation,
     cursor: Option<PageKey>,
 ) -> (Vec<T>, Option<Uuid>) {
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
     let page: Vec<(PageKey, T)> = rows
         .into_iter()
         .filter(|(key, _)| cursor.is_none_or(|c| *key < c))
