@@ -333,13 +333,14 @@ pub fn hotel_reservation(
     let created_at = history_instant("insertDate")?;
     let updated_at = history_instant("updateDate")?;
 
-    let mut guests: Vec<(i64, GuestRef)> = Vec::new();
+    // Sorted by resGuestRPH (numeric; missing or non-numeric last), then document order.
+    let mut guests: Vec<((i64, usize), GuestRef)> = Vec::new();
     if let Some(res_guests) = element.child_any(RES_NS, "ResGuests") {
         for (index, res_guest) in res_guests.children_any(RES_NS, "ResGuest").enumerate() {
             let rph = res_guest
                 .attr_value("resGuestRPH")
                 .and_then(|r| r.parse::<i64>().ok())
-                .unwrap_or(i64::MAX - 1_000 + i64::try_from(index).unwrap_or(0));
+                .unwrap_or(i64::MAX);
             let profile_id = res_guest
                 .descendants_any(ns::NAME_ANY, "ProfileIDs")
                 .into_iter()
@@ -351,7 +352,7 @@ pub fn hotel_reservation(
             if let Some(id) = profile_id {
                 let external = opera_ref(id, "ResGuest/Profiles/Profile/ProfileIDs/UniqueID")?;
                 guests.push((
-                    rph,
+                    (rph, index),
                     GuestRef {
                         id: GuestId::derive(&ctx.hotel, &external),
                         external,
@@ -360,7 +361,7 @@ pub fn hotel_reservation(
             }
         }
     }
-    guests.sort_by_key(|(rph, _)| *rph);
+    guests.sort_by_key(|(key, _)| *key);
     let mut guests = guests.into_iter().map(|(_, g)| g);
     let primary_guest = guests.next();
     let companions = guests.collect();

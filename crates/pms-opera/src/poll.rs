@@ -89,12 +89,17 @@ fn in_window(reservation: &Reservation, since: DateTime<Utc>, until: DateTime<Ut
         .is_none_or(|updated| since <= updated && updated < until)
 }
 
-fn window(config: &PollConfig, start: NaiveDate, last: NaiveDate) -> DateRange {
-    let end = start + Duration::days(i64::from(config.window_days.max(1)) - 1);
-    DateRange {
+fn shift(date: NaiveDate, days: i64) -> Result<NaiveDate, OperaError> {
+    date.checked_add_signed(Duration::days(days))
+        .ok_or_else(|| OperaError::Validation(format!("date {date} shifted by {days} days is out of range")))
+}
+
+fn window(config: &PollConfig, start: NaiveDate, last: NaiveDate) -> Result<DateRange, OperaError> {
+    let end = shift(start, i64::from(config.window_days.max(1)) - 1)?;
+    Ok(DateRange {
         first: start,
         last: end.min(last),
-    }
+    })
 }
 
 impl OperaClient {
@@ -104,13 +109,16 @@ impl OperaClient {
         let config = self.options().poll;
         let now = self.now();
         let today = self.property_today();
-        let since = checkpoint.map_or(now - config.initial_lookback, |c| c.modified_since);
+        let since = checkpoint.map_or(
+            now.checked_sub_signed(config.initial_lookback).unwrap_or(now),
+            |c| c.modified_since,
+        );
         let sweep = checkpoint.and_then(|c| c.sweep.clone()).unwrap_or_else(|| Sweep {
             until: now,
-            next_window: today - Duration::days(i64::from(config.lookback_days)),
-            last: today + Duration::days(i64::from(config.lookahead_days)),
+            next_window: shift(today, -i64::from(config.lookback_days)).unwrap_or(today),
+            last: shift(today, i64::from(config.lookahead_days)).unwrap_or(today),
         });
-        let range = window(&config, sweep.next_window, sweep.last);
+        let range = window(&config, sweep.next_window, sweep.last)?;
         let reservations: Vec<Reservation> = self
             .future_booking_summary(DateKind::Arrival, range)
             .await?
@@ -120,14 +128,17 @@ impl OperaClient {
         let sweep_done = range.last >= sweep.last;
         let checkpoint = if sweep_done {
             PollCheckpoint {
-                modified_since: sweep.until - config.overlap,
+                modified_since: sweep
+                    .until
+                    .checked_sub_signed(config.overlap)
+                    .unwrap_or(sweep.until),
                 sweep: None,
             }
         } else {
             PollCheckpoint {
                 modified_since: since,
                 sweep: Some(Sweep {
-                    next_window: range.last + Duration::days(1),
+                    next_window: shift(range.last, 1)?,
                     ..sweep
                 }),
             }
@@ -149,20 +160,25 @@ pub(crate) async fn modified_page(
 ) -> Result<Page<Reservation>, OperaError> {
     let config = client.options().poll;
     let today = client.property_today();
-    let last = today + Duration::days(i64::from(config.lookahead_days));
+    let last = shift(today, i64::from(config.lookahead_days))?;
     let start = match &query.page {
         Some(token) => NaiveDate::parse_from_str(token.as_str(), "%Y-%m-%d")
             .map_err(|_| OperaError::Validation("page token is not an OPERA sweep date".into()))?,
-        None => today - Duration::days(i64::from(config.lookback_days)),
+        None => shift(today, -i64::from(config.lookback_days))?,
     };
-    let range = window(&config, start, last);
+    let range = window(&config, start, last)?;
     let items = client
         .future_booking_summary(DateKind::Arrival, range)
         .await?
         .into_iter()
         .filter(|r| in_window(r, query.since, query.until))
         .collect();
-    let next = (range.last < last)
-        .then(|| PageToken::new((range.last + Duration::days(1)).format("%Y-%m-%d").to_string()));
+    let next = if range.last < last {
+        Some(PageToken::new(
+            shift(range.last, 1)?.format("%Y-%m-%d").to_string(),
+        ))
+    } else {
+        None
+    };
     Ok(Page { items, next })
 }

@@ -816,3 +816,52 @@ async fn health_probes_with_a_one_day_summary() {
             .supports(pms_core::Capability::ChargeReadBack)
     );
 }
+
+#[tokio::test]
+async fn bodies_over_the_cap_are_refused() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[],
+        soap("fetch_booking.response.xml"),
+        1,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/ResvAdvanced.asmx",
+        "ResvAdvanced",
+        "CheckOut",
+        &[],
+        ResponseTemplate::new(200).set_body_string("x".repeat(4096)),
+        1,
+    )
+    .await;
+    let client = client(
+        &format!("{}{ONPREM_BASE}", server.uri()),
+        OperaDeployment::OnPremise,
+        OperaOptions {
+            limits: pms_opera::Limits {
+                max_bytes: 1024,
+                ..pms_opera::Limits::default()
+            },
+            ..options()
+        },
+    );
+    // A read: a decode error, not retried.
+    let err = client.fetch_booking("1").await.unwrap_err();
+    assert_eq!(pms_core::Error::from(err).kind(), ErrorKind::Decode);
+    // A write answered 200 with a body we cannot take: it may have been applied.
+    let err = client
+        .check_out(&CheckOutRequest {
+            request_id: RequestId::new_random(),
+            reservation: VendorId::new("1").unwrap(),
+            allow_open_balance: false,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+}
