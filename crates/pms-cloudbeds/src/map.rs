@@ -43,6 +43,71 @@ impl From<&DecodeContext> for MapContext {
     }
 }
 
+/// Keys of Cloudbeds payloads that hold personal data (compared in lower case).
+const PII_KEYS: &[&str] = &[
+    "guestname",
+    "guestemail",
+    "guestfirstname",
+    "guestlastname",
+    "guestgender",
+    "guestphone",
+    "guestcellphone",
+    "guestaddress",
+    "guestaddress1",
+    "guestaddress2",
+    "guestcity",
+    "gueststate",
+    "guestzip",
+    "guestbirthdate",
+    "guestdocumenttype",
+    "guestdocumentnumber",
+    "guestdocumentissuedate",
+    "guestdocumentissuingcountry",
+    "guestdocumentexpirationdate",
+    "guestrequirements",
+    "firstname",
+    "lastname",
+    "email",
+    "phone",
+    "cellphone",
+    "address",
+    "address1",
+    "address2",
+    "birthdate",
+    "documentnumber",
+    "taxid",
+    "companytaxid",
+    "companyname",
+    "cardsonfile",
+    "customfields",
+];
+
+/// Replaces personal data in a raw payload with `"<redacted>"`, so the
+/// [`RawPayload`] kept on a record (whose `Debug` prints it) carries ids,
+/// dates, amounts and states but no guest. Profiles come from `guest()`.
+pub fn redact_raw(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if PII_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+                    *v = serde_json::Value::String("<redacted>".into());
+                } else {
+                    redact_raw(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_raw),
+        _ => {}
+    }
+}
+
+fn redacted(raw: Option<serde_json::Value>) -> Option<RawPayload> {
+    raw.map(|mut v| {
+        redact_raw(&mut v);
+        RawPayload::Json(v)
+    })
+}
+
 fn cb_ref(id: &str, path: &str) -> Result<ExternalRef, CloudbedsError> {
     VendorId::new(id)
         .map(|v| ExternalRef::new(PmsKind::Cloudbeds, v))
@@ -160,7 +225,8 @@ fn parse_eta(time: &str) -> Option<NaiveTime> {
         .ok()
 }
 
-/// `getReservation.data` to a reservation. `raw` is the `data` object as received.
+/// `getReservation.data` to a reservation. `raw` is the `data` object as
+/// received; it is kept with personal data redacted ([`redact_raw`]).
 pub fn reservation_detail(
     wire: &ReservationDetail,
     raw: Option<serde_json::Value>,
@@ -235,7 +301,7 @@ pub fn reservation_detail(
         updated_at: wire.date_modified.map(|t| local_to_utc(t, ctx.time_zone)),
         source: wire.source.clone(),
         channel: wire.source_id.clone(),
-        raw: raw.map(RawPayload::Json),
+        raw: redacted(raw),
     })
 }
 
@@ -291,7 +357,7 @@ pub fn reservation_list_item(
         updated_at: wire.date_modified.map(|t| local_to_utc(t, ctx.time_zone)),
         source: wire.source_name.clone(),
         channel: wire.source_id.clone(),
-        raw: raw.map(RawPayload::Json),
+        raw: redacted(raw),
     })
 }
 

@@ -71,6 +71,17 @@ fn raw_items(name: &str) -> Vec<serde_json::Value> {
     }
 }
 
+/// Sets `"<redacted>"` at each listed JSON pointer (hand-listed PII fields of the fixture).
+fn redact(mut value: serde_json::Value, pointers: &[&str]) -> serde_json::Value {
+    for pointer in pointers {
+        let slot = value
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("no {pointer}"));
+        *slot = serde_json::Value::String("<redacted>".into());
+    }
+    value
+}
+
 fn reservation(id: &str) -> Reservation {
     // The fields every expected reservation sets; each test overrides the rest.
     Reservation {
@@ -105,7 +116,41 @@ fn get_reservation_maps_to_a_whole_reservation() {
     let Decoded::Reservations(got) = decode(PayloadKind::Reservations, "get_reservation.json") else {
         panic!("wrong kind")
     };
-    let raw = raw_items("get_reservation.json").remove(0);
+    let guest = "/guestList/71224431";
+    let companion = "/guestList/71224499";
+    let raw = redact(
+        raw_items("get_reservation.json").remove(0),
+        &[
+            "/guestName",
+            "/guestEmail",
+            &format!("{guest}/guestFirstName"),
+            &format!("{guest}/guestLastName"),
+            &format!("{guest}/guestGender"),
+            &format!("{guest}/guestEmail"),
+            &format!("{guest}/guestPhone"),
+            &format!("{guest}/guestCellPhone"),
+            &format!("{guest}/guestAddress"),
+            &format!("{guest}/guestAddress2"),
+            &format!("{guest}/guestCity"),
+            &format!("{guest}/guestState"),
+            &format!("{guest}/guestZip"),
+            &format!("{guest}/guestBirthdate"),
+            &format!("{guest}/guestDocumentType"),
+            &format!("{guest}/guestDocumentNumber"),
+            &format!("{guest}/guestDocumentIssueDate"),
+            &format!("{guest}/guestDocumentIssuingCountry"),
+            &format!("{guest}/guestDocumentExpirationDate"),
+            &format!("{guest}/taxID"),
+            &format!("{guest}/companyTaxID"),
+            &format!("{guest}/companyName"),
+            &format!("{guest}/customFields"),
+            &format!("{companion}/guestFirstName"),
+            &format!("{companion}/guestLastName"),
+            &format!("{companion}/guestBirthdate"),
+            "/cardsOnFile",
+            "/customFields",
+        ],
+    );
     let expected = Reservation {
         status: ReservationStatus::Confirmed,
         // estimatedArrivalTime 15:00 local on 2026-02-01 (EST, UTC-5).
@@ -127,6 +172,10 @@ fn get_reservation_maps_to_a_whole_reservation() {
         ..reservation("8176082119429")
     };
     assert_eq!(got, vec![expected]);
+    let debug = format!("{got:?}");
+    for pii in ["Lovelace", "ada@example.com", "Analytical", "Babbage"] {
+        assert!(!debug.contains(pii), "{pii} in Debug");
+    }
 }
 
 #[test]
@@ -134,7 +183,10 @@ fn get_reservations_maps_every_item() {
     let Decoded::Reservations(got) = decode(PayloadKind::Reservations, "get_reservations_page1.json") else {
         panic!("wrong kind")
     };
-    let raw = raw_items("get_reservations_page1.json");
+    let raw: Vec<_> = raw_items("get_reservations_page1.json")
+        .into_iter()
+        .map(|item| redact(item, &["/guestName"]))
+        .collect();
     let expected = vec![
         Reservation {
             adults: 2,
