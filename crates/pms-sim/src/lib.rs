@@ -31,7 +31,8 @@
 //!   `reservations/getAll/2023-06-06`, `reservations/start`, `reservations/process`,
 //!   `customers/getAll`, `resources/getAll`, `resources/update`, `services/getAll`,
 //!   `orders/add`, `orderItems/getAll`, `orderItems/cancel`, `bills/getAll`,
-//!   `payments/getAll`. General webhooks: `ServiceOrderUpdated`, `ResourceUpdated`.
+//!   `payments/getAll`, `payments/addExternal`. General webhooks: `ServiceOrderUpdated`,
+//!   `ResourceUpdated`, `PaymentUpdated`.
 //!
 //! ## From the command line
 //!

@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::model::{
-    AgendaItem, Bill, BillState, Charge, ChargeKind, Guest, Payment, Product, Property, Reservation,
-    ReservationState, Room, RoomCategory, RoomState, Service, ServiceKind, TaxRate, Text,
+    AgendaItem, Bill, BillState, Charge, ChargeKind, Guest, Payment, PaymentKind, Product, Property,
+    Reservation, ReservationState, Room, RoomCategory, RoomState, Service, ServiceKind, TaxRate, Text,
 };
 
 /// Why a write was refused, vendor-neutral.
@@ -332,18 +332,78 @@ impl Hotel {
     }
 
     /// Outstanding balance of a stay: live charges minus payments on it.
+    ///
+    /// A payment counts when it names the stay or sits on one of the bills
+    /// the stay's charges are on (payments are usually posted to the bill).
     pub fn stay_balance(&self, reservation_id: Uuid) -> Decimal {
-        let charged: Decimal = self
-            .charges_of_stay(reservation_id)
-            .map(Charge::gross_total)
-            .sum();
+        let mut bills = Vec::new();
+        let mut charged = Decimal::ZERO;
+        for c in self.charges_of_stay(reservation_id) {
+            charged += c.gross_total();
+            if let Some(b) = c.bill_id
+                && !bills.contains(&b)
+            {
+                bills.push(b);
+            }
+        }
         let paid: Decimal = self
             .payments
             .iter()
-            .filter(|p| p.reservation_id == Some(reservation_id))
+            .filter(|p| {
+                p.reservation_id == Some(reservation_id) || p.bill_id.is_some_and(|b| bills.contains(&b))
+            })
             .map(|p| p.amount)
             .sum();
         charged - paid
+    }
+
+    /// Records a payment taken outside the PMS on the account's bill.
+    pub fn add_external_payment(
+        &mut self,
+        account_id: Uuid,
+        bill_id: Option<Uuid>,
+        reservation_id: Option<Uuid>,
+        amount: Decimal,
+        external_identifier: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<(Uuid, Vec<Change>), Rejection> {
+        if self.guest(account_id).is_none() {
+            return Err(Rejection::invalid("AccountId", "account not found"));
+        }
+        if amount <= Decimal::ZERO {
+            return Err(Rejection::invalid("Amount", "must be positive"));
+        }
+        if let Some(res_id) = reservation_id
+            && self.reservation(res_id).is_none()
+        {
+            return Err(Rejection::invalid("ReservationId", "reservation not found"));
+        }
+        let bill_id = match bill_id {
+            Some(id) => match self.bill(id) {
+                Some(b) if b.account_id == account_id && b.state == BillState::Open => id,
+                Some(_) => {
+                    return Err(Rejection::invalid(
+                        "BillId",
+                        "the bill is closed or not the account's",
+                    ));
+                }
+                None => return Err(Rejection::invalid("BillId", "bill not found")),
+            },
+            None => self.open_bill_of(account_id, at),
+        };
+        let id = self.new_id();
+        self.payments.push(Payment {
+            id,
+            account_id,
+            bill_id: Some(bill_id),
+            reservation_id,
+            amount,
+            kind: PaymentKind::External,
+            external_identifier,
+            created: at,
+            updated: at,
+        });
+        Ok((id, vec![Change::Payment(id)]))
     }
 
     /// Balance of a bill: live charges minus payments on it.

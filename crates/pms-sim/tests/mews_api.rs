@@ -527,3 +527,75 @@ async fn every_request_is_journaled_with_its_credential() {
     assert_eq!(records[0].status, 200);
     assert_eq!(records[1].status, 401);
 }
+
+#[tokio::test]
+async fn paying_the_balance_lets_the_guest_check_out_and_closes_the_bill() {
+    let sim = start().await;
+    let (leaving, guest, balance) = sim
+        .state()
+        .with_hotel(|h| {
+            let today = h.business_date(Utc::now());
+            h.reservations.iter().find_map(|r| {
+                let balance = h.stay_balance(r.id);
+                (r.state == ReservationState::Started
+                    && h.business_date(r.scheduled_end) == today
+                    && !balance.is_zero())
+                .then_some((r.id, r.guest_id, balance))
+            })
+        })
+        .unwrap();
+    assert_eq!(
+        call(&sim, "reservations/process", json!({ "ReservationId": leaving }))
+            .await
+            .status,
+        403
+    );
+    let amount: f64 = balance.to_string().parse().unwrap();
+    let paid = call(
+        &sim,
+        "payments/addExternal",
+        json!({ "AccountId": guest, "ReservationId": leaving, "Amount": { "Currency": "EUR", "GrossValue": amount }, "ExternalIdentifier": "pay-1", "Type": "Cash" }),
+    )
+    .await;
+    assert_eq!(paid.status, 200, "{}", paid.body);
+    let payment_id = paid.body["ExternalPaymentId"].clone();
+    let read = call(
+        &sim,
+        "payments/getAll",
+        json!({ "PaymentIds": [payment_id], "Limitation": { "Count": 1 } }),
+    )
+    .await;
+    assert_eq!(
+        read.body["Payments"][0]["Data"]["External"]["ExternalIdentifier"],
+        "pay-1"
+    );
+
+    let done = call(
+        &sim,
+        "reservations/process",
+        json!({ "ReservationId": leaving, "CloseBills": true }),
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let items = call(
+        &sim,
+        "orderItems/getAll",
+        json!({ "ServiceOrderIds": [leaving], "Limitation": { "Count": 100 } }),
+    )
+    .await;
+    let items = items.body["OrderItems"].as_array().unwrap().clone();
+    assert!(!items.is_empty());
+    assert!(
+        items
+            .iter()
+            .all(|i| i["AccountingState"] == "Closed" && i["ClosedUtc"].is_string())
+    );
+    let bill = items[0]["BillId"].clone();
+    let bills = call(
+        &sim,
+        "bills/getAll",
+        json!({ "BillIds": [bill], "Limitation": { "Count": 1 } }),
+    )
+    .await;
+    assert_eq!(bills.body["Bills"][0]["State"], "Closed");
+}

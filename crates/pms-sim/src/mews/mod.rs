@@ -118,6 +118,11 @@ const OPERATIONS: &[Operation] = &[
         write: false,
         run: payments::get_all,
     },
+    Operation {
+        path: "payments/addExternal",
+        write: true,
+        run: payments::add_external,
+    },
 ];
 
 /// The Mews router over a simulator core.

@@ -1,4 +1,4 @@
-//! `payments/getAll` (`operations/payments.md`,
+//! `payments/getAll` and `payments/addExternal` (`operations/payments.md`,
 //! https://docs.mews.com/connector-api/operations/payments): needs one of its
 //! id or time filters. Payment `Data` is a coproduct whose variant sits under
 //! a sibling key (`External`, `CreditCard`, ...), not under `Value`.
@@ -10,12 +10,12 @@ use uuid::Uuid;
 use super::OpResult;
 use super::error::MewsError;
 use super::wire::{
-    Limitation, TimeInterval, check_intervals, check_len, cursor_key, decode, listed, number, paginate, ts,
-    within,
+    Limitation, TimeInterval, check_intervals, check_len, cursor_key, decimal, decode, listed, number,
+    paginate, ts, within,
 };
 use crate::model::{Payment, PaymentKind};
 use crate::server::SimCore;
-use crate::state::Hotel;
+use crate::state::{self, Hotel};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -140,4 +140,56 @@ fn render(hotel: &Hotel, p: &Payment) -> Value {
         "Kind": "Payment",
         "Data": data
     })
+}
+
+/// `Amount value` of `payments/addExternal`: `{Currency, GrossValue}` (the
+/// older docs used `Value`, still accepted here).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AmountValue {
+    currency: String,
+    #[serde(alias = "Value")]
+    gross_value: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AddExternal {
+    // `CustomerId` is the older name of `AccountId`.
+    #[serde(default, alias = "CustomerId")]
+    account_id: Option<Uuid>,
+    #[serde(default)]
+    bill_id: Option<Uuid>,
+    #[serde(default)]
+    reservation_id: Option<Uuid>,
+    amount: AmountValue,
+    #[serde(default)]
+    external_identifier: Option<String>,
+}
+
+/// `payments/addExternal`: a payment taken outside Mews, answered with
+/// `{ "ExternalPaymentId" }`; its `ExternalIdentifier` comes back in
+/// `payments/getAll` under `Data.External.ExternalIdentifier`. Not deduplicated.
+pub(super) fn add_external(core: &SimCore, body: &Value) -> OpResult {
+    let q: AddExternal = decode(body)?;
+    let account_id = q
+        .account_id
+        .ok_or_else(|| MewsError::invalid("AccountId", "required"))?;
+    let amount = decimal(&q.amount.gross_value, "Amount")?.round_dp(2);
+    let mut hotel = core.write();
+    if q.amount.currency != hotel.property.currency {
+        return Err(MewsError::invalid(
+            "Amount",
+            format!("currency {} is not accepted", q.amount.currency),
+        ));
+    }
+    let (id, changes) = hotel.add_external_payment(
+        account_id,
+        q.bill_id,
+        q.reservation_id,
+        amount,
+        q.external_identifier,
+        state::now(),
+    )?;
+    Ok((json!({ "ExternalPaymentId": id }), changes))
 }
