@@ -1186,6 +1186,9 @@ impl PmsClient for CloudbedsClient {
                 .filter(|n| *n >= 1)
                 .ok_or_else(|| pms_core::Error::validation("cloudbeds page token is not a page number"))?,
         };
+        if query.until <= query.since {
+            return Err(pms_core::Error::validation("change window ends before it starts"));
+        }
         let size = query.page_size.clamp(1, MAX_PAGE_SIZE);
         let filters = vec![
             p("modifiedFrom", self.local(query.since)),

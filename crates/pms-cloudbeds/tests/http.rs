@@ -969,3 +969,35 @@ async fn empty_guest_list_sent_as_a_php_array_is_empty() {
     assert_eq!(got.primary_guest, None);
     assert_eq!(got.total, Some(Money::new(dec!(0), Currency::USD)));
 }
+
+#[test]
+fn the_client_is_an_object_safe_shareable_pms_client() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<CloudbedsClient>();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(MockServer::start());
+    let client: Arc<dyn PmsClient> = Arc::new(key_client(&server));
+    assert_eq!(client.kind(), pms_core::PmsKind::Cloudbeds);
+    let caps = client.capabilities();
+    for cap in [
+        pms_core::Capability::PostCharge,
+        pms_core::Capability::ChargeReadBack,
+        pms_core::Capability::VoidCharge,
+        pms_core::Capability::RoomStatusWrite,
+        pms_core::Capability::Webhooks,
+    ] {
+        assert!(caps.supports(cap), "{cap:?}");
+    }
+    assert!(!caps.supports(pms_core::Capability::CardHold));
+    assert_eq!(client_rate_limit(&server), pms_cloudbeds::DEFAULT_RATE_LIMIT);
+}
+
+fn client_rate_limit(server: &MockServer) -> pms_core::RateLimit {
+    let partner = CloudbedsClient::builder(&config(server, api_key()))
+        .unwrap()
+        .rate_limit(pms_cloudbeds::PARTNER_RATE_LIMIT)
+        .build()
+        .unwrap();
+    assert_eq!(partner.rate_limit().requests, 10);
+    key_client(server).rate_limit()
+}
