@@ -1,0 +1,374 @@
+//! The agenda: one calendar of [`AgendaItem`]s (spa, dining, activities),
+//! whether the PMS manages them (mirrored through an [`AgendaFeed`]) or our
+//! own services booked them, keyed by guest and stay. It detects changes
+//! and conflicts (one guest in two places at once) and answers queries by
+//! guest, stay and civil day in the property's time zone.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use pms_core::{AgendaItem, AgendaItemId, AgendaSource, AgendaStatus, DateRange, GuestId, ReservationId};
+use serde::Serialize;
+
+/// Where PMS-managed agenda items come from (Mews services, OPERA packages):
+/// a connector-side adapter implements it.
+#[async_trait]
+pub trait AgendaFeed: Send + Sync + std::fmt::Debug {
+    /// Which source its items carry.
+    fn source(&self) -> AgendaSource;
+    /// Every item starting in `range` (civil days in the property's time zone).
+    async fn items(&self, range: DateRange) -> Result<Vec<AgendaItem>, pms_core::Error>;
+}
+
+/// What changed in the agenda.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum AgendaChange {
+    /// A new item.
+    Added {
+        /// The item.
+        id: AgendaItemId,
+    },
+    /// An item moved, was renamed, or changed state.
+    Updated {
+        /// The item.
+        id: AgendaItemId,
+        /// Fields that changed (`starts_at`, `status`, ...).
+        fields: Vec<&'static str>,
+    },
+    /// An item disappeared from its source.
+    Removed {
+        /// The item.
+        id: AgendaItemId,
+    },
+}
+
+/// Two live items of one guest that overlap in time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// The guest.
+    pub guest: GuestId,
+    /// The earlier item.
+    pub first: AgendaItemId,
+    /// The later (or equal-start) item.
+    pub second: AgendaItemId,
+    /// When the overlap starts.
+    pub overlap_from: DateTime<Utc>,
+    /// When it ends.
+    pub overlap_until: DateTime<Utc>,
+}
+
+/// The unified calendar of one property.
+#[derive(Debug, Clone)]
+pub struct Agenda {
+    time_zone: Tz,
+    items: BTreeMap<AgendaItemId, AgendaItem>,
+}
+
+fn is_live(item: &AgendaItem) -> bool {
+    !matches!(item.status, AgendaStatus::Cancelled | AgendaStatus::NoShow)
+}
+
+fn changed_fields(old: &AgendaItem, new: &AgendaItem) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    let mut check = |changed: bool, name| {
+        if changed {
+            fields.push(name);
+        }
+    };
+    check(old.kind != new.kind, "kind");
+    check(old.title != new.title, "title");
+    check(old.starts_at != new.starts_at, "starts_at");
+    check(old.ends_at != new.ends_at, "ends_at");
+    check(old.location != new.location, "location");
+    check(old.guest != new.guest, "guest");
+    check(old.reservation != new.reservation, "reservation");
+    check(old.status != new.status, "status");
+    check(old.external != new.external, "external");
+    check(old.source != new.source, "source");
+    fields
+}
+
+impl Agenda {
+    /// An empty agenda for a property in `time_zone`.
+    pub fn new(time_zone: Tz) -> Self {
+        Agenda {
+            time_zone,
+            items: BTreeMap::new(),
+        }
+    }
+
+    /// Adds or replaces an item; returns what changed (`None` if nothing did).
+    /// An item whose end is not after its start is refused.
+    pub fn upsert(&mut self, item: AgendaItem) -> Result<Option<AgendaChange>, crate::FlowError> {
+        if item.ends_at <= item.starts_at {
+            return Err(crate::FlowError::Validation(format!(
+                "agenda item {} ends before it starts",
+                item.id
+            )));
+        }
+        let id = item.id;
+        let change = match self.items.get(&id) {
+            None => Some(AgendaChange::Added { id }),
+            Some(old) => {
+                let fields = changed_fields(old, &item);
+                (!fields.is_empty()).then_some(AgendaChange::Updated { id, fields })
+            }
+        };
+        self.items.insert(id, item);
+        Ok(change)
+    }
+
+    /// Removes an item.
+    pub fn remove(&mut self, id: AgendaItemId) -> Option<AgendaChange> {
+        self.items.remove(&id).map(|_| AgendaChange::Removed { id })
+    }
+
+    /// Replaces every item of `source` starting in `range` with `fresh`:
+    /// what a mirror pass does. Returns the changes (added, updated, removed).
+    pub fn sync_source(
+        &mut self,
+        source: AgendaSource,
+        range: DateRange,
+        fresh: Vec<AgendaItem>,
+    ) -> Result<Vec<AgendaChange>, crate::FlowError> {
+        let mut changes = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for item in fresh {
+            seen.insert(item.id);
+            if let Some(change) = self.upsert(item)? {
+                changes.push(change);
+            }
+        }
+        let tz = self.time_zone;
+        let gone: Vec<AgendaItemId> = self
+            .items
+            .values()
+            .filter(|i| i.source == source && !seen.contains(&i.id))
+            .filter(|i| range.contains(i.starts_at.with_timezone(&tz).date_naive()))
+            .map(|i| i.id)
+            .collect();
+        for id in gone {
+            changes.extend(self.remove(id));
+        }
+        Ok(changes)
+    }
+
+    /// Mirrors a feed's items for `range`; see [`Agenda::sync_source`].
+    pub async fn refresh_from(
+        &mut self,
+        feed: &dyn AgendaFeed,
+        range: DateRange,
+    ) -> Result<Vec<AgendaChange>, crate::FlowError> {
+        let fresh = feed.items(range).await?;
+        self.sync_source(feed.source(), range, fresh)
+    }
+
+    /// One item.
+    pub fn get(&self, id: AgendaItemId) -> Option<&AgendaItem> {
+        self.items.get(&id)
+    }
+
+    /// A guest's items, by start.
+    pub fn by_guest(&self, guest: GuestId) -> Vec<&AgendaItem> {
+        self.sorted(|i| i.guest == Some(guest))
+    }
+
+    /// A stay's items, by start.
+    pub fn by_stay(&self, reservation: ReservationId) -> Vec<&AgendaItem> {
+        self.sorted(|i| i.reservation == Some(reservation))
+    }
+
+    /// Items touching a civil day in the property's time zone (from local
+    /// midnight to the next), by start.
+    pub fn on_day(&self, day: NaiveDate) -> Vec<&AgendaItem> {
+        let (from, until) = self.day_bounds(day);
+        self.sorted(|i| i.starts_at < until && i.ends_at > from)
+    }
+
+    fn day_bounds(&self, day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        let at = |d: NaiveDate| {
+            let naive = d.and_time(chrono::NaiveTime::MIN);
+            self.time_zone
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+        };
+        (at(day), at(day.succ_opt().unwrap_or(day)))
+    }
+
+    fn sorted(&self, keep: impl Fn(&AgendaItem) -> bool) -> Vec<&AgendaItem> {
+        let mut items: Vec<&AgendaItem> = self.items.values().filter(|i| keep(i)).collect();
+        items.sort_by_key(|i| (i.starts_at, i.id));
+        items
+    }
+
+    /// Every pair of live items of one guest that overlap (touching end to
+    /// start is not a conflict), ordered by guest and start.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let mut by_guest: BTreeMap<GuestId, Vec<&AgendaItem>> = BTreeMap::new();
+        for item in self.items.values().filter(|i| is_live(i)) {
+            if let Some(guest) = item.guest {
+                by_guest.entry(guest).or_default().push(item);
+            }
+        }
+        let mut out = Vec::new();
+        for (guest, mut items) in by_guest {
+            items.sort_by_key(|i| (i.starts_at, i.id));
+            for (n, first) in items.iter().enumerate() {
+                for second in items.iter().skip(n + 1) {
+                    if second.starts_at >= first.ends_at {
+                        break;
+                    }
+                    out.push(Conflict {
+                        guest,
+                        first: first.id,
+                        second: second.id,
+                        overlap_from: second.starts_at,
+                        overlap_until: first.ends_at.min(second.ends_at),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The live items a new item would overlap for its guest (check before booking).
+    pub fn conflicts_with(&self, candidate: &AgendaItem) -> Vec<&AgendaItem> {
+        let Some(guest) = candidate.guest else {
+            return Vec::new();
+        };
+        self.sorted(|i| {
+            i.id != candidate.id
+                && i.guest == Some(guest)
+                && is_live(i)
+                && i.starts_at < candidate.ends_at
+                && candidate.starts_at < i.ends_at
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pms_core::{AgendaKind, PmsKind};
+    use uuid::Uuid;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap()
+    }
+
+    fn item(n: u128, guest: u128, from: DateTime<Utc>, minutes: i64) -> AgendaItem {
+        AgendaItem {
+            id: AgendaItemId::from_uuid(Uuid::from_u128(n)),
+            external: None,
+            kind: AgendaKind::Spa,
+            title: "Massage".into(),
+            starts_at: from,
+            ends_at: from + chrono::Duration::minutes(minutes),
+            location: Some("Spa 1".into()),
+            guest: Some(GuestId::from_uuid(Uuid::from_u128(guest))),
+            reservation: Some(ReservationId::from_uuid(Uuid::from_u128(guest + 100))),
+            status: AgendaStatus::Confirmed,
+            source: AgendaSource::Internal,
+        }
+    }
+
+    #[test]
+    fn overlaps_for_one_guest_conflict_but_touching_and_cancelled_items_do_not() {
+        let mut agenda = Agenda::new(chrono_tz::Europe::Berlin);
+        agenda.upsert(item(1, 7, at(10, 0), 60)).unwrap();
+        agenda.upsert(item(2, 7, at(10, 30), 60)).unwrap(); // overlaps 1
+        agenda.upsert(item(3, 7, at(11, 30), 30)).unwrap(); // touches 2's end
+        agenda.upsert(item(4, 8, at(10, 0), 60)).unwrap(); // another guest
+        let mut cancelled = item(5, 7, at(10, 15), 10);
+        cancelled.status = AgendaStatus::Cancelled;
+        agenda.upsert(cancelled).unwrap();
+        let conflicts = agenda.conflicts();
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        assert_eq!(conflicts[0].first.as_uuid(), Uuid::from_u128(1));
+        assert_eq!(conflicts[0].second.as_uuid(), Uuid::from_u128(2));
+        assert_eq!(
+            (conflicts[0].overlap_from, conflicts[0].overlap_until),
+            (at(10, 30), at(11, 0))
+        );
+        let candidate = item(9, 8, at(10, 59), 5);
+        assert_eq!(agenda.conflicts_with(&candidate).len(), 1);
+    }
+
+    #[test]
+    fn changes_are_detected_per_field_and_unchanged_upserts_report_nothing() {
+        let mut agenda = Agenda::new(chrono_tz::Europe::Berlin);
+        let first = item(1, 7, at(10, 0), 60);
+        assert_eq!(
+            agenda.upsert(first.clone()).unwrap(),
+            Some(AgendaChange::Added { id: first.id })
+        );
+        assert_eq!(agenda.upsert(first.clone()).unwrap(), None);
+        let mut moved = first.clone();
+        moved.starts_at = at(11, 0);
+        moved.ends_at = at(12, 0);
+        moved.status = AgendaStatus::Requested;
+        assert_eq!(
+            agenda.upsert(moved).unwrap(),
+            Some(AgendaChange::Updated {
+                id: first.id,
+                fields: vec!["starts_at", "ends_at", "status"]
+            })
+        );
+        let mut backwards = first;
+        backwards.ends_at = backwards.starts_at;
+        assert!(agenda.upsert(backwards).is_err());
+    }
+
+    #[test]
+    fn a_mirror_pass_removes_what_the_pms_no_longer_has_and_keeps_internal_items() {
+        let mut agenda = Agenda::new(chrono_tz::Europe::Berlin);
+        let pms = AgendaSource::Pms(PmsKind::Mews);
+        let mut a = item(1, 7, at(10, 0), 60);
+        a.source = pms;
+        let mut b = item(2, 7, at(14, 0), 60);
+        b.source = pms;
+        let internal = item(3, 7, at(16, 0), 60);
+        agenda.upsert(internal).unwrap();
+        let day = DateRange::day(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
+        agenda.sync_source(pms, day, vec![a.clone(), b]).unwrap();
+        let changes = agenda.sync_source(pms, day, vec![a]).unwrap();
+        assert_eq!(
+            changes,
+            [AgendaChange::Removed {
+                id: AgendaItemId::from_uuid(Uuid::from_u128(2))
+            }]
+        );
+        assert_eq!(agenda.by_guest(GuestId::from_uuid(Uuid::from_u128(7))).len(), 2);
+    }
+
+    #[test]
+    fn days_are_civil_days_in_the_property_time_zone() {
+        let mut agenda = Agenda::new(chrono_tz::Europe::Berlin);
+        // 23:30 UTC on the 24th is 00:30 on the 25th in Berlin (UTC+1 in November).
+        agenda
+            .upsert(item(
+                1,
+                7,
+                Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap(),
+                20,
+            ))
+            .unwrap();
+        agenda.upsert(item(2, 7, at(22, 0), 60)).unwrap(); // 23:00-00:00 Berlin on the 25th
+        agenda.upsert(item(3, 7, at(23, 30), 30)).unwrap(); // 00:30 on the 26th in Berlin
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let ids =
+            |items: Vec<&AgendaItem>| items.iter().map(|i| i.id.as_uuid().as_u128()).collect::<Vec<_>>();
+        assert_eq!(ids(agenda.on_day(day(24))), Vec::<u128>::new());
+        assert_eq!(ids(agenda.on_day(day(25))), [1, 2]);
+        assert_eq!(ids(agenda.on_day(day(26))), [3]);
+        assert_eq!(
+            ids(agenda.by_stay(ReservationId::from_uuid(Uuid::from_u128(107)))),
+            [1, 2, 3]
+        );
+    }
+}

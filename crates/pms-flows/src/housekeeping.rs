@@ -1,0 +1,633 @@
+//! Housekeeping dispatch: room status changes become tasks (clean after
+//! departure, inspect after clean, maintenance for out-of-order rooms),
+//! routed to teams by floor/section rules, prioritised for early arrivals;
+//! completing a task pushes the new state back to the PMS through the write
+//! journal; overdue tasks raise notifications.
+//!
+//! Tasks live in memory (the store has no task table); they are rebuilt
+//! from the PMS's room states with [`Dispatcher::refresh`] after a restart.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use pms_core::{
+    Capability, Change, DateRange, ExternalRef, HousekeepingStatus, PmsEvent, Reservation, Room, RoomNumber,
+    RoomStatusUpdate, VendorId,
+};
+use pms_sync::{AuditAction, SetRoomStatus};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::FlowError;
+use crate::context::{FlowContext, derive_uuid};
+use crate::notify::Notification;
+
+/// What a task is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// Clean a dirty room.
+    Clean,
+    /// Inspect a cleaned room.
+    Inspect,
+    /// Fix an out-of-order / out-of-service room.
+    Maintenance,
+}
+
+impl TaskKind {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Clean => "clean",
+            TaskKind::Inspect => "inspect",
+            TaskKind::Maintenance => "maintenance",
+        }
+    }
+}
+
+/// Task priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Routine.
+    Normal,
+    /// A guest is arriving early for this room.
+    High,
+}
+
+/// Task states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// To do.
+    Open,
+    /// Done by staff (and pushed to the PMS where supported).
+    Done,
+    /// Overtaken by the PMS (the room changed state by another route).
+    Superseded,
+}
+
+/// A housekeeping task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Task {
+    /// Id (derived from room, kind and creation instant).
+    pub id: Uuid,
+    /// The room in the PMS.
+    pub room: ExternalRef,
+    /// Its number.
+    pub number: RoomNumber,
+    /// Its floor, when known.
+    pub floor: Option<String>,
+    /// What to do.
+    pub kind: TaskKind,
+    /// Priority.
+    pub priority: Priority,
+    /// The team it is routed to.
+    pub team: String,
+    /// The arrival that made it urgent, if any (vendor reservation id).
+    pub for_arrival: Option<VendorId>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it is due.
+    pub due_at: DateTime<Utc>,
+    /// State.
+    pub status: TaskStatus,
+    /// Who completed it.
+    pub completed_by: Option<String>,
+    /// Whether the overdue alert went out.
+    pub overdue_alerted: bool,
+}
+
+/// A routing rule: rooms on these floors or with these numbers go to `team`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionRule {
+    /// The team (or section) name.
+    pub team: String,
+    /// Floors covered.
+    pub floors: BTreeSet<String>,
+    /// Rooms covered, whatever their floor.
+    pub rooms: BTreeSet<RoomNumber>,
+    /// Task kinds covered; empty for all.
+    pub kinds: BTreeSet<TaskKind>,
+}
+
+impl SectionRule {
+    /// A rule for whole floors.
+    pub fn floors(team: impl Into<String>, floors: &[&str]) -> Self {
+        SectionRule {
+            team: team.into(),
+            floors: floors.iter().map(|f| (*f).to_owned()).collect(),
+            rooms: BTreeSet::new(),
+            kinds: BTreeSet::new(),
+        }
+    }
+
+    /// The same rule limited to some task kinds (e.g. maintenance to engineering).
+    pub fn only(mut self, kinds: &[TaskKind]) -> Self {
+        self.kinds = kinds.iter().copied().collect();
+        self
+    }
+
+    fn matches(&self, number: &RoomNumber, floor: Option<&str>, kind: TaskKind) -> bool {
+        let place = self.rooms.contains(number) || floor.is_some_and(|f| self.floors.contains(f));
+        let kind_ok = self.kinds.is_empty() || self.kinds.contains(&kind);
+        place && kind_ok
+    }
+}
+
+/// How tasks are routed and timed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HousekeepingRules {
+    /// Rules in order; the first match wins.
+    pub sections: Vec<SectionRule>,
+    /// Team for rooms no rule matches.
+    pub default_team: String,
+    /// Time to clean, normal priority.
+    pub clean_within: Duration,
+    /// Time to clean for an early arrival.
+    pub urgent_clean_within: Duration,
+    /// Time to inspect.
+    pub inspect_within: Duration,
+    /// Time to fix an out-of-order room.
+    pub maintenance_within: Duration,
+    /// The standard check-in time (property-local); arrivals expected before it are early.
+    pub standard_check_in: NaiveTime,
+    /// Treat every arrival today as early (any arrival makes the room urgent).
+    pub all_arrivals_urgent: bool,
+}
+
+impl Default for HousekeepingRules {
+    fn default() -> Self {
+        HousekeepingRules {
+            sections: Vec::new(),
+            default_team: "housekeeping".to_owned(),
+            clean_within: Duration::from_secs(4 * 3600),
+            urgent_clean_within: Duration::from_secs(3600),
+            inspect_within: Duration::from_secs(3600),
+            maintenance_within: Duration::from_secs(24 * 3600),
+            standard_check_in: NaiveTime::from_hms_opt(15, 0, 0).unwrap_or(NaiveTime::MIN),
+            all_arrivals_urgent: false,
+        }
+    }
+}
+
+impl HousekeepingRules {
+    /// The team for a task.
+    pub fn team_for(&self, number: &RoomNumber, floor: Option<&str>, kind: TaskKind) -> &str {
+        self.sections
+            .iter()
+            .find(|rule| rule.matches(number, floor, kind))
+            .map_or(self.default_team.as_str(), |rule| rule.team.as_str())
+    }
+
+    /// Whether `arrival` (arriving today) is early: expected before the standard check-in time.
+    pub fn is_early(&self, arrival: &Reservation, tz: chrono_tz::Tz) -> bool {
+        if self.all_arrivals_urgent {
+            return true;
+        }
+        let standard = tz
+            .from_local_datetime(&arrival.arrival.and_time(self.standard_check_in))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc));
+        match (arrival.eta, standard) {
+            (Some(eta), Some(standard)) => eta < standard,
+            _ => false,
+        }
+    }
+
+    fn due(&self, kind: TaskKind, priority: Priority) -> Duration {
+        match (kind, priority) {
+            (TaskKind::Clean, Priority::High) => self.urgent_clean_within,
+            (TaskKind::Clean, Priority::Normal) => self.clean_within,
+            (TaskKind::Inspect, Priority::High) => self.inspect_within.min(self.urgent_clean_within),
+            (TaskKind::Inspect, Priority::Normal) => self.inspect_within,
+            (TaskKind::Maintenance, _) => self.maintenance_within,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    rooms: BTreeMap<VendorId, (RoomNumber, Option<String>)>,
+    /// Today's arrivals by room number: (reservation, early?).
+    arrivals: BTreeMap<RoomNumber, (VendorId, bool)>,
+    tasks: Vec<Task>,
+    /// Arrivals already told their room is ready.
+    early_notified: BTreeSet<VendorId>,
+}
+
+/// Turns room states into routed tasks and pushes completions to the PMS.
+#[derive(Debug)]
+pub struct Dispatcher {
+    ctx: FlowContext,
+    rules: HousekeepingRules,
+    state: Mutex<State>,
+}
+
+impl Dispatcher {
+    /// A dispatcher with `rules`; call [`Dispatcher::refresh`] to load rooms and arrivals.
+    pub fn new(ctx: FlowContext, rules: HousekeepingRules) -> Self {
+        Dispatcher {
+            ctx,
+            rules,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &HousekeepingRules {
+        &self.rules
+    }
+
+    /// Loads rooms (numbers, floors) and today's arrivals from the PMS, then
+    /// ingests every room's current state, so tasks exist for every dirty,
+    /// clean or out-of-order room. Safe to call repeatedly.
+    pub async fn refresh(&self) -> Result<Vec<Task>, FlowError> {
+        let rooms = self.ctx.client.rooms().await?;
+        self.set_rooms(&rooms);
+        self.refresh_arrivals().await?;
+        let statuses = self.ctx.client.room_statuses().await?;
+        let mut created = Vec::new();
+        for report in statuses {
+            created.extend(
+                self.on_room_status(&report.room, Some(&report.number), &report.status.housekeeping)
+                    .await,
+            );
+        }
+        Ok(created)
+    }
+
+    /// Sets the known rooms (numbers and floors for routing).
+    pub fn set_rooms(&self, rooms: &[Room]) {
+        let mut state = self.lock();
+        for room in rooms {
+            state.rooms.insert(
+                room.external.id.clone(),
+                (room.number.clone(), room.floor.clone()),
+            );
+        }
+    }
+
+    /// Reloads today's arrivals (civil day in the property's time zone).
+    pub async fn refresh_arrivals(&self) -> Result<(), FlowError> {
+        let today = self
+            .ctx
+            .clock
+            .now()
+            .with_timezone(&self.ctx.time_zone)
+            .date_naive();
+        let arrivals = self.ctx.client.arrivals(DateRange::day(today)).await?;
+        self.set_arrivals(&arrivals);
+        Ok(())
+    }
+
+    /// Sets today's arrivals: a room with an arrival gets priority when it is early.
+    pub fn set_arrivals(&self, arrivals: &[Reservation]) {
+        let mut state = self.lock();
+        state.arrivals = arrivals
+            .iter()
+            .filter(|r| r.status.is_arriving())
+            .filter_map(|r| {
+                r.room_number.clone().map(|room| {
+                    (
+                        room,
+                        (r.external.id.clone(), self.rules.is_early(r, self.ctx.time_zone)),
+                    )
+                })
+            })
+            .collect();
+    }
+
+    /// Handles a PMS change event; room status changes create or close tasks.
+    pub async fn handle_event(&self, event: &PmsEvent) -> Vec<Task> {
+        match &event.change {
+            Change::RoomStatusChanged {
+                room,
+                number,
+                status: Some(status),
+            } => self.on_room_status(room, number.as_ref(), status).await,
+            _ => Vec::new(),
+        }
+    }
+
+    /// Ingests a room's new housekeeping state; returns the tasks created.
+    ///
+    /// - dirty: a clean task (priority if an early arrival is due in the room);
+    /// - clean: the clean task is done, an inspect task is created, and an
+    ///   arriving guest is told early check-in may be possible;
+    /// - inspected: open clean/inspect tasks are closed; arrival notified;
+    /// - out of order / out of service: clean and inspect tasks are
+    ///   superseded and a maintenance task is created.
+    pub async fn on_room_status(
+        &self,
+        room: &ExternalRef,
+        number: Option<&RoomNumber>,
+        status: &HousekeepingStatus,
+    ) -> Vec<Task> {
+        let now = self.ctx.clock.now();
+        let (created, ready_for) = {
+            let mut state = self.lock();
+            let known = state.rooms.get(&room.id).cloned();
+            let Some(number) = number.cloned().or_else(|| known.as_ref().map(|k| k.0.clone())) else {
+                tracing::warn!(room = %room, "room status for an unknown room without a number");
+                return Vec::new();
+            };
+            let floor = known.and_then(|k| k.1);
+            let arrival = state.arrivals.get(&number).cloned();
+            let mut created = Vec::new();
+            let mut ready_for = None;
+            match status {
+                HousekeepingStatus::Dirty | HousekeepingStatus::Pickup => {
+                    supersede(
+                        &mut state.tasks,
+                        room,
+                        &[TaskKind::Inspect, TaskKind::Maintenance],
+                    );
+                    created.extend(self.open_task(&mut state, room, &number, &floor, TaskKind::Clean, now));
+                }
+                HousekeepingStatus::Clean => {
+                    supersede(&mut state.tasks, room, &[TaskKind::Clean, TaskKind::Maintenance]);
+                    created.extend(self.open_task(&mut state, room, &number, &floor, TaskKind::Inspect, now));
+                    ready_for = arrival.map(|a| (a.0, number.clone()));
+                }
+                HousekeepingStatus::Inspected => {
+                    supersede(
+                        &mut state.tasks,
+                        room,
+                        &[TaskKind::Clean, TaskKind::Inspect, TaskKind::Maintenance],
+                    );
+                    ready_for = arrival.map(|a| (a.0, number.clone()));
+                }
+                HousekeepingStatus::OutOfOrder | HousekeepingStatus::OutOfService => {
+                    supersede(&mut state.tasks, room, &[TaskKind::Clean, TaskKind::Inspect]);
+                    created.extend(self.open_task(
+                        &mut state,
+                        room,
+                        &number,
+                        &floor,
+                        TaskKind::Maintenance,
+                        now,
+                    ));
+                }
+                HousekeepingStatus::Other(_) => {}
+            }
+            let ready_for =
+                ready_for.filter(|(reservation, _)| state.early_notified.insert(reservation.clone()));
+            (created, ready_for)
+        };
+        if let Some((reservation, room_number)) = ready_for {
+            self.ctx
+                .alert(Notification::EarlyCheckInAvailable {
+                    hotel: self.ctx.hotel.clone(),
+                    reservation: ExternalRef::new(self.ctx.client.kind(), reservation),
+                    room: room_number,
+                })
+                .await;
+        }
+        created
+    }
+
+    fn open_task(
+        &self,
+        state: &mut State,
+        room: &ExternalRef,
+        number: &RoomNumber,
+        floor: &Option<String>,
+        kind: TaskKind,
+        now: DateTime<Utc>,
+    ) -> Option<Task> {
+        let exists = state
+            .tasks
+            .iter()
+            .any(|t| t.room == *room && t.kind == kind && t.status == TaskStatus::Open);
+        if exists {
+            return None;
+        }
+        let arrival = state.arrivals.get(number);
+        let (priority, for_arrival) = match arrival {
+            Some((reservation, true)) if kind != TaskKind::Maintenance => {
+                (Priority::High, Some(reservation.clone()))
+            }
+            _ => (Priority::Normal, None),
+        };
+        let due =
+            chrono::Duration::from_std(self.rules.due(kind, priority)).unwrap_or(chrono::Duration::zero());
+        let task = Task {
+            id: derive_uuid(&[
+                "task",
+                self.ctx.hotel.as_str(),
+                room.id.as_str(),
+                kind.as_str(),
+                &now.to_rfc3339(),
+            ]),
+            room: room.clone(),
+            number: number.clone(),
+            floor: floor.clone(),
+            kind,
+            priority,
+            team: self.rules.team_for(number, floor.as_deref(), kind).to_owned(),
+            for_arrival,
+            created_at: now,
+            due_at: now + due,
+            status: TaskStatus::Open,
+            completed_by: None,
+            overdue_alerted: false,
+        };
+        state.tasks.push(task.clone());
+        Some(task)
+    }
+
+    /// Open tasks, most urgent first (priority, then due time); `team` narrows them.
+    pub fn open_tasks(&self, team: Option<&str>) -> Vec<Task> {
+        let mut tasks: Vec<Task> = self
+            .lock()
+            .tasks
+            .iter()
+            .filter(|t| t.status == TaskStatus::Open && team.is_none_or(|team| t.team == team))
+            .cloned()
+            .collect();
+        tasks.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.due_at.cmp(&b.due_at)));
+        tasks
+    }
+
+    /// Every task, in creation order.
+    pub fn tasks(&self) -> Vec<Task> {
+        self.lock().tasks.clone()
+    }
+
+    /// Completes a task: pushes the room's new state to the PMS through the
+    /// journal (clean → `Clean`, inspect → `Inspected`, maintenance → `Dirty`)
+    /// where the connector can write room states, audits it, and opens the
+    /// follow-up task (inspect after clean). Completing a done task again is a no-op.
+    pub async fn complete(&self, task_id: Uuid, by: &str) -> Result<Vec<Task>, FlowError> {
+        let task = self
+            .lock()
+            .tasks
+            .iter()
+            .find(|t| t.id == task_id)
+            .cloned()
+            .ok_or_else(|| FlowError::NotFound(format!("task {task_id}")))?;
+        if task.status != TaskStatus::Open {
+            return Ok(Vec::new());
+        }
+        let new_state = match task.kind {
+            TaskKind::Clean => HousekeepingStatus::Clean,
+            TaskKind::Inspect => HousekeepingStatus::Inspected,
+            TaskKind::Maintenance => HousekeepingStatus::Dirty,
+        };
+        let ctx = &self.ctx;
+        let request_id = ctx.request_id(&["room_status", &task_id.to_string()]);
+        let pushed = ctx.client.capabilities().supports(Capability::RoomStatusWrite);
+        if pushed {
+            let op = SetRoomStatus(RoomStatusUpdate {
+                request_id,
+                room: task.room.id.clone(),
+                status: new_state.clone(),
+            });
+            ctx.journal
+                .execute(&ctx.hotel, ctx.client.as_ref(), &op)
+                .await
+                .map_err(|err| FlowError::from_write("set_room_status", request_id, err))?;
+        }
+        ctx.audit(
+            None,
+            AuditAction::RoomStatusChanged,
+            Some(request_id),
+            json!({
+                "room": task.number.as_str(),
+                "room_ref": task.room.to_string(),
+                "task": task.id,
+                "task_kind": task.kind,
+                "status": new_state,
+                "pushed_to_pms": pushed,
+                "by": by,
+            }),
+        )
+        .await?;
+        {
+            let mut state = self.lock();
+            if let Some(t) = state.tasks.iter_mut().find(|t| t.id == task_id) {
+                t.status = TaskStatus::Done;
+                t.completed_by = Some(by.to_owned());
+            }
+        }
+        // The follow-up as if the PMS had told us (its own event will then find it exists).
+        Ok(self
+            .on_room_status(&task.room, Some(&task.number), &new_state)
+            .await)
+    }
+
+    /// Alerts every open task past its due time once; returns them.
+    pub async fn check_overdue(&self) -> Vec<Task> {
+        let now = self.ctx.clock.now();
+        let overdue: Vec<Task> = {
+            let mut state = self.lock();
+            state
+                .tasks
+                .iter_mut()
+                .filter(|t| t.status == TaskStatus::Open && t.due_at < now && !t.overdue_alerted)
+                .map(|t| {
+                    t.overdue_alerted = true;
+                    t.clone()
+                })
+                .collect()
+        };
+        for task in &overdue {
+            self.ctx
+                .alert(Notification::HousekeepingOverdue {
+                    hotel: self.ctx.hotel.clone(),
+                    task: task.id,
+                    room: task.number.clone(),
+                    task_kind: task.kind.as_str().to_owned(),
+                    due_at: task.due_at,
+                })
+                .await;
+        }
+        overdue
+    }
+
+    /// Feeds change events into the dispatcher until the channel closes:
+    /// run it as a task over [`pms_sync::HotelSync::subscribe`].
+    pub async fn run(&self, mut events: tokio::sync::broadcast::Receiver<PmsEvent>) {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    self.handle_event(&event).await;
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "housekeeping missed events; refreshing from the PMS");
+                    if let Err(err) = self.refresh().await {
+                        tracing::warn!(error = %err, "housekeeping refresh failed");
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
+}
+
+fn supersede(tasks: &mut [Task], room: &ExternalRef, kinds: &[TaskKind]) {
+    for task in tasks
+        .iter_mut()
+        .filter(|t| t.room == *room && t.status == TaskStatus::Open && kinds.contains(&t.kind))
+    {
+        task.status = TaskStatus::Superseded;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(n: &str) -> RoomNumber {
+        RoomNumber::new(n).unwrap()
+    }
+
+    #[test]
+    fn the_first_matching_section_wins_and_unmatched_rooms_go_to_the_default_team() {
+        let rules = HousekeepingRules {
+            sections: vec![
+                SectionRule::floors("engineering", &["1", "2"]).only(&[TaskKind::Maintenance]),
+                SectionRule::floors("north", &["1"]),
+                SectionRule {
+                    rooms: [room("205")].into_iter().collect(),
+                    ..SectionRule::floors("suites", &[])
+                },
+                SectionRule::floors("south", &["2"]),
+            ],
+            ..HousekeepingRules::default()
+        };
+        assert_eq!(rules.team_for(&room("101"), Some("1"), TaskKind::Clean), "north");
+        assert_eq!(
+            rules.team_for(&room("101"), Some("1"), TaskKind::Maintenance),
+            "engineering"
+        );
+        assert_eq!(rules.team_for(&room("205"), Some("2"), TaskKind::Clean), "suites");
+        assert_eq!(
+            rules.team_for(&room("204"), Some("2"), TaskKind::Inspect),
+            "south"
+        );
+        assert_eq!(
+            rules.team_for(&room("301"), Some("3"), TaskKind::Clean),
+            "housekeeping"
+        );
+        assert_eq!(
+            rules.team_for(&room("999"), None, TaskKind::Clean),
+            "housekeeping"
+        );
+    }
+
+    #[test]
+    fn urgent_cleaning_is_due_sooner() {
+        let rules = HousekeepingRules::default();
+        assert!(rules.due(TaskKind::Clean, Priority::High) < rules.due(TaskKind::Clean, Priority::Normal));
+    }
+}
