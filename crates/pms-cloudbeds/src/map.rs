@@ -609,3 +609,75 @@ pub fn folio(
     };
     Ok(folio)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reservation_status_is_mapped_explicitly() {
+        let cases = [
+            ("confirmed", ReservationStatus::Confirmed),
+            ("not_confirmed", ReservationStatus::Tentative),
+            ("canceled", ReservationStatus::Cancelled),
+            ("checked_in", ReservationStatus::CheckedIn),
+            ("checked_out", ReservationStatus::CheckedOut),
+            ("no_show", ReservationStatus::NoShow),
+            ("in_progress", ReservationStatus::Other("in_progress".into())),
+            ("call2confirm", ReservationStatus::Other("call2confirm".into())),
+            ("something_new", ReservationStatus::Other("something_new".into())),
+        ];
+        for (wire, model) in cases {
+            assert_eq!(reservation_status(wire), model, "{wire}");
+            if let Some(back) = reservation_status_to_wire(&model) {
+                assert_eq!(back, wire);
+            }
+        }
+        assert_eq!(reservation_status_to_wire(&ReservationStatus::Waitlisted), None);
+    }
+
+    #[test]
+    fn room_conditions_round_trip_and_blocks_are_refused() {
+        for wire in ["clean", "dirty", "inspected"] {
+            assert_eq!(room_condition_to_wire(&room_condition(wire)).ok(), Some(wire));
+        }
+        assert_eq!(
+            room_condition("sparkling"),
+            HousekeepingStatus::Other("sparkling".into())
+        );
+        assert!(room_condition_to_wire(&HousekeepingStatus::OutOfOrder).is_err());
+        assert!(room_condition_to_wire(&HousekeepingStatus::Pickup).is_err());
+    }
+
+    #[test]
+    fn local_times_convert_with_the_property_zone_across_dst() {
+        let ny = chrono_tz::America::New_York;
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        assert_eq!(
+            local_to_utc(at("2026-01-19 18:11:31"), ny).to_rfc3339(),
+            "2026-01-19T23:11:31+00:00"
+        );
+        assert_eq!(
+            local_to_utc(at("2026-07-01 12:00:00"), ny).to_rfc3339(),
+            "2026-07-01T16:00:00+00:00"
+        );
+        // 02:30 does not exist on 2026-03-08 in New York: moved to 03:30 EDT.
+        assert_eq!(
+            local_to_utc(at("2026-03-08 02:30:00"), ny).to_rfc3339(),
+            "2026-03-08T07:30:00+00:00"
+        );
+        // 01:30 happens twice on 2026-11-01: the earlier (EDT) is taken.
+        assert_eq!(
+            local_to_utc(at("2026-11-01 01:30:00"), ny).to_rfc3339(),
+            "2026-11-01T05:30:00+00:00"
+        );
+    }
+
+    #[test]
+    fn document_kinds() {
+        assert_eq!(document_kind("passport"), DocumentKind::Passport);
+        assert_eq!(document_kind("dni"), DocumentKind::IdentityCard);
+        assert_eq!(document_kind("driver_licence"), DocumentKind::DrivingLicence);
+        assert_eq!(document_kind("tax_card"), DocumentKind::Other("tax_card".into()));
+    }
+}

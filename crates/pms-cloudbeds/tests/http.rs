@@ -1001,3 +1001,29 @@ fn client_rate_limit(server: &MockServer) -> pms_core::RateLimit {
     assert_eq!(partner.rate_limit().requests, 10);
     key_client(server).rate_limit()
 }
+
+#[tokio::test]
+async fn malformed_vendor_data_is_a_decode_error_naming_the_path() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path(api("getReservations")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"success":true,"data":[{"reservationID":"1","status":"confirmed","startDate":"2026-02-01",
+               "endDate":"2026-02-02","adults":"two"}],"count":1,"total":1}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let query = ChangeQuery {
+        since: utc("2026-01-20T05:00:00Z"),
+        until: utc("2026-01-21T05:00:00Z"),
+        page: None,
+        page_size: 100,
+    };
+    let err = key_client(&server)
+        .reservations_modified(&query)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.to_string().contains("$.data[0].adults"), "{err}");
+}

@@ -312,6 +312,18 @@ mod tests {
         assert!(m(r#"{"m": [1]}"#).is_err());
     }
 
+    proptest::proptest! {
+        /// Any amount of up to 15 significant digits survives the trip
+        /// through a JSON number exactly (the f64 is only a carrier).
+        #[test]
+        fn json_number_amounts_are_exact(units in -999_999_999_999_999i64..=999_999_999_999_999, scale in 0u32..=4) {
+            let amount = Decimal::new(units, scale);
+            let json = format!(r#"{{"d": {amount}}}"#);
+            let parsed = serde_json::from_str::<T>(&json).unwrap().d.unwrap();
+            proptest::prop_assert_eq!(parsed, amount);
+        }
+    }
+
     #[test]
     fn date_times() {
         assert_eq!(
