@@ -153,16 +153,39 @@ impl WriteJournal {
         let request_id = op.request_id();
         let started = self.clock.now();
         let mut attempt = 0u32;
+        let mut read_back_failures = 0u32;
         loop {
             if must_read_back {
                 match self.read_back(client, op).await {
                     Ok(Some(output)) => return self.succeed(request_id, output).await,
                     Ok(None) => {}
                     Err(err) => {
-                        // We cannot tell whether the earlier send landed: resending
-                        // could double it, so leave it for an operator or a later read-back.
-                        tracing::warn!(kind = ?err.kind(), "read-back failed; write left unknown");
-                        return self.leave_unknown(request_id, &err).await;
+                        // Until the read-back answers we cannot tell whether the earlier
+                        // send landed, and resending could double it: retry the *look*
+                        // while the failure is a blip, else leave it for an operator.
+                        read_back_failures += 1;
+                        let elapsed = (self.clock.now() - started).to_std().unwrap_or(Duration::ZERO);
+                        let delay = {
+                            let mut rng = self.rng.lock().await;
+                            let kind = err.kind();
+                            self.retry.next_delay(
+                                read_back_failures,
+                                kind,
+                                err.retry_after(),
+                                elapsed,
+                                &mut *rng,
+                            )
+                        };
+                        match delay {
+                            Some(delay) => {
+                                self.sleeper.sleep(delay).await;
+                                continue;
+                            }
+                            None => {
+                                tracing::warn!(kind = ?err.kind(), "read-back failed; write left unknown");
+                                return self.leave_unknown(request_id, &err).await;
+                            }
+                        }
                     }
                 }
             }

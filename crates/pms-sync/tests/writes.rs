@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use pms_core::{ErrorKind, HotelId};
+use pms_core::{Clock, ErrorKind, HotelId};
 use pms_sync::store::JournalState;
 use pms_sync::{PostCharge, RetryPolicy, SyncError};
 use support::{FakePms, Harness, Script, charge};

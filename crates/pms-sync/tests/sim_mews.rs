@@ -1,0 +1,437 @@
+//! The sync layer end to end against the Mews simulator and the real Mews
+//! connector: polling with crash resume, charges under injected faults,
+//! webhooks, reconciliation.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use pms_core::*;
+use pms_mews::{MewsClient, MewsConfig};
+use pms_sim::{HotelSpec, MewsSim, SimHandle, SimOptions};
+use pms_sync::crypto::Cipher;
+use pms_sync::store::Store;
+use pms_sync::*;
+use secrecy::SecretString;
+
+const WEBHOOK_TOKEN: &str = "wh-token-3f9a1c";
+
+fn hotel() -> HotelId {
+    HotelId::new("grand").unwrap()
+}
+
+async fn mews_config(sim: &SimHandle) -> MewsConfig {
+    let vars = HashMap::from([
+        ("PMS_HOTELS", "grand".to_owned()),
+        ("PMS_HOTEL_GRAND_PMS", "mews".to_owned()),
+        ("PMS_HOTEL_GRAND_BASE_URL", sim.base_url()),
+        ("PMS_HOTEL_GRAND_TIME_ZONE", "Europe/Berlin".to_owned()),
+        ("PMS_HOTEL_GRAND_CURRENCY", "EUR".to_owned()),
+        ("PMS_HOTEL_GRAND_MEWS_CLIENT_TOKEN", sim.client_token().to_owned()),
+        ("PMS_HOTEL_GRAND_MEWS_ACCESS_TOKEN", sim.access_token().to_owned()),
+        (
+            "PMS_HOTEL_GRAND_MEWS_CLIENT_NAME",
+            "pms-sync tests 0.1".to_owned(),
+        ),
+    ]);
+    let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
+    let mut mews = MewsConfig::from_hotel(&config.hotels[0]).unwrap();
+    mews.timeout = Duration::from_millis(400);
+    let services = MewsClient::new(mews.clone()).unwrap().services().await.unwrap();
+    let additional = services
+        .iter()
+        .find(|s| {
+            s.data
+                .as_ref()
+                .is_some_and(|d| format!("{:?}", d.discriminator).contains("Additional"))
+        })
+        .unwrap();
+    mews.charges.service_id = Some(additional.id.clone());
+    mews.charges.tax_codes = vec!["DE-2020-1-S".into()];
+    mews
+}
+
+async fn start_sim(seed: u64) -> SimHandle {
+    MewsSim::start(SimOptions::with_hotel(HotelSpec::small(seed)))
+        .await
+        .unwrap()
+}
+
+struct Rig {
+    sim: SimHandle,
+    client: Arc<dyn PmsClient>,
+    store: Arc<dyn Store>,
+    sync: HotelSync,
+}
+
+async fn rig(seed: u64, settings: PollSettings) -> Rig {
+    let sim = start_sim(seed).await;
+    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::new(mews_config(&sim).await).unwrap());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
+    let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
+    let sync = HotelSync::new(hotel(), client.clone(), mirror, Arc::new(SystemClock), settings);
+    Rig {
+        sim,
+        client,
+        store,
+        sync,
+    }
+}
+
+fn poll_settings(page_size: u32) -> PollSettings {
+    // The generated hotel's bookings were made over the last three years.
+    PollSettings {
+        overlap: Duration::from_secs(60),
+        page_size,
+        initial_lookback: Duration::from_secs(4 * 366 * 24 * 3600),
+    }
+}
+
+fn sim_reservation_ids(sim: &SimHandle) -> BTreeSet<String> {
+    sim.state()
+        .with_hotel(|h| h.reservations.iter().map(|r| r.id.to_string()).collect())
+}
+
+/// A client that dies after `n` non-empty change pages, like a process killed mid-sync.
+struct CrashAfter {
+    inner: Arc<dyn PmsClient>,
+    pages_left: AtomicUsize,
+    returned: std::sync::Mutex<BTreeSet<String>>,
+}
+
+#[async_trait]
+impl PmsClient for CrashAfter {
+    fn kind(&self) -> PmsKind {
+        self.inner.kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
+        self.inner.reservation(id).await
+    }
+    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+        if self.pages_left.load(Ordering::SeqCst) == 0 {
+            return Err(Error::transient("killed"));
+        }
+        let page = self.inner.reservations_modified(query).await?;
+        if !page.items.is_empty() {
+            self.pages_left.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.returned
+            .lock()
+            .unwrap()
+            .extend(page.items.iter().map(|r| r.external.id.to_string()));
+        Ok(page)
+    }
+    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.inner.arrivals(range).await
+    }
+    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.inner.departures(range).await
+    }
+    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
+        self.inner.guest(id).await
+    }
+    async fn rooms(&self) -> Result<Vec<Room>, Error> {
+        self.inner.rooms().await
+    }
+    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
+        self.inner.room_statuses().await
+    }
+    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
+        self.inner.folio(reservation).await
+    }
+    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
+        self.inner.set_room_status(update).await
+    }
+    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
+        self.inner.check_in(request).await
+    }
+    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
+        self.inner.check_out(request).await
+    }
+    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
+        self.inner.post_charge(charge).await
+    }
+    async fn health(&self) -> HealthReport {
+        self.inner.health().await
+    }
+}
+
+#[tokio::test]
+async fn polling_mirrors_every_reservation_and_resumes_after_a_crash() {
+    let rig = rig(11, poll_settings(25)).await;
+    let crashing = Arc::new(CrashAfter {
+        inner: rig.client.clone(),
+        pages_left: AtomicUsize::new(2),
+        returned: Default::default(),
+    });
+    let mirror = rig.sync.mirror().clone();
+    let first = HotelSync::new(
+        hotel(),
+        crashing.clone(),
+        mirror.clone(),
+        Arc::new(SystemClock),
+        poll_settings(25),
+    );
+    let err = first.poll_reservations().await.unwrap_err();
+    assert_eq!(err.pms_kind(), Some(ErrorKind::Transient));
+    let cursor = rig
+        .store
+        .cursor(&hotel(), RESERVATIONS_STREAM)
+        .await
+        .unwrap()
+        .unwrap();
+    let partial: BTreeSet<String> = mirror
+        .all::<Reservation>(&hotel())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.external.id.to_string())
+        .collect();
+    // Every page read before the crash is durable, together with its cursor.
+    assert!(!partial.is_empty());
+    assert_eq!(partial, *crashing.returned.lock().unwrap());
+
+    let report = rig.sync.poll_reservations().await.unwrap();
+    let mirrored: BTreeSet<String> = mirror
+        .all::<Reservation>(&hotel())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.external.id.to_string())
+        .collect();
+    assert_eq!(mirrored, sim_reservation_ids(&rig.sim));
+    assert!(report.high_water.unwrap() >= cursor.high_water);
+
+    // A second poll from the stored cursor re-reads only the overlap and changes nothing.
+    let mut events = rig.sync.subscribe();
+    let again = rig.sync.poll_reservations().await.unwrap();
+    assert_eq!(again.changed, 0);
+    assert!(events.try_recv().is_err(), "no event for unchanged records");
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn charges_exist_exactly_once_despite_5xx_and_timeouts_after_apply() {
+    let rig = rig(12, poll_settings(100)).await;
+    let reservation = rig.sim.state().with_hotel(|h| {
+        h.reservations
+            .iter()
+            .find(|r| format!("{:?}", r.state) == "Started")
+            .map(|r| r.id.to_string())
+            .unwrap()
+    });
+    rig.sim.faults().update(|f| {
+        f.seed = 99;
+        f.error_5xx = 0.2;
+        f.timeout_after_write = 0.1;
+        f.ambiguous_hang = Duration::from_secs(2);
+    });
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let limiter = Arc::new(RateLimiter::new(
+        RateLimit {
+            requests: 200,
+            window: Duration::from_secs(30),
+        },
+        50,
+        clock.clone(),
+        Arc::new(TokioSleeper),
+    ));
+    let journal = WriteJournal::new(
+        rig.store.clone(),
+        Arc::new(Cipher::random()),
+        limiter,
+        JournalSettings {
+            credential: "sim-access-token".into(),
+            retry: RetryPolicy {
+                max_attempts: 12,
+                base_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(50),
+                max_elapsed: Duration::from_secs(60),
+            },
+            owner: "test".into(),
+            claim_ttl: Duration::from_secs(60),
+        },
+        clock,
+        Arc::new(TokioSleeper),
+    );
+    let charges: Vec<ChargeRequest> = (0..30)
+        .map(|i| ChargeRequest {
+            request_id: RequestId::new_random(),
+            reservation: VendorId::new(reservation.clone()).unwrap(),
+            kind: ChargeKind::RoomService,
+            description: format!("Room service #{i}"),
+            unit_amount: Money::parse("4.50", Currency::EUR).unwrap(),
+            quantity: 2.into(),
+            transaction_code: None,
+            outlet: None,
+            consumed_at: Utc::now(),
+        })
+        .collect();
+    for charge in &charges {
+        journal
+            .execute(&hotel(), rig.client.as_ref(), &PostCharge(charge.clone()))
+            .await
+            .unwrap();
+    }
+    // And every one replayed: the journal answers, the PMS is not called again.
+    let before = rig.sim.state().requests_to("orders/add").len();
+    for charge in &charges {
+        journal
+            .execute(&hotel(), rig.client.as_ref(), &PostCharge(charge.clone()))
+            .await
+            .unwrap();
+    }
+    assert_eq!(rig.sim.state().requests_to("orders/add").len(), before);
+    rig.sim.faults().clear();
+    for charge in &charges {
+        let posted = rig
+            .sim
+            .state()
+            .charges_with_external_id(&charge.request_id.to_string());
+        assert_eq!(
+            posted.len(),
+            1,
+            "charge {} posted {} times",
+            charge.request_id,
+            posted.len()
+        );
+    }
+    let counters = rig.sim.state().counters();
+    // The faults really happened, so "exactly once" was earned under fire.
+    assert!(
+        counters.injected_5xx > 0 && counters.ambiguous_timeouts > 0,
+        "{counters:?}"
+    );
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn simulator_webhooks_are_authenticated_deduped_and_applied_once() {
+    let rig = rig(13, poll_settings(200)).await;
+    rig.sync.poll_reservations().await.unwrap();
+    let token = SecretString::from(WEBHOOK_TOKEN.to_owned());
+    let source = FnWebhookSource::new(PmsKind::Mews, move |request: &WebhookRequest, at| {
+        pms_mews::verify_token(request.query.as_deref(), &token)?;
+        Ok(pms_mews::parse_webhook(&request.body, &hotel(), at)?
+            .events()
+            .to_vec())
+    });
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let router = webhook_router(
+        rig.store.clone(),
+        HashMap::from([(hotel(), Arc::new(source) as Arc<dyn WebhookSource>)]),
+        Arc::new(SystemClock),
+        wake.clone(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhooks/grand", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    // Unauthenticated deliveries are refused and store nothing.
+    let refused = reqwest::Client::new()
+        .post(format!("{url}?Token=wrong"))
+        .body(r#"{"Events":[]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    rig.sim.webhooks().set(pms_sim::WebhookConfig {
+        duplicate: 1.0,
+        ..rig.sim.webhooks().config()
+    });
+    rig.sim
+        .webhooks()
+        .register(&format!("{url}?Token={WEBHOOK_TOKEN}"), WEBHOOK_TOKEN)
+        .unwrap();
+    let room = rig
+        .client
+        .room_statuses()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.status.housekeeping != HousekeepingStatus::OutOfService)
+        .unwrap();
+    let target = if room.status.housekeeping == HousekeepingStatus::Dirty {
+        HousekeepingStatus::Inspected
+    } else {
+        HousekeepingStatus::Dirty
+    };
+    rig.client
+        .set_room_status(&RoomStatusUpdate {
+            request_id: RequestId::new_random(),
+            room: room.room.id.clone(),
+            status: target.clone(),
+        })
+        .await
+        .unwrap();
+
+    let mut events = rig.sync.subscribe();
+    let mut applied = 0;
+    for _ in 0..100 {
+        applied += rig.sync.drain_inbox(100).await.unwrap();
+        if applied > 0 && rig.sim.webhooks().stats().duplicated > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(applied >= 1);
+    let mirrored: Room = rig
+        .sync
+        .mirror()
+        .get(&hotel(), room.room.id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mirrored.status.unwrap().housekeeping, target);
+    let event = events.try_recv().unwrap();
+    assert!(matches!(event.change, Change::RoomStatusChanged { .. }));
+    assert!(
+        events.try_recv().is_err(),
+        "the duplicate delivery must not emit twice"
+    );
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn reconcile_reports_drift_without_pii_and_repairs_it() {
+    let rig = rig(14, poll_settings(200)).await;
+    let today = Utc::now()
+        .with_timezone(&pms_core::chrono_tz::Europe::Berlin)
+        .date_naive();
+    let window = DateRange::new(today - chrono::Days::new(3), today + chrono::Days::new(10)).unwrap();
+    let first = rig.sync.reconcile(window).await.unwrap();
+    assert!(!first.missing.is_empty(), "an empty mirror misses everything");
+
+    let target = rig.sim.state().with_hotel_mut(|h| {
+        let r = h
+            .reservations
+            .iter_mut()
+            .find(|r| {
+                r.scheduled_start.date_naive() >= window.first + chrono::Days::new(1)
+                    && r.scheduled_start.date_naive() <= window.last - chrono::Days::new(1)
+            })
+            .unwrap();
+        r.adults += 1;
+        r.updated = Utc::now();
+        r.id.to_string()
+    });
+    let drift = rig.sync.reconcile(window).await.unwrap();
+    let changed: Vec<_> = drift.changed.iter().filter(|d| d.external_id == target).collect();
+    assert_eq!(changed.len(), 1, "{drift:?}");
+    assert!(
+        changed[0].fields.iter().any(|f| f == "adults"),
+        "{:?}",
+        changed[0].fields
+    );
+    let again = rig.sync.reconcile(window).await.unwrap();
+    assert_eq!(again.total(), 0, "{again:?}");
+    rig.sim.shutdown().await;
+}
