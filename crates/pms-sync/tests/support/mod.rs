@@ -196,6 +196,7 @@ pub fn charge(amount: &str) -> ChargeRequest {
     }
 }
 
+#[derive(Debug)]
 pub struct Harness {
     pub store: Arc<dyn Store>,
     pub cipher: Arc<Cipher>,
