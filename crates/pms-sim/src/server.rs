@@ -26,6 +26,14 @@ pub enum Vendor {
     Mews,
 }
 
+impl std::fmt::Display for Vendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Vendor::Mews => "mews",
+        })
+    }
+}
+
 impl std::str::FromStr for Vendor {
     type Err = SimError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -319,7 +327,7 @@ impl Drop for SimHandle {
 pub async fn serve(vendor: Vendor, port: u16, mut options: SimOptions) -> Result<(), SimError> {
     options.addr = SocketAddr::from(([127, 0, 0, 1], port));
     let sim = SimHandle::start(vendor, options).await?;
-    println!("pms-sim {vendor:?} listening on {}", sim.base_url());
+    println!("pms-sim {vendor} listening on {}", sim.base_url());
     println!("ClientToken: {}", sim.client_token());
     for token in &sim.credentials().access_tokens {
         println!("AccessToken: {token}");

@@ -71,7 +71,19 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
     } else {
         Vec::new()
     };
-    Ok((json!({ "Resources": resources, "Cursor": next }), Vec::new()))
+    Ok((
+        json!({
+            "Resources": resources,
+            // Deprecated extents, answered as null like the docs' example.
+            "ResourceCategories": null,
+            "ResourceCategoryAssignments": null,
+            "ResourceCategoryImageAssignments": null,
+            "ResourceFeatures": null,
+            "ResourceFeatureAssignments": null,
+            "Cursor": next
+        }),
+        Vec::new(),
+    ))
 }
 
 fn render(enterprise_id: Uuid, r: &Room) -> Value {
@@ -87,6 +99,7 @@ fn render(enterprise_id: Uuid, r: &Room) -> Value {
         "Directions": {},
         "CreatedUtc": ts(r.created),
         "UpdatedUtc": ts(r.updated),
+        "DeletedUtc": null,
         // FloorNumber is a string on the wire.
         "Data": { "Discriminator": "Space", "Value": { "FloorNumber": r.floor.to_string(), "LocationNotes": null } }
     })
