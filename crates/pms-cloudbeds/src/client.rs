@@ -718,9 +718,11 @@ impl CloudbedsClient {
             p("items[0][itemPrice]", charge.unit_amount.amount.to_string()),
             p("items[0][itemNote]", map::request_marker(charge.request_id)),
         ];
-        if let Some(outlet) = &charge.outlet {
-            params.push(p("items[0][itemCategoryName]", outlet.clone()));
-        }
+        let category = charge
+            .outlet
+            .clone()
+            .unwrap_or_else(|| map::charge_kind_label(&charge.kind).to_owned());
+        params.push(p("items[0][itemCategoryName]", category));
         let envelope: Envelope<PostCustomItemData> = self
             .data(Call {
                 method: Method::POST,

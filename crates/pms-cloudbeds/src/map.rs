@@ -480,17 +480,45 @@ fn find_request_id(t: &Transaction) -> Option<RequestId> {
     })
 }
 
-/// `transactionCategory` to a charge kind (the model's kinds are about
-/// *what* was sold; Cloudbeds' categories are accounting buckets).
+/// The `itemCategoryName` we send for a charge kind (when the caller gives no outlet).
+pub fn charge_kind_label(kind: &ChargeKind) -> &str {
+    match kind {
+        ChargeKind::Room => "Room",
+        ChargeKind::RoomService => "Room Service",
+        ChargeKind::Spa => "Spa",
+        ChargeKind::Restaurant => "Restaurant",
+        ChargeKind::Minibar => "Minibar",
+        ChargeKind::Gratuity => "Gratuity",
+        ChargeKind::Other(label) => label,
+    }
+}
+
+/// `transactionCategory` (and, for items, `itemCategoryName`) to a charge kind.
+/// Item categories spelled like our own labels ([`charge_kind_label`]) map
+/// back to their kinds; any other category is kept verbatim in `Other`.
 pub fn charge_kind(category: Option<&str>, item_category: Option<&str>) -> ChargeKind {
     match category {
         Some("rate" | "room_revenue") => ChargeKind::Room,
         Some(
             c @ ("adjustment" | "addon" | "custom_item" | "fee" | "product" | "tax" | "void" | "refund"
             | "payment"),
-        ) => ChargeKind::Other(item_category.unwrap_or(c).to_owned()),
+        ) => match item_category {
+            Some(label) => item_kind(label),
+            None => ChargeKind::Other(c.to_owned()),
+        },
         Some(other) => ChargeKind::Other(other.to_owned()),
-        None => ChargeKind::Other(item_category.unwrap_or("unknown").to_owned()),
+        None => item_category.map_or_else(|| ChargeKind::Other("unknown".to_owned()), item_kind),
+    }
+}
+
+fn item_kind(label: &str) -> ChargeKind {
+    match label.trim().to_ascii_lowercase().as_str() {
+        "room service" => ChargeKind::RoomService,
+        "spa" => ChargeKind::Spa,
+        "restaurant" => ChargeKind::Restaurant,
+        "minibar" => ChargeKind::Minibar,
+        "gratuity" => ChargeKind::Gratuity,
+        _ => ChargeKind::Other(label.to_owned()),
     }
 }
 

@@ -383,7 +383,8 @@ fn get_transactions_maps_a_whole_folio() {
             FolioCharge {
                 id: charge("t-101"),
                 external: cb("t-101"),
-                kind: ChargeKind::Other("Minibar".into()),
+                // itemCategoryName "Minibar" is our label for the kind.
+                kind: ChargeKind::Minibar,
                 description: "Minibar".into(),
                 unit_amount: usd(dec!(12.25)),
                 quantity: dec!(2),
