@@ -1,0 +1,336 @@
+//! Digital check-in and check-out end to end against the simulators.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use pms_core::Clock;
+use pms_core::{CardToken, DocumentKind, ErrorKind, IdentityDocument, Money, Pii, ReservationStatus};
+use pms_flows::{
+    BalancePolicy, CheckInFlow, CheckInInput, CheckOutFlow, CheckOutInput, Deactivation, FlowError,
+    HoldRequest, IdCheck, Notification, SignedCard, StepOutcome, pending_deactivations,
+};
+use pms_sim::RoomState;
+use pms_sync::AuditAction;
+use support::{Harness, Vendor, WithCompliance, vendors};
+
+fn compliance(input: &mut CheckInInput) {
+    input.id_check = Some(IdCheck {
+        guest: None,
+        document: Pii::new(IdentityDocument {
+            kind: DocumentKind::Passport,
+            number: "X1234567".into(),
+            issuing_country: Some("DE".into()),
+            expires_on: None,
+        }),
+        verified_at: Utc::now(),
+    });
+    input.signature = Some(SignedCard {
+        document_sha256: "ab".repeat(32),
+        signed_at: Utc::now(),
+    });
+    input.card_hold = Some(HoldRequest {
+        card: CardToken::new("tok_visa_4242"),
+        amount: Money::parse("150.00", pms_core::Currency::EUR).unwrap(),
+    });
+}
+
+#[tokio::test]
+async fn a_refused_check_in_activates_no_key() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.arriving_ready(0);
+        vendor.set_room_of(&reservation, RoomState::Dirty);
+        let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
+
+        let err = flow
+            .run(&CheckInInput::new(reservation.clone()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FlowError::Refused {
+                    operation: "check_in",
+                    kind: ErrorKind::Conflict,
+                    ..
+                }
+            ),
+            "{:?}: {err:?}",
+            vendor.kind
+        );
+        assert_eq!(h.keys.activations(), 0);
+        assert!(h.keys.active().is_empty());
+        assert_eq!(vendor.status(&reservation), ReservationStatus::Confirmed);
+        let audited = h.audit(&reservation, AuditAction::CheckedIn).await;
+        assert_eq!(audited.len(), 1);
+        assert_eq!(audited[0]["outcome"], "refused");
+        assert!(h.audit(&reservation, AuditAction::KeyActivated).await.is_empty());
+
+        // The same attempt replays the refusal without calling the PMS again.
+        let calls = vendor.write_calls("check_in");
+        assert!(flow.run(&CheckInInput::new(reservation.clone())).await.is_err());
+        assert_eq!(vendor.write_calls("check_in"), calls);
+        assert_eq!(h.keys.activations(), 0);
+
+        // Once the room is ready, a new attempt succeeds and only then is a key issued.
+        vendor.set_room_of(&reservation, RoomState::Inspected);
+        let mut retry = CheckInInput::new(reservation.clone());
+        retry.attempt = 1;
+        let outcome = flow.run(&retry).await.unwrap();
+        assert_eq!(outcome.keys.len(), 1);
+        assert_eq!(h.keys.activations(), 1);
+        assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedIn);
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_after_the_check_in_applied_is_read_back_and_the_key_activated_once() {
+    let vendor = Vendor::mews_with_timeout(11, Duration::from_millis(500)).await;
+    let h = Harness::new(vendor.client.clone()).await;
+    let reservation = vendor.arriving_ready(0);
+    let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
+
+    vendor.timeout_after_write(true, Duration::from_secs(2));
+    let outcome = flow.run(&CheckInInput::new(reservation.clone())).await.unwrap();
+    vendor.timeout_after_write(false, Duration::from_secs(2));
+
+    assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedIn);
+    assert_eq!(vendor.write_calls("check_in"), 1, "read back, never resent");
+    let start = &vendor.sim().state().requests_to("reservations/start")[0];
+    assert_eq!(
+        start.outcome,
+        pms_sim::Outcome::AmbiguousTimeout,
+        "the answer was withheld"
+    );
+    assert_eq!(outcome.newly_activated.len(), 1);
+    assert_eq!(h.keys.activations(), 1);
+
+    // Running it again replays the journal: no PMS write, no second key.
+    let again = flow.run(&CheckInInput::new(reservation.clone())).await.unwrap();
+    assert!(again.newly_activated.is_empty());
+    assert_eq!(again.keys, outcome.keys);
+    assert_eq!(h.keys.activations(), 1);
+    assert_eq!(vendor.write_calls("check_in"), 1);
+}
+
+#[tokio::test]
+async fn an_unknown_check_in_outcome_activates_no_key() {
+    for vendor in vendors().await {
+        let client = Arc::new(WithCompliance::new(vendor.client.clone()));
+        client
+            .lose_check_in
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let h = Harness::new(client.clone()).await;
+        let reservation = vendor.arriving_ready(0);
+        let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
+
+        let err = flow
+            .run(&CheckInInput::new(reservation.clone()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FlowError::OutcomeUnknown {
+                    operation: "check_in",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(h.keys.activations(), 0);
+        assert!(h.audit(&reservation, AuditAction::KeyActivated).await.is_empty());
+        assert_eq!(
+            h.audit(&reservation, AuditAction::CheckedIn).await[0]["outcome"],
+            "unknown"
+        );
+        let unsettled = h
+            .store
+            .journal_unsettled(&support::hotel(), h.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(unsettled.len(), 1, "left for read-back");
+    }
+}
+
+#[tokio::test]
+async fn checking_in_twice_places_one_hold_and_activates_one_key() {
+    for vendor in vendors().await {
+        let client = Arc::new(WithCompliance::new(vendor.client.clone()));
+        let h = Harness::new(client.clone()).await;
+        let reservation = vendor.arriving_ready(1);
+        let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
+        let mut input = CheckInInput::new(reservation.clone());
+        compliance(&mut input);
+
+        let first = flow.run(&input).await.unwrap();
+        let second = flow.run(&input).await.unwrap();
+
+        assert_eq!(client.holds(), 1, "one hold");
+        assert_eq!(*client.documents.lock().unwrap(), 1);
+        assert_eq!(*client.signatures.lock().unwrap(), 1);
+        assert_eq!(h.keys.activations(), 1, "one key activation");
+        assert_eq!(first.keys, second.keys);
+        assert_eq!(first.card_hold, StepOutcome::StoredInPms);
+        assert_eq!(second.hold, first.hold, "the hold is replayed from the journal");
+        assert!(second.already_checked_in);
+        assert_eq!(vendor.write_calls("check_in"), 1);
+        for action in [
+            AuditAction::IdVerified,
+            AuditAction::SignatureCaptured,
+            AuditAction::CardHoldPlaced,
+            AuditAction::CheckedIn,
+            AuditAction::KeyActivated,
+        ] {
+            assert_eq!(h.audit(&reservation, action).await.len(), 1, "{action:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn compliance_steps_the_vendor_cannot_store_are_audited_without_pii() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.arriving_ready(2);
+        let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
+        let mut input = CheckInInput::new(reservation.clone());
+        compliance(&mut input);
+        let outcome = flow.run(&input).await.unwrap();
+        // Mews stores none of them.
+        assert_eq!(
+            (outcome.id_check, outcome.signature, outcome.card_hold),
+            (
+                StepOutcome::AuditOnly,
+                StepOutcome::AuditOnly,
+                StepOutcome::AuditOnly
+            )
+        );
+        flow.run(&input).await.unwrap();
+        let id = h.audit(&reservation, AuditAction::IdVerified).await;
+        assert_eq!(id.len(), 1);
+        assert_eq!(id[0]["stored_in_pms"], false);
+        let entries = h.store.audit_query(&Default::default()).await.unwrap();
+        let all = serde_json::to_string(&entries).unwrap();
+        for secret in ["X1234567", "tok_visa_4242"] {
+            assert!(!all.contains(secret), "audit leaks {secret}");
+        }
+        assert!(!format!("{outcome:?}").contains("tok_visa"));
+    }
+}
+
+#[tokio::test]
+async fn check_out_deactivates_keys_retrying_a_failing_key_system() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.departing_today(0);
+        // Issue keys through our check-in (already in house: the PMS confirms idempotently).
+        let mut input = CheckInInput::new(reservation.clone());
+        input.keys = 2;
+        CheckInFlow::new(h.ctx.clone(), h.keys.clone())
+            .run(&input)
+            .await
+            .unwrap();
+        assert_eq!(h.keys.active().len(), 2);
+
+        h.keys.fail_deactivations(2);
+        let flow = CheckOutFlow::new(h.ctx.clone(), h.keys.clone());
+        let mut out = CheckOutInput::new(reservation.clone());
+        out.policy = BalancePolicy::Warn;
+        let outcome = flow.run(&out).await.unwrap();
+
+        assert!(outcome.all_keys_deactivated(), "{:?}", outcome.keys);
+        assert!(h.keys.active().is_empty());
+        assert_eq!(
+            h.keys.deactivation_calls(),
+            4,
+            "two failures retried, then two successes"
+        );
+        assert_eq!(
+            h.sleeper.slept(),
+            [Duration::from_secs(1), Duration::from_secs(2)]
+        );
+        assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedOut);
+        assert!(h.notifier.of_kind("key_deactivation_failed").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_key_that_will_not_deactivate_is_recorded_alerted_and_finished_later() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.departing_today(1);
+        CheckInFlow::new(h.ctx.clone(), h.keys.clone())
+            .run(&CheckInInput::new(reservation.clone()))
+            .await
+            .unwrap();
+        h.keys.fail_deactivations(usize::MAX);
+        let flow = CheckOutFlow::new(h.ctx.clone(), h.keys.clone());
+        let mut out = CheckOutInput::new(reservation.clone());
+        out.policy = BalancePolicy::Warn;
+        let outcome = flow.run(&out).await.unwrap();
+
+        assert!(
+            matches!(outcome.keys[..], [Deactivation::Pending { attempts: 4, .. }]),
+            "{:?}",
+            outcome.keys
+        );
+        assert_eq!(h.keys.deactivation_calls(), 4, "bounded");
+        let alerts = h.notifier.of_kind("key_deactivation_failed");
+        assert_eq!(alerts.len(), 1);
+        assert!(matches!(
+            &alerts[0],
+            Notification::KeyDeactivationFailed { attempts: 4, .. }
+        ));
+        let pending = pending_deactivations(&h.ctx).await.unwrap();
+        assert_eq!(pending[reservation.as_str()].len(), 1, "durably pending");
+        // The guest is checked out regardless.
+        assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedOut);
+
+        // A later pass, with the lock system back, finishes the job.
+        h.keys.fail_deactivations(0);
+        let retried = flow.retry_pending_keys().await.unwrap();
+        assert!(
+            matches!(retried[..], [Deactivation::Done { attempts: 1, .. }]),
+            "{retried:?}"
+        );
+        assert!(h.keys.active().is_empty());
+        assert!(pending_deactivations(&h.ctx).await.unwrap().is_empty());
+        // Running the check-out again finds nothing left to do.
+        let again = flow.run(&out).await.unwrap();
+        assert!(again.keys.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn an_open_balance_is_refused_or_warned_per_policy() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.departing_today(2);
+        let owed = vendor.stay_balance(&reservation);
+        assert!(owed > rust_decimal::Decimal::ZERO);
+        let flow = CheckOutFlow::new(h.ctx.clone(), h.keys.clone());
+
+        let err = flow
+            .run(&CheckOutInput::new(reservation.clone()))
+            .await
+            .unwrap_err();
+        match err {
+            FlowError::OutstandingBalance { outstanding, .. } => assert_eq!(outstanding.amount, owed),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(vendor.write_calls("check_out"), 0);
+        assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedIn);
+
+        let mut warn = CheckOutInput::new(reservation.clone());
+        warn.policy = BalancePolicy::Warn;
+        let outcome = flow.run(&warn).await.unwrap();
+        assert_eq!(outcome.open_balance.map(|m| m.amount), Some(owed));
+        assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedOut);
+        assert_eq!(h.notifier.of_kind("open_balance_at_check_out").len(), 1);
+        assert_eq!(h.audit(&reservation, AuditAction::CheckedOut).await.len(), 1);
+    }
+}
