@@ -32,6 +32,8 @@ pub struct RequestRecord {
     pub path: String,
     /// The credential it carried (Mews: the AccessToken), if any.
     pub credential: Option<String>,
+    /// The JSON body without its tokens, or null when it did not parse.
+    pub body: serde_json::Value,
     /// The HTTP status answered (or that will be answered, for ambiguous writes).
     pub status: u16,
     /// What happened.

@@ -162,11 +162,19 @@ async fn ambiguous_timeout_applies_the_write_then_withholds_the_answer() {
     );
     let outcome = reqwest::Client::new()
         .post(format!("{}/api/connector/v1/orders/add", sim.base_url()))
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_millis(1000))
         .json(&body)
         .send()
         .await;
     assert!(outcome.unwrap_err().is_timeout());
+    // On a slow machine the client may give up before the server got to the
+    // write; wait for the server to have recorded it (bounded), then look.
+    for _ in 0..500 {
+        if sim.state().counters().ambiguous_timeouts == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     // The charge landed although the client never heard so.
     assert_eq!(sim.state().charges_with_external_id("tip-7").len(), 1);
     assert_eq!(sim.state().counters().ambiguous_timeouts, 1);

@@ -526,6 +526,9 @@ async fn every_request_is_journaled_with_its_credential() {
     assert_eq!(records[0].credential.as_deref(), Some(sim.access_token()));
     assert_eq!(records[0].status, 200);
     assert_eq!(records[1].status, 401);
+    // Bodies are kept for assertions, without the tokens.
+    assert_eq!(records[0].body["Client"], "pms-sim tests 1.0");
+    assert!(records[0].body.get("AccessToken").is_none());
 }
 
 #[tokio::test]

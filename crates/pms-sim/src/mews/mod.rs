@@ -139,6 +139,7 @@ async fn fallback(State(core): State<Arc<SimCore>>, uri: axum::http::Uri) -> Res
         at: state::now(),
         path: uri.path().to_owned(),
         credential: None,
+        body: Value::Null,
         status: 404,
         outcome: Outcome::Rejected,
         applied_write: false,
@@ -178,79 +179,92 @@ fn retry_after_value(wait: std::time::Duration, format: RetryAfterFormat) -> Opt
     HeaderValue::from_str(&text).ok()
 }
 
-async fn handle(State(core): State<Arc<SimCore>>, Path(operation): Path<String>, body: Body) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let path = format!("{PREFIX}{operation}");
-    let at = state::now();
-    let record = |credential: Option<String>, status: StatusCode, outcome, applied_write| RequestRecord {
-        at,
-        path: path.clone(),
-        credential,
-        status: status.as_u16(),
-        outcome,
-        applied_write,
-    };
-    let reject =
-        |credential: Option<String>, error: MewsError, outcome: Outcome, retry: Option<HeaderValue>| {
-            core.journal
-                .push(record(credential, error.status, outcome, false));
-            error_response(&error, &request_id, retry)
-        };
+/// One request in flight: what the journal will record about it.
+struct Call<'a> {
+    core: &'a SimCore,
+    request_id: String,
+    at: chrono::DateTime<chrono::Utc>,
+    path: String,
+    credential: Option<String>,
+    body: Value,
+}
 
+impl Call<'_> {
+    fn record(&self, status: StatusCode, outcome: Outcome, applied_write: bool) {
+        self.core.journal.push(RequestRecord {
+            at: self.at,
+            path: self.path.clone(),
+            credential: self.credential.clone(),
+            body: self.body.clone(),
+            status: status.as_u16(),
+            outcome,
+            applied_write,
+        });
+    }
+
+    fn reject(&self, error: MewsError, outcome: Outcome, retry: Option<HeaderValue>) -> Response {
+        self.record(error.status, outcome, false);
+        error_response(&error, &self.request_id, retry)
+    }
+}
+
+/// The body as journaled: tokens removed (the credential is kept apart).
+fn journal_body(json: &Value) -> Value {
+    let mut body = json.clone();
+    if let Value::Object(map) = &mut body {
+        map.remove("ClientToken");
+        map.remove("AccessToken");
+    }
+    body
+}
+
+async fn handle(State(core): State<Arc<SimCore>>, Path(operation): Path<String>, body: Body) -> Response {
+    let mut call = Call {
+        core: &core,
+        request_id: uuid::Uuid::new_v4().to_string(),
+        at: state::now(),
+        path: format!("{PREFIX}{operation}"),
+        credential: None,
+        body: Value::Null,
+    };
     let Some(op) = OPERATIONS.iter().find(|op| op.path == operation) else {
-        return reject(None, MewsError::not_found(), Outcome::Rejected, None);
+        return call.reject(MewsError::not_found(), Outcome::Rejected, None);
     };
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return reject(None, MewsError::too_large(), Outcome::Rejected, None);
+        return call.reject(MewsError::too_large(), Outcome::Rejected, None);
     };
     let Ok(json) = serde_json::from_slice::<Value>(&bytes) else {
-        return reject(
-            None,
-            MewsError::new(StatusCode::BAD_REQUEST, "Invalid JSON"),
-            Outcome::Rejected,
-            None,
-        );
+        let error = MewsError::new(StatusCode::BAD_REQUEST, "Invalid JSON");
+        return call.reject(error, Outcome::Rejected, None);
     };
-    let credential = json.get("AccessToken").and_then(Value::as_str).map(str::to_owned);
+    call.credential = json.get("AccessToken").and_then(Value::as_str).map(str::to_owned);
+    call.body = journal_body(&json);
 
     let config = core.faults.config();
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
     }
     if let Some(limit) = config.rate_limit {
-        let key = credential.as_deref().unwrap_or_default();
+        let key = call.credential.as_deref().unwrap_or_default();
         if let Err(wait) = core.limiter.check(key, limit, Instant::now()) {
             let retry = retry_after_value(wait, config.retry_after_format);
-            return reject(
-                credential,
-                MewsError::too_many_requests(),
-                Outcome::RateLimited,
-                retry,
-            );
+            return call.reject(MewsError::too_many_requests(), Outcome::RateLimited, retry);
         }
     }
     if let Err(error) = authenticate(&core, &json) {
-        return reject(credential, error, Outcome::Rejected, None);
+        return call.reject(error, Outcome::Rejected, None);
     }
     match core.faults.roll_request() {
         Verdict::Pass => {}
         Verdict::Throttle(wait) => {
             let retry = retry_after_value(wait, config.retry_after_format);
-            return reject(
-                credential,
-                MewsError::too_many_requests(),
-                Outcome::Injected429,
-                retry,
-            );
+            return call.reject(MewsError::too_many_requests(), Outcome::Injected429, retry);
         }
-        Verdict::ServerError => {
-            return reject(credential, MewsError::server_error(), Outcome::Injected5xx, None);
-        }
+        Verdict::ServerError => return call.reject(MewsError::server_error(), Outcome::Injected5xx, None),
     }
 
     match (op.run)(&core, &json) {
         Ok((value, changes)) => {
-            let applied = op.write;
             if !changes.is_empty()
                 && let Some(body) = webhook::general(&core, &changes)
             {
@@ -266,15 +280,17 @@ async fn handle(State(core): State<Arc<SimCore>>, Path(operation): Path<String>,
             } else {
                 Outcome::Served
             };
-            core.journal
-                .push(record(credential, StatusCode::OK, outcome, applied));
+            call.record(StatusCode::OK, outcome, op.write);
             if let Some(hang) = hang {
                 // The write is already applied; the answer arrives after the client gave up.
                 tokio::time::sleep(hang).await;
             }
-            with_request_id((StatusCode::OK, axum::Json(value)).into_response(), &request_id)
+            with_request_id(
+                (StatusCode::OK, axum::Json(value)).into_response(),
+                &call.request_id,
+            )
         }
-        Err(error) => reject(credential, error, Outcome::Rejected, None),
+        Err(error) => call.reject(error, Outcome::Rejected, None),
     }
 }
 
