@@ -74,6 +74,18 @@ pub struct OperaOptions {
     pub default_transaction_code: Option<String>,
     /// Keep each reservation's outer XML in `Reservation::raw` (default off: it holds PII).
     pub keep_raw: bool,
+    /// Longest stay assumed when listing departures (default 30 nights): OWS
+    /// `FutureBookingSummary` filters only by arrival or booking date, so
+    /// departures in a range are the arrivals of `[first - max_stay_nights, last]`
+    /// whose departure falls in the range. Longer stays are missed.
+    pub max_stay_nights: u32,
+    /// Advertise and perform `find_charge` (default **off**). The `Invoice`
+    /// `BillItem` XSD (`Account`, `Amount`, `VatCode`, `@Date`, `@Time`,
+    /// `@Description`) has no field documented to echo PostCharge's `LongInfo`,
+    /// so a read-back could wrongly answer "not posted". Turn it on only after
+    /// checking with the property that our `PMSREQ:` reference shows up in the
+    /// Invoice (e.g. in `@Description`); while off, `find_charge` is `Unsupported`.
+    pub charge_read_back: bool,
     /// Change polling windows.
     pub poll: PollConfig,
 }
@@ -92,6 +104,8 @@ impl Default for OperaOptions {
             folio_view: None,
             default_transaction_code: None,
             keep_raw: false,
+            max_stay_nights: 30,
+            charge_read_back: false,
             poll: PollConfig::default(),
         }
     }
@@ -351,7 +365,7 @@ impl OperaClient {
         self.call(
             &ops::fetch_booking::OP,
             &tx,
-            |w| ops::fetch_booking::write(w, BookingKey::ResvNameId(resv_name_id)),
+            |w| ops::fetch_booking::write(w, &self.settings.hotel_code, BookingKey::ResvNameId(resv_name_id)),
             |doc| ops::fetch_booking::parse(doc, &self.ctx, &tx),
         )
         .await
@@ -363,10 +377,36 @@ impl OperaClient {
         self.call(
             &ops::fetch_booking::OP,
             &tx,
-            |w| ops::fetch_booking::write(w, BookingKey::ConfirmationNumber(confirmation)),
+            |w| {
+                ops::fetch_booking::write(
+                    w,
+                    &self.settings.hotel_code,
+                    BookingKey::ConfirmationNumber(confirmation),
+                )
+            },
             |doc| ops::fetch_booking::parse(doc, &self.ctx, &tx),
         )
         .await
+    }
+
+    /// Reservations departing in `range`: arrivals of
+    /// `[range.first - max_stay_nights, range.last]` filtered by departure date
+    /// (OWS has no departure filter, see [`OperaOptions::max_stay_nights`]).
+    pub async fn departures_in(&self, range: DateRange) -> Result<Vec<Reservation>, OperaError> {
+        let first = range
+            .first
+            .checked_sub_days(chrono::Days::new(u64::from(self.options.max_stay_nights)))
+            .ok_or_else(|| OperaError::Validation("departure range starts too early".into()))?;
+        let window = DateRange {
+            first,
+            last: range.last,
+        };
+        Ok(self
+            .future_booking_summary(DateKind::Arrival, window)
+            .await?
+            .into_iter()
+            .filter(|r| range.contains(r.departure))
+            .collect())
     }
 
     /// `FutureBookingSummary` for one window. A FAIL classified `NotFound`
@@ -542,16 +582,17 @@ impl PmsClient for OperaClient {
     }
 
     fn capabilities(&self) -> Capabilities {
-        [
+        let mut capabilities = vec![
             Capability::ChangePolling,
             Capability::RoomStatusWrite,
             Capability::CheckIn,
             Capability::CheckOut,
             Capability::PostCharge,
-            Capability::ChargeReadBack,
-        ]
-        .into_iter()
-        .collect()
+        ];
+        if self.options.charge_read_back {
+            capabilities.push(Capability::ChargeReadBack);
+        }
+        capabilities.into_iter().collect()
     }
 
     async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
@@ -567,7 +608,7 @@ impl PmsClient for OperaClient {
     }
 
     async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
-        Ok(self.future_booking_summary(DateKind::Departure, range).await?)
+        Ok(self.departures_in(range).await?)
     }
 
     async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
@@ -639,11 +680,18 @@ impl PmsClient for OperaClient {
     }
 
     /// Reads the Invoice and returns the line carrying `PMSREQ:{request id}`.
+    /// `Unsupported` unless [`OperaOptions::charge_read_back`] is on.
     async fn find_charge(
         &self,
         reservation: &VendorId,
         request_id: RequestId,
     ) -> Result<Option<FolioCharge>, Error> {
+        if !self.options.charge_read_back {
+            return Err(Error::unsupported(
+                PmsKind::Opera,
+                "find_charge (Invoice read-back not enabled)",
+            ));
+        }
         let folio = self.invoice(reservation.as_str()).await?;
         Ok(folio
             .charges

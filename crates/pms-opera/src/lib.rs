@@ -33,7 +33,13 @@
 //!   total as `Charge` in the hotel currency (other currencies and sub-minor-unit
 //!   amounts are refused), the description as `ShortInfo` and our reference
 //!   `PMSREQ:{request id}` as `LongInfo`. `find_charge` reads the folio with
-//!   `Invoice` and returns the line whose text or attributes carry that reference.
+//!   `Invoice` and returns the line whose text or attributes carry that
+//!   reference — **opt-in** ([`OperaOptions::charge_read_back`]), because the
+//!   OWS `BillItem` type has no field documented to echo `LongInfo`; while off,
+//!   `find_charge` is `Unsupported` rather than a possibly false "not posted".
+//! - **Lists**: `FutureBookingSummary` filters by `ARRIVAL_DATE` or
+//!   `BOOKED_DATE` only; departures are arrivals of a widened window filtered
+//!   by departure date ([`OperaOptions::max_stay_nights`]).
 //! - **Money**: amounts take the element's `currencyCode`, or the hotel currency
 //!   from configuration when it is absent or empty; never `f64`.
 //! - **Time**: business dates are civil dates; OWS local date-times are

@@ -32,18 +32,21 @@ pub struct MapContext {
 
 /// OWS `reservationStatus` / `computedReservationStatus` → model.
 ///
-/// Values as the notes list them (opera.md §3): `RESERVED`, `PROSPECT`,
-/// `NOSHOW`, `CANCELED`, `INHOUSE`, `CHECKEDOUT`, `CHANGED`, `WAITLISTED`,
-/// `PRECHECKEDIN`, `DUEOUT`, `DUEIN` (OWS, upper case) plus the spaced
-/// business-event spellings (`CHECKED IN`, `NO SHOW`, ...). `CHANGED` is a
-/// modification marker, not a state, so it stays `Other`.
+/// The OWS XSD enumeration `ReservationStatusType` (ns `og/4.3/Reservation/`)
+/// is `RESERVED`, `PROSPECT`, `NOSHOW`, `CANCELED`, `INHOUSE`, `CHECKEDOUT`,
+/// `CHANGED`, `WAITLISTED`, `CHECKEDIN` — read from JAXB classes generated from
+/// the OWS WSDL (`com.ccm.reservation.ReservationStatusType`, find_string id
+/// 47178179543, whose Java enum also adds `CHECKOUT`/`CHECKIN`). The notes
+/// (opera.md §3) add the C# library's `PRECHECKEDIN`, `DUEOUT`, `DUEIN` and the
+/// spaced business-event spellings (`CHECKED IN`, `NO SHOW`, ...), mapped too.
+/// `CHANGED` is a modification marker, not a state, so it stays `Other`.
 pub fn reservation_status(raw: &str) -> ReservationStatus {
     match raw.trim().to_ascii_uppercase().as_str() {
         "RESERVED" | "DUEIN" | "DUE IN" | "PRECHECKEDIN" | "PRE CHECKED IN" => ReservationStatus::Confirmed,
         "PROSPECT" | "REQUESTED" => ReservationStatus::Tentative,
-        "INHOUSE" | "IN HOUSE" | "CHECKEDIN" | "CHECKED IN" | "DUEOUT" | "DUE OUT" | "PENDINGCHECKOUT"
-        | "WALKIN" | "WALK IN" => ReservationStatus::CheckedIn,
-        "CHECKEDOUT" | "CHECKED OUT" => ReservationStatus::CheckedOut,
+        "INHOUSE" | "IN HOUSE" | "CHECKEDIN" | "CHECKIN" | "CHECKED IN" | "DUEOUT" | "DUE OUT"
+        | "PENDINGCHECKOUT" | "WALKIN" | "WALK IN" => ReservationStatus::CheckedIn,
+        "CHECKEDOUT" | "CHECKOUT" | "CHECKED OUT" => ReservationStatus::CheckedOut,
         "CANCELED" | "CANCELLED" => ReservationStatus::Cancelled,
         "NOSHOW" | "NO SHOW" => ReservationStatus::NoShow,
         "WAITLIST" | "WAITLISTED" => ReservationStatus::Waitlisted,
@@ -483,6 +486,9 @@ mod tests {
             ("PROSPECT", ReservationStatus::Tentative),
             ("INHOUSE", ReservationStatus::CheckedIn),
             ("CHECKED IN", ReservationStatus::CheckedIn),
+            ("CHECKEDIN", ReservationStatus::CheckedIn),
+            ("CHECKIN", ReservationStatus::CheckedIn),
+            ("CHECKOUT", ReservationStatus::CheckedOut),
             ("DUEOUT", ReservationStatus::CheckedIn),
             ("CHECKEDOUT", ReservationStatus::CheckedOut),
             ("CHECKED OUT", ReservationStatus::CheckedOut),

@@ -178,8 +178,8 @@ async fn arrivals_and_departures_use_future_booking_summary_windows() {
         "Reservation",
         "FutureBookingSummary",
         &[
-            r#"<QueryDateRange dateType="ARRIVAL"><hc:StartDate>2026-03-10</hc:StartDate><hc:EndDate>2026-03-12</hc:EndDate>"#,
-            r#"<HotelReference hotelCode="BLRWE"/>"#,
+            r#"<QueryDateRange dateType="ARRIVAL_DATE"><hc:StartDate>2026-03-10</hc:StartDate><hc:EndDate>2026-03-12</hc:EndDate></QueryDateRange>"#,
+            r#"<AdditionalFilters xmlns:r="http://webservices.micros.com/og/4.3/Reservation/" GetList="true"><r:HotelReference hotelCode="BLRWE"/></AdditionalFilters>"#,
         ],
         soap("future_booking_summary.response.xml"),
         1,
@@ -190,7 +190,8 @@ async fn arrivals_and_departures_use_future_booking_summary_windows() {
         "/ows_51/Reservation.asmx",
         "Reservation",
         "FutureBookingSummary",
-        &[r#"dateType="DEPARTURE""#],
+        // No departure filter in OWS: arrivals from 30 nights before the range.
+        &[r#"<QueryDateRange dateType="ARRIVAL_DATE"><hc:StartDate>2026-02-08</hc:StartDate><hc:EndDate>2026-03-12</hc:EndDate>"#],
         soap("future_booking_summary.response.xml"),
         1,
     )
@@ -202,7 +203,10 @@ async fn arrivals_and_departures_use_future_booking_summary_windows() {
         Decoded::Reservations(arrivals),
         decoded(PayloadKind::Reservations, "future_booking_summary.response.xml")
     );
-    assert_eq!(client.departures(range).await.unwrap().len(), 2);
+    // 900001 departs 2026-03-13 (outside), 900002 departs 2026-03-12.
+    let departures = client.departures(range).await.unwrap();
+    let ids: Vec<_> = departures.iter().map(|r| r.external.id.as_str()).collect();
+    assert_eq!(ids, ["900002"]);
 }
 
 #[tokio::test]
@@ -362,6 +366,10 @@ async fn check_in_fail_is_a_conflict_with_the_transaction_id() {
 #[tokio::test]
 async fn post_charge_then_find_charge_reads_the_reference_back_from_the_invoice() {
     let server = server().await;
+    let read_back = OperaOptions {
+        charge_read_back: true,
+        ..options()
+    };
     let charge = charge(0x0d5e6c1a_2b3c_4d5e_8f9a_0b1c2d3e4f50);
     expect_call(
         &server,
@@ -387,7 +395,16 @@ async fn post_charge_then_find_charge_reads_the_reference_back_from_the_invoice(
         2,
     )
     .await;
-    let client = onprem(&server);
+    let client = client(
+        &format!("{}{ONPREM_BASE}", server.uri()),
+        OperaDeployment::OnPremise,
+        read_back,
+    );
+    assert!(
+        client
+            .capabilities()
+            .supports(pms_core::Capability::ChargeReadBack)
+    );
     let posted = client.post_charge(&charge).await.unwrap();
     assert_eq!(posted.request_id, charge.request_id);
     assert_eq!(
@@ -399,7 +416,7 @@ async fn post_charge_then_find_charge_reads_the_reference_back_from_the_invoice(
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(found.external.id.as_str(), "8800102");
+    assert_eq!(found.external.id.as_str(), "102135879/1/2");
     assert_eq!(
         found.total,
         Money::new(dec!(1200.00), Currency::new("INR").unwrap())
@@ -700,7 +717,7 @@ async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end()
         "/ows_51/Reservation.asmx",
         "Reservation",
         "FutureBookingSummary",
-        &[r#"dateType="ARRIVAL""#],
+        &[r#"dateType="ARRIVAL_DATE""#],
         soap("future_booking_summary.response.xml"),
         3,
     )
@@ -810,11 +827,18 @@ async fn health_probes_with_a_one_day_summary() {
     let report = onprem(&server).health().await;
     assert!(report.healthy, "{report:?}");
     assert_eq!(report.error, None);
+    // Read-back is opt-in (no BillItem field is documented to echo LongInfo).
+    let default = onprem(&server);
     assert!(
-        onprem(&server)
+        !default
             .capabilities()
             .supports(pms_core::Capability::ChargeReadBack)
     );
+    let err = default
+        .find_charge(&VendorId::new("1").unwrap(), RequestId::new_random())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
 }
 
 #[tokio::test]

@@ -1,12 +1,13 @@
 //! `Reservation.FetchBooking`.
 //!
-//! Request: `FetchBookingRequest` in `ows/5.1/Reservation.wsdl` with
-//! `ConfirmationNumber type="INTERNAL"` (keypr `OWSReservationProcessor.fetchBooking`;
-//! an npm client's `FetchBookingRequest` template with SOAPAction
-//! `…/Reservation.wsdl#FetchBooking`, find_string id 606714699) or, for the
-//! resv_name_id, `ResvNameId type="INTERNAL" source="RESVID"` (the element
-//! `FutureBookingSummary` filters take, opera.md §1.4; \[unverified\] on
-//! FetchBooking).
+//! Request: `FetchBookingRequest` in `ows/5.1/Reservation.wsdl`. Its XSD
+//! sequence (JAXB classes generated from the OWS WSDL, find_string id
+//! 47326622606) is `HotelReference, ConfirmationNumber, GDSID, LegNumber,
+//! CustomReference, ExternalSystemNumber, ResvNameId, KeyTrack`. We send
+//! `HotelReference@hotelCode` plus either `ResvNameId` (as keypr
+//! `OWSReservationProcessor.fetchBooking` does, id 14139201417) or
+//! `ConfirmationNumber type="INTERNAL"` (an npm client's template with
+//! SOAPAction `…/Reservation.wsdl#FetchBooking`, id 606714699).
 //! Response: `FetchBookingResponse/{Result, HotelReservation}` (the captured
 //! OPERA Cloud response, opera.md §1.6, find_string id 53891648614).
 
@@ -39,8 +40,9 @@ pub enum BookingKey<'a> {
 }
 
 /// Writes the request body.
-pub fn write(w: &mut XmlWriter, key: BookingKey<'_>) -> io::Result<()> {
+pub fn write(w: &mut XmlWriter, hotel_code: &str, key: BookingKey<'_>) -> io::Result<()> {
     w.start("FetchBookingRequest", &[("xmlns", OP.request_ns)])?;
+    w.empty("HotelReference", &[("hotelCode", hotel_code)])?;
     match key {
         BookingKey::ConfirmationNumber(number) => {
             w.text_element("ConfirmationNumber", &[("type", "INTERNAL")], number)?;

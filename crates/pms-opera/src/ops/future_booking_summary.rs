@@ -1,13 +1,29 @@
 //! `Reservation.FutureBookingSummary`: lists by date window.
 //!
-//! Request (opera.md §1.4, keypr stub names): `FutureBookingSummaryRequest
-//! summaryOnly="false"` with `AdditionalFilters` (type `FetchBookingFilters`,
-//! here carrying `HotelReference@hotelCode`) and a date range. The date range
-//! element is written as `QueryDateRange dateType="ARRIVAL|DEPARTURE"` with
-//! `hc:StartDate`/`hc:EndDate`: the type name
-//! `FutureBookingSummaryRequestQueryDateRange` (a `TimeSpan` extension with a
-//! `dateType` attribute) appears as an `xsi:type` in the captured FetchBooking
-//! response; element placement and the `dateType` values are \[unverified\].
+//! Request, per the XSD in JAXB classes generated from the OWS WSDL
+//! (`com.ccm.reservation.FutureBookingSummaryRequest`, find_string id
+//! 47938625886; `FetchBookingFilters`, id 47293595865):
+//!
+//! ```xml
+//! <FutureBookingSummaryRequest xmlns="http://webservices.micros.com/ows/5.1/Reservation.wsdl">
+//!   <QueryDateRange dateType="ARRIVAL_DATE">          <!-- hc:TimeSpan + dateType BOOKED_DATE|ARRIVAL_DATE -->
+//!     <hc:StartDate>…</hc:StartDate><hc:EndDate>…</hc:EndDate>
+//!   </QueryDateRange>
+//!   <AdditionalFilters GetList="true">                 <!-- type r:FetchBookingFilters -->
+//!     <r:HotelReference hotelCode="…"/>
+//!   </AdditionalFilters>
+//! </FutureBookingSummaryRequest>
+//! ```
+//!
+//! `dateType` has exactly two values, `BOOKED_DATE` and `ARRIVAL_DATE`: there
+//! is **no departure filter** (the notes' and the issue's "arrivals / in-house
+//! / departures by window" is therefore done by widening an arrival window,
+//! see `OperaClient::departures`). `GetList="true"` follows a Korean OWS client
+//! (id 1460322129), which also sends `QueryDateRange` (with a `dataType` typo).
+//! The request's `summaryOnly` attribute in the notes (§1.4) is not in this
+//! XSD and is not sent. The XSD also lists a required `EncryptedCreditCardSwipe`
+//! that no client sends; we do not either.
+//!
 //! Response: `FutureBookingSummaryResponse/{Result, HotelReservations/HotelReservation*}`
 //! (simulators in the notes; the `HotelReservation` type is FetchBooking's).
 
@@ -31,21 +47,21 @@ pub const OP: Operation = Operation {
     write: false,
 };
 
-/// Which date a window filters on.
+/// Which date a window filters on (the XSD's `dateType` enumeration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateKind {
-    /// Arrival date in the window.
+    /// `ARRIVAL_DATE`: arrival date in the window.
     Arrival,
-    /// Departure date in the window.
-    Departure,
+    /// `BOOKED_DATE`: booking (creation) date in the window.
+    Booked,
 }
 
 impl DateKind {
-    /// The `dateType` value sent (\[unverified\]).
+    /// The `dateType` value sent.
     pub fn as_str(self) -> &'static str {
         match self {
-            DateKind::Arrival => "ARRIVAL",
-            DateKind::Departure => "DEPARTURE",
+            DateKind::Arrival => "ARRIVAL_DATE",
+            DateKind::Booked => "BOOKED_DATE",
         }
     }
 }
@@ -56,17 +72,17 @@ fn date(d: NaiveDate) -> String {
 
 /// Writes the request body.
 pub fn write(w: &mut XmlWriter, hotel_code: &str, kind: DateKind, range: DateRange) -> io::Result<()> {
-    w.start(
-        "FutureBookingSummaryRequest",
-        &[("xmlns", OP.request_ns), ("summaryOnly", "false")],
-    )?;
-    w.start("AdditionalFilters", &[])?;
-    w.empty("HotelReference", &[("hotelCode", hotel_code)])?;
-    w.end("AdditionalFilters")?;
+    w.start("FutureBookingSummaryRequest", &[("xmlns", OP.request_ns)])?;
     w.start("QueryDateRange", &[("dateType", kind.as_str())])?;
     w.text_element("hc:StartDate", &[], &date(range.first))?;
     w.text_element("hc:EndDate", &[], &date(range.last))?;
     w.end("QueryDateRange")?;
+    w.start(
+        "AdditionalFilters",
+        &[("xmlns:r", ns::RESERVATION), ("GetList", "true")],
+    )?;
+    w.empty("r:HotelReference", &[("hotelCode", hotel_code)])?;
+    w.end("AdditionalFilters")?;
     w.end("FutureBookingSummaryRequest")
 }
 

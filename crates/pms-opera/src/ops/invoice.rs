@@ -1,23 +1,32 @@
 //! `ResvAdvanced.Invoice`: the folio read.
 //!
 //! Request: `InvoiceRequest/ReservationRequest` (keypr
-//! `OWSResvAdvancedProcessor.getFolioRequestObject`). Response (keypr
-//! `getFolioResponseObject`, Axis2 stub getters): `InvoiceResponse/{Result,
-//! Invoice*}` where each `Invoice` is a `BillHeader` (an `Invoice/BillHeader`
-//! wrapper is accepted too) holding `Name`, `Address`, `BillItems*` (each a
-//! `BillItem`: `Amount` with `currencyCode`, `Description`) and
-//! `CreditCardSurcharges`.
+//! `OWSResvAdvancedProcessor.getFolioRequestObject`, find_string id 13987044809).
 //!
-//! Fields of `BillItem` beyond `Amount` and `Description` are \[unverified\]
-//! (no OWS XSD is public): read leniently from an attribute or a child —
-//! `TransactionNo` (line id), `TransactionCode`, `TransactionDate`/`Date`,
-//! `Quantity`. The `PMSREQ:` reference PostCharge wrote to `LongInfo` is
-//! searched in **every** text and attribute of a line, so it is found whichever
-//! field OPERA echoes it in.
+//! Response: `InvoiceResponse/{Result, Invoice*}`, each `Invoice` a `BillHeader`
+//! (keypr `getFolioResponseObject`: `getInvoice()` → `BillHeader[]`). The
+//! `BillHeader` and `BillItem` types (ns `og/4.3/Reservation/`) come from JAXB
+//! classes generated from the OWS WSDL by two unrelated projects (find_string ids
+//! 3505077698 / 47548151084 and 3799817218 / 47942241117):
+//!
+//! - `BillHeader`: `Address`, `Name`, `ProfileIDs`, `BillNumber`, `BillItems*`,
+//!   `BillTaxes*`, `CreditCardSurcharges*`;
+//! - `BillItem`: children `Account` (a `UniqueID`; we read it as the transaction
+//!   code, the same name PostCharge uses for it), `Amount` (`currencyCode`),
+//!   `VatCode`; attributes `Date` (required), `Time`, `Description`.
+//!
+//! A `BillItem` has **no line id and no quantity**: the line id is synthesized
+//! as `{resv_name_id}/{BillNumber or window}/{index}` (stable only while the
+//! folio does not change) and the quantity is 1 — unless the answer carries
+//! `TransactionNo`/`Quantity` (accepted leniently, \[unverified\]).
+//!
+//! Our `PMSREQ:` reference is searched in every text and attribute of a line;
+//! no `BillItem` field is documented to echo PostCharge's `LongInfo`, which is
+//! why read-back is opt-in (`OperaOptions::charge_read_back`).
 //!
 //! All windows are merged into one [`Folio`] per reservation; lines with a
 //! negative amount (payments, credits) stay charge lines, so the balance is the
-//! sum of all lines unless the header states `CurrentBalance`/`Balance`.
+//! sum of all lines unless a header states `CurrentBalance`/`Balance`.
 
 use std::io;
 
@@ -82,7 +91,11 @@ pub fn parse(
         .collect();
     let mut charges = Vec::new();
     let mut stated_balance: Option<Money> = None;
-    for (window, header) in headers.iter().enumerate() {
+    for (index, header) in headers.iter().enumerate() {
+        let window = header
+            .child_any(NSS, "BillNumber")
+            .and_then(Element::text_value)
+            .map_or_else(|| (index + 1).to_string(), str::to_owned);
         let balance = header
             .child_any(NSS, "CurrentBalance")
             .or_else(|| header.child_any(NSS, "Balance"))
@@ -105,7 +118,7 @@ pub fn parse(
             })
             .collect();
         for (index, item) in items.into_iter().enumerate() {
-            charges.push(bill_item(item, resv_name_id, window + 1, index + 1, ctx)?);
+            charges.push(bill_item(item, resv_name_id, &window, index + 1, ctx)?);
         }
     }
     let total = Money::sum(ctx.currency, charges.iter().map(|c: &FolioCharge| c.total))
@@ -123,7 +136,7 @@ pub fn parse(
 fn bill_item(
     item: &Element,
     resv_name_id: &str,
-    window: usize,
+    window: &str,
     index: usize,
     ctx: &MapContext,
 ) -> Result<FolioCharge, OperaError> {
@@ -156,15 +169,15 @@ fn bill_item(
             amount.currency,
         )
     };
-    let date_raw = field(item, &["TransactionDate", "Date", "PostingDate", "date"])
-        .ok_or_else(|| OperaError::decode("BillItem/Date", "missing"))?;
-    let business_date: NaiveDate = map::civil_date(date_raw, "BillItem/Date")?;
-    let posted_at = if date_raw.len() > 10 {
-        map::instant(date_raw, ctx.time_zone, "BillItem/Date")?
-    } else {
-        map::instant(&format!("{date_raw}T00:00:00"), ctx.time_zone, "BillItem/Date")?
+    let date_raw = field(item, &["Date", "TransactionDate", "PostingDate"])
+        .ok_or_else(|| OperaError::decode("BillItem/@Date", "missing"))?;
+    let business_date: NaiveDate = map::civil_date(date_raw, "BillItem/@Date")?;
+    let posted_at = match (date_raw.len() > 10, field(item, &["Time"])) {
+        (true, _) => map::instant(date_raw, ctx.time_zone, "BillItem/@Date")?,
+        (false, Some(time)) => map::time_on(business_date, time, ctx.time_zone, "BillItem/@Time")?,
+        (false, None) => map::instant(&format!("{date_raw}T00:00:00"), ctx.time_zone, "BillItem/@Date")?,
     };
-    let transaction_code = field(item, &["TransactionCode", "transactionCode"]).map(str::to_owned);
+    let transaction_code = field(item, &["Account", "TransactionCode"]).map(str::to_owned);
     Ok(FolioCharge {
         id: ChargeId::derive(&ctx.hotel, &external),
         external,
