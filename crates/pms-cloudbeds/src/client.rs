@@ -424,8 +424,15 @@ impl CloudbedsClient {
     }
 
     async fn data<T: DeserializeOwned>(&self, call: Call) -> Result<Envelope<T>, CloudbedsError> {
-        let (body, _) = self.execute(call).await?;
-        parse_json::<Envelope<T>>(&body)
+        let (write, name) = (call.write, call.name);
+        let (body, request_id) = self.execute(call).await?;
+        parse_json::<Envelope<T>>(&body).map_err(|e| {
+            if write {
+                unreadable(name, &e, request_id)
+            } else {
+                e
+            }
+        })
     }
 
     // ---- reads --------------------------------------------------------------------
@@ -755,11 +762,15 @@ impl CloudbedsClient {
                 write: true,
             })
             .await?;
-        let id = envelope
-            .data
-            .and_then(|d| d.adjustment_id)
-            .ok_or_else(|| CloudbedsError::decode("$.data.adjustmentID", "missing"))?;
-        VendorId::new(id).map_err(|_| CloudbedsError::decode("$.data.adjustmentID", "empty"))
+        let missing = || {
+            unreadable(
+                "postAdjustment",
+                &CloudbedsError::decode("$.data.adjustmentID", "missing"),
+                None,
+            )
+        };
+        let id = envelope.data.and_then(|d| d.adjustment_id).ok_or_else(missing)?;
+        VendorId::new(id).map_err(|_| missing())
     }
 
     /// `DELETE /deleteAdjustment`: "Voids the AdjustmentID transaction".
@@ -804,12 +815,18 @@ impl CloudbedsClient {
                 write: true,
             })
             .await?;
-        let response = parse_json::<PostPaymentResponse>(&body)?;
-        let id = response
-            .payment_id
-            .ok_or_else(|| CloudbedsError::decode("$.paymentID", "missing"))?;
+        let response =
+            parse_json::<PostPaymentResponse>(&body).map_err(|e| unreadable("postPayment", &e, None))?;
+        let missing = || {
+            unreadable(
+                "postPayment",
+                &CloudbedsError::decode("$.paymentID", "missing"),
+                None,
+            )
+        };
+        let id = response.payment_id.ok_or_else(missing)?;
         Ok(PostedPayment {
-            payment_id: VendorId::new(id).map_err(|_| CloudbedsError::decode("$.paymentID", "empty"))?,
+            payment_id: VendorId::new(id).map_err(|_| missing())?,
             transaction_id: response.transaction_id,
         })
     }
@@ -1002,7 +1019,26 @@ impl CloudbedsClient {
                 request_id: None,
             });
         }
-        Err(CloudbedsError::decode("$.data.soldProductID", "missing"))
+        Err(unreadable(
+            "postCustomItem",
+            &CloudbedsError::decode("$.data.soldProductID", "missing"),
+            None,
+        ))
+    }
+}
+
+/// A write Cloudbeds accepted (`success: true`) whose answer we cannot read:
+/// it was applied, but we do not know what it created, so the caller must
+/// read back (e.g. [`PmsClient::find_charge`]) rather than resend.
+fn unreadable(method: &'static str, err: &CloudbedsError, request_id: Option<String>) -> CloudbedsError {
+    tracing::warn!(
+        method,
+        "cloudbeds accepted a write but its answer is unreadable: {err}"
+    );
+    CloudbedsError::OutcomeUnknown {
+        method,
+        message: format!("accepted, but the answer is unreadable: {err}"),
+        request_id,
     }
 }
 
@@ -1090,7 +1126,14 @@ fn check(call: &Call, response: RawResponse) -> Result<(Vec<u8>, Option<String>)
         return Ok((body, request_id));
     }
     let Some(probe) = probe else {
-        return Err(if (200..300).contains(&status) {
+        return Err(if (200..300).contains(&status) && call.write {
+            // The write reached Cloudbeds; whether it applied is unknown.
+            CloudbedsError::OutcomeUnknown {
+                method,
+                message: format!("HTTP {status} with a body that is not JSON"),
+                request_id,
+            }
+        } else if (200..300).contains(&status) {
             CloudbedsError::decode("$", "response is not a JSON object")
         } else {
             CloudbedsError::Api {

@@ -1027,3 +1027,36 @@ async fn malformed_vendor_data_is_a_decode_error_naming_the_path() {
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert!(err.to_string().contains("$.data[0].adults"), "{err}");
 }
+
+#[tokio::test]
+async fn an_accepted_write_with_an_unreadable_answer_is_outcome_unknown() {
+    let server = server().await;
+    mount_get_reservation(&server).await;
+    Mock::given(method("POST"))
+        .and(path(api("postCustomItem")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"success":true,"data":{}}"#))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api("postPayment")))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>gateway</html>"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = key_client(&server);
+    let err = client.post_charge(&charge()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+    let err = client
+        .post_payment(&pms_cloudbeds::PaymentRequest {
+            request_id: RequestId::new_random(),
+            reservation: vid("8176082119429"),
+            method: "cash".into(),
+            card_type: None,
+            amount: Money::new(dec!(1), Currency::USD),
+            is_deposit: false,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+}
