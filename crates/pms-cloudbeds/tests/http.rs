@@ -1060,3 +1060,35 @@ async fn an_accepted_write_with_an_unreadable_answer_is_outcome_unknown() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
 }
+
+#[tokio::test]
+async fn status_changes_go_through_put_reservation() {
+    let server = server().await;
+    for status in ["canceled", "no_show"] {
+        Mock::given(method("PUT"))
+            .and(path(api("putReservation")))
+            .and(form(&[
+                ("propertyID", "318267"),
+                ("reservationID", "8176082119429"),
+                ("status", status),
+            ]))
+            .respond_with(json("put_reservation.json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = key_client(&server);
+    client
+        .put_reservation_status("8176082119429", &pms_core::ReservationStatus::Cancelled)
+        .await
+        .unwrap();
+    client
+        .put_reservation_status("8176082119429", &pms_core::ReservationStatus::NoShow)
+        .await
+        .unwrap();
+    let err = client
+        .put_reservation_status("8176082119429", &pms_core::ReservationStatus::Waitlisted)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
