@@ -9,9 +9,12 @@
 //! expected downstream and removed by key).
 //!
 //! The sweep covers arrivals from `today - lookback_days` to
-//! `today + lookahead_days` (property dates), `window_days` per call. It does
-//! **not** see in-house stays that arrived before the lookback, nor bookings
-//! arriving after the lookahead: reconciliation must cover those.
+//! `today + lookahead_days` (property dates), `window_days` per call. The last
+//! call of a sweep also asks for `dateType="BOOKED_DATE"` over the change
+//! window's dates, so bookings *created* in the window are seen whatever their
+//! arrival. It does **not** see modifications of in-house stays that arrived
+//! before the lookback, nor of bookings arriving after the lookahead that were
+//! created earlier: reconciliation must cover those.
 //!
 //! [`PollCheckpoint`] is what the sync layer stores between calls; it only
 //! moves past a change window once the whole sweep for it is done, and the
@@ -102,6 +105,29 @@ fn window(config: &PollConfig, start: NaiveDate, last: NaiveDate) -> Result<Date
     })
 }
 
+/// Bookings created on the (property-local) dates of `[since, until)`,
+/// filtered to the window, appended to `items` unless already there.
+async fn add_booked(
+    client: &OperaClient,
+    items: &mut Vec<Reservation>,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<(), OperaError> {
+    let tz = client.map_context().time_zone;
+    let first = since.with_timezone(&tz).date_naive();
+    let last = until.with_timezone(&tz).date_naive().max(first);
+    let booked = client
+        .future_booking_summary(DateKind::Booked, DateRange { first, last })
+        .await?;
+    for reservation in booked {
+        if in_window(&reservation, since, until) && !items.iter().any(|r| r.external == reservation.external)
+        {
+            items.push(reservation);
+        }
+    }
+    Ok(())
+}
+
 impl OperaClient {
     /// Polls one window of the sweep. Pass the stored checkpoint (or `None` the
     /// first time) and store the returned one after applying the batch.
@@ -119,13 +145,16 @@ impl OperaClient {
             last: shift(today, i64::from(config.lookahead_days)).unwrap_or(today),
         });
         let range = window(&config, sweep.next_window, sweep.last)?;
-        let reservations: Vec<Reservation> = self
+        let mut reservations: Vec<Reservation> = self
             .future_booking_summary(DateKind::Arrival, range)
             .await?
             .into_iter()
             .filter(|r| in_window(r, since, sweep.until))
             .collect();
         let sweep_done = range.last >= sweep.last;
+        if sweep_done {
+            add_booked(self, &mut reservations, since, sweep.until).await?;
+        }
         let checkpoint = if sweep_done {
             PollCheckpoint {
                 modified_since: sweep
@@ -151,9 +180,10 @@ impl OperaClient {
     }
 }
 
-/// [`pms_core::PmsClient::reservations_modified`]: one arrival window per page;
-/// the page token is the next window's first date (`YYYY-MM-DD`). `page_size`
-/// is not used (OWS does not page `FutureBookingSummary`).
+/// [`pms_core::PmsClient::reservations_modified`]: one arrival window per page
+/// (the last page adds the `BOOKED_DATE` query); the page token is the next
+/// window's first date (`YYYY-MM-DD`). `page_size` is not used (OWS does not
+/// page `FutureBookingSummary`).
 pub(crate) async fn modified_page(
     client: &OperaClient,
     query: &ChangeQuery,
@@ -167,12 +197,15 @@ pub(crate) async fn modified_page(
         None => shift(today, -i64::from(config.lookback_days))?,
     };
     let range = window(&config, start, last)?;
-    let items = client
+    let mut items: Vec<Reservation> = client
         .future_booking_summary(DateKind::Arrival, range)
         .await?
         .into_iter()
         .filter(|r| in_window(r, query.since, query.until))
         .collect();
+    if range.last >= last {
+        add_booked(client, &mut items, query.since, query.until).await?;
+    }
     let next = if range.last < last {
         Some(PageToken::new(
             shift(range.last, 1)?.format("%Y-%m-%d").to_string(),

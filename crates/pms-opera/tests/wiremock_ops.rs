@@ -722,6 +722,17 @@ async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end()
         3,
     )
     .await;
+    // The sweep's last call also asks for bookings created in the change window.
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FutureBookingSummary",
+        &[r#"<QueryDateRange dateType="BOOKED_DATE"><hc:StartDate>2026-02-28</hc:StartDate><hc:EndDate>2026-03-01</hc:EndDate>"#],
+        soap("future_booking_summary.response.xml"),
+        1,
+    )
+    .await;
     let client = client(
         &format!("{}{ONPREM_BASE}", server.uri()),
         OperaDeployment::OnPremise,
@@ -758,6 +769,13 @@ async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end()
     assert!(!second.sweep_done);
     let third = client.poll_changes(Some(&second.checkpoint)).await.unwrap();
     assert!(third.sweep_done);
+    // The booked-date answer repeats 900001: merged, not duplicated.
+    let ids: Vec<_> = third
+        .reservations
+        .iter()
+        .map(|r| r.external.id.as_str())
+        .collect();
+    assert_eq!(ids, ["900001"]);
     assert_eq!(third.checkpoint.sweep, None);
     // Next change window starts 10 minutes before the sweep's end.
     assert_eq!(
