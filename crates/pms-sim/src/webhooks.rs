@@ -95,11 +95,18 @@ struct Inner {
     attempts: Vec<DeliveryAttempt>,
 }
 
+/// What the delivery worker shares with the handle. It holds no sender, so
+/// the worker ends once the simulator (the last sender) is gone.
+#[derive(Debug, Clone)]
+struct Shared {
+    inner: Arc<Mutex<Inner>>,
+    pending: Arc<AtomicUsize>,
+}
+
 /// The webhook sender of one simulator.
 #[derive(Debug, Clone)]
 pub struct Webhooks {
-    inner: Arc<Mutex<Inner>>,
-    pending: Arc<AtomicUsize>,
+    shared: Shared,
     tx: mpsc::UnboundedSender<Value>,
 }
 
@@ -115,17 +122,16 @@ impl Webhooks {
             attempts: Vec::new(),
         }));
         let (tx, rx) = mpsc::unbounded_channel();
-        let hooks = Webhooks {
+        let shared = Shared {
             inner,
             pending: Arc::new(AtomicUsize::new(0)),
-            tx,
         };
-        tokio::spawn(hooks.clone().worker(rx));
-        hooks
+        tokio::spawn(shared.clone().worker(rx));
+        Webhooks { shared, tx }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.shared.lock()
     }
 
     /// Registers the receiver. Like Mews, the shared secret travels as a
@@ -173,9 +179,9 @@ impl Webhooks {
             }
             inner.stats.emitted += 1;
         }
-        self.pending.fetch_add(1, Ordering::SeqCst);
+        self.shared.pending.fetch_add(1, Ordering::SeqCst);
         if self.tx.send(body).is_err() {
-            self.pending.fetch_sub(1, Ordering::SeqCst);
+            self.shared.pending.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
@@ -183,13 +189,23 @@ impl Webhooks {
     /// or `limit` passes. Returns whether everything settled.
     pub async fn settle(&self, limit: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + limit;
-        while self.pending.load(Ordering::SeqCst) > 0 {
+        while self.shared.pending.load(Ordering::SeqCst) > 0 {
             if tokio::time::Instant::now() >= deadline {
                 return false;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         true
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn config(&self) -> WebhookConfig {
+        self.lock().config.clone()
     }
 
     async fn worker(self, mut rx: mpsc::UnboundedReceiver<Value>) {

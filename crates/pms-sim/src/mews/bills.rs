@@ -1,5 +1,5 @@
 //! `bills/getAll` (`operations/bills.md`,
-//! https://docs.mews.com/connector-api/operations/bills). `BillIds` is
+//! <https://docs.mews.com/connector-api/operations/bills>). `BillIds` is
 //! "Required if no other filter is provided"; without `State`, Open and
 //! Closed bills are returned. Lines are read through `orderItems/getAll`
 //! and `payments/getAll` with `BillIds` (the `Extent.Items` is deprecated),

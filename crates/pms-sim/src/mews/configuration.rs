@@ -1,5 +1,5 @@
 //! `configuration/get` (`operations/configuration.md`,
-//! https://docs.mews.com/connector-api/operations/configuration): the
+//! <https://docs.mews.com/connector-api/operations/configuration>): the
 //! enterprise, its IANA time zone (needed to turn UTC instants into business
 //! dates), pricing mode and editable history intervals.
 

@@ -1,5 +1,5 @@
 //! `customers/getAll` (`operations/customers.md`,
-//! https://docs.mews.com/connector-api/operations/customers). `Extent` is
+//! <https://docs.mews.com/connector-api/operations/customers>). `Extent` is
 //! required; `CustomerIds` is "Required if no other filter is provided".
 
 use serde::Deserialize;

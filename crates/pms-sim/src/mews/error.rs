@@ -1,7 +1,7 @@
 //! Mews error answers.
 //!
 //! Body per `guidelines/responses.md#error-response-details`
-//! (https://docs.mews.com/connector-api/guidelines/responses): `Message`
+//! (<https://docs.mews.com/connector-api/guidelines/responses>): `Message`
 //! (required), `RequestId`, `Details` (development environments only, so
 //! always null here). Status semantics per mews.md §5: 400 bad parameter or
 //! JSON, 401 bad tokens, 403 business rule, 404 wrong URL, 408 heavy request,

@@ -1,7 +1,7 @@
 //! Folio lines: `orderItems/getAll` and `orderItems/cancel` (restricted beta,
 //! at most 10 ids, answers `{}`).
 //! Source: `operations/orderitems.md`
-//! (https://docs.mews.com/connector-api/operations/orderitems). There is no
+//! (<https://docs.mews.com/connector-api/operations/orderitems>). There is no
 //! `ExternalIdentifiers` filter: a poster reads back by `ServiceOrderIds`,
 //! `AccountIds`, `BillIds` or a `CreatedUtc` window and matches client-side.
 

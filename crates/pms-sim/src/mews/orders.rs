@@ -1,5 +1,5 @@
 //! `orders/add` (`operations/orders.md`,
-//! https://docs.mews.com/connector-api/operations/orders): posts products
+//! <https://docs.mews.com/connector-api/operations/orders>): posts products
 //! (`ProductOrders`) or custom items (`Items`) to an account, optionally
 //! linked to a stay. Answers only `{ "OrderId" }`, the new product service
 //! order; its items carry that id as `ServiceOrderId` and keep each

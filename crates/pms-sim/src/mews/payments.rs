@@ -1,5 +1,5 @@
 //! `payments/getAll` and `payments/addExternal` (`operations/payments.md`,
-//! https://docs.mews.com/connector-api/operations/payments): needs one of its
+//! <https://docs.mews.com/connector-api/operations/payments>): needs one of its
 //! id or time filters. Payment `Data` is a coproduct whose variant sits under
 //! a sibling key (`External`, `CreditCard`, ...), not under `Value`.
 

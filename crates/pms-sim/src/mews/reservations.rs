@@ -1,7 +1,7 @@
 //! Reservations: `reservations/getAll/2023-06-06`, `reservations/start`
 //! (check-in) and `reservations/process` (check-out).
 //! Source: `operations/reservations.md`
-//! (https://docs.mews.com/connector-api/operations/reservations).
+//! (<https://docs.mews.com/connector-api/operations/reservations>).
 
 use serde::Deserialize;
 use serde_json::{Value, json};

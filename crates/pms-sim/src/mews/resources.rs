@@ -1,6 +1,6 @@
 //! Rooms: `resources/getAll` and `resources/update` (housekeeping state).
 //! Source: `operations/resources.md`
-//! (https://docs.mews.com/connector-api/operations/resources). `getAll`
+//! (<https://docs.mews.com/connector-api/operations/resources>). `getAll`
 //! needs `Extent.Resources`; `update` takes at most 1000 `ResourceUpdates`
 //! whose `State` is a `{ "Value": … }` update value and may be any state
 //! "except `OutOfOrder`" (that one comes from resource blocks).

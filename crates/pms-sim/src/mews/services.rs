@@ -1,5 +1,5 @@
 //! `services/getAll` (`operations/services.md`,
-//! https://docs.mews.com/connector-api/operations/services): `Bookable`
+//! <https://docs.mews.com/connector-api/operations/services>): `Bookable`
 //! services hold stays, `Additional` ones take `orders/add`.
 
 use serde::Deserialize;

@@ -1,5 +1,5 @@
 //! Mews "General" webhook bodies (`events/wh-general.md`,
-//! https://docs.mews.com/connector-api/events/wh-general): one POST per
+//! <https://docs.mews.com/connector-api/events/wh-general>): one POST per
 //! batch, `{EnterpriseId, IntegrationId, Events: [{Discriminator, Value: {Id}}]}`.
 //! Events carry ids only; the receiver fetches the state itself. There are no
 //! order item or bill events, so charges produce none.

@@ -2,7 +2,7 @@
 //! `Limitation` pagination, time-interval filters, timestamps and amounts.
 //!
 //! Sources: `guidelines/pagination.md`, `operations/_objects.md`,
-//! `guidelines/serialization.md` (https://docs.mews.com/connector-api/).
+//! `guidelines/serialization.md` (<https://docs.mews.com/connector-api/>).
 
 use chrono::{DateTime, Months, Utc};
 use rust_decimal::prelude::ToPrimitive;
