@@ -19,6 +19,29 @@
 //! | [`error`] | [`CloudbedsError`], [`classify_message`] |
 //! | `decode` | [`CloudbedsDecoder`] for `pms decode` and fixtures |
 //!
+//! ## Choices where Cloudbeds is silent or undocumented
+//!
+//! * **Auth.** OAuth refresh goes through the `oauth2` crate (v5, default
+//!   features off) over our reqwest 0.13 client; a refused refresh is an
+//!   `Auth` error, a refresh that got no answer is `Transient`. A rotated
+//!   refresh token replaces the old one: persist
+//!   [`CloudbedsClient::current_refresh_token`] after use.
+//! * **Errors.** v1.x documents no HTTP statuses and no error codes:
+//!   `success: false` is classified by its message ([`classify_message`]).
+//! * **Rate limits.** 429 (with `Retry-After`) and rate messages are
+//!   `RateLimited`; the client never sleeps. Pace callers to
+//!   [`CloudbedsClient::rate_limit`] (default [`DEFAULT_RATE_LIMIT`], 5/s).
+//! * **Time.** `dateCreated`/`dateModified`/`transactionDateTime` and the
+//!   `modifiedFrom`/`modifiedTo` filters are read and sent in the property's
+//!   time zone (the filters' zone is undocumented).
+//! * **Charges.** `postCustomItem` with `referenceID` = our request id
+//!   (Cloudbeds refuses duplicates) and `itemNote` = `pms-ref:<request id>`;
+//!   [`pms_core::PmsClient::find_charge`] reads `getTransactions` and matches
+//!   that marker in `notes`/`description` (that `itemNote` surfaces there is
+//!   unverified). `getTransactions` left the public spec in June 2025.
+//! * **Webhooks.** Cloudbeds signs nothing: authenticate with a secret URL
+//!   token ([`WebhookVerifier`]) and check the property.
+//!
 //! ## Example
 //!
 //! ```
