@@ -1,17 +1,21 @@
 //! `pms`: the command-line face of the workspace.
 //!
-//! Exit codes: 0 success, 1 the command failed (bad payload, PMS error),
-//! 2 usage error (clap's own code).
+//! Exit codes: 0 success, 1 the command failed (bad payload, PMS or store
+//! error, unhealthy component), 2 usage error (clap's own code).
 #![forbid(unsafe_code)]
 
+mod commands;
 mod decode;
 mod decoders;
+mod runtime;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Hotel PMS connectors: decode vendor payloads (more commands arrive with the sync layer).
+/// Hotel PMS connectors: decode payloads, sync, reconcile, serve webhooks, replay writes.
+///
+/// Configuration comes from the environment and `.env` (see `.env.example`).
 #[derive(Debug, Parser)]
 #[command(name = "pms", version, about, propagate_version = true)]
 struct Cli {
@@ -23,12 +27,37 @@ struct Cli {
 enum Command {
     /// Decode a recorded vendor payload and print the normalized records as a JSON array.
     Decode(decode::DecodeArgs),
+    /// Poll every configured hotel once and apply pending webhook events.
+    Sync(commands::sync::SyncArgs),
+    /// Re-read a date window from the PMS, repair the mirror and report drift.
+    Reconcile(commands::reconcile::ReconcileArgs),
+    /// Run the webhook receiver and the sync worker until Ctrl-C.
+    Serve(commands::serve::ServeArgs),
+    /// Probe every configured PMS and the store.
+    Health(commands::health::HealthArgs),
+    /// Query the audit log.
+    Audit(commands::audit::AuditArgs),
+    /// Re-drive writes left pending or unknown (read back first, resend only if absent).
+    Replay(commands::replay::ReplayArgs),
+    /// Run a vendor simulator on a local port.
+    Sim(commands::sim::SimArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr and carry ids only; RUST_LOG raises the level.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
+        command => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(run_async(command)),
+            Err(e) => Err(format!("cannot start the async runtime: {e}")),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,5 +65,18 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
+    }
+}
+
+async fn run_async(command: Command) -> Result<(), String> {
+    match command {
+        Command::Decode(args) => decode::run(&args),
+        Command::Sync(args) => commands::sync::run(&args).await,
+        Command::Reconcile(args) => commands::reconcile::run(&args).await,
+        Command::Serve(args) => commands::serve::run(&args).await,
+        Command::Health(args) => commands::health::run(&args).await,
+        Command::Audit(args) => commands::audit::run(&args).await,
+        Command::Replay(args) => commands::replay::run(&args).await,
+        Command::Sim(args) => commands::sim::run(&args).await,
     }
 }

@@ -51,5 +51,6 @@ pub use time::{Sleeper, TokioSleeper, VirtualSleeper};
 pub use webhook::{FnWebhookSource, MAX_WEBHOOK_BYTES, WebhookRequest, WebhookSource, webhook_router};
 pub use worker::{PassReport, Worker};
 pub use writes::{
-    CheckIn, CheckOut, JournalSettings, PostCharge, SetRoomStatus, VoidCharge, WriteJournal, WriteOp,
+    CheckIn, CheckOut, JournalSettings, PostCharge, ReplayOutcome, SetRoomStatus, VoidCharge, WriteJournal,
+    WriteOp,
 };

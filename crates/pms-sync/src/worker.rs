@@ -118,6 +118,12 @@ impl Worker {
                 () = sleeper.sleep(interval) => {}
             }
         }
+        self.release_all().await
+    }
+
+    /// Gives up every lease this worker holds (a one-shot `pms sync` does so
+    /// on exit, so the next run or another worker need not wait for expiry).
+    pub async fn release_all(&self) -> Result<(), SyncError> {
         for sync in &self.hotels {
             self.store
                 .lease_release(&Worker::lease_name(sync), &self.name)

@@ -56,6 +56,17 @@ struct StoredFailure {
     message: String,
 }
 
+/// What `replay_unsettled` did with one journaled write.
+#[derive(Debug)]
+pub struct ReplayOutcome {
+    /// The write.
+    pub request_id: RequestId,
+    /// Its operation name.
+    pub operation: String,
+    /// Settled now, or why not.
+    pub result: Result<(), SyncError>,
+}
+
 /// Executes writes through the journal with retries and rate limiting.
 #[derive(Debug)]
 pub struct WriteJournal {
@@ -251,6 +262,55 @@ impl WriteJournal {
         }
     }
 
+    /// Re-drives every unsettled write of `hotel` (the ops runbook's
+    /// `pms replay`): each is read back first and resent only if absent.
+    pub async fn replay_unsettled(
+        &self,
+        hotel: &HotelId,
+        client: &dyn PmsClient,
+    ) -> Result<Vec<ReplayOutcome>, SyncError> {
+        let mut outcomes = Vec::new();
+        for entry in self.store.journal_unsettled(hotel, self.clock.now()).await? {
+            let request = self.cipher.open(
+                &entry.key_id,
+                &entry.sealed_request,
+                &journal_aad(entry.request_id),
+            )?;
+            let corrupt = || SyncError::Corrupt {
+                what: format!("journaled request {}", entry.request_id),
+            };
+            let result = match entry.operation.as_str() {
+                PostCharge::NAME => {
+                    let op: PostCharge = serde_json::from_slice(&request).map_err(|_| corrupt())?;
+                    self.execute(hotel, client, &op).await.map(|_| ())
+                }
+                VoidCharge::NAME => {
+                    let op: VoidCharge = serde_json::from_slice(&request).map_err(|_| corrupt())?;
+                    self.execute(hotel, client, &op).await
+                }
+                CheckIn::NAME => {
+                    let op: CheckIn = serde_json::from_slice(&request).map_err(|_| corrupt())?;
+                    self.execute(hotel, client, &op).await
+                }
+                CheckOut::NAME => {
+                    let op: CheckOut = serde_json::from_slice(&request).map_err(|_| corrupt())?;
+                    self.execute(hotel, client, &op).await
+                }
+                SetRoomStatus::NAME => {
+                    let op: SetRoomStatus = serde_json::from_slice(&request).map_err(|_| corrupt())?;
+                    self.execute(hotel, client, &op).await
+                }
+                _ => Err(corrupt()),
+            };
+            outcomes.push(ReplayOutcome {
+                request_id: entry.request_id,
+                operation: entry.operation,
+                result,
+            });
+        }
+        Ok(outcomes)
+    }
+
     async fn read_back<W: WriteOp>(
         &self,
         client: &dyn PmsClient,
@@ -340,7 +400,8 @@ pub(crate) fn journal_aad(request_id: RequestId) -> Vec<u8> {
 // ---- the PmsClient writes as journal operations ----
 
 /// Post a charge; read back by our request id on the folio.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct PostCharge(pub ChargeRequest);
 
 #[async_trait]
@@ -366,7 +427,8 @@ impl WriteOp for PostCharge {
 }
 
 /// Void a charge; read back by looking at the line's `voided` flag.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct VoidCharge(pub VoidChargeRequest);
 
 #[async_trait]
@@ -390,7 +452,8 @@ impl WriteOp for VoidCharge {
 }
 
 /// Check in; read back by the reservation's state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct CheckIn(pub CheckInRequest);
 
 #[async_trait]
@@ -413,7 +476,8 @@ impl WriteOp for CheckIn {
 }
 
 /// Check out; read back by the reservation's state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct CheckOut(pub CheckOutRequest);
 
 #[async_trait]
@@ -436,7 +500,8 @@ impl WriteOp for CheckOut {
 }
 
 /// Set a room's housekeeping state; idempotent by nature, read back by the room's state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct SetRoomStatus(pub RoomStatusUpdate);
 
 #[async_trait]
