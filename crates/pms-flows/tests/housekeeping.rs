@@ -1,0 +1,251 @@
+//! Housekeeping dispatch against the simulators: routing, follow-up tasks,
+//! status pushed back to the PMS, early check-in, overdue alerts.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use chrono::Utc;
+use pms_core::{Change, EventId, EventSource, ExternalRef, HousekeepingStatus, PmsEvent, RoomNumber};
+use pms_flows::{
+    BalancePolicy, CheckOutFlow, CheckOutInput, Dispatcher, HousekeepingRules, Notification, Priority,
+    SectionRule, TaskKind, TaskStatus,
+};
+use pms_sim::RoomState;
+use pms_sync::AuditAction;
+use support::{Harness, Vendor, vendors};
+
+fn rules(suite: &str) -> HousekeepingRules {
+    HousekeepingRules {
+        sections: vec![
+            SectionRule::floors("engineering", &["1", "2"]).only(&[TaskKind::Maintenance]),
+            SectionRule {
+                rooms: [RoomNumber::new(suite).unwrap()].into_iter().collect(),
+                ..SectionRule::floors("suites", &[])
+            },
+            SectionRule::floors("north", &["1"]),
+        ],
+        ..HousekeepingRules::default()
+    }
+}
+
+fn room_event(vendor: &Vendor, room: &pms_core::VendorId, status: HousekeepingStatus) -> PmsEvent {
+    PmsEvent {
+        id: EventId::new(format!("room:{room}:{status:?}")),
+        hotel: support::hotel(),
+        occurred_at: Utc::now(),
+        source: EventSource::Webhook,
+        change: Change::RoomStatusChanged {
+            room: ExternalRef::new(vendor.kind, room.clone()),
+            number: None,
+            status: Some(status),
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_departure_becomes_a_routed_cleaning_and_completions_are_pushed_to_the_pms() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.departing_today(0);
+        let room = vendor.set_room_of(&reservation, RoomState::Inspected);
+        let (floor, number) = vendor.room_number(&room);
+        assert_eq!(floor, 1);
+        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999"));
+        dispatcher.refresh().await.unwrap();
+        assert!(dispatcher.open_tasks(None).iter().all(|t| t.room.id != room));
+
+        // The guest leaves; the PMS marks the room dirty and says so.
+        let mut out = CheckOutInput::new(reservation.clone());
+        out.policy = BalancePolicy::Warn;
+        CheckOutFlow::new(h.ctx.clone(), h.keys.clone())
+            .run(&out)
+            .await
+            .unwrap();
+        assert_eq!(vendor.room_state(&room), RoomState::Dirty);
+        let created = dispatcher
+            .handle_event(&room_event(&vendor, &room, HousekeepingStatus::Dirty))
+            .await;
+        assert_eq!(created.len(), 1);
+        let clean = &created[0];
+        assert_eq!((clean.kind, clean.team.as_str()), (TaskKind::Clean, "north"));
+        assert_eq!(clean.number.as_str(), number);
+        assert_eq!(clean.floor.as_deref(), Some("1"));
+        // The same event again (a webhook and a poll) creates nothing.
+        assert!(
+            dispatcher
+                .handle_event(&room_event(&vendor, &room, HousekeepingStatus::Dirty))
+                .await
+                .is_empty()
+        );
+
+        // Cleaned: the PMS learns it, and an inspection follows.
+        let next = dispatcher.complete(clean.id, "staff-17").await.unwrap();
+        assert_eq!(vendor.room_state(&room), RoomState::Clean);
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].kind, TaskKind::Inspect);
+        // Completing it twice does nothing more.
+        assert!(
+            dispatcher
+                .complete(clean.id, "staff-17")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(vendor.write_calls("set_room_status"), 1);
+
+        assert!(
+            dispatcher
+                .complete(next[0].id, "supervisor-2")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(vendor.room_state(&room), RoomState::Inspected);
+        assert!(dispatcher.open_tasks(None).iter().all(|t| t.room.id != room));
+        let statuses: Vec<_> = h
+            .store
+            .audit_query(&pms_sync::store::AuditFilter {
+                action: Some(AuditAction::RoomStatusChanged.as_str().into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.entry.details["status"].clone())
+            .collect();
+        assert_eq!(
+            statuses,
+            [serde_json::json!("clean"), serde_json::json!("inspected")]
+        );
+        let tasks = dispatcher.tasks();
+        assert_eq!(
+            tasks
+                .iter()
+                .find(|t| t.id == clean.id)
+                .unwrap()
+                .completed_by
+                .as_deref(),
+            Some("staff-17")
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_early_arrival_makes_cleaning_urgent_and_announces_early_check_in() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let arriving = vendor.arriving_ready(0);
+        let room = vendor.set_room_of(&arriving, RoomState::Dirty);
+        let (_, number) = vendor.room_number(&room);
+        let dispatcher = Dispatcher::new(
+            h.ctx.clone(),
+            HousekeepingRules {
+                all_arrivals_urgent: true,
+                ..rules(&number)
+            },
+        );
+        dispatcher.refresh().await.unwrap();
+        let open = dispatcher.open_tasks(None);
+        let task = open.iter().find(|t| t.room.id == room).unwrap();
+        assert_eq!(task.priority, Priority::High);
+        assert_eq!(task.team, "suites", "the room rule comes before the floor rule");
+        assert_eq!(task.for_arrival.as_ref(), Some(&arriving));
+        assert_eq!(open[0].priority, Priority::High, "urgent tasks first");
+        assert_eq!(task.due_at - task.created_at, chrono::Duration::hours(1));
+
+        // Rooms already ready for today's arrivals were announced by the refresh.
+        let for_us = |n: &Notification| matches!(n, Notification::EarlyCheckInAvailable { reservation, .. } if reservation.id == arriving);
+        let announced = h.notifier.of_kind("early_check_in_available");
+        assert!(!announced.is_empty());
+        assert!(!announced.iter().any(for_us));
+        dispatcher.complete(task.id, "staff-3").await.unwrap();
+        let early: Vec<_> = h
+            .notifier
+            .of_kind("early_check_in_available")
+            .into_iter()
+            .filter(for_us)
+            .collect();
+        assert_eq!(early.len(), 1);
+        match &early[0] {
+            Notification::EarlyCheckInAvailable {
+                reservation, room, ..
+            } => {
+                assert_eq!(reservation.id, arriving);
+                assert_eq!(room.as_str(), number);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Inspected later: the guest was already told.
+        let inspect = dispatcher.open_tasks(Some("suites"));
+        dispatcher.complete(inspect[0].id, "supervisor-2").await.unwrap();
+        let total = h.notifier.of_kind("early_check_in_available");
+        assert_eq!(total.iter().filter(|n| for_us(n)).count(), 1);
+    }
+}
+
+#[tokio::test]
+async fn overdue_tasks_are_alerted_once_in_virtual_time() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999"));
+        let created = dispatcher.refresh().await.unwrap();
+        assert!(!created.is_empty(), "the generated hotel has dirty rooms");
+        assert!(dispatcher.check_overdue().await.is_empty());
+
+        h.clock.advance(chrono::Duration::minutes(61));
+        let overdue = dispatcher.check_overdue().await;
+        assert!(overdue.iter().all(|t| t.kind == TaskKind::Inspect));
+        let inspections = created.iter().filter(|t| t.kind == TaskKind::Inspect).count();
+        assert_eq!(overdue.len(), inspections);
+
+        h.clock.advance(chrono::Duration::hours(4));
+        let later = dispatcher.check_overdue().await;
+        let cleanings = created.iter().filter(|t| t.kind == TaskKind::Clean).count();
+        assert_eq!(
+            later.len(),
+            cleanings,
+            "cleanings are due within 4 hours, maintenance within 24"
+        );
+        assert!(later.iter().all(|t| t.kind == TaskKind::Clean));
+        assert!(dispatcher.check_overdue().await.is_empty(), "alerted once");
+        assert_eq!(
+            h.notifier.of_kind("housekeeping_overdue").len(),
+            overdue.len() + later.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_out_of_order_room_goes_to_maintenance_and_back_to_cleaning() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.departing_today(1);
+        let room = vendor.set_room_of(&reservation, RoomState::Dirty);
+        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999"));
+        dispatcher.refresh().await.unwrap();
+        let clean = dispatcher
+            .open_tasks(None)
+            .into_iter()
+            .find(|t| t.room.id == room)
+            .unwrap();
+        assert_eq!(clean.kind, TaskKind::Clean);
+
+        vendor.set_room_of(&reservation, RoomState::OutOfOrder);
+        let created = dispatcher
+            .handle_event(&room_event(&vendor, &room, HousekeepingStatus::OutOfOrder))
+            .await;
+        assert_eq!(created.len(), 1);
+        assert_eq!(
+            (created[0].kind, created[0].team.as_str()),
+            (TaskKind::Maintenance, "engineering")
+        );
+        let superseded = dispatcher.tasks().into_iter().find(|t| t.id == clean.id).unwrap();
+        assert_eq!(superseded.status, TaskStatus::Superseded);
+
+        // Fixed: the room goes back to dirty in the PMS and gets a cleaning.
+        let next = dispatcher.complete(created[0].id, "engineer-1").await.unwrap();
+        assert_eq!(vendor.room_state(&room), RoomState::Dirty);
+        assert_eq!(next.len(), 1);
+        assert_eq!((next[0].kind, next[0].team.as_str()), (TaskKind::Clean, "north"));
+    }
+}
