@@ -578,6 +578,23 @@ mod tests {
         assert!(arriving_ready && leaving);
     }
 
+    /// Figures for the large size; run with `cargo test --release -p pms-sim
+    /// -- --ignored --nocapture large_hotel_figures`. Prints, never asserts on time.
+    #[test]
+    #[ignore = "measurement of the 100,000-stay hotel; slow in debug builds"]
+    fn large_hotel_figures() {
+        let started = std::time::Instant::now();
+        let h = generate(&HotelSpec::large(1));
+        println!(
+            "{} rooms, {} reservations, {} folio lines generated in {:.2} s",
+            h.rooms.len(),
+            h.reservations.len(),
+            h.charges.len(),
+            started.elapsed().as_secs_f64()
+        );
+        assert_eq!(h.reservations.len(), 100_000);
+    }
+
     #[test]
     fn processed_stays_are_settled() {
         let h = generate(&spec(5));

@@ -143,6 +143,22 @@ async fn the_documented_mews_budget_is_200_per_30_seconds() {
 }
 
 #[tokio::test]
+async fn added_latency_outlasts_an_impatient_client() {
+    let sim = start().await;
+    sim.faults().update(|f| f.latency = Duration::from_millis(800));
+    let body = common::with_tokens(&sim, sim.access_token(), json!({}));
+    let outcome = common::client()
+        .post(format!("{}/api/connector/v1/configuration/get", sim.base_url()))
+        .timeout(Duration::from_millis(50))
+        .json(&body)
+        .send()
+        .await;
+    assert!(outcome.unwrap_err().is_timeout());
+    sim.faults().clear();
+    assert_eq!(call(&sim, "configuration/get", json!({})).await.status, 200);
+}
+
+#[tokio::test]
 async fn ambiguous_timeout_applies_the_write_then_withholds_the_answer() {
     let sim = start().await;
     sim.faults().set(FaultConfig {

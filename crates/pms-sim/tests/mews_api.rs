@@ -84,6 +84,10 @@ async fn malformed_requests_get_vendor_errors_not_panics() {
     // Case-sensitive paths: a wrong one is 404.
     assert_eq!(call(&sim, "Resources/getAll", json!({})).await.status, 404);
     assert_eq!(call(&sim, "reservations/getAll", json!({})).await.status, 404);
+    // Only POST.
+    let get = client.get(&url).send().await.unwrap();
+    assert_eq!(get.status().as_u16(), 405);
+    assert!(get.json::<Value>().await.unwrap()["Message"].is_string());
     // Bodies are bounded.
     let big = "x".repeat(2 * 1024 * 1024);
     let r = client.post(&url).body(big).send().await.unwrap();

@@ -128,7 +128,11 @@ const OPERATIONS: &[Operation] = &[
 /// The Mews router over a simulator core.
 pub(crate) fn router(core: Arc<SimCore>) -> Router {
     Router::new()
-        .route("/api/connector/v1/{*operation}", post(handle))
+        // Every operation is a POST; other methods get a Mews-shaped 405.
+        .route(
+            "/api/connector/v1/{*operation}",
+            post(handle).fallback(wrong_method),
+        )
         .fallback(fallback)
         .with_state(core)
 }
@@ -145,6 +149,21 @@ async fn fallback(State(core): State<Arc<SimCore>>, uri: axum::http::Uri) -> Res
         applied_write: false,
     });
     error_response(&MewsError::not_found(), &request_id, None)
+}
+
+async fn wrong_method(State(core): State<Arc<SimCore>>, uri: axum::http::Uri) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    core.journal.push(RequestRecord {
+        at: state::now(),
+        path: uri.path().to_owned(),
+        credential: None,
+        body: Value::Null,
+        status: 405,
+        outcome: Outcome::Rejected,
+        applied_write: false,
+    });
+    let error = MewsError::new(StatusCode::METHOD_NOT_ALLOWED, "Only POST is supported.");
+    error_response(&error, &request_id, None)
 }
 
 fn with_request_id(mut response: Response, request_id: &str) -> Response {
