@@ -1290,8 +1290,11 @@ impl PmsClient for CloudbedsClient {
                     out.push(core(map::room(room, &format!("$.data[{pi}].rooms[{ri}]")))?);
                 }
             }
-            // `count`/`total` are documented as properties but observed as rooms: page on rooms.
-            if !has_more(page, MAX_PAGE_SIZE, got, None) {
+            // `count`/`total` are documented as properties but observed as rooms
+            // (vendor notes §3.3), and the pageSize cap is undocumented: go on
+            // after a full page, or while a rooms-like total says more exist.
+            let total_says_more = list.total.is_some_and(|t| (out.len() as u64) < u64::from(t));
+            if got == 0 || !(got as u64 >= u64::from(MAX_PAGE_SIZE) || total_says_more) {
                 break;
             }
         }

@@ -1092,3 +1092,32 @@ async fn status_changes_go_through_put_reservation() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
 }
+
+#[tokio::test]
+async fn rooms_keep_paging_while_the_total_counts_more_rooms() {
+    let server = server().await;
+    // A server that caps pageSize below ours: 2 rooms per page, total 3.
+    Mock::given(method("GET"))
+        .and(path(api("getRooms")))
+        .and(query_param("pageNumber", "1"))
+        .respond_with(json("get_rooms.json").set_body_raw(
+            fixture("get_rooms.json").replace(r#""total": 2"#, r#""total": 3"#),
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("getRooms")))
+        .and(query_param("pageNumber", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"success":true,"data":[{"propertyID":"318267","rooms":[{"roomID":"544559-1","roomName":"102",
+               "roomTypeID":"544559","roomTypeName":"Queen Room"}]}],"count":1,"total":3}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let rooms = key_client(&server).rooms().await.unwrap();
+    let names: Vec<_> = rooms.iter().map(|r| r.number.as_str().to_owned()).collect();
+    assert_eq!(names, ["101", "Garden Suite", "102"]);
+}
