@@ -115,6 +115,10 @@ pub struct MewsSettings {
     pub client_name: String,
     /// `EnterpriseId`, needed with portfolio access tokens.
     pub enterprise_id: Option<String>,
+    /// The `Additional` service charges are posted to (`orders/add` `ServiceId`).
+    pub charge_service_id: Option<String>,
+    /// Tax rate codes sent with posted charges (Mews wants codes, not percentages).
+    pub charge_tax_codes: Vec<String>,
 }
 
 /// Cloudbeds credentials.
@@ -289,6 +293,15 @@ impl HotelConfig {
                 access_token: vars.secret(&var("MEWS_ACCESS_TOKEN"))?,
                 client_name: vars.required(&var("MEWS_CLIENT_NAME"))?,
                 enterprise_id: vars.optional(&var("MEWS_ENTERPRISE_ID"))?,
+                charge_service_id: vars.optional(&var("MEWS_CHARGE_SERVICE_ID"))?,
+                charge_tax_codes: vars
+                    .optional(&var("MEWS_TAX_CODES"))?
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
             }),
             PmsKind::Cloudbeds => PmsSettings::Cloudbeds(cloudbeds_settings(vars, &var)?),
             PmsKind::Opera => PmsSettings::Opera(opera_settings(vars, &var)?),

@@ -180,7 +180,11 @@ impl MewsConfig {
             timeout: Duration::from_secs(60),
             page_size: DEFAULT_PAGE_SIZE,
             rate_limit: MEWS_RATE_LIMIT,
-            charges: ChargeSettings::default(),
+            charges: ChargeSettings {
+                service_id: settings.charge_service_id.clone(),
+                tax_codes: settings.charge_tax_codes.clone(),
+                ..ChargeSettings::default()
+            },
             child_age_category_ids: BTreeSet::new(),
             max_response_bytes: MAX_RESPONSE_BYTES,
         })

@@ -154,6 +154,8 @@ fn a_non_opera_hotel_is_a_config_error() {
         access_token: secrecy::SecretString::from("a".to_owned()),
         client_name: "x".into(),
         enterprise_id: None,
+        charge_service_id: None,
+        charge_tax_codes: Vec::new(),
     });
     let err = pms_opera::OperaClient::from_config(&hotel).unwrap_err();
     assert_eq!(pms_core::Error::from(err).kind(), pms_core::ErrorKind::Config);
