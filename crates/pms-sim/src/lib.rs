@@ -34,6 +34,25 @@
 //!   `payments/getAll`, `payments/addExternal`. General webhooks: `ServiceOrderUpdated`,
 //!   `ResourceUpdated`, `PaymentUpdated`.
 //!
+//! ## The seeded hotel
+//!
+//! A German property (`Europe/Berlin`, EUR, gross pricing, tax codes
+//! `DE-2020-1-L` 7% / `DE-2020-1-S` 19% / `DE-2020-1-Z` 0%) with a bookable
+//! "Accommodation" service and two additional ones ("Restaurant & Bar",
+//! "Spa") that take `orders/add`. Stays are laid out per room around
+//! [`HotelSpec::today`] and never overlap; every fifth room has a confirmed
+//! arrival today (half of those on an inspected room, so check-in works, the
+//! other half on a dirty one, so it is refused until housekeeping) and the
+//! next room an in-house guest leaving today. Past stays are checked out and
+//! settled; in-house stays carry an open balance.
+//!
+//! Faithful on purpose, because connectors must cope: nothing is
+//! deduplicated (posting the same `ExternalIdentifier` twice makes two
+//! charges); `orders/add` items belong to the new order (`ServiceOrderId` is
+//! the returned `OrderId`, not the linked reservation); a 429 or injected 500
+//! is refused before anything is applied, while an ambiguous timeout applies
+//! the write and then withholds the answer.
+//!
 //! ## From the command line
 //!
 //! `pms sim mews --port 8080` calls [`serve`]`(Vendor::Mews, 8080, SimOptions::default())`,
