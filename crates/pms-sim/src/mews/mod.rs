@@ -190,8 +190,13 @@ fn retry_after_value(wait: std::time::Duration, format: RetryAfterFormat) -> Opt
     let text = match format {
         RetryAfterFormat::Seconds => secs.to_string(),
         RetryAfterFormat::HttpDate => {
-            let at = chrono::Utc::now()
-                + chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
+            // A configured wait too large for a date saturates rather than panics.
+            let now = chrono::Utc::now();
+            let at = i64::try_from(secs)
+                .ok()
+                .and_then(chrono::TimeDelta::try_seconds)
+                .and_then(|wait| now.checked_add_signed(wait))
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
             at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
         }
     };
