@@ -109,5 +109,5 @@ pub use keys::{
 };
 pub use notify::{
     FanOut, LogNotifier, MemoryNotifier, Notification, Notifier, WebhookEnvelope, WebhookNotifier,
-    forward_events,
+    forward_events, poll_with_alerts, reconcile_with_alerts,
 };

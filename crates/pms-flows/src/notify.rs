@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use pms_core::{Change, ErrorKind, ExternalRef, HotelId, Money, PmsEvent, RoomNumber};
+use pms_core::{Change, DateRange, ErrorKind, ExternalRef, HotelId, Money, PmsEvent, RoomNumber};
+use pms_sync::{DriftReport, HotelSync, PollReport, SyncError};
 use serde::{Deserialize, Serialize};
 
-use crate::NotifyError;
+use crate::{FlowError, NotifyError};
 
 /// Something worth telling someone about.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,10 +67,10 @@ pub enum Notification {
     IngestionFailed {
         /// The hotel.
         hotel: HotelId,
-        /// `webhook` or `poll`.
+        /// `webhook`, `poll` or `reconcile`.
         channel: String,
-        /// The failure's classification.
-        kind: ErrorKind,
+        /// The failure's classification, when it came from the PMS.
+        kind: Option<ErrorKind>,
         /// A short, PII-free description.
         detail: String,
     },
@@ -187,19 +188,19 @@ impl Notification {
         }
     }
 
-    /// The alert for a failed webhook intake or poll.
-    pub fn ingestion_failed(hotel: &HotelId, channel: &str, error: &pms_core::Error) -> Notification {
+    /// The alert for a failed webhook intake, poll or reconcile pass.
+    pub fn ingestion_failed(hotel: &HotelId, channel: &str, error: &SyncError) -> Notification {
         Notification::IngestionFailed {
             hotel: hotel.clone(),
             channel: channel.to_owned(),
-            kind: error.kind(),
-            // Connector messages are PII-free by contract.
+            kind: error.pms_kind(),
+            // Connector and store messages are PII-free by contract.
             detail: error.to_string(),
         }
     }
 
     /// The alert for a reconciliation pass that found drift; `None` when clean.
-    pub fn drift(hotel: &HotelId, report: &pms_sync::DriftReport) -> Option<Notification> {
+    pub fn drift(hotel: &HotelId, report: &DriftReport) -> Option<Notification> {
         (report.total() > 0).then(|| Notification::Drift {
             hotel: hotel.clone(),
             scope: "mirror".to_owned(),
@@ -406,5 +407,52 @@ pub async fn forward_events(
         {
             tracing::warn!(kind = notification.kind(), error = %err, "notification not delivered");
         }
+    }
+}
+
+/// Polls a hotel's reservations once; a failure is alerted
+/// ([`Notification::IngestionFailed`], channel `poll`) before it is returned.
+pub async fn poll_with_alerts(sync: &HotelSync, notifier: &dyn Notifier) -> Result<PollReport, FlowError> {
+    match sync.poll_reservations().await {
+        Ok(report) => Ok(report),
+        Err(err) => {
+            deliver(
+                notifier,
+                Notification::ingestion_failed(sync.hotel(), "poll", &err),
+            )
+            .await;
+            Err(err.into())
+        }
+    }
+}
+
+/// Reconciles a window; drift is alerted ([`Notification::Drift`]) and a
+/// failure too (channel `reconcile`).
+pub async fn reconcile_with_alerts(
+    sync: &HotelSync,
+    window: DateRange,
+    notifier: &dyn Notifier,
+) -> Result<DriftReport, FlowError> {
+    match sync.reconcile(window).await {
+        Ok(report) => {
+            if let Some(drift) = Notification::drift(sync.hotel(), &report) {
+                deliver(notifier, drift).await;
+            }
+            Ok(report)
+        }
+        Err(err) => {
+            deliver(
+                notifier,
+                Notification::ingestion_failed(sync.hotel(), "reconcile", &err),
+            )
+            .await;
+            Err(err.into())
+        }
+    }
+}
+
+async fn deliver(notifier: &dyn Notifier, notification: Notification) {
+    if let Err(err) = notifier.notify(&notification).await {
+        tracing::warn!(kind = notification.kind(), error = %err, "notification not delivered");
     }
 }
