@@ -1,0 +1,145 @@
+//! [`RateLimitedClient`]: a [`PmsClient`] decorator that takes a slot from the
+//! sync layer's [`RateLimiter`] before every call.
+//!
+//! `HotelSync` polls through its client without a limiter (only the write
+//! journal takes one), so the load harness puts this decorator in front of
+//! the connector. One trait call is one vendor request for the calls the
+//! harness makes once the client's room-name cache is warm (see `BENCHMARKS.md`).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use pms_core::{
+    Capabilities, CardHold, CardHoldRequest, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest,
+    DateRange, Error, ErrorKind, Folio, FolioCharge, Guest, HealthReport, IdVerification, Page, PmsClient,
+    PmsKind, PostedCharge, RequestId, Reservation, Room, RoomStatusReport, RoomStatusUpdate,
+    SignatureCapture, VendorId, VoidChargeRequest,
+};
+use pms_sync::RateLimiter;
+
+/// Spaces every call of `inner` through `limiter` under `credential`, and
+/// pushes the credential back when the vendor answers 429 anyway.
+pub struct RateLimitedClient {
+    inner: Arc<dyn PmsClient>,
+    limiter: Arc<RateLimiter>,
+    credential: String,
+}
+
+impl std::fmt::Debug for RateLimitedClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimitedClient")
+            .field("pms", &self.inner.kind())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RateLimitedClient {
+    /// Wraps `inner`; `credential` keys the limiter's budget (one per vendor token).
+    pub fn new(inner: Arc<dyn PmsClient>, limiter: Arc<RateLimiter>, credential: impl Into<String>) -> Self {
+        RateLimitedClient {
+            inner,
+            limiter,
+            credential: credential.into(),
+        }
+    }
+
+    async fn slot(&self) {
+        self.limiter.acquire(&self.credential).await;
+    }
+
+    fn observe<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(err) = &result
+            && err.kind() == ErrorKind::RateLimited
+        {
+            let wait = err.retry_after().unwrap_or(std::time::Duration::from_secs(1));
+            self.limiter.penalize(&self.credential, wait);
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl PmsClient for RateLimitedClient {
+    fn kind(&self) -> PmsKind {
+        self.inner.kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
+        self.slot().await;
+        self.observe(self.inner.reservation(id).await)
+    }
+    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+        self.slot().await;
+        self.observe(self.inner.reservations_modified(query).await)
+    }
+    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.slot().await;
+        self.observe(self.inner.arrivals(range).await)
+    }
+    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.slot().await;
+        self.observe(self.inner.departures(range).await)
+    }
+    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
+        self.slot().await;
+        self.observe(self.inner.guest(id).await)
+    }
+    async fn rooms(&self) -> Result<Vec<Room>, Error> {
+        self.slot().await;
+        self.observe(self.inner.rooms().await)
+    }
+    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
+        self.slot().await;
+        self.observe(self.inner.room_statuses().await)
+    }
+    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
+        self.slot().await;
+        self.observe(self.inner.folio(reservation).await)
+    }
+    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
+        self.slot().await;
+        self.observe(self.inner.set_room_status(update).await)
+    }
+    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
+        self.slot().await;
+        self.observe(self.inner.check_in(request).await)
+    }
+    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
+        self.slot().await;
+        self.observe(self.inner.check_out(request).await)
+    }
+    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
+        self.slot().await;
+        self.observe(self.inner.post_charge(charge).await)
+    }
+    async fn find_charge(
+        &self,
+        reservation: &VendorId,
+        request_id: RequestId,
+    ) -> Result<Option<FolioCharge>, Error> {
+        self.slot().await;
+        self.observe(self.inner.find_charge(reservation, request_id).await)
+    }
+    async fn void_charge(&self, request: &VoidChargeRequest) -> Result<(), Error> {
+        self.slot().await;
+        self.observe(self.inner.void_charge(request).await)
+    }
+    async fn attach_id_verification(&self, verification: &IdVerification) -> Result<(), Error> {
+        self.slot().await;
+        self.observe(self.inner.attach_id_verification(verification).await)
+    }
+    async fn attach_signature(&self, signature: &SignatureCapture) -> Result<(), Error> {
+        self.slot().await;
+        self.observe(self.inner.attach_signature(signature).await)
+    }
+    async fn place_card_hold(&self, request: &CardHoldRequest) -> Result<CardHold, Error> {
+        self.slot().await;
+        self.observe(self.inner.place_card_hold(request).await)
+    }
+    async fn health(&self) -> HealthReport {
+        self.slot().await;
+        self.inner.health().await
+    }
+}
