@@ -625,6 +625,52 @@ mod tests {
         );
     }
 
+    fn arrival(eta: Option<DateTime<Utc>>) -> Reservation {
+        let hotel = pms_core::HotelId::new("grand").unwrap();
+        let external = ExternalRef::new(pms_core::PmsKind::Mews, VendorId::new("r1").unwrap());
+        Reservation {
+            id: pms_core::ReservationId::derive(&hotel, &external),
+            external,
+            hotel,
+            confirmation_number: None,
+            status: pms_core::ReservationStatus::Confirmed,
+            arrival: chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+            departure: chrono::NaiveDate::from_ymd_opt(2026, 7, 3).unwrap(),
+            eta,
+            etd: None,
+            room_number: Some(room("101")),
+            room_type: None,
+            adults: 2,
+            children: 0,
+            primary_guest: None,
+            companions: Vec::new(),
+            rate_plan_code: None,
+            total: None,
+            balance: None,
+            created_at: None,
+            updated_at: None,
+            source: None,
+            channel: None,
+            raw: None,
+        }
+    }
+
+    #[test]
+    fn an_arrival_is_early_when_expected_before_the_local_check_in_time() {
+        let rules = HousekeepingRules::default();
+        let berlin = chrono_tz::Europe::Berlin;
+        // 15:00 in Berlin on 1 July (CEST) is 13:00 UTC.
+        let at = |h, m| Utc.with_ymd_and_hms(2026, 7, 1, h, m, 0).unwrap();
+        assert!(rules.is_early(&arrival(Some(at(12, 59))), berlin));
+        assert!(!rules.is_early(&arrival(Some(at(13, 0))), berlin));
+        assert!(!rules.is_early(&arrival(None), berlin));
+        let all = HousekeepingRules {
+            all_arrivals_urgent: true,
+            ..HousekeepingRules::default()
+        };
+        assert!(all.is_early(&arrival(None), berlin));
+    }
+
     #[test]
     fn urgent_cleaning_is_due_sooner() {
         let rules = HousekeepingRules::default();

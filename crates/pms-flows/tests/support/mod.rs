@@ -513,3 +513,64 @@ impl PmsClient for WithCompliance {
         self.inner.health().await
     }
 }
+
+// ---- agenda items the PMS manages ----
+
+/// Serves the simulator's agenda (spa, dining, activities) as a connector
+/// adapter would, with internal ids derived from the vendor ids.
+#[derive(Debug, Clone)]
+pub struct SimAgendaFeed {
+    pub inspector: pms_sim::Inspector,
+    pub kind: PmsKind,
+}
+
+impl SimAgendaFeed {
+    pub fn new(vendor: &Vendor) -> Self {
+        SimAgendaFeed {
+            inspector: vendor.sim().state(),
+            kind: vendor.kind,
+        }
+    }
+}
+
+fn external(kind: PmsKind, id: Uuid) -> ExternalRef {
+    ExternalRef::new(kind, VendorId::new(id.to_string()).unwrap())
+}
+
+#[async_trait]
+impl pms_flows::AgendaFeed for SimAgendaFeed {
+    fn source(&self) -> pms_core::AgendaSource {
+        pms_core::AgendaSource::Pms(self.kind)
+    }
+
+    async fn items(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, Error> {
+        let hotel = hotel();
+        let kind = self.kind;
+        Ok(self.inspector.with_hotel(|h| {
+            h.agenda
+                .iter()
+                .filter(|a| range.contains(h.business_date(a.starts)))
+                .map(|a| pms_core::AgendaItem {
+                    id: pms_core::AgendaItemId::derive(&hotel, &external(kind, a.id)),
+                    external: Some(external(kind, a.id)),
+                    kind: match a.kind {
+                        pms_sim::AgendaKind::Spa => pms_core::AgendaKind::Spa,
+                        pms_sim::AgendaKind::Dining => pms_core::AgendaKind::Dining,
+                        pms_sim::AgendaKind::Activity => pms_core::AgendaKind::Activity,
+                    },
+                    title: a.title.clone(),
+                    starts_at: a.starts,
+                    ends_at: a.ends,
+                    location: None,
+                    guest: Some(pms_core::GuestId::derive(&hotel, &external(kind, a.guest_id))),
+                    reservation: Some(pms_core::ReservationId::derive(
+                        &hotel,
+                        &external(kind, a.reservation_id),
+                    )),
+                    status: pms_core::AgendaStatus::Confirmed,
+                    source: pms_core::AgendaSource::Pms(kind),
+                })
+                .collect()
+        }))
+    }
+}
