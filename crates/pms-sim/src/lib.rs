@@ -57,6 +57,8 @@
 //!
 //! `pms sim mews --port 8080` calls [`serve`]`(Vendor::Mews, 8080, SimOptions::default())`,
 //! which prints the base URL and the accepted tokens and runs until Ctrl-C.
+//! The vendor's request budget is off by default (test suites burst); turn it
+//! on with [`SimOptions::with_vendor_rate_limit`] or `POST /_sim/faults`.
 //! Tests that talk to such a process steer it through the `/_sim/` control API
 //! (see the `admin` module): `POST /_sim/faults {"error_5xx": 0.1}`,
 //! `POST /_sim/webhook {"url": "...", "token": "..."}`, `GET /_sim/state`.

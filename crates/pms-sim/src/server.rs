@@ -101,6 +101,14 @@ impl SimOptions {
             ..SimOptions::default()
         }
     }
+
+    /// Turns on the vendor's documented request budget (Mews: 200 requests
+    /// per AccessToken per 30 s, sliding). Off by default so test suites can
+    /// burst; a demo or a soak run should turn it on.
+    pub fn with_vendor_rate_limit(mut self) -> Self {
+        self.faults = self.faults.with_vendor_rate_limit();
+        self
+    }
 }
 
 /// State shared by a front's handlers.
@@ -323,7 +331,9 @@ impl Drop for SimHandle {
 /// Runs a simulator of `vendor` on `127.0.0.1:port` until the future is
 /// dropped or the process gets Ctrl-C: the entry point of `pms sim <vendor>
 /// --port N`. Logs the base URL and tokens with `tracing` and prints them to
-/// stdout so a developer can point a client at it.
+/// stdout so a developer can point a client at it. The CLI would typically pass
+/// `SimOptions::with_hotel(HotelSpec::small(seed)).with_vendor_rate_limit()`
+/// for a realistic demo, or `SimOptions::default()` for a permissive one.
 pub async fn serve(vendor: Vendor, port: u16, mut options: SimOptions) -> Result<(), SimError> {
     options.addr = SocketAddr::from(([127, 0, 0, 1], port));
     let sim = SimHandle::start(vendor, options).await?;

@@ -125,11 +125,7 @@ async fn rate_limit_is_per_access_token_with_retry_after() {
 
 #[tokio::test]
 async fn the_documented_mews_budget_is_200_per_30_seconds() {
-    let options = SimOptions {
-        hotel: HotelSpec::small(3),
-        faults: FaultConfig::default().with_vendor_rate_limit(),
-        ..SimOptions::default()
-    };
+    let options = SimOptions::with_hotel(HotelSpec::small(3)).with_vendor_rate_limit();
     let sim = start_with(options).await;
     assert_eq!(sim.faults().config().rate_limit, Some(RateLimit::MEWS));
     let mut ok = 0;
