@@ -7,6 +7,8 @@
 //! harness makes once the client's room-name cache is warm (see `BENCHMARKS.md`).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use pms_core::{
@@ -23,6 +25,7 @@ pub struct RateLimitedClient {
     inner: Arc<dyn PmsClient>,
     limiter: Arc<RateLimiter>,
     credential: String,
+    waited_nanos: AtomicU64,
 }
 
 impl std::fmt::Debug for RateLimitedClient {
@@ -40,18 +43,27 @@ impl RateLimitedClient {
             inner,
             limiter,
             credential: credential.into(),
+            waited_nanos: AtomicU64::new(0),
         }
     }
 
+    /// Total time calls spent waiting for the limiter.
+    pub fn waited(&self) -> Duration {
+        Duration::from_nanos(self.waited_nanos.load(Ordering::Relaxed))
+    }
+
     async fn slot(&self) {
+        let started = Instant::now();
         self.limiter.acquire(&self.credential).await;
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.waited_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 
     fn observe<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
         if let Err(err) = &result
             && err.kind() == ErrorKind::RateLimited
         {
-            let wait = err.retry_after().unwrap_or(std::time::Duration::from_secs(1));
+            let wait = err.retry_after().unwrap_or(Duration::from_secs(1));
             self.limiter.penalize(&self.credential, wait);
         }
         result
