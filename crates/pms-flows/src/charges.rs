@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use pms_core::{
     ChargeKind, ChargeRequest, Currency, ErrorKind, ExternalRef, Folio, Money, PostedCharge, RequestId,
-    ReservationStatus, VendorId, VoidChargeRequest,
+    ReservationStatus, RoomNumber, VendorId, VoidChargeRequest,
 };
 use pms_sync::{AuditAction, HotelSync, PostCharge, VoidCharge};
 use rust_decimal::Decimal;
@@ -57,6 +57,9 @@ pub struct Posting {
     pub key: String,
     /// The reservation, in the PMS.
     pub reservation: VendorId,
+    /// The room the point of sale charged to, when it knows one: the stay
+    /// must be in that room, or nothing is posted (a wrong room/folio mapping).
+    pub room: Option<RoomNumber>,
     /// The lines.
     pub lines: Vec<ChargeLine>,
     /// The tip, if any.
@@ -217,7 +220,8 @@ impl ChargeFlow {
             .first()
             .map(|r| r.unit_amount.currency)
             .ok_or_else(|| FlowError::Validation("a posting needs at least one line".into()))?;
-        self.validate_stay(&posting.reservation).await?;
+        self.validate_stay(&posting.reservation, posting.room.as_ref())
+            .await?;
 
         let mut lines: Vec<PostedLine> = Vec::with_capacity(requests.len());
         for (index, request) in requests.into_iter().enumerate() {
@@ -551,7 +555,11 @@ impl ChargeFlow {
             .collect()
     }
 
-    async fn validate_stay(&self, reservation: &VendorId) -> Result<(), FlowError> {
+    async fn validate_stay(
+        &self,
+        reservation: &VendorId,
+        room: Option<&RoomNumber>,
+    ) -> Result<(), FlowError> {
         let found = match self.ctx.client.reservation(reservation).await {
             Ok(found) => found,
             Err(err) if err.kind() == ErrorKind::NotFound => {
@@ -564,13 +572,17 @@ impl ChargeFlow {
             ReservationStatus::Confirmed => self.policy.allow_before_arrival,
             _ => false,
         };
-        if accepted {
-            Ok(())
-        } else {
-            Err(FlowError::NotEligible {
+        if !accepted {
+            return Err(FlowError::NotEligible {
                 reservation: reservation.clone(),
                 status: found.status,
-            })
+            });
+        }
+        match room {
+            Some(room) if found.room_number.as_ref() != Some(room) => Err(FlowError::Validation(format!(
+                "reservation {reservation} is not in room {room}"
+            ))),
+            _ => Ok(()),
         }
     }
 }

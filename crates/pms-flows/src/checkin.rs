@@ -108,6 +108,10 @@ pub struct CheckInOutcome {
     pub room: RoomNumber,
     /// The balance at check-in, when the PMS reported one.
     pub balance: Option<Money>,
+    /// The stay's rate plan, when the PMS reported it.
+    pub rate_plan: Option<String>,
+    /// The stay's total price, when the PMS reported it.
+    pub total: Option<Money>,
     /// The ID check.
     pub id_check: StepOutcome,
     /// The signature.
@@ -321,6 +325,8 @@ impl CheckInFlow {
             request_id,
             room,
             balance,
+            rate_plan: reservation.rate_plan_code.clone(),
+            total: reservation.total,
             id_check,
             signature,
             card_hold,

@@ -31,6 +31,7 @@ fn ticket(key: &str, reservation: &VendorId, lines: Vec<ChargeLine>) -> Posting 
     Posting {
         key: key.into(),
         reservation: reservation.clone(),
+        room: None,
         lines,
         gratuity: None,
     }
@@ -90,6 +91,8 @@ async fn a_void_reconciles_the_balance() {
             &reservation,
             vec![line("Massage 60", dec!(45.00)), line("Sauna", dec!(10.00))],
         );
+        posting.room = vendor.client.reservation(&reservation).await.unwrap().room_number;
+        assert!(posting.room.is_some());
         posting.gratuity = Some(Gratuity {
             amount: eur(dec!(5.00)),
             transaction_code: None,
@@ -197,6 +200,12 @@ async fn charges_are_validated_before_anything_is_posted() {
         let negative = ticket("rs-3", &in_house, vec![line("Refund", dec!(-4.00))]);
         assert!(matches!(
             flow.post(&negative).await,
+            Err(FlowError::Validation(_))
+        ));
+        let mut wrong_room = ticket("rs-5", &in_house, vec![line("Tea", dec!(4.00))]);
+        wrong_room.room = Some(pms_core::RoomNumber::new("no-such-room").unwrap());
+        assert!(matches!(
+            flow.post(&wrong_room).await,
             Err(FlowError::Validation(_))
         ));
         let missing = VendorId::new(uuid::Uuid::from_u128(42).to_string()).unwrap();
