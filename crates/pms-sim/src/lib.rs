@@ -96,6 +96,8 @@
 //! # }
 //! ```
 #![forbid(unsafe_code)]
+// The `json!` bodies of the widest Mews records (customers) need more macro depth.
+#![recursion_limit = "256"]
 #![warn(missing_docs)]
 
 mod admin;

@@ -27,6 +27,7 @@ mod folio;
 mod guests;
 mod ids;
 mod params;
+mod render;
 mod reservations;
 mod rooms;
 mod webhook;
@@ -49,6 +50,7 @@ use crate::faults::{RateLimit, RetryAfterFormat, Verdict};
 use crate::journal::{Outcome, RequestRecord};
 use crate::server::SimCore;
 use crate::state;
+pub use auth::{ACCESS_TOKEN_LIFETIME, CLIENT_ID, REFRESH_TOKEN};
 pub use ids::CloudbedsIds;
 
 use error::CbError;

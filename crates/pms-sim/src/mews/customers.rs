@@ -1,6 +1,8 @@
 //! `customers/getAll` (`operations/customers.md`,
 //! <https://docs.mews.com/connector-api/operations/customers>). `Extent` is
-//! required; `CustomerIds` is "Required if no other filter is provided".
+//! required; `CustomerIds` is "Required if no other filter is provided". The
+//! `Cursor` comes back even when the extent asks for no customers, as the
+//! docs promise.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -35,6 +37,8 @@ struct GetAll {
     #[serde(default)]
     last_names: Option<Vec<String>>,
     #[serde(default)]
+    loyalty_codes: Option<Vec<String>>,
+    #[serde(default)]
     created_utc: Option<TimeInterval>,
     #[serde(default)]
     updated_utc: Option<TimeInterval>,
@@ -53,6 +57,7 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
         || q.emails.is_some()
         || q.first_names.is_some()
         || q.last_names.is_some()
+        || q.loyalty_codes.is_some()
         || q.created_utc.is_some()
         || q.updated_utc.is_some();
     if !has_filter {
@@ -77,6 +82,8 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
                 && q.last_names
                     .as_ref()
                     .is_none_or(|n| n.iter().any(|x| *x == g.last_name))
+                // Simulated guests have no loyalty codes.
+                && q.loyalty_codes.as_ref().is_none_or(Vec::is_empty)
                 && within(q.created_utc.as_ref(), g.created)
                 && within(q.updated_utc.as_ref(), g.updated)
         })
@@ -101,6 +108,7 @@ fn render(chain_id: Uuid, g: &Guest) -> Value {
         "ChainId": chain_id,
         "Number": g.number,
         "Title": null,
+        "CustomTitleName": null,
         "Sex": null,
         "FirstName": g.first_name,
         "LastName": g.last_name,
@@ -109,6 +117,8 @@ fn render(chain_id: Uuid, g: &Guest) -> Value {
         "PreferredLanguageCode": g.language,
         "LanguageCode": g.language,
         "BirthDate": g.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        "BirthCountryCode": null,
+        "BirthCountrySubdivisionCode": null,
         "BirthPlace": null,
         "Occupation": null,
         "Email": g.email,
@@ -120,10 +130,18 @@ fn render(chain_id: Uuid, g: &Guest) -> Value {
         "BillingCode": null,
         "Notes": null,
         "CarRegistrationNumber": null,
+        "DietaryRequirements": null,
         "CreatedUtc": ts(g.created),
         "UpdatedUtc": ts(g.updated),
         "ItalianDestinationCode": null,
         "ItalianFiscalCode": null,
+        "ItalianLotteryCode": null,
+        "MergeTargetId": null,
+        "PreferredSpaceFeatures": [],
+        "Passport": null,
+        "IdentityCard": null,
+        "Visa": null,
+        "DriversLicense": null,
         "CompanyId": null,
         "AddressId": null,
         "Address": null,

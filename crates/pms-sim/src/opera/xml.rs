@@ -277,6 +277,18 @@ impl Xml {
         Ok(Xml { inner })
     }
 
+    /// A fragment without the XML declaration, spliced later with [`Xml::raw`].
+    pub fn fragment() -> Self {
+        Xml {
+            inner: Writer::new(Vec::with_capacity(1024)),
+        }
+    }
+
+    /// Appends bytes written by another [`Xml`] (well-formed by construction).
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.inner.get_mut().extend_from_slice(bytes);
+    }
+
     /// `<name a="v"...>`
     pub fn start(&mut self, name: &str, attrs: &[(&str, &str)]) -> io::Result<()> {
         let start = BytesStart::new(name).with_attributes(attrs.iter().copied());
