@@ -334,3 +334,32 @@ async fn an_open_balance_is_refused_or_warned_per_policy() {
         assert_eq!(h.audit(&reservation, AuditAction::CheckedOut).await.len(), 1);
     }
 }
+
+#[tokio::test]
+async fn a_key_the_lock_system_refuses_is_alerted_and_issued_on_a_rerun() {
+    for vendor in vendors().await {
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.arriving_ready(0);
+        let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
+        h.keys.0.lock().unwrap().refuse_activations = true;
+        let err = flow
+            .run(&CheckInInput::new(reservation.clone()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FlowError::Key(_)), "{err:?}");
+        // The PMS check-in stands; the key failure is alerted, not silently dropped.
+        assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedIn);
+        assert_eq!(h.notifier.of_kind("key_activation_failed").len(), 1);
+        assert!(h.audit(&reservation, AuditAction::KeyActivated).await.is_empty());
+
+        h.keys.0.lock().unwrap().refuse_activations = false;
+        let outcome = flow.run(&CheckInInput::new(reservation.clone())).await.unwrap();
+        assert_eq!(outcome.newly_activated.len(), 1);
+        assert_eq!(h.keys.activations(), 1);
+        assert_eq!(
+            vendor.write_calls("check_in"),
+            1,
+            "the check-in is replayed, not resent"
+        );
+    }
+}

@@ -249,3 +249,41 @@ async fn an_out_of_order_room_goes_to_maintenance_and_back_to_cleaning() {
         assert_eq!((next[0].kind, next[0].team.as_str()), (TaskKind::Clean, "north"));
     }
 }
+
+#[tokio::test]
+async fn without_room_status_writes_a_completion_is_audited_but_not_pushed() {
+    for vendor in vendors().await {
+        let client = std::sync::Arc::new(
+            support::WithCompliance::new(vendor.client.clone())
+                .without(&[pms_core::Capability::RoomStatusWrite]),
+        );
+        let h = Harness::new(client).await;
+        let reservation = vendor.departing_today(2);
+        let room = vendor.set_room_of(&reservation, RoomState::Dirty);
+        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999"));
+        dispatcher.refresh().await.unwrap();
+        let clean = dispatcher
+            .open_tasks(Some("north"))
+            .into_iter()
+            .find(|t| t.room.id == room)
+            .unwrap();
+        let next = dispatcher.complete(clean.id, "staff-1").await.unwrap();
+        assert_eq!(next[0].kind, TaskKind::Inspect, "the follow-up still comes");
+        assert_eq!(
+            vendor.room_state(&room),
+            RoomState::Dirty,
+            "nothing written to the PMS"
+        );
+        assert_eq!(vendor.write_calls("set_room_status"), 0);
+        let audited = h
+            .store
+            .audit_query(&pms_sync::store::AuditFilter {
+                action: Some(AuditAction::RoomStatusChanged.as_str().into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 1);
+        assert_eq!(audited[0].entry.details["pushed_to_pms"], false);
+    }
+}

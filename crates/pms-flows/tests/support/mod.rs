@@ -247,6 +247,8 @@ pub struct KeysState {
     pub deactivation_calls: usize,
     /// Deactivations still to fail (`usize::MAX`: always).
     pub failing_deactivations: usize,
+    /// Activations refuse permanently while set.
+    pub refuse_activations: bool,
 }
 
 /// A key system that records calls and fails when told to.
@@ -272,6 +274,9 @@ impl FakeKeys {
 impl KeyService for FakeKeys {
     async fn activate(&self, grant: &KeyGrant) -> Result<(), KeyError> {
         let mut state = self.0.lock().unwrap();
+        if state.refuse_activations {
+            return Err(KeyError::permanent("room not provisioned in the lock system"));
+        }
         state.activations += 1;
         state.active.insert(grant.key_id);
         Ok(())
@@ -388,6 +393,8 @@ pub struct WithCompliance {
     /// every later reservation read fails: the journal cannot settle it.
     pub lose_check_in: std::sync::atomic::AtomicBool,
     lost: std::sync::atomic::AtomicBool,
+    /// Capabilities to hide (to test the "not supported" paths).
+    pub without: Vec<Capability>,
 }
 
 impl std::fmt::Debug for WithCompliance {
@@ -407,7 +414,12 @@ impl WithCompliance {
             signatures: Mutex::default(),
             lose_check_in: Default::default(),
             lost: Default::default(),
+            without: Vec::new(),
         }
+    }
+    pub fn without(mut self, capabilities: &[Capability]) -> Self {
+        self.without = capabilities.to_vec();
+        self
     }
     pub fn holds(&self) -> usize {
         self.holds.lock().unwrap().len()
@@ -428,6 +440,7 @@ impl PmsClient for WithCompliance {
                 Capability::IdVerification,
                 Capability::Signature,
             ])
+            .filter(|c| !self.without.contains(c))
             .collect()
     }
     async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
