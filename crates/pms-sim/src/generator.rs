@@ -434,6 +434,7 @@ pub fn generate(spec: &HotelSpec) -> Hotel {
                         PaymentKind::Cash
                     },
                     external_identifier: None,
+                    external_type: None,
                     created: at,
                     updated: at,
                 });

@@ -119,7 +119,7 @@ pub use model::{
     Property, Reservation, ReservationState, Room, RoomCategory, RoomState, Service, ServiceKind, TaxRate,
 };
 pub use server::{Credentials, Inspector, SimHandle, SimOptions, Vendor, serve};
-pub use state::{Change, Hotel, NewLine, NewOrder, Rejection, Summary};
+pub use state::{Change, Hotel, NewLine, NewOrder, NewPayment, Rejection, Summary};
 pub use webhooks::{DeliveryAttempt, WebhookConfig, WebhookStats, Webhooks};
 
 /// Errors starting or configuring a simulator.

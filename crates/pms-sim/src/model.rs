@@ -372,6 +372,8 @@ pub struct Payment {
     pub kind: PaymentKind,
     /// The poster's identifier, for external payments.
     pub external_identifier: Option<String>,
+    /// The external payment type as posted (Mews `Cash`, `WireTransfer`, ...).
+    pub external_type: Option<String>,
     /// Creation instant.
     pub created: DateTime<Utc>,
     /// Last change.

@@ -74,6 +74,23 @@ pub struct NewLine {
     pub external_identifier: Option<String>,
 }
 
+/// A payment taken outside the PMS, to record.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    /// Payer.
+    pub account_id: Uuid,
+    /// Bill to put it on; defaults to the account's open bill.
+    pub bill_id: Option<Uuid>,
+    /// Stay it pays for.
+    pub reservation_id: Option<Uuid>,
+    /// Amount received (positive).
+    pub amount: Decimal,
+    /// The poster's identifier.
+    pub external_identifier: Option<String>,
+    /// The vendor's external payment type, verbatim.
+    pub external_type: Option<String>,
+}
+
 /// An order (one or more charges) to post to a guest's folio.
 #[derive(Debug, Clone)]
 pub struct NewOrder {
@@ -360,13 +377,17 @@ impl Hotel {
     /// Records a payment taken outside the PMS on the account's bill.
     pub fn add_external_payment(
         &mut self,
-        account_id: Uuid,
-        bill_id: Option<Uuid>,
-        reservation_id: Option<Uuid>,
-        amount: Decimal,
-        external_identifier: Option<String>,
+        payment: NewPayment,
         at: DateTime<Utc>,
     ) -> Result<(Uuid, Vec<Change>), Rejection> {
+        let NewPayment {
+            account_id,
+            bill_id,
+            reservation_id,
+            amount,
+            external_identifier,
+            external_type,
+        } = payment;
         if self.guest(account_id).is_none() {
             return Err(Rejection::invalid("AccountId", "account not found"));
         }
@@ -400,6 +421,7 @@ impl Hotel {
             amount,
             kind: PaymentKind::External,
             external_identifier,
+            external_type,
             created: at,
             updated: at,
         });

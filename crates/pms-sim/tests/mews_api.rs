@@ -557,7 +557,9 @@ async fn paying_the_balance_lets_the_guest_check_out_and_closes_the_bill() {
             .status,
         403
     );
-    let amount: f64 = balance.to_string().parse().unwrap();
+    // The JSON number is written from the decimal's text, never via a float.
+    let amount: Value = serde_json::from_str(&balance.to_string()).unwrap();
+    let negated: Value = serde_json::from_str(&(-balance).to_string()).unwrap();
     let paid = call(
         &sim,
         "payments/addExternal",

@@ -15,7 +15,7 @@ use super::wire::{
 };
 use crate::model::{Payment, PaymentKind};
 use crate::server::SimCore;
-use crate::state::{self, Hotel};
+use crate::state::{self, Hotel, NewPayment};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -95,23 +95,38 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
 
 fn render(hotel: &Hotel, p: &Payment) -> Value {
     let currency = &hotel.property.currency;
-    // Payments carry no tax.
+    // "negative amount represents either rebate or a payment": money received
+    // is negative on the wire. Payments carry no tax.
+    let value = number(-p.amount);
     let amount = json!({
         "Currency": currency,
-        "NetValue": number(p.amount),
-        "GrossValue": number(p.amount),
+        "NetValue": value,
+        "GrossValue": value,
         "TaxValues": [],
-        "Breakdown": { "Items": [{ "TaxRateCode": null, "NetValue": number(p.amount), "TaxValue": 0 }] }
+        "Breakdown": { "Items": [{ "TaxRateCode": null, "NetValue": value, "TaxValue": 0 }] }
     });
+    // A coproduct: every variant key is present, the chosen one non-null.
+    let data = |discriminator: &str, card: Value, external: Value| json!({ "Discriminator": discriminator, "CreditCard": card, "Invoice": null, "External": external, "Ghost": null });
     let (kind, data) = match p.kind {
         PaymentKind::CreditCard => (
             "CreditCardPayment",
-            json!({ "Discriminator": "CreditCard", "CreditCard": { "CreditCardId": null, "Transaction": null } }),
+            data(
+                "CreditCard",
+                json!({ "CreditCardId": null, "Transaction": null }),
+                Value::Null,
+            ),
         ),
         PaymentKind::Cash => ("CashPayment", Value::Null),
         PaymentKind::External => (
             "ExternalPayment",
-            json!({ "Discriminator": "External", "External": { "Type": "Unspecified", "ExternalIdentifier": p.external_identifier } }),
+            data(
+                "External",
+                Value::Null,
+                json!({
+                    "Type": p.external_type.as_deref().unwrap_or("Unspecified"),
+                    "ExternalIdentifier": p.external_identifier
+                }),
+            ),
         ),
     };
     let closed = p.bill_id.and_then(|b| hotel.bill(b)).and_then(|b| b.closed);
@@ -165,6 +180,8 @@ struct AddExternal {
     amount: AmountValue,
     #[serde(default)]
     external_identifier: Option<String>,
+    #[serde(default, rename = "Type")]
+    external_type: Option<String>,
 }
 
 /// `payments/addExternal`: a payment taken outside Mews, answered with
@@ -183,13 +200,14 @@ pub(super) fn add_external(core: &SimCore, body: &Value) -> OpResult {
             format!("currency {} is not accepted", q.amount.currency),
         ));
     }
-    let (id, changes) = hotel.add_external_payment(
+    let payment = NewPayment {
         account_id,
-        q.bill_id,
-        q.reservation_id,
+        bill_id: q.bill_id,
+        reservation_id: q.reservation_id,
         amount,
-        q.external_identifier,
-        state::now(),
-    )?;
+        external_identifier: q.external_identifier,
+        external_type: q.external_type,
+    };
+    let (id, changes) = hotel.add_external_payment(payment, state::now())?;
     Ok((json!({ "ExternalPaymentId": id }), changes))
 }
