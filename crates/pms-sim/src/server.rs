@@ -24,12 +24,15 @@ use crate::{SimError, admin, mews};
 pub enum Vendor {
     /// Mews Connector API.
     Mews,
+    /// Oracle OPERA OWS 5.1 (SOAP 1.1).
+    Opera,
 }
 
 impl std::fmt::Display for Vendor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Vendor::Mews => "mews",
+            Vendor::Opera => "opera",
         })
     }
 }
@@ -39,6 +42,7 @@ impl std::str::FromStr for Vendor {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "mews" => Ok(Vendor::Mews),
+            "opera" => Ok(Vendor::Opera),
             other => Err(SimError::UnknownVendor(other.to_owned())),
         }
     }
@@ -231,6 +235,7 @@ impl SimHandle {
         });
         let router = match vendor {
             Vendor::Mews => mews::router(core.clone()),
+            Vendor::Opera => crate::opera::router(core.clone()),
         }
         .merge(admin::router(core.clone()));
         let (stop, stopped) = oneshot::channel::<()>();

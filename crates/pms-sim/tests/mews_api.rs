@@ -574,10 +574,11 @@ async fn paying_the_balance_lets_the_guest_check_out_and_closes_the_bill() {
         json!({ "PaymentIds": [payment_id], "Limitation": { "Count": 1 } }),
     )
     .await;
-    assert_eq!(
-        read.body["Payments"][0]["Data"]["External"]["ExternalIdentifier"],
-        "pay-1"
-    );
+    let payment = &read.body["Payments"][0];
+    assert_eq!(payment["Data"]["External"]["ExternalIdentifier"], "pay-1");
+    assert_eq!(payment["Data"]["External"]["Type"], "Cash");
+    // Money received is negative on the wire.
+    assert_eq!(payment["Amount"]["GrossValue"].as_f64(), negated.as_f64());
 
     let done = call(
         &sim,
