@@ -89,14 +89,14 @@ async fn a_refused_check_in_activates_no_key() {
 
 #[tokio::test]
 async fn a_timeout_after_the_check_in_applied_is_read_back_and_the_key_activated_once() {
-    let vendor = Vendor::mews_with_timeout(11, Duration::from_millis(500)).await;
+    let vendor = Vendor::mews_with_timeout(11, Duration::from_secs(2)).await;
     let h = Harness::new(vendor.client.clone()).await;
     let reservation = vendor.arriving_ready(0);
     let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
 
-    vendor.timeout_after_write(true, Duration::from_secs(2));
+    vendor.timeout_after_write(true, Duration::from_secs(6));
     let outcome = flow.run(&CheckInInput::new(reservation.clone())).await.unwrap();
-    vendor.timeout_after_write(false, Duration::from_secs(2));
+    vendor.timeout_after_write(false, Duration::from_secs(6));
 
     assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedIn);
     assert_eq!(vendor.write_calls("check_in"), 1, "read back, never resent");
