@@ -23,6 +23,7 @@
 //! | `server` | [`SimHandle`], [`SimOptions`], [`Inspector`], [`serve`]: start, inspect, stop |
 //! | `admin` | `/_sim/state`, `/_sim/requests`, `/_sim/faults`, `/_sim/webhook`: control of an out-of-process simulator |
 //! | `mews/` | the Mews Connector API front, one file per resource |
+//! | `opera/` | the OPERA OWS 5.1 SOAP front, one file per service |
 //!
 //! ## Fronts
 //!
@@ -33,6 +34,14 @@
 //!   `orders/add`, `orderItems/getAll`, `orderItems/cancel`, `bills/getAll`,
 //!   `payments/getAll`, `payments/addExternal`. General webhooks: `ServiceOrderUpdated`,
 //!   `ResourceUpdated`, `PaymentUpdated`.
+//! - **OPERA** ([`Vendor::Opera`], [`OperaSim`]): OWS 5.1 SOAP 1.1 at
+//!   `POST {base}/{Service}.asmx` (on-premise) and `POST {base}/{Service}`
+//!   (OPERA Cloud gateway, WS-Security required). Services and operations:
+//!   `Reservation` (FetchBooking, FutureBookingSummary), `Name` (FetchProfile),
+//!   `HouseKeeping` (FetchHouseKeepingRoomStatus), `GuestServices`
+//!   (UpdateRoomStatus), `ResvAdvanced` (CheckIn, CheckOut, PostCharge, Invoice).
+//!   User [`OperaSim::USER_NAME`], passwords = the access tokens, hotel code
+//!   [`OperaSim::HOTEL_CODE`]. No webhooks (OWS has none).
 //!
 //! ## The seeded hotel
 //!
@@ -106,6 +115,7 @@ mod generator;
 mod journal;
 mod mews;
 mod model;
+mod opera;
 mod ratelimit;
 mod server;
 mod state;
@@ -132,7 +142,7 @@ pub enum SimError {
     #[error("invalid webhook URL: {0}")]
     InvalidUrl(String),
     /// `pms sim <vendor>` named a vendor with no front.
-    #[error("no simulator for vendor `{0}` (known: mews)")]
+    #[error("no simulator for vendor `{0}` (known: mews, opera)")]
     UnknownVendor(String),
 }
 
@@ -144,5 +154,54 @@ impl MewsSim {
     /// Starts a Mews simulator on `options.addr` (default `127.0.0.1:0`).
     pub async fn start(options: SimOptions) -> Result<SimHandle, SimError> {
         SimHandle::start(Vendor::Mews, options).await
+    }
+}
+
+/// The OPERA OWS simulator: a [`SimHandle`] speaking OWS 5.1 SOAP.
+#[derive(Debug, Clone, Copy)]
+pub struct OperaSim;
+
+impl OperaSim {
+    /// The user name accepted in `OGHeader/.../UserName` (and in
+    /// `wsse:UsernameToken` on the Cloud path, where `{user}@I{hotel}` is
+    /// accepted in the OGHeader too). Passwords are [`Credentials::access_tokens`].
+    pub const USER_NAME: &'static str = opera::USER_NAME;
+    /// The hotel code (`Domain`, `HotelReference@hotelCode`).
+    pub const HOTEL_CODE: &'static str = opera::HOTEL_CODE;
+
+    /// Starts an OPERA simulator on `options.addr` (default `127.0.0.1:0`).
+    pub async fn start(options: SimOptions) -> Result<SimHandle, SimError> {
+        SimHandle::start(Vendor::Opera, options).await
+    }
+
+    /// The OWS `resv_name_id` (`UniqueID source="RESVID"`) of reservation `id`.
+    pub fn resv_name_id(hotel: &Hotel, id: uuid::Uuid) -> Option<String> {
+        hotel
+            .reservations
+            .iter()
+            .position(|r| r.id == id)
+            .map(opera::resv_name_id)
+    }
+
+    /// The reservation a `resv_name_id` names.
+    pub fn reservation_id(hotel: &Hotel, resv_name_id: &str) -> Option<uuid::Uuid> {
+        let n: u64 = resv_name_id.trim().parse().ok()?;
+        let i = usize::try_from(n.checked_sub(opera::RESV_ID_BASE)?).ok()?;
+        hotel.reservations.get(i).map(|r| r.id)
+    }
+
+    /// The OWS profile `NameID` of guest `id`.
+    pub fn name_id(hotel: &Hotel, id: uuid::Uuid) -> Option<String> {
+        hotel.guests.iter().position(|g| g.id == id).map(opera::name_id)
+    }
+
+    /// The `LongInfo` references of every folio line posted through `PostCharge`
+    /// with `long_info`: how many times a charge was really posted.
+    pub fn postings_with_long_info(hotel: &Hotel, long_info: &str) -> usize {
+        hotel
+            .charges
+            .iter()
+            .filter(|c| c.external_identifier.as_deref() == Some(long_info))
+            .count()
     }
 }

@@ -26,6 +26,8 @@ pub enum Vendor {
     Mews,
     /// Oracle OPERA OWS 5.1 (SOAP 1.1).
     Opera,
+    /// Cloudbeds API v1.3 (form-encoded REST, JSON envelopes).
+    Cloudbeds,
 }
 
 impl std::fmt::Display for Vendor {
@@ -33,6 +35,7 @@ impl std::fmt::Display for Vendor {
         f.write_str(match self {
             Vendor::Mews => "mews",
             Vendor::Opera => "opera",
+            Vendor::Cloudbeds => "cloudbeds",
         })
     }
 }
@@ -43,6 +46,7 @@ impl std::str::FromStr for Vendor {
         match s.to_ascii_lowercase().as_str() {
             "mews" => Ok(Vendor::Mews),
             "opera" => Ok(Vendor::Opera),
+            "cloudbeds" => Ok(Vendor::Cloudbeds),
             other => Err(SimError::UnknownVendor(other.to_owned())),
         }
     }
@@ -236,6 +240,7 @@ impl SimHandle {
         let router = match vendor {
             Vendor::Mews => mews::router(core.clone()),
             Vendor::Opera => crate::opera::router(core.clone()),
+            Vendor::Cloudbeds => crate::cloudbeds::router(core.clone()),
         }
         .merge(admin::router(core.clone()));
         let (stop, stopped) = oneshot::channel::<()>();

@@ -116,6 +116,7 @@ pub(crate) struct RoomFlags {
 pub(crate) struct ItemMeta {
     category: Option<String>,
     app_item_id: String,
+    name: Option<String>,
 }
 
 /// An adjustment (`postAdjustment`), kept as a folio line of the shared hotel.
@@ -141,6 +142,8 @@ pub(crate) struct FrontState {
     items: HashMap<Uuid, ItemMeta>,
     adjustments: HashMap<Uuid, AdjustmentMeta>,
     payments: HashMap<Uuid, PaymentMeta>,
+    /// Order posted with `itemPaid` → the cash payment it registered.
+    item_payments: HashMap<Uuid, Uuid>,
     /// Voided payment → the reversing entry that offsets it in the balance.
     voided_payments: HashMap<Uuid, Uuid>,
     /// OAuth access tokens issued by `/access_token`, with their expiry.

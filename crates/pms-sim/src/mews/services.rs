@@ -38,9 +38,11 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
         .enumerate()
         .map(|(i, s)| {
             let data = match s.kind {
+                // Check-in 15:00 / check-out 11:00 as offsets from the day,
+                // in the `P0M0DT15H0M0S` form the docs show (serialization.md).
                 ServiceKind::Bookable => json!({
                     "Discriminator": "Bookable",
-                    "Value": { "StartOffset": "PT15H", "EndOffset": "PT11H", "OccupancyStartOffset": "PT15H", "OccupancyEndOffset": "PT11H", "TimeUnitPeriod": "Day" }
+                    "Value": { "StartOffset": "P0M0DT15H0M0S", "EndOffset": "P0M0DT11H0M0S", "OccupancyStartOffset": "P0M0DT15H0M0S", "OccupancyEndOffset": "P0M0DT11H0M0S", "TimeUnitPeriod": "Day" }
                 }),
                 ServiceKind::Additional => json!({
                     "Discriminator": "Additional",

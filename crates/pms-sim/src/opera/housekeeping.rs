@@ -62,7 +62,11 @@ fn room_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 pub(super) fn fetch_room_status(state: &OperaState, request: &Element) -> OpResult {
     check_hotel(request.child_any(ANY, "HotelReference"))?;
     let criteria = request.child_any(ANY, "Criteria");
-    let text = |local: &str| criteria.and_then(|c| c.child_any(ANY, local)).and_then(Element::text);
+    let text = |local: &str| {
+        criteria
+            .and_then(|c| c.child_any(ANY, local))
+            .and_then(Element::text)
+    };
     let (from, to) = (text("FromRoom"), text("ToRoom"));
     let statuses = codes(criteria, "RoomStatusList");
     let fo_statuses = codes(criteria, "FOStatusList");
@@ -84,7 +88,9 @@ pub(super) fn fetch_room_status(state: &OperaState, request: &Element) -> OpResu
             };
             let keep = from.is_none_or(|f| room_cmp(&room.number, f).is_ge())
                 && to.is_none_or(|t| room_cmp(&room.number, t).is_le())
-                && statuses.as_ref().is_none_or(|s| s.iter().any(|s| s == code(room.state)))
+                && statuses
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|s| s == code(room.state)))
                 && fo_statuses.as_ref().is_none_or(|s| s.iter().any(|s| s == fo));
             if !keep {
                 continue;

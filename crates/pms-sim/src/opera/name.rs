@@ -44,7 +44,11 @@ pub(super) fn fetch_profile(state: &OperaState, request: &Element) -> OpResult {
             w.start("n:Phones", &[])?;
             w.start(
                 "n:NamePhone",
-                &[("phoneType", "MOBILE"), ("phoneRole", "PHONE"), ("primary", "true")],
+                &[
+                    ("phoneType", "MOBILE"),
+                    ("phoneRole", "PHONE"),
+                    ("primary", "true"),
+                ],
             )?;
             w.text("n:PhoneNumber", &[], phone)?;
             w.end("n:NamePhone")?;

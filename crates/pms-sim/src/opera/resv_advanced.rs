@@ -76,7 +76,11 @@ fn reservation_echo(w: &mut Xml, position: usize) -> std::io::Result<()> {
     w.start("s0:ReservationID", &[])?;
     w.text(
         "c:UniqueID",
-        &[("xmlns:c", ns::COMMON), ("type", "INTERNAL"), ("source", "RESVID")],
+        &[
+            ("xmlns:c", ns::COMMON),
+            ("type", "INTERNAL"),
+            ("source", "RESVID"),
+        ],
         &resv_name_id(position),
     )?;
     w.end("s0:ReservationID")
@@ -181,7 +185,12 @@ pub(super) fn post_charge(state: &OperaState, request: &Element) -> OpResult {
             "Postings are allowed on in-house reservations only.",
         ));
     }
-    let additional = || hotel.services.iter().filter(|s| s.kind == ServiceKind::Additional);
+    let additional = || {
+        hotel
+            .services
+            .iter()
+            .filter(|s| s.kind == ServiceKind::Additional)
+    };
     let service = additional()
         .find(|s| s.name.contains(text))
         .or_else(|| additional().next())
@@ -217,10 +226,7 @@ pub(super) fn post_charge(state: &OperaState, request: &Element) -> OpResult {
         .map_err(rule("POSTING_NOT_ALLOWED"))?;
     let ids: Vec<Uuid> = hotel.charges_of_order(order_id).map(|c| c.id).collect();
     drop(hotel);
-    let mut codes = state
-        .transaction_codes
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut codes = state.transaction_codes.lock().unwrap_or_else(|p| p.into_inner());
     for id in ids {
         codes.insert(id, code.to_owned());
     }

@@ -157,7 +157,11 @@ fn result(w: &mut Xml, fail: Option<&Fail>) -> io::Result<()> {
             w.empty("s2:OperaErrorCode", &common)?;
             w.empty(
                 "s1:GDSError",
-                &[("xmlns:s1", ns::HOTEL_COMMON), ("errorCode", ""), ("elementId", "")],
+                &[
+                    ("xmlns:s1", ns::HOTEL_COMMON),
+                    ("errorCode", ""),
+                    ("elementId", ""),
+                ],
             )?;
         }
     }

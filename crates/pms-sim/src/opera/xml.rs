@@ -43,7 +43,8 @@ pub mod ns {
     /// GuestServices request/response elements.
     pub const GUEST_SERVICES: &str = "http://webservices.micros.com/og/4.3/GuestServices/";
     /// WS-Security extension (OASIS WSS 1.0).
-    pub const WSSE: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+    pub const WSSE: &str =
+        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
     /// WS-Security utility (OASIS WSS 1.0).
     pub const WSU: &str =
         "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
@@ -177,14 +178,14 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     let (attr_ns, local) = reader.resolver().resolve_attribute(attr.key);
                     attrs.push(Attr {
                         ns: owned_ns(attr_ns)?,
-                        name: String::from_utf8_lossy(local.as_ref()).into_owned(),
+                        name: local.as_ref().to_owned(),
                         value,
                     });
                 }
                 let after = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
                 let element = Element {
                     ns: element_ns,
-                    name: String::from_utf8_lossy(start.local_name().as_ref()).into_owned(),
+                    name: start.local_name().as_ref().to_owned(),
                     attrs,
                     children: Vec::new(),
                     text: String::new(),
@@ -202,7 +203,7 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 attach(&mut stack, &mut root, element);
             }
             Event::Text(text) => push_text(&mut stack, &text.xml10_content())?,
-            Event::CData(data) => push_text(&mut stack, &String::from_utf8_lossy(&data.into_inner()))?,
+            Event::CData(data) => push_text(&mut stack, &data.into_inner())?,
             Event::GeneralRef(reference) => {
                 if reference.is_char_ref() {
                     let ch = reference
@@ -232,11 +233,8 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Element, XmlError> {
 fn owned_ns(resolved: ResolveResult<'_>) -> Result<Option<String>, XmlError> {
     match resolved {
         ResolveResult::Unbound => Ok(None),
-        ResolveResult::Bound(ns) => Ok(Some(String::from_utf8_lossy(ns.as_ref()).into_owned())),
-        ResolveResult::Unknown(prefix) => Err(XmlError(format!(
-            "namespace prefix `{}` is not declared",
-            String::from_utf8_lossy(&prefix)
-        ))),
+        ResolveResult::Bound(ns) => Ok(Some(ns.as_ref().to_owned())),
+        ResolveResult::Unknown(prefix) => Err(XmlError(format!("namespace prefix `{prefix}` is not declared"))),
     }
 }
 
@@ -330,7 +328,8 @@ mod tests {
 
     #[test]
     fn reads_by_namespace_and_refuses_hostile_input() {
-        let doc = br#"<a:R xmlns:a="urn:x"><B xmlns="urn:y" k=" v ">t &amp; &#65;</B><q:B xmlns:q="urn:y"/></a:R>"#;
+        let doc =
+            br#"<a:R xmlns:a="urn:x"><B xmlns="urn:y" k=" v ">t &amp; &#65;</B><q:B xmlns:q="urn:y"/></a:R>"#;
         let root = parse(doc, LIMITS).unwrap();
         assert!(root.is("urn:x", "R"));
         assert_eq!(root.children("urn:y", "B").count(), 2);
