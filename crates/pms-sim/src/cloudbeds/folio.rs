@@ -40,7 +40,8 @@ const PAGE_SIZE: u32 = 100;
 const MAX_ITEMS: usize = 100;
 /// The `notice` of a repeated `referenceID`. Cloudbeds' wording is unknown
 /// (spec: the field "will alert that nothing was created or updated").
-pub const DUPLICATE_NOTICE: &str = "A transaction with this referenceID already exists; nothing was created or updated.";
+pub const DUPLICATE_NOTICE: &str =
+    "A transaction with this referenceID already exists; nothing was created or updated.";
 
 /// The stay a folio write names; `houseAccountID`/`groupCode` targets are not simulated.
 fn target<'h>(hotel: &'h Hotel, params: &Params) -> Result<&'h Reservation, CbError> {
@@ -99,7 +100,10 @@ fn items(params: &Params) -> Result<Vec<Item>, CbError> {
         return Err(CbError::required("items"));
     }
     if raw.len() > MAX_ITEMS {
-        return Err(CbError::invalid("items", format!("at most {MAX_ITEMS} items per call")));
+        return Err(CbError::invalid(
+            "items",
+            format!("at most {MAX_ITEMS} items per call"),
+        ));
     }
     let mut out = Vec::with_capacity(raw.len());
     for (i, fields) in raw {
@@ -118,7 +122,9 @@ fn items(params: &Params) -> Result<Vec<Item>, CbError> {
                 .parse::<u32>()
                 .ok()
                 .filter(|q| (1..=10_000).contains(q))
-                .ok_or_else(|| CbError::invalid(&format!("items[{i}][itemQuantity]"), "must be a positive integer"))?,
+                .ok_or_else(|| {
+                    CbError::invalid(&format!("items[{i}][itemQuantity]"), "must be a positive integer")
+                })?,
         };
         out.push(Item {
             name: field("itemName").unwrap_or(&app_item_id).to_owned(),
@@ -161,7 +167,10 @@ pub(super) fn post_custom_item(front: &Front, params: &Params) -> OpResult {
     if let Some(sub) = params.get("subReservationID")
         && sub != res_id
     {
-        return Err(CbError::invalid("subReservationID", format!("{sub} is not a room of reservation {res_id}")));
+        return Err(CbError::invalid(
+            "subReservationID",
+            format!("{sub} is not a room of reservation {res_id}"),
+        ));
     }
     if let Some(reference) = &reference
         && hotel
@@ -203,12 +212,13 @@ pub(super) fn post_custom_item(front: &Front, params: &Params) -> OpResult {
             external_identifier: reference.clone(),
         })
         .collect();
+    let bill_id = open_bill_of_stay(&hotel, res_uuid);
     let order_id = hotel.post_order(
         NewOrder {
             account_id: guest,
             service_id,
             linked_reservation_id: Some(res_uuid),
-            bill_id: open_bill_of_stay(&hotel, res_uuid),
+            bill_id,
             consumed: Some(sale),
             notes: None,
             lines,
@@ -335,7 +345,9 @@ pub(super) fn post_void_item(front: &Front, params: &Params) -> OpResult {
         return Err(CbError::business(format!("Sold product {sold} not found")));
     };
     if lines.iter().all(|(_, _, voided)| *voided) {
-        return Err(CbError::business(format!("Sold product {sold} is already voided")));
+        return Err(CbError::business(format!(
+            "Sold product {sold} is already voided"
+        )));
     }
     let ids: Vec<Uuid> = lines.iter().filter(|l| !l.2).map(|l| l.0).collect();
     hotel
@@ -379,7 +391,9 @@ pub(super) fn post_adjustment(front: &Front, params: &Params) -> OpResult {
     if !matches!(kind.as_str(), "rate" | "product" | "fee" | "tax") {
         return Err(CbError::invalid("type", "must be rate, product, fee or tax"));
     }
-    let amount = params.decimal("amount")?.ok_or_else(|| CbError::required("amount"))?;
+    let amount = params
+        .decimal("amount")?
+        .ok_or_else(|| CbError::required("amount"))?;
     if amount.is_zero() {
         return Err(CbError::invalid("amount", "must not be zero"));
     }
@@ -391,12 +405,13 @@ pub(super) fn post_adjustment(front: &Front, params: &Params) -> OpResult {
     let (res_uuid, guest) = (r.id, r.guest_id);
     let service_id = additional_service(&hotel)?;
     let tax_code = zero_tax(&hotel);
+    let bill_id = open_bill_of_stay(&hotel, res_uuid);
     hotel.post_order(
         NewOrder {
             account_id: guest,
             service_id,
             linked_reservation_id: Some(res_uuid),
-            bill_id: open_bill_of_stay(&hotel, res_uuid),
+            bill_id,
             consumed: Some(now),
             notes,
             lines: vec![NewLine {
@@ -445,7 +460,9 @@ pub(super) fn delete_adjustment(front: &Front, params: &Params) -> OpResult {
         return Err(CbError::business(format!("Adjustment {wanted} not found")));
     };
     if voided {
-        return Err(CbError::business(format!("Adjustment {wanted} is already voided")));
+        return Err(CbError::business(format!(
+            "Adjustment {wanted} is already voided"
+        )));
     }
     hotel
         .void_charges(&[line], now)
@@ -470,7 +487,9 @@ pub(super) fn post_payment(front: &Front, params: &Params) -> OpResult {
     if method == "credit" && card_type.is_none() {
         return Err(CbError::required("cardType"));
     }
-    let amount = params.decimal("amount")?.ok_or_else(|| CbError::required("amount"))?;
+    let amount = params
+        .decimal("amount")?
+        .ok_or_else(|| CbError::required("amount"))?;
     if amount <= Decimal::ZERO {
         return Err(CbError::invalid("amount", "must be positive"));
     }

@@ -62,7 +62,11 @@ pub(super) fn get_guest(front: &Front, params: &Params) -> OpResult {
         (None, Some(id)) => CloudbedsIds::find_reservation(&hotel, id)
             .and_then(|r| hotel.guest(r.guest_id))
             .ok_or_else(|| CbError::business(format!("Reservation {id} not found")))?,
-        (None, None) => return Err(CbError::business("Parameter guestID or reservationID is required")),
+        (None, None) => {
+            return Err(CbError::business(
+                "Parameter guestID or reservationID is required",
+            ));
+        }
     };
     Ok(Reply::read(json!({ "success": true, "data": detail(guest) })))
 }
@@ -77,7 +81,9 @@ pub(super) fn get_guest_list(front: &Front, params: &Params) -> OpResult {
     check_property(&hotel, params, "propertyIDs")?;
     let tz = hotel.property.time_zone;
     let (page, size) = params.page(PAGE_SIZE, PAGE_SIZE)?;
-    let statuses: Option<Vec<&str>> = params.get("status").map(|s| s.split(',').map(str::trim).collect());
+    let statuses: Option<Vec<&str>> = params
+        .get("status")
+        .map(|s| s.split(',').map(str::trim).collect());
     let from = params.local_datetime("resultsFrom", tz)?;
     let to = params.local_datetime("resultsTo", tz)?;
     let mut latest: HashMap<Uuid, &Reservation> = HashMap::new();

@@ -132,7 +132,10 @@ mod tests {
         let id = Uuid::from_u64_pair(1, 2);
         assert_eq!(CloudbedsIds::transaction_id(id).len(), 12);
         assert_eq!(CloudbedsIds::transaction_id(id), CloudbedsIds::transaction_id(id));
-        assert_ne!(CloudbedsIds::transaction_id(id), CloudbedsIds::void_transaction_id(id));
+        assert_ne!(
+            CloudbedsIds::transaction_id(id),
+            CloudbedsIds::void_transaction_id(id)
+        );
         let sold = CloudbedsIds::sold_product_id(id);
         assert!(sold.starts_with("p_") && sold.len() == 10, "{sold}");
         assert_eq!(CloudbedsIds::room_type_id(id).len(), 6);

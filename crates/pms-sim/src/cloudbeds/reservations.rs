@@ -25,9 +25,15 @@ const PAGE_SIZE: u32 = 100;
 /// Refuses a `propertyID` that is not the simulated property's.
 pub(crate) fn check_property(hotel: &Hotel, params: &Params, name: &str) -> Result<(), CbError> {
     match params.get(name) {
-        Some(ids) if !ids.split(',').any(|id| id.trim() == CloudbedsIds::property_id(hotel)) => Err(
-            CbError::business(format!("Access denied: {name} {ids} is not available to this credential")),
-        ),
+        Some(ids)
+            if !ids
+                .split(',')
+                .any(|id| id.trim() == CloudbedsIds::property_id(hotel)) =>
+        {
+            Err(CbError::business(format!(
+                "Access denied: {name} {ids} is not available to this credential"
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -57,11 +63,7 @@ pub(crate) fn money_of(hotel: &Hotel, ids: &HashSet<Uuid>) -> HashMap<Uuid, (Dec
         }
     }
     for p in &hotel.payments {
-        let mut stays: Vec<Uuid> = p
-            .bill_id
-            .and_then(|b| bills.get(&b))
-            .cloned()
-            .unwrap_or_default();
+        let mut stays: Vec<Uuid> = p.bill_id.and_then(|b| bills.get(&b)).cloned().unwrap_or_default();
         if let Some(r) = p.reservation_id.filter(|r| ids.contains(r))
             && !stays.contains(&r)
         {
@@ -294,16 +296,16 @@ impl<'h> Ctx<'h> {
             }
             _ => (Vec::new(), vec![room]),
         };
-        let (room_charges, other_charges) = self
-            .hotel
-            .charges_of_stay(r.id)
-            .fold((Decimal::ZERO, Decimal::ZERO), |(room, other), c| {
-                if c.kind == ChargeKind::SpaceOrder {
-                    (room + c.gross_total(), other)
-                } else {
-                    (room, other + c.gross_total())
-                }
-            });
+        let (room_charges, other_charges) =
+            self.hotel
+                .charges_of_stay(r.id)
+                .fold((Decimal::ZERO, Decimal::ZERO), |(room, other), c| {
+                    if c.kind == ChargeKind::SpaceOrder {
+                        (room + c.gross_total(), other)
+                    } else {
+                        (room, other + c.gross_total())
+                    }
+                });
         let guest = self.hotel.guest(r.guest_id);
         json!({
             "propertyID": self.property_id,
@@ -466,7 +468,7 @@ pub(super) fn put_reservation(front: &Front, params: &Params) -> OpResult {
             ))
         };
         let position = hotel.reservations.iter().position(|r| r.id == uuid);
-        let mut set = |hotel: &mut Hotel, state: ReservationState, cancelled: bool| {
+        let set = |hotel: &mut Hotel, state: ReservationState, cancelled: bool| {
             if let Some(r) = position.and_then(|i| hotel.reservations.get_mut(i)) {
                 r.state = state;
                 r.updated = now;
@@ -494,7 +496,11 @@ pub(super) fn put_reservation(front: &Front, params: &Params) -> OpResult {
                 ReservationState::Inquired | ReservationState::Optional | ReservationState::Confirmed => {
                     set(&mut hotel, ReservationState::Canceled, true);
                 }
-                _ => return Err(refuse("only unconfirmed or confirmed reservations can be canceled")),
+                _ => {
+                    return Err(refuse(
+                        "only unconfirmed or confirmed reservations can be canceled",
+                    ));
+                }
             },
             "no_show" => {
                 if state != ReservationState::Confirmed {

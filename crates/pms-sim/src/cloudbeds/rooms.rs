@@ -155,13 +155,7 @@ fn frontdesk(t: Today) -> &'static str {
     }
 }
 
-fn housekeeping_item(
-    hotel: &Hotel,
-    room: &Room,
-    room_id: &str,
-    today: Today,
-    flags: &RoomFlags,
-) -> Value {
+fn housekeeping_item(hotel: &Hotel, room: &Room, room_id: &str, today: Today, flags: &RoomFlags) -> Value {
     json!({
         // "last date/time that the room condition changed", a date only.
         "date": local_date(hotel, room.updated),
@@ -228,7 +222,13 @@ pub(super) fn get_housekeeping_status(front: &Front, params: &Params) -> OpResul
         .map(|room| {
             let id = ids.get(&room.id).cloned().unwrap_or_default();
             let t = today.get(&room.id).copied().unwrap_or_default();
-            housekeeping_item(&hotel, room, &id, t, flags.get(&room.id).unwrap_or(&default_flags))
+            housekeeping_item(
+                &hotel,
+                room,
+                &id,
+                t,
+                flags.get(&room.id).unwrap_or(&default_flags),
+            )
         })
         .collect();
     Ok(Reply::read(json!({
@@ -263,8 +263,11 @@ pub(super) fn post_housekeeping_status(front: &Front, params: &Params) -> OpResu
     let dnd = params.bool("doNotDisturb")?;
     let refused = params.bool("refusedService")?;
     let pickup = params.bool("vacantPickup")?;
-    let comments = params.has("roomComments").then(|| params.get("roomComments").unwrap_or_default());
-    let any_optional = requested.is_some() || dnd.is_some() || refused.is_some() || pickup.is_some() || comments.is_some();
+    let comments = params
+        .has("roomComments")
+        .then(|| params.get("roomComments").unwrap_or_default());
+    let any_optional =
+        requested.is_some() || dnd.is_some() || refused.is_some() || pickup.is_some() || comments.is_some();
     let now = state::now();
     let mut hotel = front.core.write();
     check_property(&hotel, params, "propertyID")?;

@@ -42,7 +42,12 @@ pub(crate) fn status_changed(hotel: &Hotel, reservation_id: &str, status: &str, 
 
 /// `housekeeping/room_condition_changed` (secondary catalog only, vendor
 /// notes §7.2, §12.11): `propertyId`, `roomId`, `condition` (not `roomCondition`).
-pub(crate) fn room_condition_changed(hotel: &Hotel, room_id: &str, condition: &str, at: DateTime<Utc>) -> Value {
+pub(crate) fn room_condition_changed(
+    hotel: &Hotel,
+    room_id: &str,
+    condition: &str,
+    at: DateTime<Utc>,
+) -> Value {
     let (property_id, property_str) = property(hotel);
     json!({
         "version": "1.0",
