@@ -17,7 +17,7 @@
 //! | `housekeeping` | [`Dispatcher`], [`HousekeepingRules`], [`SectionRule`], [`Task`] |
 //! | `agenda` | [`Agenda`], [`AgendaFeed`], [`AgendaChange`], [`Conflict`] |
 //! | `charges` | [`ChargeFlow`], [`Posting`], [`ChargeLine`], [`Gratuity`], [`FolioReconciliation`] |
-//! | `notify` | [`Notification`], the [`Notifier`] trait, [`LogNotifier`], [`WebhookNotifier`], [`MemoryNotifier`] |
+//! | `notify` | [`Notification`], the [`Notifier`] trait, [`LogNotifier`], [`WebhookNotifier`], [`MemoryNotifier`], [`forward_events`], [`poll_with_alerts`], [`reconcile_with_alerts`] |
 //! | `error` | [`FlowError`], [`KeyError`], [`NotifyError`] |
 //!
 //! ## Guarantees
