@@ -1111,13 +1111,17 @@ async fn store_owner(store: &Arc<dyn Store>, id: RequestId) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_contend_on_postgres() {
     let Some(db) = PgSchema::new() else { return };
-    two_workers_contend(db.open().await, db.open().await).await;
+    // Both start at once on a schema that does not exist yet: creating it and
+    // migrating happen once, under the migrator's lock.
+    let (a, b) = tokio::join!(db.open(), db.open());
+    two_workers_contend(a, b).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_contend_on_one_sqlite_file() {
     let db = SqliteFile::new();
-    two_workers_contend(db.open().await, db.open().await).await;
+    let (a, b) = tokio::join!(db.open(), db.open());
+    two_workers_contend(a, b).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

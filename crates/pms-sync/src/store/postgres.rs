@@ -29,6 +29,9 @@ const POOL_SIZE: u32 = 8;
 /// How long to wait for a pooled connection (including connecting) before failing.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Where applied migrations are recorded.
+const MIGRATIONS_TABLE: &str = "pms_sync_migrations";
+
 /// Migrations, embedded at compile time (`migrations/postgres/`), applied in order on connect.
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
     1,
@@ -138,7 +141,7 @@ fn validate_schema(schema: &str) -> Result<(), SyncError> {
 }
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(
+    let mut migrator = Migrator::with_migrations(
         MIGRATIONS
             .iter()
             .map(|&(version, description, sql)| {
@@ -151,7 +154,11 @@ fn migrator() -> Migrator {
                 )
             })
             .collect(),
-    )
+    );
+    // Our own bookkeeping table, so a database shared with other sqlx users
+    // (whose migrations we do not know) does not fail validation.
+    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    migrator
 }
 
 #[async_trait]
@@ -175,8 +182,16 @@ impl Store for PostgresStore {
     }
 
     async fn apply(&self, batch: ApplyBatch) -> Result<(), SyncError> {
+        // Rows are written in key order (stable sorts: a later duplicate still wins),
+        // so two overlapping batches lock rows in the same order and cannot deadlock.
+        let mut upserts: Vec<&SealedRecord> = batch.upserts.iter().collect();
+        upserts.sort_by(|a, b| record_key(a).cmp(&record_key(b)));
+        let mut deletes: Vec<_> = batch.deletes.iter().collect();
+        deletes.sort_by(|a, b| (a.0.as_str(), a.1, &a.2).cmp(&(b.0.as_str(), b.1, &b.2)));
+        let mut processed = batch.processed_inbox.clone();
+        processed.sort_unstable();
         let mut tx = self.pool.begin().await?;
-        for record in &batch.upserts {
+        for record in upserts {
             sqlx::query(
                 "INSERT INTO records (hotel, kind, external_id, fingerprint, key_id, sealed, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -194,7 +209,7 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await?;
         }
-        for (hotel, kind, external_id) in &batch.deletes {
+        for (hotel, kind, external_id) in deletes {
             sqlx::query("DELETE FROM records WHERE hotel = $1 AND kind = $2 AND external_id = $3")
                 .bind(hotel.as_str())
                 .bind(kind.as_str())
@@ -202,7 +217,7 @@ impl Store for PostgresStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        for &seq in &batch.processed_inbox {
+        for seq in processed {
             let done = sqlx::query("UPDATE inbox SET processed = TRUE WHERE seq = $1")
                 .bind(seq)
                 .execute(&mut *tx)
@@ -612,6 +627,10 @@ where
     T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
 {
     row.try_get(column).map_err(|_| shared::corrupt(what, column))
+}
+
+fn record_key(record: &SealedRecord) -> (&str, RecordKind, &str) {
+    (record.hotel.as_str(), record.kind, record.external_id.as_str())
 }
 
 fn hotel_id(id: String, what: &str) -> Result<HotelId, SyncError> {

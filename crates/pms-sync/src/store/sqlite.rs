@@ -8,16 +8,17 @@
 //! fails with `SQLITE_BUSY` at once, whatever the busy timeout).
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pms_core::{HotelId, RequestId};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
-use sqlx::{Row, SqlSafeStr, Sqlite, Transaction};
+use sqlx::{Connection, Row, SqlSafeStr, Sqlite, Transaction};
 
 use super::{
     ApplyBatch, AuditEntry, AuditFilter, Cursor, InboxEvent, JournalBegin, JournalEntry, JournalState,
@@ -30,6 +31,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Connections of a file-backed store: WAL lets readers run beside the one writer.
 const FILE_POOL_SIZE: u32 = 4;
+
+/// Where applied migrations are recorded.
+const MIGRATIONS_TABLE: &str = "pms_sync_migrations";
 
 /// Migrations, embedded at compile time (`migrations/sqlite/`), applied in order on open.
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
@@ -77,7 +81,6 @@ impl SqliteStore {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
             // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at commit, so a power
             // loss can roll back the last committed transactions. The journal promises
             // that a write intent is durable *before* the PMS call; losing it after the
@@ -86,11 +89,19 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
+
+        // Set up on one connection first: switch the file to WAL (persistent, so the
+        // pool's connections need not touch the journal mode) and migrate.
+        let mut setup = connect_when_free(&options.clone().journal_mode(SqliteJournalMode::Wal)).await?;
+        let migrated = migrate(&mut setup).await;
+        setup.close().await?;
+        migrated?;
+
         let pool = SqlitePoolOptions::new()
             .max_connections(FILE_POOL_SIZE)
             .connect_with(options)
             .await?;
-        Self::migrated(pool).await
+        Ok(SqliteStore { pool })
     }
 
     /// A private in-memory database (for tests and throwaway use).
@@ -120,7 +131,9 @@ impl SqliteStore {
     }
 
     async fn migrated(pool: SqlitePool) -> Result<Self, SyncError> {
-        migrator().run(&pool).await?;
+        let mut conn = pool.acquire().await?;
+        migrate(&mut conn).await?;
+        drop(conn);
         Ok(SqliteStore { pool })
     }
 
@@ -130,8 +143,46 @@ impl SqliteStore {
     }
 }
 
+/// Runs pending migrations. sqlx's migration lock is a no-op on SQLite, so this
+/// holds the database's write lock instead: two processes opening a new file at once
+/// migrate it exactly once (each migration runs in a savepoint of this transaction).
+async fn migrate(conn: &mut SqliteConnection) -> Result<(), SyncError> {
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    migrator().run(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Connects, retrying while another connection holds a lock the connection's
+/// set-up needs: switching a file into WAL mode takes an exclusive lock that
+/// SQLite's busy timeout does not wait for.
+async fn connect_when_free(options: &SqliteConnectOptions) -> Result<SqliteConnection, SyncError> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match SqliteConnection::connect_with(options).await {
+            Err(err) if is_busy(&err) && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            connected => return Ok(connected?),
+        }
+    }
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED, with any extended code.
+fn is_busy(err: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    const SQLITE_LOCKED: i32 = 6;
+    match err {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED)),
+        _ => false,
+    }
+}
+
 fn migrator() -> Migrator {
-    Migrator::with_migrations(
+    let mut migrator = Migrator::with_migrations(
         MIGRATIONS
             .iter()
             .map(|&(version, description, sql)| {
@@ -144,7 +195,11 @@ fn migrator() -> Migrator {
                 )
             })
             .collect(),
-    )
+    );
+    // Our own bookkeeping table, so a database shared with other sqlx users
+    // (whose migrations we do not know) does not fail validation.
+    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    migrator
 }
 
 #[async_trait]
