@@ -597,14 +597,7 @@ async fn handle(
 
     let outcome = (op.run)(&state, request);
     let fail = outcome.as_ref().err().cloned();
-    let rendered = soap::response(
-        &caller.echo,
-        cloud,
-        now,
-        op.name,
-        op.ns,
-        outcome.as_deref().map_err(|f| f),
-    );
+    let rendered = soap::response(&caller.echo, cloud, now, op.name, op.ns, outcome.as_deref());
     let Ok(body) = rendered else {
         return call.fault(&Fault::server("Server was unable to write the response."));
     };

@@ -52,7 +52,7 @@ pub const TRANSACTION_CODES: &[(&str, &str)] = &[
 const PAYMENT_CODE: &str = "9000";
 
 /// The `resv_name_id` in `{request}/{ReservationRequest|ReservationRequestBase}/ReservationID/c:UniqueID`.
-fn reservation_id<'e>(container: Option<&'e Element>) -> Result<&'e str, Fail> {
+fn reservation_id(container: Option<&Element>) -> Result<&str, Fail> {
     let container = container.ok_or_else(|| Fail::invalid("ReservationRequest is required"))?;
     check_hotel(container.child_any(ANY, "HotelReference"))?;
     container
@@ -175,6 +175,12 @@ pub(super) fn post_charge(state: &OperaState, request: &Element) -> OpResult {
         }
         None => now,
     };
+    if consumed < now - chrono::Duration::days(hotel.property.editable_history_days) {
+        return Err(Fail::new(
+            "POSTING_NOT_ALLOWED",
+            "PostDate is before the period open for postings.",
+        ));
+    }
     let (position, uuid) = find(&hotel, id)?;
     let Some((guest, res_state)) = hotel.reservation(uuid).map(|r| (r.guest_id, r.state)) else {
         return Err(Fail::new("RESERVATION_NOT_FOUND", "Reservation not found."));

@@ -234,7 +234,9 @@ fn owned_ns(resolved: ResolveResult<'_>) -> Result<Option<String>, XmlError> {
     match resolved {
         ResolveResult::Unbound => Ok(None),
         ResolveResult::Bound(ns) => Ok(Some(ns.as_ref().to_owned())),
-        ResolveResult::Unknown(prefix) => Err(XmlError(format!("namespace prefix `{prefix}` is not declared"))),
+        ResolveResult::Unknown(prefix) => {
+            Err(XmlError(format!("namespace prefix `{prefix}` is not declared")))
+        }
     }
 }
 
