@@ -1,0 +1,464 @@
+//! The real connector against the Cloudbeds simulator (`pms-sim`), which
+//! writes its own payloads from the vendor documentation: paging, charges
+//! and their read-back, housekeeping, check-in/out, errors, OAuth, webhooks.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use chrono::Utc;
+use pms_cloudbeds::{CloudbedsClient, WebhookVerifier, authenticate_and_parse};
+use pms_core::{
+    Change, ChangeQuery, ChargeKind, ChargeRequest, CheckInRequest, CheckOutRequest, Config, Currency,
+    DateRange, ErrorKind, HotelConfig, HousekeepingStatus, Money, PmsClient, RequestId, ReservationStatus,
+    RoomStatusUpdate, VendorId, VoidChargeRequest,
+};
+use pms_sim::{
+    CloudbedsIds, CloudbedsSim, Hotel, HotelSpec, RateLimit, ReservationState, RoomState, SimHandle,
+    SimOptions,
+};
+use secrecy::SecretString;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const WEBHOOK_TOKEN: &str = "cb-webhook-token-5f0e2a9c71";
+
+async fn start(seed: u64) -> SimHandle {
+    CloudbedsSim::start(SimOptions::with_hotel(HotelSpec::small(seed)))
+        .await
+        .unwrap()
+}
+
+fn property_id(sim: &SimHandle) -> String {
+    sim.state().with_hotel(CloudbedsIds::property_id)
+}
+
+fn hotel_config(sim: &SimHandle, auth: &[(&str, String)]) -> HotelConfig {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("PMS_HOTELS".into(), "harbor".into()),
+        ("PMS_HOTEL_HARBOR_PMS".into(), "cloudbeds".into()),
+        ("PMS_HOTEL_HARBOR_BASE_URL".into(), CloudbedsSim::api_url(sim)),
+        ("PMS_HOTEL_HARBOR_TIME_ZONE".into(), "Europe/Berlin".into()),
+        ("PMS_HOTEL_HARBOR_CURRENCY".into(), "EUR".into()),
+        ("PMS_HOTEL_HARBOR_CLOUDBEDS_PROPERTY_ID".into(), property_id(sim)),
+    ]);
+    for (k, v) in auth {
+        vars.insert(format!("PMS_HOTEL_HARBOR_CLOUDBEDS_{k}"), v.clone());
+    }
+    let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
+    config.hotels[0].clone()
+}
+
+fn client(sim: &SimHandle) -> CloudbedsClient {
+    let config = hotel_config(sim, &[("API_KEY", sim.access_token().to_owned())]);
+    CloudbedsClient::builder(&config)
+        .unwrap()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+fn vendor(id: &str) -> VendorId {
+    VendorId::new(id).unwrap()
+}
+
+fn in_house(h: &Hotel) -> String {
+    h.reservations
+        .iter()
+        .find(|r| r.state == ReservationState::Started)
+        .map(CloudbedsIds::reservation_id)
+        .unwrap()
+}
+
+fn charge(reservation: &str, description: &str) -> ChargeRequest {
+    ChargeRequest {
+        request_id: RequestId::new_random(),
+        reservation: vendor(reservation),
+        kind: ChargeKind::Minibar,
+        description: description.into(),
+        unit_amount: Money::parse("6.50", Currency::EUR).unwrap(),
+        quantity: 2.into(),
+        transaction_code: None,
+        outlet: None,
+        consumed_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn paging_reads_every_reservation_of_the_generated_hotel() {
+    let sim = start(21).await;
+    let cb = client(&sim);
+    let expected: BTreeSet<String> = sim
+        .state()
+        .with_hotel(|h| h.reservations.iter().map(CloudbedsIds::reservation_id).collect());
+    let mut seen = Vec::new();
+    let mut page = None;
+    let mut pages = 0;
+    loop {
+        let result = cb
+            .reservations_modified(&ChangeQuery {
+                since: Utc::now() - chrono::Duration::days(4 * 366),
+                until: Utc::now() + chrono::Duration::minutes(1),
+                page: page.take(),
+                page_size: 25,
+            })
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(result.items.iter().map(|r| r.external.id.to_string()));
+        match result.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, expected.len().div_ceil(25));
+    assert_eq!(seen.len(), expected.len(), "nothing read twice");
+    assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), expected);
+
+    // Arrivals today: the list filters agree with the simulator's state.
+    let today = Utc::now()
+        .with_timezone(&pms_core::chrono_tz::Europe::Berlin)
+        .date_naive();
+    let arrivals = cb.arrivals(DateRange::new(today, today).unwrap()).await.unwrap();
+    let expected_arrivals = sim.state().with_hotel(|h| {
+        h.reservations
+            .iter()
+            .filter(|r| h.business_date(r.scheduled_start) == today)
+            .count()
+    });
+    assert_eq!(arrivals.len(), expected_arrivals);
+    // Rooms page through to the last one; guests resolve.
+    assert_eq!(cb.rooms().await.unwrap().len(), 20);
+    let guest = arrivals[0].primary_guest.clone().unwrap();
+    let g = cb.guest(&guest.external.id).await.unwrap();
+    assert!(g.name.last.is_some());
+    assert!(cb.health().await.healthy);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_posted_charge_is_found_again_deduplicated_and_voided() {
+    let sim = start(22).await;
+    let cb = client(&sim);
+    let reservation = sim.state().with_hotel(in_house);
+    let request = charge(&reservation, "Minibar: two colas");
+    let posted = cb.post_charge(&request).await.unwrap();
+    let found = cb
+        .find_charge(&vendor(&reservation), request.request_id)
+        .await
+        .unwrap()
+        .expect("the charge is found by its request id");
+    assert_eq!(found.request_id, Some(request.request_id));
+    assert_eq!(found.total, Money::parse("13.00", Currency::EUR).unwrap());
+    assert!(!found.voided);
+    assert_eq!(
+        sim.state()
+            .charges_with_external_id(&request.request_id.to_string())
+            .len(),
+        1
+    );
+
+    // The same request again: Cloudbeds' referenceID dedupe creates nothing.
+    let again = cb.post_charge(&request).await.unwrap();
+    assert_eq!(again.request_id, request.request_id);
+    assert_eq!(
+        sim.state()
+            .charges_with_external_id(&request.request_id.to_string())
+            .len(),
+        1
+    );
+
+    // The folio shows it, and the balance moved.
+    let folio = cb.folio(&vendor(&reservation)).await.unwrap();
+    assert!(
+        folio
+            .charges
+            .iter()
+            .any(|c| c.request_id == Some(request.request_id))
+    );
+
+    cb.void_charge(&VoidChargeRequest {
+        request_id: RequestId::new_random(),
+        reservation: vendor(&reservation),
+        charge: posted.external.id.clone(),
+        reason: "wrong room".into(),
+    })
+    .await
+    .unwrap();
+    let voided = cb
+        .find_charge(&vendor(&reservation), request.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(voided.voided);
+    sim.shutdown().await;
+}
+
+/// After an ambiguous timeout the sync layer only has what `find_charge`
+/// returns; voiding needs the `soldProductID` that `post_charge` returned.
+#[tokio::test]
+#[ignore = "pms-cloudbeds gap: find_charge returns the getTransactions transactionID as the charge's external id, \
+            while post_charge returns and void_charge (postVoidItem) needs the soldProductID; getTransactions \
+            carries no soldProductID, so a charge recovered by read-back cannot be voided"]
+async fn a_charge_found_by_read_back_can_be_voided() {
+    let sim = start(23).await;
+    let cb = client(&sim);
+    let reservation = sim.state().with_hotel(in_house);
+    let request = charge(&reservation, "Minibar: water");
+    let posted = cb.post_charge(&request).await.unwrap();
+    let found = cb
+        .find_charge(&vendor(&reservation), request.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.external, posted.external);
+    cb.void_charge(&VoidChargeRequest {
+        request_id: RequestId::new_random(),
+        reservation: vendor(&reservation),
+        charge: found.external.id.clone(),
+        reason: "recovered".into(),
+    })
+    .await
+    .unwrap();
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn room_status_written_is_read_back() {
+    let sim = start(24).await;
+    let cb = client(&sim);
+    let statuses = cb.room_statuses().await.unwrap();
+    assert_eq!(statuses.len(), 20);
+    let room = statuses
+        .iter()
+        .find(|r| r.status.housekeeping == HousekeepingStatus::Dirty)
+        .unwrap()
+        .clone();
+    cb.set_room_status(&RoomStatusUpdate {
+        request_id: RequestId::new_random(),
+        room: room.room.id.clone(),
+        status: HousekeepingStatus::Inspected,
+    })
+    .await
+    .unwrap();
+    let after = cb.room_statuses().await.unwrap();
+    let read = after.iter().find(|r| r.room == room.room).unwrap();
+    assert_eq!(read.status.housekeeping, HousekeepingStatus::Inspected);
+    assert_eq!(read.number, room.number);
+    let uuid = sim.state().with_hotel(|h| {
+        let ids = CloudbedsIds::room_ids(h);
+        ids.into_iter()
+            .find(|(_, wire)| wire == room.room.id.as_str())
+            .map(|(id, _)| id)
+            .unwrap()
+    });
+    assert_eq!(sim.state().room(uuid).unwrap().state, RoomState::Inspected);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn check_in_and_check_out_change_the_simulated_state() {
+    let sim = start(25).await;
+    let cb = client(&sim);
+    let (arriving, arriving_uuid, room_number) = sim.state().with_hotel(|h| {
+        let today = h.business_date(Utc::now());
+        h.reservations
+            .iter()
+            .find_map(|r| {
+                let room = r.room_id.and_then(|id| h.room(id))?;
+                (r.state == ReservationState::Confirmed
+                    && h.business_date(r.scheduled_start) == today
+                    && room.state == RoomState::Inspected)
+                    .then(|| (CloudbedsIds::reservation_id(r), r.id, room.number.clone()))
+            })
+            .unwrap()
+    });
+    cb.check_in(&CheckInRequest {
+        request_id: RequestId::new_random(),
+        reservation: vendor(&arriving),
+        room: Some(pms_core::RoomNumber::new(room_number).unwrap()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        sim.state().reservation(arriving_uuid).unwrap().state,
+        ReservationState::Started
+    );
+    let read = cb.reservation(&vendor(&arriving)).await.unwrap();
+    assert_eq!(read.status, ReservationStatus::CheckedIn);
+
+    // Checking out before the departure day: success:false, classified.
+    let err = cb
+        .check_out(&CheckOutRequest {
+            request_id: RequestId::new_random(),
+            reservation: vendor(&arriving),
+            allow_open_balance: true,
+        })
+        .await;
+    let leaves_today = sim.state().with_hotel(|h| {
+        h.reservation(arriving_uuid)
+            .is_some_and(|r| h.business_date(r.scheduled_end) <= h.business_date(Utc::now()))
+    });
+    if !leaves_today {
+        assert_eq!(err.unwrap_err().kind(), ErrorKind::Conflict);
+    }
+
+    let (leaving, leaving_uuid) = sim.state().with_hotel(|h| {
+        let today = h.business_date(Utc::now());
+        h.reservations
+            .iter()
+            .find(|r| r.state == ReservationState::Started && h.business_date(r.scheduled_end) == today)
+            .map(|r| (CloudbedsIds::reservation_id(r), r.id))
+            .unwrap()
+    });
+    cb.check_out(&CheckOutRequest {
+        request_id: RequestId::new_random(),
+        reservation: vendor(&leaving),
+        allow_open_balance: true,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        sim.state().reservation(leaving_uuid).unwrap().state,
+        ReservationState::Processed
+    );
+    assert_eq!(
+        cb.reservation(&vendor(&leaving)).await.unwrap().status,
+        ReservationStatus::CheckedOut
+    );
+    // Idempotent: already checked out is success without a write.
+    let writes = sim.state().requests_to("putReservation").len();
+    cb.check_out(&CheckOutRequest {
+        request_id: RequestId::new_random(),
+        reservation: vendor(&leaving),
+        allow_open_balance: true,
+    })
+    .await
+    .unwrap();
+    assert_eq!(sim.state().requests_to("putReservation").len(), writes);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_ids_rate_limits_and_oauth() {
+    let mut options = SimOptions::with_hotel(HotelSpec::small(26));
+    options.faults.rate_limit = Some(RateLimit {
+        requests: 5,
+        window: Duration::from_secs(120),
+    });
+    let sim = CloudbedsSim::start(options).await.unwrap();
+    let cb = client(&sim);
+    let missing = cb.reservation(&vendor("no-such-reservation")).await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+    for _ in 0..4 {
+        let _ = cb.reservation(&vendor("1000")).await;
+    }
+    let limited = cb.reservation(&vendor("1000")).await.unwrap_err();
+    assert_eq!(limited.kind(), ErrorKind::RateLimited);
+
+    // OAuth: a fresh token from /access_token has its own budget.
+    let config = hotel_config(
+        &sim,
+        &[
+            ("CLIENT_ID", CloudbedsSim::CLIENT_ID.to_owned()),
+            ("CLIENT_SECRET", sim.client_token().to_owned()),
+            ("REFRESH_TOKEN", CloudbedsSim::REFRESH_TOKEN.to_owned()),
+        ],
+    );
+    let oauth = CloudbedsClient::from_hotel_config(&config).unwrap();
+    let r = oauth.reservation(&vendor("1000")).await.unwrap();
+    assert_eq!(r.external.id.as_str(), "1000");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn simulator_webhooks_authenticate_and_parse() {
+    let sim = start(27).await;
+    let cb = client(&sim);
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    sim.webhooks()
+        .register(&format!("{}/cloudbeds", receiver.uri()), WEBHOOK_TOKEN)
+        .unwrap();
+    let room = cb
+        .room_statuses()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.status.housekeeping == HousekeepingStatus::Clean)
+        .unwrap();
+    cb.set_room_status(&RoomStatusUpdate {
+        request_id: RequestId::new_random(),
+        room: room.room.id.clone(),
+        status: HousekeepingStatus::Dirty,
+    })
+    .await
+    .unwrap();
+    let arriving = sim.state().with_hotel(|h| {
+        let today = h.business_date(Utc::now());
+        h.reservations
+            .iter()
+            .find(|r| {
+                r.state == ReservationState::Confirmed
+                    && h.business_date(r.scheduled_start) == today
+                    && r.room_id.and_then(|id| h.room(id)).map(|x| x.state) == Some(RoomState::Inspected)
+            })
+            .map(CloudbedsIds::reservation_id)
+            .unwrap()
+    });
+    cb.check_in(&CheckInRequest {
+        request_id: RequestId::new_random(),
+        reservation: vendor(&arriving),
+        room: None,
+    })
+    .await
+    .unwrap();
+    assert!(sim.webhooks().settle(Duration::from_secs(5)).await);
+
+    let verifier = WebhookVerifier::new(&SecretString::from(WEBHOOK_TOKEN.to_owned())).unwrap();
+    let hotel = pms_core::HotelId::new("harbor").unwrap();
+    let property = property_id(&sim);
+    let requests = receiver.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2, "one event per change");
+    let mut changes = Vec::new();
+    for request in &requests {
+        let token = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "Token")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        let delivery =
+            authenticate_and_parse(&verifier, &token, &request.body, &property, &hotel, Utc::now()).unwrap();
+        changes.push(delivery.pms_event.unwrap().change);
+        // A forged token or another property is refused.
+        assert!(
+            authenticate_and_parse(
+                &verifier,
+                "forged-token-000000",
+                &request.body,
+                &property,
+                &hotel,
+                Utc::now()
+            )
+            .is_err()
+        );
+        assert!(authenticate_and_parse(&verifier, &token, &request.body, "1", &hotel, Utc::now()).is_err());
+    }
+    assert!(changes.iter().any(|c| matches!(
+        c,
+        Change::RoomStatusChanged { room: r, status: Some(HousekeepingStatus::Dirty), .. } if r.id == room.room.id
+    )), "{changes:?}");
+    assert!(
+        changes.iter().any(|c| matches!(
+            c,
+            Change::ReservationStatusChanged { reservation, status: Some(ReservationStatus::CheckedIn) }
+                if reservation.id.as_str() == arriving
+        )),
+        "{changes:?}"
+    );
+    sim.shutdown().await;
+}
