@@ -186,11 +186,10 @@ fn general(webhook: GeneralWebhook, hotel: &HotelId, received_at: DateTime<Utc>)
                 continue;
             }
         };
-        let event_id = EventId::new(format!(
-            "mews:{}:{key}:{id}:{}",
-            webhook.enterprise_id,
-            received_at.timestamp_millis()
-        ));
+        // Mews sends no event id or timestamp, so a redelivery is only
+        // recognisable by what it points at; the inbox coalesces pending hints
+        // with the same id, and applying re-reads the entity anyway.
+        let event_id = EventId::new(format!("mews:{}:{key}:{id}", webhook.enterprise_id));
         if events.iter().any(|e| e.id == event_id) {
             continue;
         }

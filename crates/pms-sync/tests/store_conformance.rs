@@ -477,8 +477,10 @@ async fn apply_marks_inbox_events_processed(store: Arc<dyn Store>) {
     // Re-applying a batch after a crash is harmless.
     store.apply(processed).await.unwrap();
     assert_eq!(store.inbox_pending(&grand, 10).await.unwrap().len(), 2);
-    // A processed event still dedupes.
-    assert!(!store.inbox_push(&event("grand", "e2", at(9))).await.unwrap());
+    // A pending event coalesces redeliveries; a processed one does not block a new hint.
+    assert!(!store.inbox_push(&event("grand", "e1", at(9))).await.unwrap());
+    assert!(store.inbox_push(&event("grand", "e2", at(9))).await.unwrap());
+    assert!(!store.inbox_push(&event("grand", "e2", at(10))).await.unwrap());
 }
 
 // ---------------------------------------------------------------- write journal
@@ -722,7 +724,7 @@ async fn journal_settlement_rules(store: Arc<dyn Store>) {
             .await
             .is_err()
     );
-    // Unknown (no answer, read-back inconclusive) is reported, and can settle later.
+    // Unknown (no answer, read-back inconclusive) is claimed by whoever begins it next.
     store
         .journal_settle(
             id,
@@ -732,14 +734,23 @@ async fn journal_settlement_rules(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let unknown = settled(
+    let JournalBegin::Resumed(resumed) = store
+        .journal_begin(intent(id, "grand", "h", "worker-b", at(3)))
+        .await
+        .unwrap()
+    else {
+        panic!("an unknown entry must be resumable");
+    };
+    assert_eq!(resumed.state, JournalState::Pending);
+    assert_eq!(resumed.owner.as_deref(), Some("worker-b"));
+    // ... and while worker-b holds it, nobody else does.
+    assert!(matches!(
         store
-            .journal_begin(intent(id, "grand", "h", "worker-b", at(3)))
+            .journal_begin(intent(id, "grand", "h", "worker-c", at(3)))
             .await
             .unwrap(),
-    );
-    assert_eq!(unknown.state, JournalState::Unknown);
-    assert_eq!(unknown.owner, None);
+        JournalBegin::Busy(_)
+    ));
     store.journal_attempt(id, at(4)).await.unwrap();
     let outcome = json!({"charge": "c-1"});
     store

@@ -54,9 +54,13 @@ CREATE TABLE inbox (
     event_id     TEXT COLLATE "C" NOT NULL,
     payload      JSONB NOT NULL,
     received_at  TIMESTAMPTZ NOT NULL,
-    processed    BOOLEAN NOT NULL DEFAULT FALSE,
-    CONSTRAINT inbox_dedupe UNIQUE (hotel, event_id)
+    processed    BOOLEAN NOT NULL DEFAULT FALSE
 );
+
+-- Dedupe among events not yet applied: a redelivered hint coalesces with the
+-- pending one; once applied, a new hint for the same id is a new look (the
+-- re-read finds nothing new and emits nothing).
+CREATE UNIQUE INDEX inbox_dedupe ON inbox (hotel, event_id) WHERE NOT processed;
 
 CREATE INDEX inbox_pending ON inbox (hotel, seq) WHERE NOT processed;
 

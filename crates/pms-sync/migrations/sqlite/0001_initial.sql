@@ -57,7 +57,10 @@ CREATE TABLE inbox (
     processed    INTEGER NOT NULL DEFAULT 0 CHECK (processed IN (0, 1))
 ) STRICT;
 
-CREATE UNIQUE INDEX inbox_dedupe ON inbox (hotel, event_id);
+-- Dedupe among events not yet applied: a redelivered hint coalesces with the
+-- pending one; once applied, a new hint for the same id is a new look (the
+-- re-read finds nothing new and emits nothing).
+CREATE UNIQUE INDEX inbox_dedupe ON inbox (hotel, event_id) WHERE processed = 0;
 CREATE INDEX inbox_pending ON inbox (hotel, seq) WHERE processed = 0;
 
 -- The audit log: append-only, enforced below.

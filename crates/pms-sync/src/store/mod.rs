@@ -328,8 +328,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // ---- inbox ----
 
-    /// Stores an event unless its (hotel, event id) is already there. Returns
-    /// whether it was new.
+    /// Stores an event unless an *unprocessed* event with the same (hotel,
+    /// event id) is already there (redeliveries coalesce). Returns whether it was new.
     async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError>;
 
     /// Unprocessed events of a hotel, in arrival order.

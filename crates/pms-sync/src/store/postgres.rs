@@ -330,9 +330,9 @@ impl Store for PostgresStore {
                 shared::Found::Busy => JournalBegin::Busy(existing),
                 shared::Found::Claimable => {
                     let row = sqlx::query(concat!(
-                        "UPDATE journal SET owner = $2, claimed_until = $3, updated_at = $4 \
-                         WHERE request_id = $1 AND state = 'pending' \
-                         AND (owner = $2 OR claimed_until IS NULL OR claimed_until <= $4) RETURNING ",
+                        "UPDATE journal SET state = 'pending', owner = $2, claimed_until = $3, updated_at = $4 \
+                         WHERE request_id = $1 AND (state = 'unknown' OR (state = 'pending' \
+                         AND (owner = $2 OR claimed_until IS NULL OR claimed_until <= $4))) RETURNING ",
                         journal_columns!()
                     ))
                     .bind(request_id)
@@ -446,7 +446,7 @@ impl Store for PostgresStore {
     async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError> {
         let done = sqlx::query(
             "INSERT INTO inbox (hotel, event_id, payload, received_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (hotel, event_id) DO NOTHING",
+             ON CONFLICT DO NOTHING",
         )
         .bind(event.hotel.as_str())
         .bind(&event.event_id)

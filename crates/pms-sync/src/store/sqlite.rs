@@ -365,9 +365,9 @@ impl Store for SqliteStore {
                 // The condition repeats `classify`'s: the write lock already excludes
                 // races, but the statement stays correct on its own.
                 let row = sqlx::query(concat!(
-                    "UPDATE journal SET owner = ?2, claimed_until = ?3, updated_at = ?4 \
-                     WHERE request_id = ?1 AND state = 'pending' \
-                     AND (owner = ?2 OR claimed_until IS NULL OR claimed_until <= ?4) RETURNING ",
+                    "UPDATE journal SET state = 'pending', owner = ?2, claimed_until = ?3, updated_at = ?4 \
+                     WHERE request_id = ?1 AND (state = 'unknown' OR (state = 'pending' \
+                     AND (owner = ?2 OR claimed_until IS NULL OR claimed_until <= ?4))) RETURNING ",
                     journal_columns!()
                 ))
                 .bind(&request_id)
@@ -482,7 +482,7 @@ impl Store for SqliteStore {
             .map_err(|e| SyncError::Store(format!("cannot serialize inbox payload: {e}")))?;
         let done = sqlx::query(
             "INSERT INTO inbox (hotel, event_id, payload, received_at) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (hotel, event_id) DO NOTHING",
+             ON CONFLICT DO NOTHING",
         )
         .bind(event.hotel.as_str())
         .bind(&event.event_id)
@@ -714,11 +714,11 @@ pub(super) mod shared {
     /// What `journal_begin` found under an existing id.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub(in crate::store) enum Found {
-        /// Settled (succeeded, failed or unknown): report it, claim nothing.
+        /// Settled (succeeded or failed): report it, claim nothing.
         Settled,
         /// Pending under another owner's live claim.
         Busy,
-        /// Pending, and the claim is the caller's or has expired.
+        /// Unknown, or pending with the caller's or an expired claim.
         Claimable,
     }
 
@@ -738,8 +738,12 @@ pub(super) mod shared {
                 request_id: new.request_id,
             });
         }
-        if existing.state != JournalState::Pending {
-            return Ok(Found::Settled);
+        match existing.state {
+            JournalState::Succeeded | JournalState::Failed => return Ok(Found::Settled),
+            // Left unknown by a worker that could not settle it: whoever begins it
+            // next claims it and reads back before anything is resent.
+            JournalState::Unknown => return Ok(Found::Claimable),
+            JournalState::Pending => {}
         }
         let own = existing.owner.as_deref() == Some(new.owner.as_str());
         let expired = existing.claimed_until.is_none_or(|until| until <= new.now);
