@@ -26,6 +26,7 @@ pub struct RateLimitedClient {
     limiter: Arc<RateLimiter>,
     credential: String,
     waited_nanos: AtomicU64,
+    inner_nanos: AtomicU64,
 }
 
 impl std::fmt::Debug for RateLimitedClient {
@@ -44,6 +45,7 @@ impl RateLimitedClient {
             limiter,
             credential: credential.into(),
             waited_nanos: AtomicU64::new(0),
+            inner_nanos: AtomicU64::new(0),
         }
     }
 
@@ -52,14 +54,24 @@ impl RateLimitedClient {
         Duration::from_nanos(self.waited_nanos.load(Ordering::Relaxed))
     }
 
-    async fn slot(&self) {
+    /// Total time spent inside the wrapped client's calls (request, vendor
+    /// answer, decode and map), limiter waits excluded.
+    pub fn in_calls(&self) -> Duration {
+        Duration::from_nanos(self.inner_nanos.load(Ordering::Relaxed))
+    }
+
+    /// Takes a slot and returns when the call starts, for [`Self::observe`].
+    async fn slot(&self) -> Instant {
         let started = Instant::now();
         self.limiter.acquire(&self.credential).await;
         let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.waited_nanos.fetch_add(nanos, Ordering::Relaxed);
+        Instant::now()
     }
 
-    fn observe<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+    fn observe<T>(&self, started: Instant, result: Result<T, Error>) -> Result<T, Error> {
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.inner_nanos.fetch_add(nanos, Ordering::Relaxed);
         if let Err(err) = &result
             && err.kind() == ErrorKind::RateLimited
         {
@@ -79,76 +91,76 @@ impl PmsClient for RateLimitedClient {
         self.inner.capabilities()
     }
     async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
-        self.slot().await;
-        self.observe(self.inner.reservation(id).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.reservation(id).await)
     }
     async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
-        self.slot().await;
-        self.observe(self.inner.reservations_modified(query).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.reservations_modified(query).await)
     }
     async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
-        self.slot().await;
-        self.observe(self.inner.arrivals(range).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.arrivals(range).await)
     }
     async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
-        self.slot().await;
-        self.observe(self.inner.departures(range).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.departures(range).await)
     }
     async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
-        self.slot().await;
-        self.observe(self.inner.guest(id).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.guest(id).await)
     }
     async fn rooms(&self) -> Result<Vec<Room>, Error> {
-        self.slot().await;
-        self.observe(self.inner.rooms().await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.rooms().await)
     }
     async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
-        self.slot().await;
-        self.observe(self.inner.room_statuses().await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.room_statuses().await)
     }
     async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
-        self.slot().await;
-        self.observe(self.inner.folio(reservation).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.folio(reservation).await)
     }
     async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
-        self.slot().await;
-        self.observe(self.inner.set_room_status(update).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.set_room_status(update).await)
     }
     async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
-        self.slot().await;
-        self.observe(self.inner.check_in(request).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.check_in(request).await)
     }
     async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
-        self.slot().await;
-        self.observe(self.inner.check_out(request).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.check_out(request).await)
     }
     async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
-        self.slot().await;
-        self.observe(self.inner.post_charge(charge).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.post_charge(charge).await)
     }
     async fn find_charge(
         &self,
         reservation: &VendorId,
         request_id: RequestId,
     ) -> Result<Option<FolioCharge>, Error> {
-        self.slot().await;
-        self.observe(self.inner.find_charge(reservation, request_id).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.find_charge(reservation, request_id).await)
     }
     async fn void_charge(&self, request: &VoidChargeRequest) -> Result<(), Error> {
-        self.slot().await;
-        self.observe(self.inner.void_charge(request).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.void_charge(request).await)
     }
     async fn attach_id_verification(&self, verification: &IdVerification) -> Result<(), Error> {
-        self.slot().await;
-        self.observe(self.inner.attach_id_verification(verification).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.attach_id_verification(verification).await)
     }
     async fn attach_signature(&self, signature: &SignatureCapture) -> Result<(), Error> {
-        self.slot().await;
-        self.observe(self.inner.attach_signature(signature).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.attach_signature(signature).await)
     }
     async fn place_card_hold(&self, request: &CardHoldRequest) -> Result<CardHold, Error> {
-        self.slot().await;
-        self.observe(self.inner.place_card_hold(request).await)
+        let started = self.slot().await;
+        self.observe(started, self.inner.place_card_hold(request).await)
     }
     async fn health(&self) -> HealthReport {
         self.slot().await;
