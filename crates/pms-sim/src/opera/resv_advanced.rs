@@ -31,7 +31,7 @@ use uuid::Uuid;
 use super::soap::Fail;
 use super::xml::{Element, Xml, ns};
 use super::{OpResult, OperaState, check_hotel, name_id_of, reservation_at, resv_name_id, xml_fail};
-use crate::model::{ChargeKind, PaymentKind, ReservationState, ServiceKind};
+use crate::model::{BillState, ChargeKind, PaymentKind, ReservationState, ServiceKind};
 use crate::state::{self, Hotel, NewLine, NewOrder, Rejection};
 
 const ANY: &[&str] = &[ns::RESV_ADVANCED, ns::HOTEL_COMMON, ns::RESERVATION];
@@ -210,11 +210,17 @@ pub(super) fn post_charge(state: &OperaState, request: &Element) -> OpResult {
         .max_by_key(|t| t.rate)
         .map(|t| t.code.clone())
         .ok_or_else(|| Fail::new("POSTING_NOT_ALLOWED", "No tax code configured."))?;
+    // The stay's own open folio window (OPERA posts to the reservation's
+    // folio), not whichever bill of the guest happens to be open.
+    let bill_id = hotel
+        .charges_of_stay(uuid)
+        .filter_map(|c| c.bill_id)
+        .find(|b| hotel.bill(*b).is_some_and(|b| b.state == BillState::Open));
     let order = NewOrder {
         account_id: guest,
         service_id: service,
         linked_reservation_id: Some(uuid),
-        bill_id: None,
+        bill_id,
         consumed: Some(consumed),
         notes: None,
         lines: vec![NewLine {
