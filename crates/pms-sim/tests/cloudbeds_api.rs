@@ -18,6 +18,19 @@ struct Reply {
     body: Value,
 }
 
+/// One client for every call: building one per request costs more than the request.
+fn client() -> reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap()
+        })
+        .clone()
+}
+
 async fn start() -> SimHandle {
     CloudbedsSim::start(SimOptions::with_hotel(HotelSpec::small(7)))
         .await
@@ -40,7 +53,7 @@ async fn reply(response: reqwest::Response) -> Reply {
 }
 
 async fn get(sim: &SimHandle, method: &str, query: &[(&str, &str)]) -> Reply {
-    let response = reqwest::Client::new()
+    let response = client()
         .get(url(sim, method))
         .header("x-api-key", sim.access_token())
         .query(query)
@@ -51,7 +64,7 @@ async fn get(sim: &SimHandle, method: &str, query: &[(&str, &str)]) -> Reply {
 }
 
 async fn send(sim: &SimHandle, verb: reqwest::Method, method: &str, form: &[(&str, &str)]) -> Reply {
-    let response = reqwest::Client::new()
+    let response = client()
         .request(verb, url(sim, method))
         .header("x-api-key", sim.access_token())
         .form(form)
@@ -102,20 +115,13 @@ async fn envelopes_request_ids_and_credentials() {
     assert_eq!(ok.body["data"]["propertyID"], property.as_str());
 
     // No credential, or a wrong one: 401 with the v1 envelope.
-    let none = reply(
-        reqwest::Client::new()
-            .get(url(&sim, "getHotelDetails"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let none = reply(client().get(url(&sim, "getHotelDetails")).send().await.unwrap()).await;
     assert_eq!(none.status, 401);
     assert_eq!(none.body["success"], false);
     assert!(none.body["message"].as_str().unwrap().len() > 3);
     // The key also works as a Bearer token.
     let bearer = reply(
-        reqwest::Client::new()
+        client()
             .get(url(&sim, "getHotelDetails"))
             .bearer_auth(sim.access_token())
             .send()
@@ -133,7 +139,7 @@ async fn envelopes_request_ids_and_credentials() {
 #[tokio::test]
 async fn malformed_requests_get_envelopes_not_panics() {
     let sim = start().await;
-    let client = reqwest::Client::new();
+    let client = client();
     // v1.x takes forms, not JSON.
     let json = reply(
         client
@@ -611,7 +617,7 @@ async fn custom_items_payments_and_voids_are_read_back_and_reference_ids_dedupe(
     // DELETE takes the query string; a form body is not where it looks.
     assert_eq!(del.body["success"], false);
     let del = reply(
-        reqwest::Client::new()
+        client()
             .delete(url(&sim, "deleteAdjustment"))
             .header("x-api-key", sim.access_token())
             .query(&[
@@ -650,7 +656,7 @@ async fn the_rate_limit_is_per_credential_with_429_and_retry_after() {
     assert!(limited.headers.contains_key("retry-after"));
     // The second key has its own budget.
     let other = sim.credentials().access_tokens[1].clone();
-    let r = reqwest::Client::new()
+    let r = client()
         .get(url(&sim, "getHotelDetails"))
         .header("x-api-key", other)
         .send()
@@ -666,7 +672,7 @@ async fn the_rate_limit_is_per_credential_with_429_and_retry_after() {
 async fn oauth_refresh_issues_bearer_tokens() {
     let sim = start().await;
     let token_url = url(&sim, "access_token");
-    let refused = reqwest::Client::new()
+    let refused = client()
         .post(&token_url)
         .form(&[
             ("grant_type", "refresh_token"),
@@ -678,7 +684,7 @@ async fn oauth_refresh_issues_bearer_tokens() {
         .await
         .unwrap();
     assert_eq!(refused.status().as_u16(), 401);
-    let granted: Value = reqwest::Client::new()
+    let granted: Value = client()
         .post(&token_url)
         .form(&[
             ("grant_type", "refresh_token"),
@@ -698,7 +704,7 @@ async fn oauth_refresh_issues_bearer_tokens() {
     );
     assert_eq!(granted["resources"][0]["type"], "property");
     let token = granted["access_token"].as_str().unwrap();
-    let ok = reqwest::Client::new()
+    let ok = client()
         .get(url(&sim, "getHotelDetails"))
         .bearer_auth(token)
         .send()
@@ -754,4 +760,108 @@ async fn webhooks_have_the_cloudbeds_shape() {
     assert!(body["timestamp"].is_number());
     assert!(body["propertyID"].is_number() && body["propertyID_str"].is_string());
     sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn odd_parameters_on_every_method_get_envelopes_never_5xx() {
+    let sim = start().await;
+    let (res_id, room_id) = sim.state().with_hotel(|h| {
+        let r = h
+            .reservations
+            .iter()
+            .find(|r| r.state == ReservationState::Started)
+            .unwrap();
+        (
+            CloudbedsIds::reservation_id(r),
+            CloudbedsIds::room_id(h, r.room_id.unwrap()).unwrap(),
+        )
+    });
+    let long = "9".repeat(5000);
+    let odd: Vec<Vec<(&str, &str)>> = vec![
+        vec![],
+        vec![("reservationID", "")],
+        vec![("reservationID", &long), ("guestID", &long), ("roomID", &long)],
+        vec![
+            ("reservationID", &res_id),
+            ("roomID", &room_id),
+            ("status", "ünïcode ✓"),
+        ],
+        vec![
+            ("reservationID", &res_id),
+            ("items[99999999999999999999][appItemID]", "x"),
+            ("pageNumber", "18446744073709551616"),
+        ],
+        vec![
+            ("reservationID", &res_id),
+            ("items[0][appItemID]", "x"),
+            ("items[0][itemPrice]", "1e400"),
+            ("items[0][itemQuantity]", "-1"),
+            ("amount", "NaN"),
+            ("type", "rate"),
+            ("paymentID", "p_1"),
+            ("soldProductID", "p_1"),
+            ("adjustmentID", "1"),
+        ],
+        vec![
+            ("reservationID", &res_id),
+            ("pageSize", "5000"),
+            ("pageNumber", "4294967295"),
+            ("modifiedFrom", "2026-13-45 99:99:99"),
+            ("saleDate", "1000-01-01 00:00:00"),
+            ("roomCondition", "sparkling"),
+        ],
+    ];
+    let methods = [
+        (reqwest::Method::GET, "getReservations"),
+        (reqwest::Method::GET, "getReservation"),
+        (reqwest::Method::PUT, "putReservation"),
+        (reqwest::Method::GET, "getGuest"),
+        (reqwest::Method::GET, "getGuestList"),
+        (reqwest::Method::GET, "getRooms"),
+        (reqwest::Method::GET, "getHousekeepingStatus"),
+        (reqwest::Method::POST, "postHousekeepingStatus"),
+        (reqwest::Method::GET, "getHotelDetails"),
+        (reqwest::Method::POST, "postCustomItem"),
+        (reqwest::Method::POST, "postVoidItem"),
+        (reqwest::Method::POST, "postAdjustment"),
+        (reqwest::Method::DELETE, "deleteAdjustment"),
+        (reqwest::Method::POST, "postPayment"),
+        (reqwest::Method::POST, "postVoidPayment"),
+        (reqwest::Method::GET, "getTransactions"),
+        (reqwest::Method::POST, "access_token"),
+    ];
+    for (verb, method) in methods {
+        for params in &odd {
+            let request = client()
+                .request(verb.clone(), url(&sim, method))
+                .header("x-api-key", sim.access_token());
+            let request = if verb == reqwest::Method::GET || verb == reqwest::Method::DELETE {
+                request.query(params)
+            } else {
+                request.form(params)
+            };
+            let r = reply(request.send().await.unwrap()).await;
+            assert!(r.status < 500, "{method} {params:?}: {} {}", r.status, r.body);
+            assert!(
+                r.body["success"].is_boolean() || r.body["access_token"].is_string(),
+                "{method}: {}",
+                r.body
+            );
+        }
+    }
+    assert_eq!(sim.state().counters().injected_5xx, 0);
+    sim.shutdown().await;
+}
+
+#[test]
+fn the_vendor_is_named_cloudbeds() {
+    assert_eq!(
+        "cloudbeds".parse::<pms_sim::Vendor>().unwrap(),
+        pms_sim::Vendor::Cloudbeds
+    );
+    assert_eq!(
+        "Cloudbeds".parse::<pms_sim::Vendor>().unwrap(),
+        pms_sim::Vendor::Cloudbeds
+    );
+    assert_eq!(pms_sim::Vendor::Cloudbeds.to_string(), "cloudbeds");
 }
