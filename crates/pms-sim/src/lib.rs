@@ -24,6 +24,7 @@
 //! | `admin` | `/_sim/state`, `/_sim/requests`, `/_sim/faults`, `/_sim/webhook`: control of an out-of-process simulator |
 //! | `mews/` | the Mews Connector API front, one file per resource |
 //! | `opera/` | the OPERA OWS 5.1 SOAP front, one file per service |
+//! | `cloudbeds/` | the Cloudbeds API v1.3 front, one file per resource |
 //!
 //! ## Fronts
 //!
@@ -42,6 +43,18 @@
 //!   (UpdateRoomStatus), `ResvAdvanced` (CheckIn, CheckOut, PostCharge, Invoice).
 //!   User [`OperaSim::USER_NAME`], passwords = the access tokens, hotel code
 //!   [`OperaSim::HOTEL_CODE`]. No webhooks (OWS has none).
+//! - **Cloudbeds** ([`Vendor::Cloudbeds`], [`CloudbedsSim`]): API v1.3 at
+//!   `{base}/api/v1.3/{method}`, form-encoded writes, `{success, data, count,
+//!   total}` envelopes and `success: false` inside HTTP 200. Methods:
+//!   `getReservations`, `getReservation`, `putReservation`, `getGuest`,
+//!   `getGuestList`, `getRooms`, `getHousekeepingStatus`,
+//!   `postHousekeepingStatus`, `getHotelDetails`, `postCustomItem`
+//!   (`referenceID` dedupe), `postVoidItem`, `postAdjustment`,
+//!   `deleteAdjustment`, `postPayment`, `postVoidPayment`, `getTransactions`,
+//!   and `POST /access_token` (refresh grant). API keys (`x-api-key` or
+//!   Bearer) are the access tokens; ids are [`CloudbedsIds`]. Webhooks:
+//!   `reservation/status_changed`, `housekeeping/room_condition_changed`,
+//!   `accounting/transaction`; budget [`CLOUDBEDS_RATE_LIMIT`] (5 req/s).
 //!
 //! ## The seeded hotel
 //!
@@ -110,6 +123,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod cloudbeds;
 mod faults;
 mod generator;
 mod journal;
@@ -121,6 +135,7 @@ mod server;
 mod state;
 mod webhooks;
 
+pub use cloudbeds::{CLOUDBEDS_RATE_LIMIT, CloudbedsIds};
 pub use faults::{FaultConfig, Faults, RateLimit, RetryAfterFormat, Verdict};
 pub use generator::{HotelSpec, TIME_ZONE, generate};
 pub use journal::{Counters, Outcome, RequestRecord};
@@ -142,7 +157,7 @@ pub enum SimError {
     #[error("invalid webhook URL: {0}")]
     InvalidUrl(String),
     /// `pms sim <vendor>` named a vendor with no front.
-    #[error("no simulator for vendor `{0}` (known: mews, opera)")]
+    #[error("no simulator for vendor `{0}` (known: mews, opera, cloudbeds)")]
     UnknownVendor(String),
 }
 
@@ -203,5 +218,31 @@ impl OperaSim {
             .iter()
             .filter(|c| c.external_identifier.as_deref() == Some(long_info))
             .count()
+    }
+}
+
+/// The Cloudbeds simulator: a [`SimHandle`] speaking the Cloudbeds API v1.3
+/// under `{base_url}/api/v1.3/`.
+#[derive(Debug, Clone, Copy)]
+pub struct CloudbedsSim;
+
+impl CloudbedsSim {
+    /// The OAuth `client_id` `POST /api/v1.3/access_token` accepts; the
+    /// client secret is [`Credentials::client_token`].
+    pub const CLIENT_ID: &'static str = cloudbeds::CLIENT_ID;
+    /// The OAuth refresh token `POST /api/v1.3/access_token` accepts.
+    pub const REFRESH_TOKEN: &'static str = cloudbeds::REFRESH_TOKEN;
+    /// Lifetime (`expires_in`) of the access tokens it issues.
+    pub const ACCESS_TOKEN_LIFETIME: std::time::Duration = cloudbeds::ACCESS_TOKEN_LIFETIME;
+
+    /// Starts a Cloudbeds simulator on `options.addr` (default `127.0.0.1:0`).
+    /// Its API keys are `options.credentials.access_tokens`.
+    pub async fn start(options: SimOptions) -> Result<SimHandle, SimError> {
+        SimHandle::start(Vendor::Cloudbeds, options).await
+    }
+
+    /// The API root a connector is configured with: `{base_url}/api/v1.3/`.
+    pub fn api_url(sim: &SimHandle) -> String {
+        format!("{}/api/v1.3/", sim.base_url())
     }
 }
