@@ -1,0 +1,2 @@
+//! A sync worker the crash tests kill with SIGKILL.
+fn main() {}

@@ -1,0 +1,510 @@
+//! # pms-reliability
+//!
+//! The workspace's reliability and security suite (tests only, not
+//! published): chaos runs against the simulators, crash recovery, bad input,
+//! and PII / secret leak checks. See `RELIABILITY.md` for what was tried and
+//! what held.
+//!
+//! This library holds the small shared helpers the tests use: vendor
+//! [`Leg`]s (a simulator, a connector on it, and counting what the simulated
+//! PMS really holds), a [`RecordingKeys`] key system and a [`flow_context`]
+//! builder in virtual time.
+//!
+//! Adding a vendor is one constructor (see [`mews_leg`], [`cloudbeds_leg`])
+//! plus its line in [`legs`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use pms_core::{Config, HotelId, SystemClock, ManualClock, PmsClient, PmsKind, RateLimit, RequestId, VendorId};
+use pms_flows::{FlowContext, KeyError, KeyGrant, KeyId, KeyService, MemoryNotifier};
+use pms_sim::{CloudbedsIds, CloudbedsSim, HotelSpec, MewsSim, SimHandle, SimOptions};
+use pms_sync::store::Store;
+use pms_sync::{
+    AuditLog, Cipher, FnWebhookSource, JournalSettings, RateLimiter, RetryPolicy, VirtualSleeper, WebhookRequest,
+    WebhookSource, WriteJournal, webhook_router,
+};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+/// The hotel id every test uses.
+pub const HOTEL: &str = "grand";
+
+/// The hotel id every test uses, typed.
+pub fn hotel() -> HotelId {
+    // "grand" is a valid hotel id.
+    HotelId::new(HOTEL).unwrap_or_else(|_| unreachable!("valid hotel id"))
+}
+
+/// How a vendor names the simulator's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ids {
+    /// The simulator's UUIDs as they are (Mews).
+    Uuid,
+    /// Cloudbeds numeric-style ids ([`CloudbedsIds`]).
+    Cloudbeds,
+}
+
+/// One vendor under test: its simulator and a connector on it.
+pub struct Leg {
+    /// Vendor name, for messages.
+    pub name: &'static str,
+    /// The connector's PMS kind.
+    pub kind: PmsKind,
+    /// The simulator.
+    pub sim: SimHandle,
+    /// The connector.
+    pub client: Arc<dyn PmsClient>,
+    ids: Ids,
+}
+
+impl std::fmt::Debug for Leg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Leg")
+            .field("name", &self.name)
+            .field("sim", &self.sim.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Leg {
+    /// The connector-side id of a simulator reservation.
+    pub fn reservation_id(&self, reservation: &pms_sim::Reservation) -> VendorId {
+        let raw = match self.ids {
+            Ids::Uuid => reservation.id.to_string(),
+            Ids::Cloudbeds => CloudbedsIds::reservation_id(reservation),
+        };
+        VendorId::new(raw).unwrap_or_else(|_| unreachable!("simulator ids are non-empty"))
+    }
+
+    /// The connector-side id of a simulator room.
+    pub fn room_id(&self, room: Uuid) -> VendorId {
+        let raw = match self.ids {
+            Ids::Uuid => room.to_string(),
+            Ids::Cloudbeds => self
+                .sim
+                .state()
+                .with_hotel(|h| CloudbedsIds::room_id(h, room))
+                .unwrap_or_default(),
+        };
+        VendorId::new(raw).unwrap_or_else(|_| unreachable!("simulator ids are non-empty"))
+    }
+
+    /// The simulator reservation a connector-side id names.
+    pub fn sim_reservation(&self, id: &VendorId) -> Option<pms_sim::Reservation> {
+        self.sim.state().with_hotel(|h| {
+            h.reservations
+                .iter()
+                .find(|r| match self.ids {
+                    Ids::Uuid => r.id.to_string() == id.as_str(),
+                    Ids::Cloudbeds => CloudbedsIds::reservation_id(r) == id.as_str(),
+                })
+                .cloned()
+        })
+    }
+
+    /// Live (not voided) folio lines the simulator holds for our request id.
+    pub fn live_charges(&self, request_id: RequestId) -> usize {
+        self.sim
+            .state()
+            .charges_with_external_id(&request_id.to_string())
+            .iter()
+            .filter(|c| c.canceled.is_none())
+            .count()
+    }
+
+    /// Every folio line carrying our request id, voided or not.
+    pub fn all_charges(&self, request_id: RequestId) -> usize {
+        self.sim
+            .state()
+            .charges_with_external_id(&request_id.to_string())
+            .len()
+    }
+
+    /// The webhook source authenticating and parsing this vendor's deliveries.
+    pub fn webhook_source(&self, token: &str) -> Arc<dyn WebhookSource> {
+        let secret = SecretString::from(token.to_owned());
+        match self.ids {
+            Ids::Uuid => Arc::new(FnWebhookSource::new(
+                PmsKind::Mews,
+                move |request: &WebhookRequest, at| {
+                    pms_mews::verify_token(request.query.as_deref(), &secret)?;
+                    Ok(pms_mews::parse_webhook(&request.body, &hotel(), at)?
+                        .events()
+                        .to_vec())
+                },
+            )),
+            Ids::Cloudbeds => {
+                let property = self.sim.state().with_hotel(CloudbedsIds::property_id);
+                let verifier = pms_cloudbeds::WebhookVerifier::new(&secret)
+                    .unwrap_or_else(|e| panic!("webhook token refused: {e}"));
+                Arc::new(FnWebhookSource::new(
+                    PmsKind::Cloudbeds,
+                    move |request: &WebhookRequest, at| {
+                        let token = query_token(request.query.as_deref());
+                        let delivery = pms_cloudbeds::authenticate_and_parse(
+                            &verifier,
+                            &token,
+                            &request.body,
+                            &property,
+                            &hotel(),
+                            at,
+                        )?;
+                        Ok(delivery.pms_event.into_iter().collect())
+                    },
+                ))
+            }
+        }
+    }
+
+    /// Subscribes the simulator's webhooks to `endpoint` (a receiver URL
+    /// without query), authenticated with `token`.
+    pub fn register_webhooks(&self, endpoint: &str, token: &str) -> anyhow::Result<()> {
+        match self.ids {
+            Ids::Uuid => self
+                .sim
+                .webhooks()
+                .register(&format!("{endpoint}?Token={token}"), token)?,
+            Ids::Cloudbeds => self.sim.webhooks().register(endpoint, token)?,
+        }
+        Ok(())
+    }
+
+    /// Stops the simulator.
+    pub async fn shutdown(self) {
+        self.sim.shutdown().await;
+    }
+}
+
+/// The hotel configuration variables of a simulator-backed hotel.
+pub fn config_vars(leg_kind: PmsKind, sim: &SimHandle) -> HashMap<String, String> {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("PMS_HOTELS".into(), HOTEL.into()),
+        ("PMS_HOTEL_GRAND_TIME_ZONE".into(), "Europe/Berlin".into()),
+        ("PMS_HOTEL_GRAND_CURRENCY".into(), "EUR".into()),
+    ]);
+    match leg_kind {
+        PmsKind::Cloudbeds => {
+            let property = sim.state().with_hotel(CloudbedsIds::property_id);
+            vars.insert("PMS_HOTEL_GRAND_PMS".into(), "cloudbeds".into());
+            vars.insert("PMS_HOTEL_GRAND_BASE_URL".into(), CloudbedsSim::api_url(sim));
+            vars.insert("PMS_HOTEL_GRAND_CLOUDBEDS_PROPERTY_ID".into(), property);
+            vars.insert("PMS_HOTEL_GRAND_CLOUDBEDS_API_KEY".into(), sim.access_token().into());
+        }
+        _ => {
+            vars.insert("PMS_HOTEL_GRAND_PMS".into(), "mews".into());
+            vars.insert("PMS_HOTEL_GRAND_BASE_URL".into(), sim.base_url());
+            vars.insert("PMS_HOTEL_GRAND_MEWS_CLIENT_TOKEN".into(), sim.client_token().into());
+            vars.insert("PMS_HOTEL_GRAND_MEWS_ACCESS_TOKEN".into(), sim.access_token().into());
+            vars.insert("PMS_HOTEL_GRAND_MEWS_CLIENT_NAME".into(), "pms-reliability 0.1".into());
+        }
+    }
+    vars
+}
+
+fn config_of(vars: &HashMap<String, String>) -> anyhow::Result<Config> {
+    Config::from_lookup(|name| Ok(vars.get(name).cloned())).context("hotel configuration")
+}
+
+/// A Mews client on a running Mews simulator, posting charges to its
+/// "Restaurant & Bar" service.
+pub fn mews_client(sim: &SimHandle, timeout: Duration) -> anyhow::Result<pms_mews::MewsClient> {
+    let config = config_of(&config_vars(PmsKind::Mews, sim))?;
+    let mut mews = pms_mews::MewsConfig::from_hotel(&config.hotels[0])?;
+    mews.timeout = timeout;
+    let restaurant = sim
+        .state()
+        .with_hotel(|h| {
+            h.services
+                .iter()
+                .find(|s| s.name.starts_with("Restaurant"))
+                .map(|s| s.id)
+        })
+        .context("the seeded hotel has a restaurant service")?;
+    mews.charges.service_id = Some(restaurant.to_string());
+    mews.charges.tax_codes = vec!["DE-2020-1-S".into()];
+    Ok(pms_mews::MewsClient::new(mews)?)
+}
+
+/// A Cloudbeds client on a running Cloudbeds simulator.
+pub fn cloudbeds_client(sim: &SimHandle, timeout: Duration) -> anyhow::Result<pms_cloudbeds::CloudbedsClient> {
+    let config = config_of(&config_vars(PmsKind::Cloudbeds, sim))?;
+    Ok(pms_cloudbeds::CloudbedsClient::builder(&config.hotels[0])?
+        .timeout(timeout)
+        .build()?)
+}
+
+/// The Mews leg: a Mews simulator with `spec` and a `MewsClient` on it.
+pub async fn mews_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result<Leg> {
+    let sim = MewsSim::start(SimOptions::with_hotel(spec)).await?;
+    let client = Arc::new(mews_client(&sim, timeout)?);
+    Ok(Leg {
+        name: "mews",
+        kind: PmsKind::Mews,
+        sim,
+        client,
+        ids: Ids::Uuid,
+    })
+}
+
+/// The Cloudbeds leg: a Cloudbeds simulator with `spec` and a `CloudbedsClient` on it.
+pub async fn cloudbeds_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result<Leg> {
+    let sim = CloudbedsSim::start(SimOptions::with_hotel(spec)).await?;
+    let client = Arc::new(cloudbeds_client(&sim, timeout)?);
+    Ok(Leg {
+        name: "cloudbeds",
+        kind: PmsKind::Cloudbeds,
+        sim,
+        client,
+        ids: Ids::Cloudbeds,
+    })
+}
+
+/// Every vendor leg the suite runs.
+pub async fn legs(spec: &HotelSpec, timeout: Duration) -> anyhow::Result<Vec<Leg>> {
+    Ok(vec![
+        mews_leg(spec.clone(), timeout).await?,
+        cloudbeds_leg(spec.clone(), timeout).await?,
+    ])
+}
+
+/// The `Token` parameter of a query string (URL-safe tokens, no decoding).
+pub fn query_token(query: Option<&str>) -> String {
+    query
+        .and_then(|q| {
+            q.split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(k, _)| *k == "Token")
+                .map(|(_, v)| v.to_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// Serves a webhook receiver for [`hotel`] on loopback; returns its endpoint URL.
+pub async fn serve_webhooks(store: Arc<dyn Store>, source: Arc<dyn WebhookSource>) -> anyhow::Result<String> {
+    let router = webhook_router(
+        store,
+        HashMap::from([(hotel(), source)]),
+        Arc::new(SystemClock),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/webhooks/{HOTEL}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(url)
+}
+
+/// Runs `attempt` until it succeeds, at most `tries` times, counting the
+/// failures in `failures` (what a caller of a flow does on a transient error:
+/// every flow and write here is idempotent, so re-running is safe).
+pub async fn until_ok<T, E, Fut>(
+    tries: usize,
+    failures: &AtomicUsize,
+    mut attempt: impl FnMut() -> Fut,
+) -> Result<T, String>
+where
+    E: std::fmt::Display,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut last = String::new();
+    for _ in 0..tries {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(err) => {
+                failures.fetch_add(1, Ordering::Relaxed);
+                last = err.to_string();
+            }
+        }
+    }
+    Err(format!("still failing after {tries} tries: {last}"))
+}
+
+// ---- the key system ----
+
+/// One call the key system received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyCall {
+    /// A key was activated for a stay.
+    Activated {
+        /// The key.
+        key: KeyId,
+        /// The stay.
+        reservation: VendorId,
+        /// When (wall clock), for ordering against the simulator's state.
+        at: DateTime<Utc>,
+    },
+    /// A key was deactivated.
+    Deactivated {
+        /// The key.
+        key: KeyId,
+        /// When (wall clock).
+        at: DateTime<Utc>,
+    },
+}
+
+/// What a [`RecordingKeys`] observed.
+#[derive(Debug, Default)]
+pub struct KeyLog {
+    /// Every call, in order.
+    pub calls: Vec<KeyCall>,
+    /// Keys active now, with their stay.
+    pub active: BTreeMap<KeyId, VendorId>,
+    /// Keys ever activated, with their stay.
+    pub ever: BTreeMap<KeyId, VendorId>,
+    /// Activations that found the stay not checked in at the PMS (must stay empty).
+    pub premature: Vec<(KeyId, VendorId, String)>,
+}
+
+/// Checks, at activation time, whether the PMS holds the stay as checked in.
+pub type CheckedInProbe = Box<dyn Fn(&VendorId) -> Result<(), String> + Send + Sync>;
+
+/// A key system that records every call and, at each activation, asks the
+/// simulator whether the stay really is checked in.
+pub struct RecordingKeys {
+    log: Mutex<KeyLog>,
+    probe: CheckedInProbe,
+}
+
+impl std::fmt::Debug for RecordingKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordingKeys").finish_non_exhaustive()
+    }
+}
+
+impl RecordingKeys {
+    /// A recording key system checking activations with `probe`.
+    pub fn new(probe: CheckedInProbe) -> Self {
+        RecordingKeys {
+            log: Mutex::default(),
+            probe,
+        }
+    }
+
+    /// A recording key system whose probe reads the leg's simulator state.
+    pub fn for_leg(leg: &Leg) -> Self {
+        let inspector = leg.sim.state();
+        let ids = leg.ids;
+        RecordingKeys::new(Box::new(move |id: &VendorId| {
+            let state = inspector.with_hotel(|h| {
+                h.reservations
+                    .iter()
+                    .find(|r| match ids {
+                        Ids::Uuid => r.id.to_string() == id.as_str(),
+                        Ids::Cloudbeds => CloudbedsIds::reservation_id(r) == id.as_str(),
+                    })
+                    .map(|r| r.state)
+            });
+            match state {
+                Some(pms_sim::ReservationState::Started) => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        }))
+    }
+
+    /// The log so far.
+    pub fn log(&self) -> MutexGuard<'_, KeyLog> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl KeyService for RecordingKeys {
+    async fn activate(&self, grant: &KeyGrant) -> Result<(), KeyError> {
+        let verdict = (self.probe)(&grant.reservation);
+        let mut log = self.log();
+        if let Err(state) = verdict {
+            log.premature.push((grant.key_id, grant.reservation.clone(), state));
+        }
+        log.calls.push(KeyCall::Activated {
+            key: grant.key_id,
+            reservation: grant.reservation.clone(),
+            at: Utc::now(),
+        });
+        log.active.insert(grant.key_id, grant.reservation.clone());
+        log.ever.insert(grant.key_id, grant.reservation.clone());
+        Ok(())
+    }
+
+    async fn deactivate(&self, key_id: KeyId) -> Result<(), KeyError> {
+        let mut log = self.log();
+        log.calls.push(KeyCall::Deactivated {
+            key: key_id,
+            at: Utc::now(),
+        });
+        log.active.remove(&key_id);
+        Ok(())
+    }
+}
+
+// ---- flows in virtual time ----
+
+/// A retry policy generous enough for 20 % 5xx plus 429s (virtual time makes it free).
+pub fn chaos_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 16,
+        base_delay: Duration::from_millis(200),
+        max_delay: Duration::from_secs(5),
+        max_elapsed: Duration::from_secs(600),
+    }
+}
+
+/// A write journal on `store` whose retries and rate limiting sleep in virtual time.
+pub fn journal(
+    store: Arc<dyn Store>,
+    cipher: Arc<Cipher>,
+    clock: Arc<ManualClock>,
+    owner: &str,
+    retry: RetryPolicy,
+) -> WriteJournal {
+    let sleeper = VirtualSleeper::new(clock.clone());
+    let limiter = Arc::new(RateLimiter::new(
+        RateLimit {
+            requests: 100_000,
+            window: Duration::from_secs(30),
+        },
+        1_000,
+        clock.clone(),
+        Arc::new(sleeper.clone()),
+    ));
+    WriteJournal::new(
+        store,
+        cipher,
+        limiter,
+        JournalSettings {
+            credential: "reliability-credential".into(),
+            retry,
+            owner: owner.into(),
+            claim_ttl: Duration::from_secs(60),
+        },
+        clock,
+        Arc::new(sleeper),
+    )
+}
+
+/// A flow context over `client` with a journal in virtual time.
+pub fn flow_context(
+    client: Arc<dyn PmsClient>,
+    store: Arc<dyn Store>,
+    cipher: Arc<Cipher>,
+    clock: Arc<ManualClock>,
+) -> FlowContext {
+    let journal = journal(store.clone(), cipher, clock.clone(), "reliability", chaos_retry());
+    FlowContext::new(
+        hotel(),
+        client,
+        Arc::new(journal),
+        AuditLog::new(store),
+        clock.clone(),
+        Arc::new(VirtualSleeper::new(clock)),
+        Arc::new(MemoryNotifier::new()),
+        pms_sim::TIME_ZONE,
+    )
+    .with_actor("reliability-suite")
+}
