@@ -122,7 +122,7 @@ impl Cipher {
         rand::rng().fill_bytes(&mut nonce);
         let ciphertext = material
             .aead
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad })
             .map_err(|_| SyncError::Crypto("sealing failed".into()))?;
         let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
         sealed.extend_from_slice(&nonce);
@@ -137,9 +137,11 @@ impl Cipher {
             return Err(SyncError::Crypto("sealed value is truncated".into()));
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        let nonce =
+            Nonce::try_from(nonce).map_err(|_| SyncError::Crypto("sealed value is truncated".into()))?;
         material
             .aead
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad })
+            .decrypt(&nonce, Payload { msg: ciphertext, aad })
             .map_err(|_| {
                 SyncError::Crypto(format!(
                     "cannot open a value sealed with key `{key_id}` (tampered or wrong key)"
@@ -151,7 +153,7 @@ impl Cipher {
     /// lets the store detect change without keeping a dictionary-attackable hash.
     pub fn fingerprint(&self, plaintext: &[u8]) -> Result<String, SyncError> {
         let material = self.material(&self.current)?;
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(material.mac_key.expose_secret())
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(material.mac_key.expose_secret())
             .map_err(|_| SyncError::Crypto("bad MAC key".into()))?;
         mac.update(plaintext);
         Ok(hex::encode(mac.finalize().into_bytes()))
@@ -167,12 +169,12 @@ impl Cipher {
 impl KeyMaterial {
     fn new(key: [u8; 32]) -> Self {
         // Separate MAC key so fingerprints reveal nothing about the AEAD key.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key)
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
             .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(b"pms-sync fingerprint key v1");
         let mac_key: [u8; 32] = mac.finalize().into_bytes().into();
         KeyMaterial {
-            aead: ChaCha20Poly1305::new(Key::from_slice(&key)),
+            aead: ChaCha20Poly1305::new(&Key::from(key)),
             mac_key: SecretBox::new(Box::new(mac_key)),
         }
     }
