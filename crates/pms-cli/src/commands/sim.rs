@@ -19,11 +19,15 @@ pub struct SimArgs {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum SimVendor {
     Mews,
+    Cloudbeds,
+    Opera,
 }
 
 pub async fn run(args: &SimArgs) -> Result<(), String> {
     let vendor = match args.vendor {
         SimVendor::Mews => Vendor::Mews,
+        SimVendor::Cloudbeds => Vendor::Cloudbeds,
+        SimVendor::Opera => Vendor::Opera,
     };
     pms_sim::serve(
         vendor,
