@@ -462,3 +462,94 @@ async fn simulator_webhooks_authenticate_and_parse() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn webhook_subscriptions_filter_events_and_metadata_names_the_api() {
+    let sim = start(28).await;
+    let cb = client(&sim);
+    assert_eq!(
+        cb.api_url_from_metadata().await.unwrap().as_str(),
+        CloudbedsSim::api_url(&sim)
+    );
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let endpoint = url::Url::parse(&format!("{}/cloudbeds?Token={WEBHOOK_TOKEN}", receiver.uri())).unwrap();
+    let id = cb
+        .subscribe_webhook("housekeeping", "room_condition_changed", &endpoint)
+        .await
+        .unwrap();
+    let listed = cb.list_webhooks().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        listed[0].event.as_ref().and_then(|e| e.action.as_deref()),
+        Some("room_condition_changed")
+    );
+
+    // A housekeeping change is delivered; a check-in (not subscribed) is not.
+    let room = cb
+        .room_statuses()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.status.housekeeping == HousekeepingStatus::Clean)
+        .unwrap();
+    cb.set_room_status(&RoomStatusUpdate {
+        request_id: RequestId::new_random(),
+        room: room.room.id.clone(),
+        status: HousekeepingStatus::Dirty,
+    })
+    .await
+    .unwrap();
+    let arriving = sim.state().with_hotel(|h| {
+        let today = h.business_date(Utc::now());
+        h.reservations
+            .iter()
+            .find(|r| {
+                r.state == ReservationState::Confirmed
+                    && h.business_date(r.scheduled_start) == today
+                    && r.room_id.and_then(|id| h.room(id)).map(|x| x.state) == Some(RoomState::Inspected)
+            })
+            .map(CloudbedsIds::reservation_id)
+            .unwrap()
+    });
+    cb.check_in(&CheckInRequest {
+        request_id: RequestId::new_random(),
+        reservation: vendor(&arriving),
+        room: None,
+    })
+    .await
+    .unwrap();
+    assert!(sim.webhooks().settle(Duration::from_secs(5)).await);
+    let requests = receiver.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let verifier = WebhookVerifier::new(&SecretString::from(WEBHOOK_TOKEN.to_owned())).unwrap();
+    let token = requests[0]
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "Token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let hotel = pms_core::HotelId::new("harbor").unwrap();
+    let delivery = authenticate_and_parse(
+        &verifier,
+        &token,
+        &requests[0].body,
+        &property_id(&sim),
+        &hotel,
+        Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(delivery.event, "housekeeping/room_condition_changed");
+
+    cb.delete_webhook(&id).await.unwrap();
+    assert!(cb.list_webhooks().await.unwrap().is_empty());
+    assert!(
+        cb.delete_webhook(&id).await.is_err(),
+        "deleting twice is success:false"
+    );
+    sim.shutdown().await;
+}

@@ -135,3 +135,15 @@ fn grant(front: &Front, params: &Params) -> Result<serde_json::Value, CbError> {
         "resources": [{ "type": "property", "id": property_id }]
     }))
 }
+
+/// `GET /oauth/metadata`: "serves to retrieve the precise location of the
+/// property associated with the provided access token". Answers
+/// `{success, data: {api: {url}}}` with this simulator's own API root;
+/// `success` is a *string* in this schema (spec `GetMetadataResponse`).
+pub(super) fn metadata(_front: &Front, params: &Params) -> super::OpResult {
+    let host = params.host.as_deref().unwrap_or("127.0.0.1");
+    Ok(super::Reply::read(json!({
+        "success": "true",
+        "data": { "api": { "url": format!("http://{host}{}", super::PREFIX) } }
+    })))
+}

@@ -148,6 +148,9 @@ pub(crate) struct FrontState {
     voided_payments: HashMap<Uuid, Uuid>,
     /// OAuth access tokens issued by `/access_token`, with their expiry.
     issued_tokens: HashMap<String, Instant>,
+    /// `postWebhook` subscriptions, oldest first.
+    subscriptions: Vec<webhook::Subscription>,
+    next_subscription: u64,
 }
 
 /// The shared core plus the front's own state.
@@ -296,6 +299,30 @@ const OPERATIONS: &[Operation] = &[
         write: false,
         run: folio::get_transactions,
     },
+    Operation {
+        name: "postWebhook",
+        verb: Verb::Post,
+        write: true,
+        run: webhook::post_webhook,
+    },
+    Operation {
+        name: "getWebhooks",
+        verb: Verb::Get,
+        write: false,
+        run: webhook::get_webhooks,
+    },
+    Operation {
+        name: "deleteWebhook",
+        verb: Verb::Delete,
+        write: true,
+        run: webhook::delete_webhook,
+    },
+    Operation {
+        name: "oauth/metadata",
+        verb: Verb::Get,
+        write: false,
+        run: auth::metadata,
+    },
 ];
 
 /// The Cloudbeds router over a simulator core.
@@ -305,7 +332,7 @@ pub(crate) fn router(core: Arc<SimCore>) -> Router {
         state: Mutex::new(FrontState::default()),
     });
     Router::new()
-        .route("/api/v1.3/{method}", any(handle))
+        .route("/api/v1.3/{*method}", any(handle))
         .fallback(fallback)
         .with_state(front)
 }
@@ -426,7 +453,7 @@ async fn handle(
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
         return call.reject(CbError::too_large(), Outcome::Rejected, None);
     };
-    let params = match op.verb {
+    let mut params = match op.verb {
         Verb::Get | Verb::Delete => Params::parse(query.as_deref().unwrap_or_default().as_bytes()),
         Verb::Post | Verb::Put => match params::form_body(&headers, &bytes) {
             Ok(params) => params,
@@ -435,6 +462,10 @@ async fn handle(
     };
     call.credential = presented_credential(&headers);
     call.body = params.to_json();
+    params.host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
 
     let core = &front.core;
     let config = core.faults.config();
@@ -462,7 +493,7 @@ async fn handle(
 
     match (op.run)(&front, &params) {
         Ok(reply) => {
-            for event in reply.events {
+            for event in webhook::subscribed(&front, reply.events) {
                 core.webhooks.emit(event);
             }
             let hang = if op.write && reply.applied {

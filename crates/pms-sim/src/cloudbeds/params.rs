@@ -17,6 +17,8 @@ use super::error::CbError;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Params {
     pairs: Vec<(String, String)>,
+    /// The request's `Host` header (for answers that name the API's own URL).
+    pub host: Option<String>,
 }
 
 /// A form body, refusing other content types (v1.x takes no JSON bodies).
@@ -46,6 +48,7 @@ impl Params {
     pub fn parse(bytes: &[u8]) -> Self {
         Params {
             pairs: url::form_urlencoded::parse(bytes).into_owned().collect(),
+            host: None,
         }
     }
 

@@ -7,7 +7,11 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::error::CbError;
 use super::ids::CloudbedsIds;
+use super::params::Params;
+use super::reservations::check_property;
+use super::{Front, OpResult, Reply};
 use crate::state::Hotel;
 
 /// `timestamp`: seconds with six decimals, e.g. `1766005381.816514`.
@@ -81,4 +85,128 @@ pub(crate) fn accounting_transaction(
         "transactionId": transaction_id,
         "parentTransactionId": parent_id
     })
+}
+
+/// One `postWebhook` subscription.
+#[derive(Debug, Clone)]
+pub(crate) struct Subscription {
+    id: String,
+    object: String,
+    action: String,
+    endpoint: String,
+}
+
+/// The events a write produced that a subscription asks for. With no
+/// subscription at all every event goes to the receiver registered through
+/// [`crate::Webhooks::register`] (test setup); once `postWebhook` was used,
+/// only subscribed `object/action` pairs are sent.
+pub(crate) fn subscribed(front: &Front, events: Vec<Value>) -> Vec<Value> {
+    let local = front.local();
+    if local.subscriptions.is_empty() {
+        return events;
+    }
+    events
+        .into_iter()
+        .filter(|e| {
+            let name = e.get("event").and_then(Value::as_str).unwrap_or_default();
+            local
+                .subscriptions
+                .iter()
+                .any(|s| name.split_once('/') == Some((s.object.as_str(), s.action.as_str())))
+        })
+        .collect()
+}
+
+/// `POST /postWebhook` (form: `object`, `action`, `endpointUrl`, optional
+/// `propertyID`): answers `data: {subscriptionID}` (spec `PostWebhookResponse`,
+/// vendor notes §7.1). The simulator's sender has one receiver, so the
+/// newest subscription's endpoint receives every subscribed event; a `Token`
+/// query parameter already in the URL is kept as the sender's token.
+pub(crate) fn post_webhook(front: &Front, params: &Params) -> OpResult {
+    let object = params.required("object")?.to_owned();
+    let action = params.required("action")?.to_owned();
+    let endpoint = params.required("endpointUrl")?.to_owned();
+    let url = url::Url::parse(&endpoint)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| CbError::invalid("endpointUrl", "must be an absolute http(s) URL"))?;
+    {
+        let hotel = front.core.read();
+        check_property(&hotel, params, "propertyID")?;
+    }
+    let token = url
+        .query_pairs()
+        .find(|(k, _)| k == "Token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let mut bare = url.clone();
+    let rest: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "Token")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    bare.set_query(None);
+    if !rest.is_empty() {
+        bare.query_pairs_mut().extend_pairs(rest);
+    }
+    front
+        .core
+        .webhooks
+        .register(bare.as_str(), &token)
+        .map_err(|e| CbError::invalid("endpointUrl", e))?;
+    let mut local = front.local();
+    local.next_subscription += 1;
+    let id = (7_000_000 + local.next_subscription).to_string();
+    local.subscriptions.push(Subscription {
+        id: id.clone(),
+        object,
+        action,
+        endpoint,
+    });
+    Ok(Reply::write(
+        json!({ "success": true, "data": { "subscriptionID": id } }),
+        Vec::new(),
+    ))
+}
+
+/// `GET /getWebhooks`: `data[]` of `{id, event: {entity, action}, key: {type,
+/// id}, owner: {type, id}, subscriptionType, subscriptionData: {endpoint}}`.
+pub(crate) fn get_webhooks(front: &Front, params: &Params) -> OpResult {
+    let property = {
+        let hotel = front.core.read();
+        check_property(&hotel, params, "propertyID")?;
+        CloudbedsIds::property_id(&hotel)
+    };
+    let data: Vec<Value> = front
+        .local()
+        .subscriptions
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "event": { "entity": s.object, "action": s.action },
+                "key": { "type": "property", "id": property },
+                "owner": { "type": "property", "id": property },
+                "subscriptionType": "webhook",
+                "subscriptionData": { "endpoint": s.endpoint }
+            })
+        })
+        .collect();
+    Ok(Reply::read(json!({ "success": true, "data": data })))
+}
+
+/// `DELETE /deleteWebhook?subscriptionID=...`. The last subscription gone,
+/// the receiver is unregistered.
+pub(crate) fn delete_webhook(front: &Front, params: &Params) -> OpResult {
+    let id = params.required("subscriptionID")?;
+    let mut local = front.local();
+    let before = local.subscriptions.len();
+    local.subscriptions.retain(|s| s.id != id);
+    if local.subscriptions.len() == before {
+        return Err(CbError::business(format!("Subscription {id} not found")));
+    }
+    if local.subscriptions.is_empty() {
+        front.core.webhooks.unregister();
+    }
+    Ok(Reply::write(json!({ "success": true }), Vec::new()))
 }
