@@ -589,3 +589,22 @@ async fn the_vendor_parses_and_displays_as_opera() {
     assert_eq!(record.credential.as_deref(), Some(OperaSim::USER_NAME));
     assert!(!record.body.to_string().contains(&password(&sim)));
 }
+
+#[tokio::test]
+async fn over_budget_requests_are_delayed_not_refused() {
+    let window = std::time::Duration::from_millis(300);
+    let mut options = SimOptions::with_hotel(HotelSpec::small(21));
+    options.faults.rate_limit = Some(pms_sim::RateLimit { requests: 1, window });
+    let sim = OperaSim::start(options).await.unwrap();
+    let id = in_house(&sim);
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        let (status, xml) = fetch_booking(&sim, &id).await;
+        assert_eq!(status, 200, "{xml}");
+    }
+    // A lower bound only (sleeps never end early), so this cannot flake:
+    // the second and third requests each waited for the window to slide.
+    assert!(started.elapsed() >= window * 2);
+    let counters = sim.state().counters();
+    assert_eq!((counters.requests, counters.total_429()), (3, 0));
+}
