@@ -41,6 +41,8 @@ enum Command {
     Replay(commands::replay::ReplayArgs),
     /// Run a vendor simulator on a local port.
     Sim(commands::sim::SimArgs),
+    /// Run the whole system against the simulators and print a report.
+    Demo(commands::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,5 +80,6 @@ async fn run_async(command: Command) -> Result<(), String> {
         Command::Audit(args) => commands::audit::run(&args).await,
         Command::Replay(args) => commands::replay::run(&args).await,
         Command::Sim(args) => commands::sim::run(&args).await,
+        Command::Demo(args) => commands::demo::run(&args).await,
     }
 }

@@ -1,6 +1,7 @@
 //! One file per `pms` subcommand.
 
 pub mod audit;
+pub mod demo;
 pub mod health;
 pub mod reconcile;
 pub mod replay;
