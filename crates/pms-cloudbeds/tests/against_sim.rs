@@ -481,6 +481,13 @@ async fn webhook_subscriptions_filter_events_and_metadata_names_the_api() {
         .subscribe_webhook("housekeeping", "room_condition_changed", &endpoint)
         .await
         .unwrap();
+    // The secret in the URL never reaches the simulator's journal.
+    let journaled = sim.state().requests_to("postWebhook");
+    assert!(
+        !journaled[0].body.to_string().contains(WEBHOOK_TOKEN),
+        "{}",
+        journaled[0].body
+    );
     let listed = cb.list_webhooks().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id.as_deref(), Some(id.as_str()));

@@ -414,6 +414,33 @@ fn retry_after_value(wait: Duration, format: RetryAfterFormat) -> Option<HeaderV
     HeaderValue::from_str(&text).ok()
 }
 
+/// The parameters as journaled: a secret `Token` in a subscribed webhook URL
+/// (`postWebhook.endpointUrl`, the only authentication Cloudbeds webhooks
+/// have) is masked, as credentials never reach the journal.
+fn journal_body(mut body: Value) -> Value {
+    if let Some(endpoint) = body.get_mut("endpointUrl")
+        && let Some(text) = endpoint.as_str()
+        && let Ok(mut url) = url::Url::parse(text)
+        && url.query_pairs().any(|(k, _)| k == "Token")
+    {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "Token" {
+                    "<redacted>".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.set_query(None);
+        url.query_pairs_mut().extend_pairs(pairs);
+        *endpoint = Value::String(url.to_string());
+    }
+    body
+}
+
 /// The credential a request presents: `x-api-key`, else a Bearer token.
 fn presented_credential(headers: &HeaderMap) -> Option<String> {
     if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
@@ -461,7 +488,7 @@ async fn handle(
         },
     };
     call.credential = presented_credential(&headers);
-    call.body = params.to_json();
+    call.body = journal_body(params.to_json());
     params.host = headers
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
