@@ -62,6 +62,7 @@ pub(super) fn write_reservation(
     element: &str,
     position: usize,
     r: &Reservation,
+    profile: Option<String>,
 ) -> std::io::Result<()> {
     let tz = hotel.property.time_zone;
     let end_local = r.scheduled_end.with_timezone(&tz);
@@ -155,7 +156,7 @@ pub(super) fn write_reservation(
     w.end("hc:RoomStay")?;
     w.end("r:RoomStays")?;
 
-    if let Some(profile) = name_id_of(hotel, r.guest_id) {
+    if let Some(profile) = profile {
         w.start("r:ResGuests", &[("xmlns:r", ns::RESERVATION)])?;
         w.start("r:ResGuest", &[("resGuestRPH", "0")])?;
         w.start("r:Profiles", &[])?;
@@ -219,7 +220,8 @@ pub(super) fn fetch_booking(state: &OperaState, request: &Element) -> OpResult {
     };
     let mut w = Xml::fragment();
     // `s0` is the response wrapper's prefix: the Reservation WSDL namespace.
-    write_reservation(&mut w, &hotel, "s0:HotelReservation", position, r).map_err(xml_fail)?;
+    let profile = name_id_of(&hotel, r.guest_id);
+    write_reservation(&mut w, &hotel, "s0:HotelReservation", position, r, profile).map_err(xml_fail)?;
     Ok(w.finish())
 }
 
@@ -262,6 +264,9 @@ pub(super) fn future_booking_summary(state: &OperaState, request: &Element) -> O
         ));
     }
     let hotel = state.core().read();
+    // Profile ids by guest, once per call: a window can hold thousands of stays.
+    let profiles: std::collections::HashMap<uuid::Uuid, usize> =
+        hotel.guests.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
     let mut w = Xml::fragment();
     let write = |w: &mut Xml| -> std::io::Result<()> {
         w.start("s0:HotelReservations", &[])?;
@@ -277,7 +282,8 @@ pub(super) fn future_booking_summary(state: &OperaState, request: &Element) -> O
                 && confirmation.is_none_or(|c| c == r.number)
                 && resv_id.is_none_or(|id| id == resv_name_id(position));
             if matches {
-                write_reservation(w, &hotel, "s0:HotelReservation", position, r)?;
+                let profile = profiles.get(&r.guest_id).map(|&i| super::name_id(i));
+                write_reservation(w, &hotel, "s0:HotelReservation", position, r, profile)?;
             }
         }
         w.end("s0:HotelReservations")
