@@ -23,13 +23,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use pms_core::{Config, HotelId, SystemClock, ManualClock, PmsClient, PmsKind, RateLimit, RequestId, VendorId};
+use pms_core::{
+    Config, HotelId, ManualClock, PmsClient, PmsKind, RateLimit, RequestId, SystemClock, VendorId,
+};
 use pms_flows::{FlowContext, KeyError, KeyGrant, KeyId, KeyService, MemoryNotifier};
 use pms_sim::{CloudbedsIds, CloudbedsSim, HotelSpec, MewsSim, SimHandle, SimOptions};
 use pms_sync::store::Store;
 use pms_sync::{
-    AuditLog, Cipher, FnWebhookSource, JournalSettings, RateLimiter, RetryPolicy, VirtualSleeper, WebhookRequest,
-    WebhookSource, WriteJournal, webhook_router,
+    AuditLog, Cipher, FnWebhookSource, JournalSettings, RateLimiter, RetryPolicy, VirtualSleeper,
+    WebhookRequest, WebhookSource, WriteJournal, webhook_router,
 };
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -196,14 +198,26 @@ pub fn config_vars(leg_kind: PmsKind, sim: &SimHandle) -> HashMap<String, String
             vars.insert("PMS_HOTEL_GRAND_PMS".into(), "cloudbeds".into());
             vars.insert("PMS_HOTEL_GRAND_BASE_URL".into(), CloudbedsSim::api_url(sim));
             vars.insert("PMS_HOTEL_GRAND_CLOUDBEDS_PROPERTY_ID".into(), property);
-            vars.insert("PMS_HOTEL_GRAND_CLOUDBEDS_API_KEY".into(), sim.access_token().into());
+            vars.insert(
+                "PMS_HOTEL_GRAND_CLOUDBEDS_API_KEY".into(),
+                sim.access_token().into(),
+            );
         }
         _ => {
             vars.insert("PMS_HOTEL_GRAND_PMS".into(), "mews".into());
             vars.insert("PMS_HOTEL_GRAND_BASE_URL".into(), sim.base_url());
-            vars.insert("PMS_HOTEL_GRAND_MEWS_CLIENT_TOKEN".into(), sim.client_token().into());
-            vars.insert("PMS_HOTEL_GRAND_MEWS_ACCESS_TOKEN".into(), sim.access_token().into());
-            vars.insert("PMS_HOTEL_GRAND_MEWS_CLIENT_NAME".into(), "pms-reliability 0.1".into());
+            vars.insert(
+                "PMS_HOTEL_GRAND_MEWS_CLIENT_TOKEN".into(),
+                sim.client_token().into(),
+            );
+            vars.insert(
+                "PMS_HOTEL_GRAND_MEWS_ACCESS_TOKEN".into(),
+                sim.access_token().into(),
+            );
+            vars.insert(
+                "PMS_HOTEL_GRAND_MEWS_CLIENT_NAME".into(),
+                "pms-reliability 0.1".into(),
+            );
         }
     }
     vars
@@ -234,7 +248,10 @@ pub fn mews_client(sim: &SimHandle, timeout: Duration) -> anyhow::Result<pms_mew
 }
 
 /// A Cloudbeds client on a running Cloudbeds simulator.
-pub fn cloudbeds_client(sim: &SimHandle, timeout: Duration) -> anyhow::Result<pms_cloudbeds::CloudbedsClient> {
+pub fn cloudbeds_client(
+    sim: &SimHandle,
+    timeout: Duration,
+) -> anyhow::Result<pms_cloudbeds::CloudbedsClient> {
     let config = config_of(&config_vars(PmsKind::Cloudbeds, sim))?;
     Ok(pms_cloudbeds::CloudbedsClient::builder(&config.hotels[0])?
         .timeout(timeout)
@@ -420,7 +437,8 @@ impl KeyService for RecordingKeys {
         let verdict = (self.probe)(&grant.reservation);
         let mut log = self.log();
         if let Err(state) = verdict {
-            log.premature.push((grant.key_id, grant.reservation.clone(), state));
+            log.premature
+                .push((grant.key_id, grant.reservation.clone(), state));
         }
         log.calls.push(KeyCall::Activated {
             key: grant.key_id,

@@ -1,0 +1,544 @@
+//! Chaos run: every vendor leg under 20 % 5xx, 10 % timeouts after the write
+//! was applied, 429s, and webhooks dropped / duplicated / reordered / delayed.
+//! Room status changes, check-ins with keys, charges, check-outs, then
+//! reconcile; assert exactly-once, no lost write, key discipline, a mirror
+//! equal to the simulator and a complete audit log.
+//!
+//! `cargo test` runs the fast form (150 charges, 20 stays, 50 room changes
+//! per leg); `PMS_CHAOS_LONG=1` runs 1,000 / 200 / 500.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::StreamExt;
+use pms_core::{
+    ChargeKind, Currency, DateRange, HousekeepingStatus, ManualClock, Money, RequestId, Reservation,
+    ReservationStatus, Room, RoomStatusUpdate, SystemClock, VendorId,
+};
+use pms_flows::{
+    BalancePolicy, ChargeFlow, ChargeLine, CheckInFlow, CheckInInput, CheckOutFlow, CheckOutInput,
+    KeyService, Posting,
+};
+use pms_reliability::{Leg, RecordingKeys, flow_context, hotel, serve_webhooks, until_ok};
+use pms_sim::{HotelSpec, ReservationState, RoomState, WebhookConfig};
+use pms_sync::store::{AuditFilter, Store};
+use pms_sync::{AuditAction, Cipher, HotelSync, Mirror, PollSettings, SetRoomStatus, SqliteStore};
+
+const WEBHOOK_TOKEN: &str = "chaos-webhook-token-5b2e9f10";
+/// Tries per flow / read before the run counts as failed.
+const TRIES: usize = 60;
+
+#[derive(Debug, Clone, Copy)]
+struct Scale {
+    charges: usize,
+    stays: usize,
+    room_changes: usize,
+}
+
+fn scale() -> Scale {
+    if std::env::var_os("PMS_CHAOS_LONG").is_some() {
+        Scale {
+            charges: 1_000,
+            stays: 200,
+            room_changes: 500,
+        }
+    } else {
+        Scale {
+            charges: 150,
+            stays: 20,
+            room_changes: 50,
+        }
+    }
+}
+
+/// A hotel with enough arrivals today: every fifth room has one.
+fn spec(seed: u64, scale: Scale) -> HotelSpec {
+    let rooms = u32::try_from(scale.stays * 5 + 20).unwrap();
+    HotelSpec {
+        rooms,
+        reservations: rooms * 5,
+        guests: rooms * 3,
+        folio_lines_per_stay: 2,
+        agenda_items: 0,
+        ..HotelSpec::small(seed)
+    }
+}
+
+fn target(state: RoomState) -> Option<HousekeepingStatus> {
+    match state {
+        RoomState::Dirty => Some(HousekeepingStatus::Dirty),
+        RoomState::Clean => Some(HousekeepingStatus::Clean),
+        RoomState::Inspected => Some(HousekeepingStatus::Inspected),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    /// Flow / read attempts that failed and were re-run.
+    reruns: AtomicUsize,
+}
+
+async fn poll(sync: &HotelSync, tally: &Tally) {
+    until_ok(TRIES, &tally.reruns, || sync.poll_reservations())
+        .await
+        .unwrap();
+}
+
+async fn drain(sync: &HotelSync, tally: &Tally) {
+    until_ok(TRIES, &tally.reruns, || sync.drain_inbox(1_000))
+        .await
+        .unwrap();
+}
+
+async fn set_status(ctx: &pms_flows::FlowContext, tally: &Tally, room: VendorId, status: HousekeepingStatus) {
+    let op = SetRoomStatus(RoomStatusUpdate {
+        request_id: RequestId::new_random(),
+        room,
+        status,
+    });
+    // The same intent (same request id) is re-driven until it settles.
+    until_ok(TRIES, &tally.reruns, || {
+        ctx.journal.execute(&ctx.hotel, ctx.client.as_ref(), &op)
+    })
+    .await
+    .unwrap();
+}
+
+async fn chaos(leg: Leg, seed: u64, scale: Scale) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("chaos.db")).await.unwrap());
+    let cipher = Arc::new(Cipher::random());
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let ctx = flow_context(leg.client.clone(), store.clone(), cipher.clone(), clock.clone());
+    let sync = HotelSync::new(
+        hotel(),
+        leg.client.clone(),
+        Mirror::new(store.clone(), cipher.clone()),
+        Arc::new(SystemClock),
+        PollSettings {
+            overlap: Duration::from_secs(60),
+            page_size: 200,
+            initial_lookback: Duration::from_secs(4 * 366 * 24 * 3600),
+        },
+    );
+    let tally = Tally::default();
+
+    // Webhooks into a real receiver, through a hostile network.
+    let endpoint = serve_webhooks(store.clone(), leg.webhook_source(WEBHOOK_TOKEN))
+        .await
+        .unwrap();
+    leg.sim.webhooks().set(WebhookConfig {
+        seed,
+        drop: 0.2,
+        duplicate: 0.2,
+        reorder: 0.2,
+        delay: Duration::from_millis(20),
+        retry_delay: Duration::from_millis(50),
+        ..WebhookConfig::default()
+    });
+    leg.register_webhooks(&endpoint, WEBHOOK_TOKEN).unwrap();
+
+    // Faults on from the first request.
+    leg.sim.faults().set(pms_sim::FaultConfig {
+        seed,
+        error_5xx: 0.2,
+        throttle_429: 0.05,
+        timeout_after_write: 0.1,
+        ambiguous_hang: Duration::from_millis(700),
+        retry_after: Duration::from_secs(1),
+        ..pms_sim::FaultConfig::default()
+    });
+    poll(&sync, &tally).await;
+
+    // The cast: arrivals today with a room, and every other room for status changes.
+    let (arrivals, free_rooms) = leg.sim.state().with_hotel(|h| {
+        let today = h.business_date(Utc::now());
+        let mut arrivals: Vec<_> = h
+            .reservations
+            .iter()
+            .filter(|r| {
+                r.state == ReservationState::Confirmed
+                    && h.business_date(r.scheduled_start) == today
+                    && h.business_date(r.scheduled_end) > today
+                    && r.room_id.is_some()
+            })
+            .map(|r| (r.id, r.room_id.unwrap()))
+            .collect();
+        arrivals.sort();
+        arrivals.truncate(scale.stays);
+        let used: BTreeSet<_> = arrivals.iter().map(|(_, room)| *room).collect();
+        let free: Vec<_> = h
+            .rooms
+            .iter()
+            .filter(|r| !used.contains(&r.id) && target(r.state).is_some())
+            .map(|r| r.id)
+            .collect();
+        (arrivals, free)
+    });
+    assert_eq!(
+        arrivals.len(),
+        scale.stays,
+        "the generated hotel has enough arrivals today"
+    );
+    let stays: Vec<(VendorId, VendorId)> = arrivals
+        .iter()
+        .map(|(res, room)| {
+            let r = leg.sim.state().reservation(*res).unwrap();
+            (leg.reservation_id(&r), leg.room_id(*room))
+        })
+        .collect();
+
+    // 1. Room status changes (with a 429 burst in the middle).
+    let cycle = [
+        (RoomState::Dirty, HousekeepingStatus::Dirty),
+        (RoomState::Clean, HousekeepingStatus::Clean),
+        (RoomState::Inspected, HousekeepingStatus::Inspected),
+    ];
+    let mut expected_rooms: BTreeMap<uuid::Uuid, RoomState> = BTreeMap::new();
+    for i in 0..scale.room_changes {
+        if i == scale.room_changes / 2 {
+            leg.sim.faults().update(|f| f.throttle_429 = 0.4);
+        }
+        if i == scale.room_changes / 2 + 10 {
+            leg.sim.faults().update(|f| f.throttle_429 = 0.05);
+        }
+        let room = free_rooms[(i * 7) % free_rooms.len()];
+        let (state, status) = cycle[(i / free_rooms.len() + i) % cycle.len()].clone();
+        set_status(&ctx, &tally, leg.room_id(room), status).await;
+        expected_rooms.insert(room, state);
+        if i % 10 == 9 {
+            drain(&sync, &tally).await;
+        }
+    }
+
+    // 2. Check-ins: housekeeping inspects the room, then the digital check-in with a key.
+    let keys = Arc::new(RecordingKeys::for_leg(&leg));
+    let check_in = CheckInFlow::new(ctx.clone(), keys.clone() as Arc<dyn KeyService>);
+    for (reservation, room) in &stays {
+        set_status(&ctx, &tally, room.clone(), HousekeepingStatus::Inspected).await;
+        let input = CheckInInput::new(reservation.clone());
+        let outcome = until_ok(TRIES, &tally.reruns, || check_in.run(&input))
+            .await
+            .unwrap();
+        assert!(!outcome.keys.is_empty());
+    }
+
+    // 3. Charges, spread over the stays just checked in, eight in flight at once.
+    let charges = ChargeFlow::new(ctx.clone());
+    let postings: Vec<Posting> = (0..scale.charges)
+        .map(|i| Posting {
+            key: format!("chaos-ticket-{i}"),
+            reservation: stays[i % stays.len()].0.clone(),
+            room: None,
+            lines: vec![ChargeLine {
+                kind: ChargeKind::RoomService,
+                description: format!("Club sandwich #{i}"),
+                unit_amount: Money::parse("12.50", Currency::EUR).unwrap(),
+                quantity: 1.into(),
+                transaction_code: None,
+                outlet: None,
+                consumed_at: Utc::now(),
+            }],
+            gratuity: None,
+        })
+        .collect();
+    let posted: Vec<RequestId> = futures::stream::iter(postings.iter())
+        .map(|posting| {
+            let (charges, tally) = (&charges, &tally);
+            async move {
+                let receipt = until_ok(TRIES, &tally.reruns, || charges.post(posting))
+                    .await
+                    .unwrap();
+                assert_eq!(receipt.lines.len(), 1);
+                receipt.lines[0].request_id
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    drain(&sync, &tally).await;
+
+    // 4. Check-outs: the stays are shortened to today at the desk, then checked out.
+    let check_out = CheckOutFlow::new(ctx.clone(), keys.clone() as Arc<dyn KeyService>);
+    for (res, _) in &arrivals {
+        leg.sim.state().with_hotel_mut(|h| {
+            let r = h.reservations.iter_mut().find(|r| r.id == *res).unwrap();
+            r.scheduled_end = Utc::now();
+            r.updated = Utc::now();
+        });
+    }
+    for (reservation, _) in &stays {
+        let input = CheckOutInput {
+            policy: BalancePolicy::Warn,
+            ..CheckOutInput::new(reservation.clone())
+        };
+        let outcome = until_ok(TRIES, &tally.reruns, || check_out.run(&input))
+            .await
+            .unwrap();
+        assert!(outcome.all_keys_deactivated(), "{outcome:?}");
+    }
+
+    // 5. Sync and reconcile, still under fire.
+    drain(&sync, &tally).await;
+    poll(&sync, &tally).await;
+    let today = Utc::now().with_timezone(&pms_sim::TIME_ZONE).date_naive();
+    let window = DateRange::new(today - chrono::Days::new(3), today + chrono::Days::new(10)).unwrap();
+    until_ok(TRIES, &tally.reruns, || sync.reconcile(window))
+        .await
+        .unwrap();
+    let second = until_ok(TRIES, &tally.reruns, || sync.reconcile(window))
+        .await
+        .unwrap();
+    let counters = leg.sim.state().counters();
+    let webhooks = leg.sim.webhooks().stats();
+    leg.sim.faults().clear();
+
+    // ---- what must hold ----
+    let name = leg.name;
+    // The faults really happened.
+    assert!(counters.injected_5xx > 0, "{name}: {counters:?}");
+    assert!(counters.ambiguous_timeouts > 0, "{name}: {counters:?}");
+    assert!(counters.total_429() > 0, "{name}: {counters:?}");
+    assert!(webhooks.emitted > 0, "{name}: {webhooks:?}");
+
+    // Every charge exactly once.
+    assert_eq!(posted.len(), scale.charges);
+    let distinct: BTreeSet<_> = posted.iter().collect();
+    assert_eq!(distinct.len(), scale.charges);
+    for request_id in &posted {
+        assert_eq!(leg.all_charges(*request_id), 1, "{name}: charge {request_id}");
+        assert_eq!(leg.live_charges(*request_id), 1, "{name}: charge {request_id}");
+    }
+
+    // No write lost: room states and stay states are what we asked for.
+    for (room, state) in &expected_rooms {
+        assert_eq!(
+            leg.sim.state().room(*room).unwrap().state,
+            *state,
+            "{name}: room {room}"
+        );
+    }
+    for (res, _) in &arrivals {
+        let r = leg.sim.state().reservation(*res).unwrap();
+        assert_eq!(r.state, ReservationState::Processed, "{name}: stay {res}");
+    }
+
+    // Keys: activated only once the PMS held the stay as checked in, all gone after check-out.
+    {
+        let log = keys.log();
+        assert!(log.premature.is_empty(), "{name}: {:?}", log.premature);
+        assert!(log.active.is_empty(), "{name}: keys left active {:?}", log.active);
+        let with_keys: BTreeSet<_> = log.ever.values().cloned().collect();
+        let expected: BTreeSet<_> = stays.iter().map(|(r, _)| r.clone()).collect();
+        assert_eq!(with_keys, expected, "{name}");
+        for call in &log.calls {
+            if let pms_reliability::KeyCall::Deactivated { key, at } = call {
+                let activated = log.calls.iter().any(|c| {
+                    matches!(c, pms_reliability::KeyCall::Activated { key: k, at: a, .. } if k == key && a <= at)
+                });
+                assert!(activated, "{name}: key {key} deactivated before it was activated");
+            }
+        }
+    }
+
+    // The mirror equals the simulator: a second reconcile finds nothing, and
+    // the mirrored rooms and stays match what the connector reads now.
+    assert_eq!(second.total(), 0, "{name}: {second:?}");
+    let rooms_now: BTreeMap<String, Option<HousekeepingStatus>> = leg
+        .client
+        .room_statuses()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.room.id.to_string(), Some(s.status.housekeeping)))
+        .collect();
+    let mirrored_rooms: BTreeMap<String, Option<HousekeepingStatus>> = sync
+        .mirror()
+        .all::<Room>(&hotel())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.external.id.to_string(), r.status.map(|s| s.housekeeping)))
+        .collect();
+    assert_eq!(mirrored_rooms, rooms_now, "{name}: mirrored rooms");
+    for (reservation, _) in &stays {
+        let mirrored: Reservation = sync
+            .mirror()
+            .get(&hotel(), reservation.as_str())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            mirrored.status,
+            ReservationStatus::CheckedOut,
+            "{name}: {reservation}"
+        );
+        let read = leg.client.reservation(reservation).await.unwrap();
+        // The fields every endpoint carries (see `mirror_from_polling_equals_a_single_read`
+        // for the Cloudbeds list/detail difference).
+        assert_eq!(
+            (
+                &mirrored.id,
+                &mirrored.status,
+                mirrored.arrival,
+                mirrored.departure,
+                &mirrored.primary_guest
+            ),
+            (
+                &read.id,
+                &read.status,
+                read.arrival,
+                read.departure,
+                &read.primary_guest
+            ),
+            "{name}"
+        );
+    }
+
+    // The audit log has every compliance event.
+    let audit = |reservation: Option<String>, action: AuditAction| {
+        let store = store.clone();
+        async move {
+            store
+                .audit_query(&AuditFilter {
+                    reservation,
+                    action: Some(action.as_str().into()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+        }
+    };
+    for (reservation, _) in &stays {
+        for action in [
+            AuditAction::CheckedIn,
+            AuditAction::KeyActivated,
+            AuditAction::CheckedOut,
+            AuditAction::KeyDeactivated,
+        ] {
+            let entries = audit(Some(reservation.to_string()), action).await;
+            assert!(
+                !entries.is_empty(),
+                "{name}: no {} for {reservation}",
+                action.as_str()
+            );
+        }
+        let confirmed = audit(Some(reservation.to_string()), AuditAction::CheckedIn).await;
+        assert!(
+            confirmed
+                .iter()
+                .any(|e| e.entry.details["outcome"] == "confirmed"),
+            "{name}: {confirmed:?}"
+        );
+    }
+    let charge_entries = audit(None, AuditAction::ChargePosted).await;
+    assert_eq!(
+        charge_entries.len(),
+        scale.charges,
+        "{name}: one ChargePosted per charge"
+    );
+
+    eprintln!(
+        "chaos {name}: {} charges, {} stays, {} room changes; sim counters {counters:?}; \
+         webhooks {webhooks:?}; flow/read re-runs {}",
+        scale.charges,
+        scale.stays,
+        scale.room_changes,
+        tally.reruns.load(Ordering::Relaxed)
+    );
+    leg.shutdown().await;
+}
+
+fn timeout() -> Duration {
+    Duration::from_millis(300)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_mews() {
+    let scale = scale();
+    let leg = pms_reliability::mews_leg(spec(41, scale), timeout())
+        .await
+        .unwrap();
+    chaos(leg, 41, scale).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_cloudbeds() {
+    let scale = scale();
+    let leg = pms_reliability::cloudbeds_leg(spec(42, scale), timeout())
+        .await
+        .unwrap();
+    chaos(leg, 42, scale).await;
+}
+
+/// The mirror a poll builds should hold what a single read of the same
+/// reservation returns; otherwise the mirror's content depends on which path
+/// (poll, webhook re-read, reconcile) wrote it last.
+async fn mirror_matches_single_reads(leg: Leg) {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
+    let sync = HotelSync::new(
+        hotel(),
+        leg.client.clone(),
+        Mirror::new(store, Arc::new(Cipher::random())),
+        Arc::new(SystemClock),
+        PollSettings {
+            overlap: Duration::from_secs(60),
+            page_size: 200,
+            initial_lookback: Duration::from_secs(4 * 366 * 24 * 3600),
+        },
+    );
+    sync.poll_reservations().await.unwrap();
+    let mut differing = Vec::new();
+    for mirrored in sync.mirror().all::<Reservation>(&hotel()).await.unwrap() {
+        let read = leg.client.reservation(&mirrored.external.id).await.unwrap();
+        // The raw vendor payload legitimately differs between endpoints; the normalized fields must not.
+        let (a, b) = (
+            serde_json::to_value(&mirrored).unwrap(),
+            serde_json::to_value(&read).unwrap(),
+        );
+        let fields: BTreeSet<String> = a
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, v)| *k != "raw" && b.get(k.as_str()) != Some(*v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !fields.is_empty() {
+            differing.push((mirrored.external.id.to_string(), fields));
+        }
+    }
+    assert!(
+        differing.is_empty(),
+        "{}: {} mirrored reservations differ from a read: {differing:?}",
+        leg.name,
+        differing.len()
+    );
+    leg.shutdown().await;
+}
+
+#[tokio::test]
+async fn mews_mirror_from_polling_equals_a_single_read() {
+    mirror_matches_single_reads(
+        pms_reliability::mews_leg(HotelSpec::small(43), timeout())
+            .await
+            .unwrap(),
+    )
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "bug (pms-cloudbeds): getReservations list rows map without room_number, room_type, eta and total, \
+            while getReservation fills them, so the mirror's content depends on the path that wrote it last"]
+async fn cloudbeds_mirror_from_polling_equals_a_single_read() {
+    mirror_matches_single_reads(
+        pms_reliability::cloudbeds_leg(HotelSpec::small(44), timeout())
+            .await
+            .unwrap(),
+    )
+    .await;
+}
