@@ -344,11 +344,14 @@ pub(crate) fn classify_fault(code: &str, string: &str) -> ErrorKind {
         "CONNECTION POOL",
         "TRY AGAIN",
     ];
-    if AUTH.iter().any(|w| all.contains(w)) {
-        return ErrorKind::Auth;
-    }
+    // Transient first: the .NET pool fault reads "Timeout expired. The timeout
+    // period elapsed prior to obtaining a connection from the pool", and its
+    // "expired" must not make a busy server look like bad credentials.
     if TRANSIENT.iter().any(|w| all.contains(w)) {
         return ErrorKind::Transient;
+    }
+    if AUTH.iter().any(|w| all.contains(w)) {
+        return ErrorKind::Auth;
     }
     if all.contains("NOT FOUND") {
         return ErrorKind::NotFound;

@@ -525,7 +525,6 @@ async fn a_gateway_503_page_is_transient_and_posts_nothing() {
 /// ("Timeout expired. The timeout period elapsed prior to obtaining a
 /// connection from the pool.", opera.md §1.5). It is transient.
 #[tokio::test]
-#[ignore = "pms-opera bug: result::classify_fault checks AUTH keywords (incl. EXPIRED) before TRANSIENT, so the .NET pool-timeout fault 'Timeout expired. ...' is classified Auth"]
 async fn an_asmx_pool_timeout_fault_is_transient() {
     let sim = start(38).await;
     let client = client(&sim, "on_premise");
