@@ -24,7 +24,8 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pms_core::{
-    Config, HotelId, ManualClock, PmsClient, PmsKind, RateLimit, RequestId, SystemClock, VendorId,
+    ChargeKind, ChargeRequest, Config, Currency, HotelId, ManualClock, Money, PmsClient, PmsKind, RateLimit,
+    RequestId, SystemClock, VendorId,
 };
 use pms_flows::{FlowContext, KeyError, KeyGrant, KeyId, KeyService, MemoryNotifier};
 use pms_sim::{CloudbedsIds, CloudbedsSim, HotelSpec, MewsSim, SimHandle, SimOptions};
@@ -230,21 +231,73 @@ fn config_of(vars: &HashMap<String, String>) -> anyhow::Result<Config> {
 /// A Mews client on a running Mews simulator, posting charges to its
 /// "Restaurant & Bar" service.
 pub fn mews_client(sim: &SimHandle, timeout: Duration) -> anyhow::Result<pms_mews::MewsClient> {
-    let config = config_of(&config_vars(PmsKind::Mews, sim))?;
+    let restaurant = restaurant_service(sim).context("the seeded hotel has a restaurant service")?;
+    mews_client_at(
+        &sim.base_url(),
+        sim.client_token(),
+        sim.access_token(),
+        &restaurant.to_string(),
+        timeout,
+    )
+}
+
+/// The id of the simulated hotel's "Restaurant & Bar" service.
+pub fn restaurant_service(sim: &SimHandle) -> Option<Uuid> {
+    sim.state().with_hotel(|h| {
+        h.services
+            .iter()
+            .find(|s| s.name.starts_with("Restaurant"))
+            .map(|s| s.id)
+    })
+}
+
+/// A Mews client on a simulator known only by its URL and tokens (what a
+/// separate process gets).
+pub fn mews_client_at(
+    base_url: &str,
+    client_token: &str,
+    access_token: &str,
+    service_id: &str,
+    timeout: Duration,
+) -> anyhow::Result<pms_mews::MewsClient> {
+    let vars: HashMap<String, String> = HashMap::from([
+        ("PMS_HOTELS".into(), HOTEL.into()),
+        ("PMS_HOTEL_GRAND_TIME_ZONE".into(), "Europe/Berlin".into()),
+        ("PMS_HOTEL_GRAND_CURRENCY".into(), "EUR".into()),
+        ("PMS_HOTEL_GRAND_PMS".into(), "mews".into()),
+        ("PMS_HOTEL_GRAND_BASE_URL".into(), base_url.into()),
+        ("PMS_HOTEL_GRAND_MEWS_CLIENT_TOKEN".into(), client_token.into()),
+        ("PMS_HOTEL_GRAND_MEWS_ACCESS_TOKEN".into(), access_token.into()),
+        (
+            "PMS_HOTEL_GRAND_MEWS_CLIENT_NAME".into(),
+            "pms-reliability 0.1".into(),
+        ),
+    ]);
+    let config = config_of(&vars)?;
     let mut mews = pms_mews::MewsConfig::from_hotel(&config.hotels[0])?;
     mews.timeout = timeout;
-    let restaurant = sim
-        .state()
-        .with_hotel(|h| {
-            h.services
-                .iter()
-                .find(|s| s.name.starts_with("Restaurant"))
-                .map(|s| s.id)
-        })
-        .context("the seeded hotel has a restaurant service")?;
-    mews.charges.service_id = Some(restaurant.to_string());
+    mews.charges.service_id = Some(service_id.to_owned());
     mews.charges.tax_codes = vec!["DE-2020-1-S".into()];
     Ok(pms_mews::MewsClient::new(mews)?)
+}
+
+/// Charge number `i` of a crash-test batch: its request id is fixed, so a
+/// restarted run re-issues the very same intents.
+pub fn batch_charge(reservation: &VendorId, i: usize) -> ChargeRequest {
+    ChargeRequest {
+        request_id: RequestId::from_uuid(Uuid::from_u128(
+            0x00c0_ffee_0000_0000_0000_0000_0000_0000 + i as u128,
+        )),
+        reservation: reservation.clone(),
+        kind: ChargeKind::RoomService,
+        description: format!("Crash batch item {i}"),
+        unit_amount: Money::new(rust_decimal::Decimal::new(450, 2), Currency::EUR),
+        quantity: 1.into(),
+        transaction_code: None,
+        outlet: None,
+        // Fixed content: a restarted process must issue the very same intent.
+        consumed_at: Utc::now().date_naive().and_time(chrono::NaiveTime::MIN).and_utc(),
+    }
 }
 
 /// A Cloudbeds client on a running Cloudbeds simulator.
