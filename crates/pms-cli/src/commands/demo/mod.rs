@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use pms_core::secrecy::SecretString;
 use pms_core::{
     CardToken, ChargeKind, Clock, Currency, DateRange, DocumentKind, HotelId, HousekeepingStatus,
@@ -197,9 +197,11 @@ async fn run_demo(plan: Plan, show_progress: bool) -> Result<DemoReport, String>
     let router = webhook_router(store.clone(), sources, clock.clone(), wake);
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
 
+    let multi = MultiProgress::new();
     let mut hotels = Vec::new();
     for site in &sites {
         let bar = progress(
+            &multi,
             show_progress,
             9,
             &format!("{} ({})", site.leg.hotel, site.leg.vendor),
@@ -209,7 +211,16 @@ async fn run_demo(plan: Plan, show_progress: bool) -> Result<DemoReport, String>
             pms: site.leg.vendor.to_string(),
             ..HotelReport::default()
         };
-        if let Err(err) = run_site(site, plan, &webhook_token, &bar, show_progress, &mut report).await {
+        if let Err(err) = run_site(
+            site,
+            plan,
+            &webhook_token,
+            (&bar, &multi),
+            show_progress,
+            &mut report,
+        )
+        .await
+        {
             tracing::warn!(hotel = site.leg.hotel, "demo step failed");
             report.errors.push(err);
         }
@@ -241,11 +252,11 @@ async fn run_demo(plan: Plan, show_progress: bool) -> Result<DemoReport, String>
     })
 }
 
-fn progress(show: bool, steps: u64, name: &str) -> ProgressBar {
+fn progress(multi: &MultiProgress, show: bool, steps: u64, name: &str) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(steps);
+    let bar = multi.add(ProgressBar::new(steps));
     if let Ok(style) = ProgressStyle::with_template("{prefix:>20} [{bar:30}] {pos}/{len} {msg}") {
         bar.set_style(style.progress_chars("=> "));
     }
@@ -266,7 +277,7 @@ async fn run_site(
     site: &Site,
     plan: Plan,
     token: &SecretString,
-    bar: &ProgressBar,
+    (bar, multi): (&ProgressBar, &MultiProgress),
     show_progress: bool,
     report: &mut HotelReport,
 ) -> Result<(), String> {
@@ -495,13 +506,8 @@ async fn run_site(
             }),
         })
         .collect();
-    let charge_bar = if show_progress {
-        let b = progress(true, postings.len() as u64, "  charges");
-        b.set_message("posting");
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let charge_bar = progress(multi, show_progress, postings.len() as u64, "charges");
+    charge_bar.set_message("posting");
     let mut receipts = Vec::new();
     for posting in &postings {
         receipts.push(charges.post(posting).await.map_err(err("charge"))?);

@@ -185,14 +185,16 @@ impl DemoReport {
                     &mut out,
                     "webhooks",
                     format!(
-                        "{} room changes via the API -> {} emitted ({} dropped, {} duplicated); received {} event(s), applied {}, deduped {}",
+                        "{} room changes via the API -> {} emitted ({} dropped, {} duplicated); received {} event(s), applied {}, deduped {}; mirror current for {}/{} rooms (the rest is left to reconcile)",
                         w.changes_triggered,
                         w.emitted,
                         w.dropped,
                         w.duplicated,
                         w.events_received,
                         w.applied,
-                        w.duplicates_deduped
+                        w.duplicates_deduped,
+                        w.rooms_current,
+                        w.changes_triggered
                     ),
                 ),
                 None if h.sync.is_some() => line(
