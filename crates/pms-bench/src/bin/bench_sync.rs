@@ -398,7 +398,7 @@ async fn full_sync(o: &Opts) {
         s,
         "time spent waiting for limiter",
         format!(
-            "{:.2} s ({:.0}% of wall; rest is HTTP + decode + seal + SQLite)",
+            "{:.2} s ({:.0}% of wall)",
             waited.as_secs_f64(),
             100.0 * waited.as_secs_f64() / elapsed.as_secs_f64()
         ),
