@@ -102,10 +102,12 @@ fn find_in(haystack: &str, needles: &Needles) -> Vec<String> {
 }
 
 fn find_bytes(haystack: &[u8], needles: &Needles) -> Vec<String> {
+    // The needles are ASCII / UTF-8: a lossy view finds them where the bytes are.
+    let text = String::from_utf8_lossy(haystack);
     needles
         .pii
         .iter()
-        .filter(|n| haystack.windows(n.len()).any(|w| w == n.as_bytes()))
+        .filter(|n| text.contains(n.as_str()))
         .cloned()
         .collect()
 }
