@@ -350,3 +350,30 @@ async fn wrong_content_type_is_refused() {
         assert_eq!(stored(&store).await, 0, "{content_type} stored something");
     }
 }
+
+// ---- OPERA: XML entity expansion ----
+
+#[test]
+fn opera_billion_laughs_is_refused_by_every_decoder_kind() {
+    use pms_core::{DecodeContext, PayloadDecoder, PayloadKind};
+    let mut entities = String::from(r#"<!ENTITY lol0 "lol">"#);
+    for i in 1..10 {
+        let prev = format!("&lol{};", i - 1);
+        entities.push_str(&format!(r#"<!ENTITY lol{i} "{}">"#, prev.repeat(10)));
+    }
+    let body = format!(
+        r#"<?xml version="1.0"?><!DOCTYPE lolz [{entities}]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><x>&lol9;</x></soap:Body></soap:Envelope>"#
+    );
+    let context = DecodeContext {
+        hotel: hotel(),
+        time_zone: pms_core::chrono_tz::Europe::Berlin,
+        currency: pms_core::Currency::EUR,
+    };
+    let decoder = pms_opera::OperaDecoder::new();
+    for kind in PayloadKind::ALL {
+        let result = decoder.decode(kind, body.as_bytes(), &context);
+        assert!(result.is_err(), "{kind:?} accepted a DOCTYPE");
+        let message = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.len() < 1_000, "{kind:?}: the error is bounded");
+    }
+}
