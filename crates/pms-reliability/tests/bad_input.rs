@@ -167,7 +167,8 @@ fn store_key_problems_name_the_variable_and_never_the_key() {
     let good = "cmVsaWFiaWxpdHktc3RvcmUta2V5LTMyLWJ5dGVzISE=";
     let short = "c2hvcnQta2V5LTE2Ynl0ZQ==";
     let old_short = format!("k1:{short}");
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         ("no key id", vec![("PMS_STORE_KEY", good)], "PMS_STORE_KEY_ID"),
         (
             "blank key id",
