@@ -320,11 +320,7 @@ async fn cloudbeds_hostile_deliveries_are_refused_and_store_nothing() {
     ];
     for (name, url, body, expected) in cases {
         let status = post(&url, json, body).await;
-        // The exact 4xx matters less than "refused, nothing stored".
-        assert!((400..500).contains(&status), "{name}: {status}");
-        if expected != 401 || name != "another property's event" {
-            assert_eq!(status, expected, "{name}");
-        }
+        assert_eq!(status, expected, "{name}");
         assert_eq!(stored(&store).await, 0, "{name} stored something");
     }
     // Still healthy: a good delivery is taken, and its replays are stored once.
