@@ -496,7 +496,8 @@ impl MewsClient {
             .post("reservations/getAll/2023-06-06", request, CallKind::Read)
             .await?;
         let page: ReservationsPage = decode(&bytes)?;
-        let raw: Vec<serde_json::Value> = raw_items(&bytes, "Reservations");
+        // Moved, not cloned: the raw values are the bulk of the payload.
+        let mut raw = raw_items(&bytes, "Reservations").into_iter();
         let mut ctx = self.context();
         if page.reservations.iter().any(|r| r.assigned_resource_id.is_some()) {
             ctx.room_names = self.room_names().await?;
@@ -505,7 +506,7 @@ impl MewsClient {
             .reservations
             .iter()
             .enumerate()
-            .map(|(i, r)| map::reservation(r, raw.get(i).cloned(), &ctx, &format!("Reservations[{i}]")))
+            .map(|(i, r)| map::reservation(r, raw.next(), &ctx, &format!("Reservations[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((mapped, page.cursor))
     }

@@ -49,13 +49,12 @@ impl PayloadDecoder for MewsDecoder {
         match kind {
             PayloadKind::Reservations => {
                 let page: ReservationsPage = decode(body)?;
-                let raw = raw_items(body, "Reservations");
+                // Moved, not cloned: the raw values are the bulk of the payload.
+                let mut raw = raw_items(body, "Reservations").into_iter();
                 page.reservations
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| {
-                        map::reservation(r, raw.get(i).cloned(), &ctx, &format!("Reservations[{i}]"))
-                    })
+                    .map(|(i, r)| map::reservation(r, raw.next(), &ctx, &format!("Reservations[{i}]")))
                     .collect::<Result<_, _>>()
                     .map(Decoded::Reservations)
             }

@@ -282,18 +282,16 @@ impl HotelSync {
         let mut batch = ApplyBatch::default();
         let mut events = Vec::new();
         for reservation in fresh {
-            let sealed = self.mirror.seal(&self.hotel, reservation)?;
+            let prepared = self.mirror.prepare(reservation)?;
             let stored = self
                 .mirror
                 .store()
-                .record(&self.hotel, sealed.kind, &sealed.external_id)
+                .record(&self.hotel, Reservation::KIND, reservation.external_id())
                 .await?;
-            if stored
-                .as_ref()
-                .is_some_and(|s| unchanged(&self.mirror, s, &sealed, reservation))
-            {
+            if stored.as_ref().is_some_and(|s| self.mirror.holds(s, &prepared)) {
                 continue;
             }
+            let sealed = self.mirror.seal_prepared(&self.hotel, prepared)?;
             let previous: Option<Reservation> = match &stored {
                 Some(s) => self.mirror.open(s).ok(),
                 None => None,
@@ -363,18 +361,16 @@ impl HotelSync {
         source: EventSource,
         change: impl Fn(&T) -> Change,
     ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
-        let sealed = self.mirror.seal(&self.hotel, fresh)?;
+        let prepared = self.mirror.prepare(fresh)?;
         let stored = self
             .mirror
             .store()
-            .record(&self.hotel, sealed.kind, &sealed.external_id)
+            .record(&self.hotel, T::KIND, fresh.external_id())
             .await?;
-        if stored
-            .as_ref()
-            .is_some_and(|s| unchanged(&self.mirror, s, &sealed, fresh))
-        {
+        if stored.as_ref().is_some_and(|s| self.mirror.holds(s, &prepared)) {
             return Ok((ApplyBatch::default(), Vec::new()));
         }
+        let sealed = self.mirror.seal_prepared(&self.hotel, prepared)?;
         let event = self.event(change(fresh), fresh.updated_at(), source, &sealed);
         Ok((
             ApplyBatch {
@@ -415,21 +411,5 @@ impl HotelSync {
             // No subscriber is fine: the mirror is the durable record.
             let _ = self.events.send(event);
         }
-    }
-}
-
-/// Whether the stored record already holds `fresh`. Fingerprints compare
-/// cheaply under one key; after a key rotation the stored row is opened instead,
-/// so rotation does not look like a change of every record.
-fn unchanged<T: Mirrored + PartialEq>(
-    mirror: &Mirror,
-    stored: &SealedRecord,
-    fresh_sealed: &SealedRecord,
-    fresh: &T,
-) -> bool {
-    if stored.key_id == fresh_sealed.key_id {
-        stored.fingerprint == fresh_sealed.fingerprint
-    } else {
-        mirror.open::<T>(stored).is_ok_and(|old| &old == fresh)
     }
 }

@@ -42,7 +42,7 @@ pub use crypto::Cipher;
 pub use engine::{HotelSync, PollReport, PollSettings, RESERVATIONS_STREAM};
 pub use error::SyncError;
 pub use health::{HealthStatus, HealthTracker, SyncHealth};
-pub use mirror::{Mirror, Mirrored};
+pub use mirror::{Mirror, Mirrored, Prepared};
 pub use ratelimit::RateLimiter;
 pub use reconcile::{Drift, DriftReport, FolioCheck};
 pub use retry::RetryPolicy;

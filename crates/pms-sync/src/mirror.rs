@@ -55,6 +55,14 @@ impl Mirrored for Folio {
     }
 }
 
+/// A record serialized and fingerprinted, not yet encrypted.
+#[derive(Debug)]
+pub struct Prepared<'r, T> {
+    record: &'r T,
+    plaintext: Vec<u8>,
+    fingerprint: String,
+}
+
 /// Seals records on the way into the store and opens them on the way out.
 #[derive(Debug, Clone)]
 pub struct Mirror {
@@ -76,6 +84,49 @@ impl Mirror {
     /// The cipher.
     pub fn cipher(&self) -> &Arc<Cipher> {
         &self.cipher
+    }
+
+    /// Serializes and fingerprints a record without encrypting it yet, so
+    /// an unchanged record (the common case on a re-poll) costs no AEAD.
+    pub fn prepare<'r, T: Mirrored>(&self, record: &'r T) -> Result<Prepared<'r, T>, SyncError> {
+        let plaintext = serde_json::to_vec(record)
+            .map_err(|e| SyncError::Store(format!("cannot serialize record: {e}")))?;
+        let fingerprint = self.cipher.fingerprint(&plaintext)?;
+        Ok(Prepared {
+            record,
+            plaintext,
+            fingerprint,
+        })
+    }
+
+    /// Whether `stored` already holds the prepared record: fingerprints compare
+    /// under one key; after a key rotation the stored row is opened instead, so
+    /// rotation does not look like a change of every record.
+    pub fn holds<T: Mirrored + PartialEq>(&self, stored: &SealedRecord, fresh: &Prepared<'_, T>) -> bool {
+        if stored.key_id == self.cipher.current_key_id() {
+            stored.fingerprint == fresh.fingerprint
+        } else {
+            self.open::<T>(stored).is_ok_and(|old| &old == fresh.record)
+        }
+    }
+
+    /// Encrypts a prepared record for [`crate::store::ApplyBatch::upserts`].
+    pub fn seal_prepared<T: Mirrored>(
+        &self,
+        hotel: &HotelId,
+        prepared: Prepared<'_, T>,
+    ) -> Result<SealedRecord, SyncError> {
+        let external_id = prepared.record.external_id().to_owned();
+        let aad = aad(hotel, T::KIND, &external_id);
+        Ok(SealedRecord {
+            hotel: hotel.clone(),
+            kind: T::KIND,
+            fingerprint: prepared.fingerprint,
+            key_id: self.cipher.current_key_id().to_owned(),
+            sealed: self.cipher.seal(&prepared.plaintext, &aad)?,
+            updated_at: prepared.record.updated_at(),
+            external_id,
+        })
     }
 
     /// Seals a record for [`crate::store::ApplyBatch::upserts`].
