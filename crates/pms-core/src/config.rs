@@ -248,8 +248,19 @@ impl HotelConfig {
         let url_var = var("BASE_URL");
         let base_url = Url::parse(&vars.required(&url_var)?)
             .map_err(|_| Error::config(&url_var, "is not an absolute URL"))?;
-        if !matches!(base_url.scheme(), "http" | "https") {
-            return Err(Error::config(&url_var, "must be an http or https URL"));
+        match base_url.scheme() {
+            "https" => {}
+            // Credentials travel in every request (Mews in the body, Cloudbeds in
+            // a header, OPERA in the SOAP header): plain http only to this machine,
+            // where the simulators run.
+            "http" if is_loopback(&base_url) => {}
+            "http" => {
+                return Err(Error::config(
+                    &url_var,
+                    "must be https (plain http is allowed only to loopback)",
+                ));
+            }
+            _ => return Err(Error::config(&url_var, "must be an http or https URL")),
         }
 
         let tz_var = var("TIME_ZONE");
@@ -380,6 +391,15 @@ fn opera_settings(vars: &Vars<'_>, var: &dyn Fn(&str) -> String) -> Result<Opera
         },
         deployment,
     })
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 struct Vars<'a> {

@@ -106,6 +106,7 @@ fn malformed_values_are_named_without_echoing_them() {
         ("PMS_HOTEL_GRAND_CURRENCY", "EURO"),
         ("PMS_HOTEL_GRAND_BASE_URL", "not a url"),
         ("PMS_HOTEL_GRAND_BASE_URL", "ftp://example.com"),
+        ("PMS_HOTEL_GRAND_BASE_URL", "http://api.mews-demo.com"),
         ("PMS_HOTEL_GRAND_PMS", "protel"),
         ("PMS_HOTEL_GRAND_FEATURES", "webhooks,teleport"),
         ("PMS_HOTELS", "grand,Harbor!"),
@@ -127,6 +128,24 @@ fn a_secret_in_the_wrong_place_is_not_printed() {
     let (variable, message) = config_error(&vars);
     assert_eq!(variable, "PMS_HOTEL_GRAND_TIME_ZONE");
     assert!(!message.contains(SECRET));
+}
+
+#[test]
+fn plain_http_is_allowed_only_to_loopback_simulators() {
+    for local in [
+        "http://127.0.0.1:18080",
+        "http://localhost:9000/api",
+        "http://[::1]:8080",
+    ] {
+        let mut vars = base();
+        vars.insert("PMS_HOTEL_GRAND_BASE_URL", local.to_owned());
+        assert!(load(&vars).is_ok(), "{local}");
+    }
+    let mut vars = base();
+    vars.insert("PMS_HOTEL_GRAND_BASE_URL", "http://10.0.0.8/api".to_owned());
+    let (variable, message) = config_error(&vars);
+    assert_eq!(variable, "PMS_HOTEL_GRAND_BASE_URL");
+    assert!(message.contains("https"), "{message}");
 }
 
 #[test]

@@ -491,9 +491,6 @@ fn plain_http_acceptance() -> Vec<&'static str> {
 }
 
 #[test]
-#[ignore = "bug (pms-core Config, pms-mews, pms-cloudbeds, pms-opera): a plain-http base URL to a non-loopback \
-            host is accepted, so tokens (Mews: in the JSON body; Cloudbeds: x-api-key; OPERA: OGHeader / \
-            WS-Security password) would travel in clear; nothing enforces https off loopback"]
 fn connectors_refuse_plain_http_off_loopback() {
     assert_eq!(plain_http_acceptance(), Vec::<&str>::new());
 }
