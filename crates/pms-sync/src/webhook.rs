@@ -39,6 +39,13 @@ pub trait WebhookSource: Send + Sync {
     /// The vendor.
     fn pms(&self) -> PmsKind;
 
+    /// The media type deliveries must carry. A delivery without a
+    /// `Content-Type` is let through (Mews documents no special header); one
+    /// that declares another type is refused with 415 before it is parsed.
+    fn media_type(&self) -> &'static str {
+        "application/json"
+    }
+
     /// Authenticates (in constant time) and parses one delivery. An
     /// authentication failure must be an `Auth` error; a malformed body a
     /// `Decode` or `Validation` error.
@@ -103,7 +110,8 @@ struct ReceiverState {
 /// Answers `200` once every event is durably in the inbox (duplicates
 /// included: a vendor re-delivering is told it succeeded), `401` when
 /// authentication fails, `400` for a malformed body, `404` for an unknown
-/// hotel, `413` over [`MAX_WEBHOOK_BYTES`], and `503` when the store cannot
+/// hotel, `413` over [`MAX_WEBHOOK_BYTES`], `415` for a declared content type
+/// other than the source's, and `503` when the store cannot
 /// take the event (so the vendor retries; events stored before the failure
 /// dedupe on redelivery). A rejected delivery stores nothing.
 pub fn webhook_router(
@@ -147,6 +155,14 @@ async fn receive(
         body,
     };
     let pms = source.pms().as_str();
+    if let Some(declared) = &request.content_type {
+        let essence = declared.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case(source.media_type()) {
+            metrics::counter!("pms_sync_webhook_rejected_total", "pms" => pms, "kind" => "content_type")
+                .increment(1);
+            return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported content type").into_response();
+        }
+    }
     let events = match source.accept(&request, received_at) {
         Ok(events) => events,
         Err(err) => {
