@@ -1127,7 +1127,9 @@ const TOKEN_PREFIX: &str = "mews1";
 fn encode_page_token(window_start: DateTime<Utc>, cursor: Option<&str>) -> PageToken {
     PageToken::new(format!(
         "{TOKEN_PREFIX}:{}:{}",
-        window_start.timestamp(),
+        // Microseconds, like the instants a ChangeQuery carries: whole seconds
+        // would put the decoded start before `since` and orphan the token.
+        window_start.timestamp_micros(),
         cursor.unwrap_or("")
     ))
 }
@@ -1144,7 +1146,7 @@ fn decode_page_token(
     let start = parts
         .next()
         .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+        .and_then(DateTime::<Utc>::from_timestamp_micros)
         .ok_or_else(invalid)?;
     if start < query.since || start >= query.until {
         return Err(Error::validation("page token does not belong to this window"));
