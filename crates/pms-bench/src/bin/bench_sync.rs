@@ -12,7 +12,7 @@
 //!
 //! Options: `--quick` (smaller everything), `--only a,c`, `--page-size N`
 //! (reservations per poll page, default 100), `--burst N` (limiter burst, default 10),
-//! `--hotels N` (scenario b). See `crates/pms-bench/BENCHMARKS.md`.
+//! `--hotels N` (scenario b). See `BENCHMARKS.md` at the repository root.
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
