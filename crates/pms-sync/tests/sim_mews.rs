@@ -3,12 +3,12 @@
 //! webhooks, reconciliation.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::Utc;
 use pms_core::*;
 use pms_mews::{MewsClient, MewsConfig};
@@ -17,6 +17,7 @@ use pms_sync::crypto::Cipher;
 use pms_sync::store::Store;
 use pms_sync::*;
 use secrecy::SecretString;
+use support::CrashAfter;
 
 const WEBHOOK_TOKEN: &str = "wh-token-3f9a1c";
 
@@ -96,81 +97,10 @@ fn sim_reservation_ids(sim: &SimHandle) -> BTreeSet<String> {
         .with_hotel(|h| h.reservations.iter().map(|r| r.id.to_string()).collect())
 }
 
-/// A client that dies after `n` non-empty change pages, like a process killed mid-sync.
-struct CrashAfter {
-    inner: Arc<dyn PmsClient>,
-    pages_left: AtomicUsize,
-    returned: std::sync::Mutex<BTreeSet<String>>,
-}
-
-#[async_trait]
-impl PmsClient for CrashAfter {
-    fn kind(&self) -> PmsKind {
-        self.inner.kind()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
-        self.inner.reservation(id).await
-    }
-    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
-        if self.pages_left.load(Ordering::SeqCst) == 0 {
-            return Err(Error::transient("killed"));
-        }
-        let page = self.inner.reservations_modified(query).await?;
-        if !page.items.is_empty() {
-            self.pages_left.fetch_sub(1, Ordering::SeqCst);
-        }
-        self.returned
-            .lock()
-            .unwrap()
-            .extend(page.items.iter().map(|r| r.external.id.to_string()));
-        Ok(page)
-    }
-    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
-        self.inner.arrivals(range).await
-    }
-    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
-        self.inner.departures(range).await
-    }
-    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
-        self.inner.guest(id).await
-    }
-    async fn rooms(&self) -> Result<Vec<Room>, Error> {
-        self.inner.rooms().await
-    }
-    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
-        self.inner.room_statuses().await
-    }
-    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
-        self.inner.folio(reservation).await
-    }
-    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
-        self.inner.set_room_status(update).await
-    }
-    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
-        self.inner.check_in(request).await
-    }
-    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
-        self.inner.check_out(request).await
-    }
-    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
-        self.inner.post_charge(charge).await
-    }
-    async fn health(&self) -> HealthReport {
-        self.inner.health().await
-    }
-}
-
 #[tokio::test]
 async fn polling_mirrors_every_reservation_and_resumes_after_a_crash() {
     let rig = rig(11, poll_settings(25)).await;
-    let crashing = Arc::new(CrashAfter {
-        inner: rig.client.clone(),
-        pages_left: AtomicUsize::new(2),
-        returned: Default::default(),
-    });
+    let crashing = Arc::new(CrashAfter::new(rig.client.clone(), 2));
     let mirror = rig.sync.mirror().clone();
     let first = HotelSync::new(
         hotel(),
@@ -196,7 +126,7 @@ async fn polling_mirrors_every_reservation_and_resumes_after_a_crash() {
         .collect();
     // Every page read before the crash is durable, together with its cursor.
     assert!(!partial.is_empty());
-    assert_eq!(partial, *crashing.returned.lock().unwrap());
+    assert_eq!(partial, crashing.returned());
 
     let report = rig.sync.poll_reservations().await.unwrap();
     let mirrored: BTreeSet<String> = mirror

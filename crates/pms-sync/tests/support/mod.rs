@@ -244,3 +244,87 @@ impl Harness {
         )
     }
 }
+
+/// A client that dies after `n` non-empty change pages, like a process killed
+/// mid-sync, and remembers the ids it returned before dying.
+pub struct CrashAfter {
+    inner: Arc<dyn PmsClient>,
+    pages_left: std::sync::atomic::AtomicUsize,
+    returned: Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl CrashAfter {
+    pub fn new(inner: Arc<dyn PmsClient>, non_empty_pages: usize) -> Self {
+        CrashAfter {
+            inner,
+            pages_left: non_empty_pages.into(),
+            returned: Mutex::default(),
+        }
+    }
+
+    /// Ids of the reservations handed out before the crash.
+    pub fn returned(&self) -> std::collections::BTreeSet<String> {
+        self.returned.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl PmsClient for CrashAfter {
+    fn kind(&self) -> PmsKind {
+        self.inner.kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
+        self.inner.reservation(id).await
+    }
+    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+        use std::sync::atomic::Ordering;
+        if self.pages_left.load(Ordering::SeqCst) == 0 {
+            return Err(Error::transient("killed"));
+        }
+        let page = self.inner.reservations_modified(query).await?;
+        if !page.items.is_empty() {
+            self.pages_left.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.returned
+            .lock()
+            .unwrap()
+            .extend(page.items.iter().map(|r| r.external.id.to_string()));
+        Ok(page)
+    }
+    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.inner.arrivals(range).await
+    }
+    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.inner.departures(range).await
+    }
+    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
+        self.inner.guest(id).await
+    }
+    async fn rooms(&self) -> Result<Vec<Room>, Error> {
+        self.inner.rooms().await
+    }
+    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
+        self.inner.room_statuses().await
+    }
+    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
+        self.inner.folio(reservation).await
+    }
+    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
+        self.inner.set_room_status(update).await
+    }
+    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
+        self.inner.check_in(request).await
+    }
+    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
+        self.inner.check_out(request).await
+    }
+    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
+        self.inner.post_charge(charge).await
+    }
+    async fn health(&self) -> HealthReport {
+        self.inner.health().await
+    }
+}
