@@ -1,0 +1,217 @@
+//! The Mews client against the Mews simulator: the simulator writes its own
+//! payloads from the docs, so the two cannot agree on the same mistake.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use pms_core::*;
+use pms_mews::{MewsClient, MewsConfig, parse_webhook, verify_token};
+use pms_sim::{HotelSpec, MewsSim, SimHandle, SimOptions};
+use secrecy::SecretString;
+
+fn hotel() -> HotelId {
+    HotelId::new("grand").unwrap()
+}
+
+async fn client(sim: &SimHandle) -> MewsClient {
+    let vars = HashMap::from([
+        ("PMS_HOTELS", "grand".to_owned()),
+        ("PMS_HOTEL_GRAND_PMS", "mews".to_owned()),
+        ("PMS_HOTEL_GRAND_BASE_URL", sim.base_url()),
+        ("PMS_HOTEL_GRAND_TIME_ZONE", "Europe/Berlin".to_owned()),
+        ("PMS_HOTEL_GRAND_CURRENCY", "EUR".to_owned()),
+        ("PMS_HOTEL_GRAND_MEWS_CLIENT_TOKEN", sim.client_token().to_owned()),
+        ("PMS_HOTEL_GRAND_MEWS_ACCESS_TOKEN", sim.access_token().to_owned()),
+        (
+            "PMS_HOTEL_GRAND_MEWS_CLIENT_NAME",
+            "pms-mews tests 0.1".to_owned(),
+        ),
+        ("PMS_HOTEL_GRAND_MEWS_TAX_CODES", "DE-2020-1-S".to_owned()),
+    ]);
+    let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
+    let mut mews = MewsConfig::from_hotel(&config.hotels[0]).unwrap();
+    let services = MewsClient::new(mews.clone()).unwrap().services().await.unwrap();
+    let additional = services
+        .iter()
+        .find(|s| {
+            s.data
+                .as_ref()
+                .is_some_and(|d| format!("{:?}", d.discriminator) == "Additional")
+        })
+        .unwrap();
+    mews.charges.service_id = Some(additional.id.clone());
+    MewsClient::new(mews).unwrap()
+}
+
+#[tokio::test]
+async fn pages_through_five_thousand_reservations() {
+    let spec = HotelSpec {
+        reservations: 5_000,
+        guests: 3_000,
+        rooms: 200,
+        ..HotelSpec::small(71)
+    };
+    let sim = MewsSim::start(SimOptions::with_hotel(spec)).await.unwrap();
+    let client = client(&sim).await;
+    let query = |page| ChangeQuery {
+        since: Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
+        until: Utc::now() + chrono::Duration::days(1),
+        page,
+        page_size: 1000,
+    };
+    let mut seen = BTreeSet::new();
+    let mut pages = 0;
+    let mut page = None;
+    loop {
+        let result = client.reservations_modified(&query(page)).await.unwrap();
+        pages += 1;
+        for reservation in &result.items {
+            assert!(
+                seen.insert(reservation.external.id.to_string()),
+                "a reservation came twice"
+            );
+        }
+        match result.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
+    let expected: BTreeSet<String> = sim
+        .state()
+        .with_hotel(|h| h.reservations.iter().map(|r| r.id.to_string()).collect());
+    assert_eq!(seen.len(), 5_000);
+    assert_eq!(seen, expected);
+    assert!(pages >= 5, "{pages} pages");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_charge_is_posted_found_again_and_a_room_state_changes() {
+    let sim = MewsSim::start(SimOptions::with_hotel(HotelSpec::small(72)))
+        .await
+        .unwrap();
+    let client = client(&sim).await;
+    let in_house = sim.state().with_hotel(|h| {
+        h.reservations
+            .iter()
+            .find(|r| format!("{:?}", r.state) == "Started")
+            .map(|r| r.id.to_string())
+            .unwrap()
+    });
+    let charge = ChargeRequest {
+        request_id: RequestId::new_random(),
+        reservation: VendorId::new(in_house.clone()).unwrap(),
+        kind: ChargeKind::RoomService,
+        description: "Club sandwich".into(),
+        unit_amount: Money::parse("14.50", Currency::EUR).unwrap(),
+        quantity: 2.into(),
+        transaction_code: None,
+        outlet: None,
+        consumed_at: Utc::now(),
+    };
+    client.post_charge(&charge).await.unwrap();
+    let in_sim = sim
+        .state()
+        .charges_with_external_id(&charge.request_id.to_string());
+    assert_eq!(in_sim.len(), 1);
+    let found = client
+        .find_charge(&charge.reservation, charge.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.request_id, Some(charge.request_id));
+    assert_eq!(found.total, Money::parse("29.00", Currency::EUR).unwrap());
+    assert!(
+        client
+            .find_charge(&charge.reservation, RequestId::new_random())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let room = client
+        .room_statuses()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.status.housekeeping == HousekeepingStatus::Inspected)
+        .unwrap();
+    client
+        .set_room_status(&RoomStatusUpdate {
+            request_id: RequestId::new_random(),
+            room: room.room.id.clone(),
+            status: HousekeepingStatus::Dirty,
+        })
+        .await
+        .unwrap();
+    let after = client
+        .room_statuses()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.room == room.room)
+        .unwrap();
+    assert_eq!(after.status.housekeeping, HousekeepingStatus::Dirty);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_webhook_from_the_simulator_is_authenticated_and_parsed() {
+    let sim = MewsSim::start(SimOptions::with_hotel(HotelSpec::small(73)))
+        .await
+        .unwrap();
+    let client = client(&sim).await;
+    let received: Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>> = Arc::default();
+    let sink = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |axum::extract::RawQuery(query): axum::extract::RawQuery, body: axum::body::Bytes| {
+                let sink = sink.clone();
+                async move {
+                    sink.lock().unwrap().push((query, body.to_vec()));
+                    "ok"
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    sim.webhooks().register(&url, "hook-secret-17").unwrap();
+
+    let room = client.room_statuses().await.unwrap().into_iter().next().unwrap();
+    let target = if room.status.housekeeping == HousekeepingStatus::Dirty {
+        HousekeepingStatus::Clean
+    } else {
+        HousekeepingStatus::Dirty
+    };
+    client
+        .set_room_status(&RoomStatusUpdate {
+            request_id: RequestId::new_random(),
+            room: room.room.id.clone(),
+            status: target,
+        })
+        .await
+        .unwrap();
+    sim.webhooks().settle(Duration::from_secs(5)).await;
+    let deliveries = received.lock().unwrap().clone();
+    assert!(!deliveries.is_empty());
+    let secret = SecretString::from("hook-secret-17".to_owned());
+    let (query, body) = &deliveries[0];
+    verify_token(query.as_deref(), &secret).unwrap();
+    assert!(verify_token(query.as_deref(), &SecretString::from("other".to_owned())).is_err());
+    let parsed = parse_webhook(body, &hotel(), Utc::now()).unwrap();
+    assert!(
+        parsed
+            .events()
+            .iter()
+            .any(|e| matches!(&e.change, Change::RoomStatusChanged { room: r, .. } if *r == room.room)),
+        "{:?}",
+        parsed.events()
+    );
+    sim.shutdown().await;
+}
