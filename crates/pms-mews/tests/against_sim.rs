@@ -158,13 +158,16 @@ async fn a_charge_is_posted_found_again_and_a_room_state_changes() {
     sim.shutdown().await;
 }
 
+/// A webhook as received: query string and body.
+type Delivery = (Option<String>, Vec<u8>);
+
 #[tokio::test]
 async fn a_webhook_from_the_simulator_is_authenticated_and_parsed() {
     let sim = MewsSim::start(SimOptions::with_hotel(HotelSpec::small(73)))
         .await
         .unwrap();
     let client = client(&sim).await;
-    let received: Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>> = Arc::default();
+    let received: Arc<Mutex<Vec<Delivery>>> = Arc::default();
     let sink = received.clone();
     let app = axum::Router::new().route(
         "/hook",
