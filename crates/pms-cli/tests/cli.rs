@@ -167,6 +167,13 @@ fn a_payload_that_does_not_decode_exits_1_naming_the_path() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("Reservations[0]"));
+    // A payload of another kind is an error, not an empty list.
+    pms()
+        .args(["decode", "--pms", "mews", "--kind", "reservations"])
+        .arg(fixture("mews/bills_getall.response.json"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("$.Reservations"));
     pms()
         .args(["decode", "--pms", "opera", "--kind", "reservations", "-"])
         .write_stdin("<html><body>Error 503--Service Unavailable</body></html>")

@@ -46,6 +46,16 @@ impl PayloadDecoder for MewsDecoder {
 
     fn decode(&self, kind: PayloadKind, body: &[u8], context: &DecodeContext) -> Result<Decoded, Error> {
         let ctx = MapContext::new(context.hotel.clone(), context.time_zone, context.currency);
+        // A recorded payload must be the response it claims to be: a bills page
+        // read as reservations is an error, not an empty list.
+        let expected: &[&str] = match kind {
+            PayloadKind::Reservations => &["Reservations"],
+            PayloadKind::Guests => &["Customers"],
+            PayloadKind::Rooms | PayloadKind::RoomStatuses => &["Resources"],
+            PayloadKind::Folio => &["OrderItems", "Payments"],
+            PayloadKind::Webhook => &[],
+        };
+        require_any_key(body, expected)?;
         match kind {
             PayloadKind::Reservations => {
                 let page: ReservationsPage = decode(body)?;
@@ -133,5 +143,22 @@ impl PayloadDecoder for MewsDecoder {
                 Ok(Decoded::Events(parsed.events().to_vec()))
             }
         }
+    }
+}
+
+fn require_any_key(body: &[u8], keys: &[&str]) -> Result<(), Error> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let top: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
+        .map_err(|e| Error::decode(PmsKind::Mews, "$", format!("not a JSON object: {e}")))?;
+    if keys.iter().any(|k| top.contains_key(*k)) {
+        Ok(())
+    } else {
+        Err(Error::decode(
+            PmsKind::Mews,
+            format!("$.{}", keys[0]),
+            "missing: not a response of this kind",
+        ))
     }
 }
