@@ -119,11 +119,23 @@ pub fn worker_name() -> String {
     std::env::var(WORKER_NAME_VAR).unwrap_or_else(|_| format!("pms-{}", std::process::id()))
 }
 
-/// A sync per hotel over one mirror.
+/// A sync per hotel over one mirror, each read spaced inside 90 % of the
+/// connector's documented budget (the rest is headroom for the connector's own
+/// lookups and for writes sharing the credential).
 pub fn syncs(hotels: &[Hotel], mirror: &Mirror, clock: Arc<dyn Clock>) -> Vec<HotelSync> {
     hotels
         .iter()
         .map(|h| {
+            let budget = RateLimit {
+                requests: (h.rate_limit.requests * 9 / 10).max(1),
+                window: h.rate_limit.window,
+            };
+            let limiter = Arc::new(RateLimiter::new(
+                budget,
+                (budget.requests / 10).max(1),
+                clock.clone(),
+                Arc::new(TokioSleeper),
+            ));
             HotelSync::new(
                 h.config.id.clone(),
                 h.client.clone(),
@@ -131,6 +143,7 @@ pub fn syncs(hotels: &[Hotel], mirror: &Mirror, clock: Arc<dyn Clock>) -> Vec<Ho
                 clock.clone(),
                 PollSettings::default(),
             )
+            .with_rate_limit(limiter, format!("{}:{}", h.config.pms_kind(), h.config.id))
         })
         .collect()
 }

@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 use crate::SyncError;
 use crate::health::HealthTracker;
 use crate::mirror::{Mirror, Mirrored};
+use crate::ratelimit::RateLimiter;
 use crate::store::{ApplyBatch, Cursor, InboxEvent, SealedRecord};
 
 /// The reservations stream's name in the cursor table.
@@ -64,6 +65,7 @@ pub struct HotelSync {
     events: broadcast::Sender<PmsEvent>,
     health: Arc<HealthTracker>,
     settings: PollSettings,
+    limiter: Option<(Arc<RateLimiter>, String)>,
 }
 
 impl std::fmt::Debug for HotelSync {
@@ -94,6 +96,7 @@ impl HotelSync {
             events,
             health,
             settings,
+            limiter: None,
         }
     }
 
@@ -110,6 +113,33 @@ impl HotelSync {
     /// The connector.
     pub fn client(&self) -> &Arc<dyn PmsClient> {
         &self.client
+    }
+
+    /// Spaces every PMS read of this sync through `limiter` under `credential`
+    /// (share one limiter with the write journal of the same credential), so
+    /// polling, webhook re-reads and reconciliation stay inside the vendor's budget.
+    pub fn with_rate_limit(mut self, limiter: Arc<RateLimiter>, credential: impl Into<String>) -> Self {
+        self.limiter = Some((limiter, credential.into()));
+        self
+    }
+
+    /// One PMS call: waits for the rate limiter, records the outcome in the
+    /// health tracker, and feeds a 429's `Retry-After` back to the limiter.
+    /// (`call` is a lazy future: nothing is sent before the limiter allows it.)
+    pub(crate) async fn pms<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, pms_core::Error>>,
+    ) -> Result<T, pms_core::Error> {
+        if let Some((limiter, credential)) = &self.limiter {
+            limiter.acquire(credential).await;
+        }
+        let result = call.await;
+        if let (Err(err), Some((limiter, credential))) = (&result, &self.limiter)
+            && let Some(after) = err.retry_after()
+        {
+            limiter.penalize(credential, after);
+        }
+        self.health.observe(result, self.clock.now())
     }
 
     /// The clock.
@@ -160,9 +190,7 @@ impl HotelSync {
                 page: page.clone(),
                 page_size: self.settings.page_size,
             };
-            let result = self.client.reservations_modified(&query).await;
-            let result = self.health.observe(result, self.clock.now());
-            let fetched = result?;
+            let fetched = self.pms(self.client.reservations_modified(&query)).await?;
             report.pages += 1;
             report.read += fetched.items.len();
             let (mut batch, events) = self.diff_reservations(&fetched.items, EventSource::Poll).await?;
@@ -231,24 +259,18 @@ impl HotelSync {
             | Change::ReservationUpdated { reservation }
             | Change::ReservationStatusChanged { reservation, .. }
             | Change::ReservationCancelled { reservation } => {
-                let fresh = self
-                    .health
-                    .observe(self.client.reservation(&reservation.id).await, self.clock.now())?;
+                let fresh = self.pms(self.client.reservation(&reservation.id)).await?;
                 self.diff_reservations(&[fresh], EventSource::Webhook).await
             }
             Change::GuestUpdated { guest } => {
-                let fresh = self
-                    .health
-                    .observe(self.client.guest(&guest.id).await, self.clock.now())?;
+                let fresh = self.pms(self.client.guest(&guest.id)).await?;
                 self.diff_one(&fresh, EventSource::Webhook, |g: &Guest| Change::GuestUpdated {
                     guest: g.external.clone(),
                 })
                 .await
             }
             Change::RoomStatusChanged { room, .. } => {
-                let statuses = self
-                    .health
-                    .observe(self.client.room_statuses().await, self.clock.now())?;
+                let statuses = self.pms(self.client.room_statuses()).await?;
                 let fresh: Vec<_> = statuses.into_iter().filter(|s| &s.room == room).collect();
                 self.diff_room_statuses(&fresh, EventSource::Webhook).await
             }
@@ -256,9 +278,7 @@ impl HotelSync {
                 reservation: Some(reservation),
                 ..
             } => {
-                let folio = self
-                    .health
-                    .observe(self.client.folio(&reservation.id).await, self.clock.now())?;
+                let folio = self.pms(self.client.folio(&reservation.id)).await?;
                 let reservation = reservation.clone();
                 self.diff_one(&folio, EventSource::Webhook, move |_| Change::FolioChanged {
                     reservation: Some(reservation.clone()),

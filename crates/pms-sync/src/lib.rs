@@ -49,7 +49,7 @@ pub use retry::RetryPolicy;
 pub use store::{PostgresStore, SqliteStore, Store};
 pub use time::{Sleeper, TokioSleeper, VirtualSleeper};
 pub use webhook::{FnWebhookSource, MAX_WEBHOOK_BYTES, WebhookRequest, WebhookSource, webhook_router};
-pub use worker::{PassReport, Worker};
+pub use worker::{DEFAULT_JOURNAL_RETENTION, PassReport, Worker};
 pub use writes::{
     CheckIn, CheckOut, JournalSettings, PostCharge, ReplayOutcome, SetRoomStatus, VoidCharge, WriteJournal,
     WriteOp,

@@ -77,10 +77,8 @@ impl HotelSync {
         let mut events = Vec::new();
 
         // Rooms with their current state.
-        let mut rooms = self.health().observe(self.client().rooms().await, now(self))?;
-        let statuses = self
-            .health()
-            .observe(self.client().room_statuses().await, now(self))?;
+        let mut rooms = self.pms(self.client().rooms()).await?;
+        let statuses = self.pms(self.client().room_statuses()).await?;
         let by_room: BTreeMap<_, _> = statuses
             .into_iter()
             .map(|s| (s.room.id.clone(), s.status))
@@ -95,16 +93,10 @@ impl HotelSync {
 
         // Reservations in the window, from both ends.
         let mut fresh: BTreeMap<String, Reservation> = BTreeMap::new();
-        for reservation in self
-            .health()
-            .observe(self.client().arrivals(window).await, now(self))?
-        {
+        for reservation in self.pms(self.client().arrivals(window)).await? {
             fresh.insert(reservation.external.id.as_str().to_owned(), reservation);
         }
-        for reservation in self
-            .health()
-            .observe(self.client().departures(window).await, now(self))?
-        {
+        for reservation in self.pms(self.client().departures(window)).await? {
             fresh.insert(reservation.external.id.as_str().to_owned(), reservation);
         }
         let in_window = |r: &Reservation| window.contains(r.arrival) || window.contains(r.departure);
@@ -136,7 +128,7 @@ impl HotelSync {
                 continue;
             }
             let id = VendorId::new(drift.external_id.clone()).map_err(SyncError::Pms)?;
-            match self.client().reservation(&id).await {
+            match self.pms(self.client().reservation(&id)).await {
                 Ok(reservation) => still_there.push((drift, reservation)),
                 Err(err) if err.kind() == ErrorKind::NotFound => gone.push(drift),
                 Err(err) => return Err(SyncError::Pms(err)),
@@ -175,9 +167,7 @@ impl HotelSync {
         reservation: &VendorId,
         posted: &[RequestId],
     ) -> Result<FolioCheck, SyncError> {
-        let folio: Folio = self
-            .health()
-            .observe(self.client().folio(reservation).await, now(self))?;
+        let folio: Folio = self.pms(self.client().folio(reservation)).await?;
         let mut live: BTreeMap<RequestId, usize> = BTreeMap::new();
         for charge in folio.charges.iter().filter(|c| !c.voided) {
             if let Some(id) = charge.request_id {
@@ -246,10 +236,6 @@ impl HotelSync {
         }
         Ok(())
     }
-}
-
-fn now(sync: &HotelSync) -> chrono::DateTime<chrono::Utc> {
-    sync.clock().now()
 }
 
 /// Dotted paths of the JSON fields that differ between two records.

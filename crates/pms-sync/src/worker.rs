@@ -25,6 +25,8 @@ pub struct PassReport {
     pub inbox_applied: usize,
     /// Reservations read by polling.
     pub polled: usize,
+    /// Settled journal entries older than the retention, deleted.
+    pub journal_purged: u64,
 }
 
 /// Syncs a set of hotels, each under a lease.
@@ -35,7 +37,12 @@ pub struct Worker {
     hotels: Vec<HotelSync>,
     lease_ttl: Duration,
     clock: Arc<dyn Clock>,
+    journal_retention: Duration,
 }
+
+/// How long settled journal entries are kept by default: replays of the same
+/// request id within this time return the stored outcome.
+pub const DEFAULT_JOURNAL_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl Worker {
     /// A worker called `name` (unique per process) over `hotels`. A lease
@@ -53,7 +60,15 @@ impl Worker {
             hotels,
             lease_ttl,
             clock,
+            journal_retention: DEFAULT_JOURNAL_RETENTION,
         }
+    }
+
+    /// Keeps settled journal entries this long (at least 24 h: a client
+    /// retrying a write a day later must still get the stored outcome).
+    pub fn with_journal_retention(mut self, retention: Duration) -> Self {
+        self.journal_retention = retention.max(Duration::from_secs(24 * 3600));
+        self
     }
 
     /// The lease name of a hotel.
@@ -96,6 +111,9 @@ impl Worker {
                 }
             }
         }
+        let retention =
+            chrono::Duration::from_std(self.journal_retention).unwrap_or_else(|_| chrono::Duration::days(7));
+        report.journal_purged = self.store.journal_purge(self.clock.now() - retention).await?;
         Ok(report)
     }
 

@@ -365,3 +365,42 @@ async fn reconcile_reports_drift_without_pii_and_repairs_it() {
     assert_eq!(again.total(), 0, "{again:?}");
     rig.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_rate_limited_poll_stays_inside_the_vendor_budget() {
+    // The simulator enforces 25 requests per second per AccessToken; page size 2
+    // makes the poll need several seconds' worth of budget.
+    let budget = pms_sim::RateLimit {
+        requests: 25,
+        window: Duration::from_secs(1),
+    };
+    let without = rig(15, poll_settings(2)).await;
+    without.sim.faults().update(|f| f.rate_limit = Some(budget));
+    let _ = without.sync.poll_reservations().await;
+    assert!(
+        without.sim.state().counters().total_429() > 0,
+        "the unlimited poll must hit the limit"
+    );
+    without.sim.shutdown().await;
+
+    let with = rig(15, poll_settings(2)).await;
+    with.sim.faults().update(|f| f.rate_limit = Some(budget));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // 80 % of the budget: the connector makes a few calls of its own (the room
+    // names behind assigned rooms, once) that the sync layer does not see.
+    let limiter = Arc::new(RateLimiter::new(
+        RateLimit {
+            requests: 20,
+            window: Duration::from_secs(1),
+        },
+        4,
+        clock,
+        Arc::new(TokioSleeper),
+    ));
+    let sync = with.sync.clone().with_rate_limit(limiter, "sim-access-token");
+    sync.poll_reservations().await.unwrap();
+    assert_eq!(with.sim.state().counters().total_429(), 0);
+    let mirrored = sync.mirror().all::<Reservation>(&hotel()).await.unwrap().len();
+    assert_eq!(mirrored, sim_reservation_ids(&with.sim).len());
+    with.sim.shutdown().await;
+}
