@@ -163,34 +163,7 @@ async fn charges_exist_exactly_once_despite_5xx_and_timeouts_after_apply() {
         f.timeout_after_write = 0.1;
         f.ambiguous_hang = Duration::from_secs(2);
     });
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let limiter = Arc::new(RateLimiter::new(
-        RateLimit {
-            requests: 200,
-            window: Duration::from_secs(30),
-        },
-        50,
-        clock.clone(),
-        Arc::new(TokioSleeper),
-    ));
-    let journal = WriteJournal::new(
-        rig.store.clone(),
-        Arc::new(Cipher::random()),
-        limiter,
-        JournalSettings {
-            credential: "sim-access-token".into(),
-            retry: RetryPolicy {
-                max_attempts: 12,
-                base_delay: Duration::from_millis(5),
-                max_delay: Duration::from_millis(50),
-                max_elapsed: Duration::from_secs(60),
-            },
-            owner: "test".into(),
-            claim_ttl: Duration::from_secs(60),
-        },
-        clock,
-        Arc::new(TokioSleeper),
-    );
+    let journal = support::real_time_journal(rig.store.clone(), "sim-access-token");
     let charges: Vec<ChargeRequest> = (0..30)
         .map(|i| ChargeRequest {
             request_id: RequestId::new_random(),

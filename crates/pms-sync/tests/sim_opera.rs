@@ -9,6 +9,8 @@
 //! left `Unknown` for an operator, and nothing is ever posted twice.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -194,39 +196,11 @@ async fn reconcile_reports_drift_and_repairs_it() {
 }
 
 fn journal(store: Arc<dyn Store>) -> WriteJournal {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let limiter = Arc::new(RateLimiter::new(
-        RateLimit {
-            requests: 200,
-            window: Duration::from_secs(1),
-        },
-        50,
-        clock.clone(),
-        Arc::new(TokioSleeper),
-    ));
-    WriteJournal::new(
-        store,
-        Arc::new(Cipher::random()),
-        limiter,
-        JournalSettings {
-            credential: "opera-sim-user".into(),
-            retry: RetryPolicy {
-                max_attempts: 12,
-                base_delay: Duration::from_millis(5),
-                max_delay: Duration::from_millis(50),
-                max_elapsed: Duration::from_secs(60),
-            },
-            owner: "test".into(),
-            claim_ttl: Duration::from_secs(60),
-        },
-        clock,
-        Arc::new(TokioSleeper),
-    )
+    support::real_time_journal(store, "opera-sim-user")
 }
 
 /// The Cloud gateway path: its injected failure is a 503 page, which the
-/// connector classifies transient (the on-premise `soap:Server` pool-timeout
-/// fault is misclassified `Auth` by pms-opera; see `against_sim.rs`).
+/// connector classifies transient.
 #[tokio::test]
 async fn charges_are_never_posted_twice_and_ambiguous_ones_stay_unknown() {
     let options = OperaOptions {

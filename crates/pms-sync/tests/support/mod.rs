@@ -328,3 +328,38 @@ impl PmsClient for CrashAfter {
         self.inner.health().await
     }
 }
+
+/// A write journal in real time with quick retries, for tests against a
+/// simulator: 200 requests per second per credential, 12 attempts, 5-50 ms backoff.
+pub fn real_time_journal(store: Arc<dyn Store>, credential: &str) -> WriteJournal {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let limit = RateLimit {
+        requests: 200,
+        window: Duration::from_secs(1),
+    };
+    let limiter = Arc::new(RateLimiter::new(
+        limit,
+        50,
+        clock.clone(),
+        Arc::new(pms_sync::TokioSleeper),
+    ));
+    let retry = RetryPolicy {
+        max_attempts: 12,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        max_elapsed: Duration::from_secs(60),
+    };
+    WriteJournal::new(
+        store,
+        Arc::new(Cipher::random()),
+        limiter,
+        JournalSettings {
+            credential: credential.into(),
+            retry,
+            owner: "test".into(),
+            claim_ttl: Duration::from_secs(60),
+        },
+        clock,
+        Arc::new(pms_sync::TokioSleeper),
+    )
+}
