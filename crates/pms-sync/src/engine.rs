@@ -1,6 +1,7 @@
 //! Per-hotel ingestion: polling with durable cursors, draining the webhook
 //! inbox, applying changes to the mirror and emitting events.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -303,11 +304,7 @@ impl HotelSync {
         let mut events = Vec::new();
         for reservation in fresh {
             let prepared = self.mirror.prepare(reservation)?;
-            let stored = self
-                .mirror
-                .store()
-                .record(&self.hotel, Reservation::KIND, reservation.external_id())
-                .await?;
+            let stored = stored_by_id.get(reservation.external_id());
             if stored.as_ref().is_some_and(|s| self.mirror.holds(s, &prepared)) {
                 continue;
             }
@@ -317,6 +314,16 @@ impl HotelSync {
                 None => None,
             };
             let external = reservation.external.clone();
+        // One store round trip per page, not per reservation.
+        let ids: Vec<&str> = fresh.iter().map(Reservation::external_id).collect();
+        let stored_by_id: HashMap<String, SealedRecord> = self
+            .mirror
+            .store()
+            .records_by_ids(&self.hotel, Reservation::KIND, &ids)
+            .await?
+            .into_iter()
+            .map(|record| (record.external_id.clone(), record))
+            .collect();
             let change = match previous {
                 None => Change::ReservationCreated {
                     reservation: external,

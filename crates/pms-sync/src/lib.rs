@@ -27,6 +27,7 @@ pub mod crypto;
 mod engine;
 mod error;
 mod health;
+mod inbox_writer;
 mod mirror;
 mod ratelimit;
 mod reconcile;

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use pms_core::{Clock, ErrorKind, HotelId, PmsEvent, PmsKind};
 use tokio::sync::Notify;
 
+use crate::inbox_writer::InboxWriter;
 use crate::store::{InboxEvent, Store};
 
 /// Largest body any vendor's webhook may have.
@@ -99,7 +100,7 @@ where
 
 #[derive(Clone)]
 struct ReceiverState {
-    store: Arc<dyn Store>,
+    inbox: Arc<InboxWriter>,
     sources: Arc<HashMap<HotelId, Arc<dyn WebhookSource>>>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
@@ -121,7 +122,7 @@ pub fn webhook_router(
     wake: Arc<Notify>,
 ) -> Router {
     let state = ReceiverState {
-        store,
+        inbox: Arc::new(InboxWriter::new(store)),
         sources: Arc::new(sources),
         clock,
         wake,
@@ -177,31 +178,35 @@ async fn receive(
             return (status, "rejected").into_response();
         }
     };
-    let mut fresh = 0usize;
+    let received = events.len();
     for event in &events {
         if event.hotel != hotel {
             return (StatusCode::BAD_REQUEST, "event for another hotel").into_response();
         }
     }
+    let mut inbox = Vec::with_capacity(events.len());
     for event in events {
         let Ok(payload) = serde_json::to_value(&event) else {
             return (StatusCode::INTERNAL_SERVER_ERROR, "cannot store event").into_response();
         };
-        let inbox = InboxEvent {
+        inbox.push(InboxEvent {
             seq: 0,
             hotel: hotel.clone(),
             event_id: event.id.to_string(),
             payload,
             received_at,
-        };
-        match state.store.inbox_push(&inbox).await {
-            Ok(true) => fresh += 1,
-            Ok(false) => metrics::counter!("pms_sync_webhook_duplicates_total", "pms" => pms).increment(1),
-            Err(err) => {
-                tracing::error!(hotel = %hotel, error = %err, "inbox write failed");
-                return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
-            }
+        });
+    }
+    let fresh = match state.inbox.push(inbox).await {
+        Ok(new) => new.iter().filter(|&&new| new).count(),
+        Err(err) => {
+            tracing::error!(hotel = %hotel, error = %err, "inbox write failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
         }
+    };
+    let duplicates = (received - fresh) as u64;
+    if duplicates > 0 {
+        metrics::counter!("pms_sync_webhook_duplicates_total", "pms" => pms).increment(duplicates);
     }
     metrics::counter!("pms_sync_webhook_events_total", "pms" => pms).increment(fresh as u64);
     if fresh > 0 {

@@ -4,8 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use pms_core::Clock;
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use crate::SyncError;
 use crate::engine::HotelSync;
@@ -38,6 +40,18 @@ pub struct Worker {
     lease_ttl: Duration,
     clock: Arc<dyn Clock>,
     journal_retention: Duration,
+    concurrency: usize,
+}
+
+/// What happened to one hotel in a pass.
+enum HotelOutcome {
+    Skipped(String),
+    Synced {
+        hotel: String,
+        applied: usize,
+        polled: usize,
+    },
+    Failed(String, String),
 }
 
 /// How long settled journal entries are kept by default: replays of the same
@@ -61,6 +75,7 @@ impl Worker {
             lease_ttl,
             clock,
             journal_retention: DEFAULT_JOURNAL_RETENTION,
+            concurrency: 1,
         }
     }
 
@@ -76,45 +91,74 @@ impl Worker {
         format!("sync:{}", sync.hotel())
     }
 
+    /// Syncs up to `hotels` hotels at the same time in one pass (default 1).
+    /// Memory grows with it (each polling hotel holds a page in flight), so
+    /// a process with hundreds of hotels bounds it rather than polling all at once.
+    pub fn with_concurrency(mut self, hotels: usize) -> Self {
+        self.concurrency = hotels.max(1);
+        self
+    }
+
     /// One pass: for every hotel whose lease this worker gets, apply the
     /// webhook inbox, then poll. A failing hotel does not stop the others.
+    /// Hotels are reported in the order they were given, whatever the concurrency.
     pub async fn run_once(&self) -> Result<PassReport, SyncError> {
         let mut report = PassReport::default();
-        for sync in &self.hotels {
-            let hotel = sync.hotel().to_string();
-            let lease = Worker::lease_name(sync);
-            if !self
-                .store
-                .lease_acquire(&lease, &self.name, self.lease_ttl, self.clock.now())
-                .await?
-            {
-                report.skipped.push(hotel);
-                continue;
-            }
-            let span = tracing::info_span!("hotel_sync", hotel = %hotel, pms = %sync.client().kind(), worker = %self.name);
-            let _enter = span.enter();
-            let result = async {
-                let applied = sync.drain_inbox(500).await?;
-                let polled = sync.poll_reservations().await?;
-                Ok::<_, SyncError>((applied, polled.read))
-            }
-            .await;
-            match result {
-                Ok((applied, polled)) => {
+        let mut outcomes = futures::stream::iter(&self.hotels)
+            .map(|sync| self.sync_one(sync))
+            .buffered(self.concurrency);
+        while let Some(outcome) = outcomes.next().await {
+            match outcome? {
+                HotelOutcome::Skipped(hotel) => report.skipped.push(hotel),
+                HotelOutcome::Synced {
+                    hotel,
+                    applied,
+                    polled,
+                } => {
                     report.inbox_applied += applied;
                     report.polled += polled;
                     report.synced.push(hotel);
                 }
-                Err(err) => {
-                    tracing::warn!(error = %err, "hotel sync failed");
-                    report.failed.push((hotel, err.to_string()));
-                }
+                HotelOutcome::Failed(hotel, error) => report.failed.push((hotel, error)),
             }
         }
+        drop(outcomes);
         let retention =
             chrono::Duration::from_std(self.journal_retention).unwrap_or_else(|_| chrono::Duration::days(7));
         report.journal_purged = self.store.journal_purge(self.clock.now() - retention).await?;
         Ok(report)
+    }
+
+    /// One hotel's turn: under its lease, the inbox, then a poll.
+    async fn sync_one(&self, sync: &HotelSync) -> Result<HotelOutcome, SyncError> {
+        let hotel = sync.hotel().to_string();
+        let lease = Worker::lease_name(sync);
+        if !self
+            .store
+            .lease_acquire(&lease, &self.name, self.lease_ttl, self.clock.now())
+            .await?
+        {
+            return Ok(HotelOutcome::Skipped(hotel));
+        }
+        let span = tracing::info_span!("hotel_sync", hotel = %hotel, pms = %sync.client().kind(), worker = %self.name);
+        let result = async {
+            let applied = sync.drain_inbox(500).await?;
+            let polled = sync.poll_reservations().await?;
+            Ok::<_, SyncError>((applied, polled.read))
+        }
+        .instrument(span)
+        .await;
+        Ok(match result {
+            Ok((applied, polled)) => HotelOutcome::Synced {
+                hotel,
+                applied,
+                polled,
+            },
+            Err(err) => {
+                tracing::warn!(hotel = %hotel, error = %err, "hotel sync failed");
+                HotelOutcome::Failed(hotel, err.to_string())
+            }
+        })
     }
 
     /// Runs passes until `shutdown` resolves: every `interval`, or sooner when

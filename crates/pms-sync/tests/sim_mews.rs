@@ -377,3 +377,133 @@ async fn a_rate_limited_poll_stays_inside_the_vendor_budget() {
     assert_eq!(mirrored, sim_reservation_ids(&with.sim).len());
     with.sim.shutdown().await;
 }
+
+/// A client whose first change page waits (up to 10 s) until `hotels` first
+/// pages are in flight at once: it proves several hotels really poll together.
+struct MeetAt {
+    inner: Arc<dyn PmsClient>,
+    barrier: Arc<tokio::sync::Barrier>,
+    first: std::sync::atomic::AtomicBool,
+    met: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl PmsClient for MeetAt {
+    fn kind(&self) -> PmsKind {
+        self.inner.kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
+        self.inner.reservation(id).await
+    }
+    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+        if self.first.swap(false, std::sync::atomic::Ordering::SeqCst)
+            && tokio::time::timeout(Duration::from_secs(10), self.barrier.wait())
+                .await
+                .is_ok()
+        {
+            self.met.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.inner.reservations_modified(query).await
+    }
+    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.inner.arrivals(range).await
+    }
+    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.inner.departures(range).await
+    }
+    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
+        self.inner.guest(id).await
+    }
+    async fn rooms(&self) -> Result<Vec<Room>, Error> {
+        self.inner.rooms().await
+    }
+    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
+        self.inner.room_statuses().await
+    }
+    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
+        self.inner.folio(reservation).await
+    }
+    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
+        self.inner.set_room_status(update).await
+    }
+    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
+        self.inner.check_in(request).await
+    }
+    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
+        self.inner.check_out(request).await
+    }
+    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
+        self.inner.post_charge(charge).await
+    }
+    async fn health(&self) -> HealthReport {
+        self.inner.health().await
+    }
+}
+
+#[tokio::test]
+async fn a_worker_polls_hotels_concurrently_and_reports_them_in_order() {
+    let sim = start_sim(41).await;
+    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::new(mews_config(&sim).await).unwrap());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
+    let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
+    let names = ["grand", "harbor", "alpine"];
+    let barrier = Arc::new(tokio::sync::Barrier::new(names.len()));
+    let met = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let syncs = names
+        .iter()
+        .map(|name| {
+            let gated: Arc<dyn PmsClient> = Arc::new(MeetAt {
+                inner: client.clone(),
+                barrier: barrier.clone(),
+                first: true.into(),
+                met: met.clone(),
+            });
+            HotelSync::new(
+                HotelId::new(*name).unwrap(),
+                gated,
+                mirror.clone(),
+                Arc::new(SystemClock),
+                poll_settings(100),
+            )
+        })
+        .collect();
+    let worker = Worker::new(
+        "w1",
+        store.clone(),
+        syncs,
+        Duration::from_secs(60),
+        Arc::new(SystemClock),
+    )
+    .with_concurrency(names.len());
+
+    let report = worker.run_once().await.unwrap();
+
+    assert_eq!(
+        met.load(std::sync::atomic::Ordering::SeqCst),
+        names.len(),
+        "every hotel's first page was in flight at the same time"
+    );
+    assert_eq!(report.synced, names, "reported in the given order");
+    assert!(
+        report.failed.is_empty() && report.skipped.is_empty(),
+        "{report:?}"
+    );
+    let expected = sim_reservation_ids(&sim);
+    assert_eq!(report.polled, expected.len() * names.len());
+    for name in names {
+        let mirrored: BTreeSet<String> = store
+            .records(
+                &HotelId::new(name).unwrap(),
+                pms_sync::store::RecordKind::Reservation,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.external_id)
+            .collect();
+        assert_eq!(mirrored, expected, "{name}");
+    }
+}

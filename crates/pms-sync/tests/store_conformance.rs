@@ -78,6 +78,8 @@ conformance!(
     journal_settlement_rules,
     journal_unsettled_and_purge,
     inbox_dedupes_and_keeps_arrival_order,
+    inbox_push_many_dedupes_within_and_across_batches,
+    records_by_ids_finds_only_the_asked_ids_of_the_hotel_and_kind,
     audit_appends_and_filters,
     leases_two_owners_expiry_and_release,
 );
@@ -877,6 +879,69 @@ async fn inbox_dedupes_and_keeps_arrival_order(store: Arc<dyn Store>) {
     assert!(
         store
             .inbox_pending(&hotel("nowhere"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn inbox_push_many_dedupes_within_and_across_batches(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    assert!(store.inbox_push(&event("grand", "evt-0", at(0))).await.unwrap());
+    let fresh = store
+        .inbox_push_many(&[
+            event("grand", "evt-1", at(1)),
+            event("grand", "evt-0", at(1)),
+            event("grand", "evt-2", at(1)),
+            event("grand", "evt-1", at(2)),
+            event("harbor", "evt-1", at(2)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(fresh, [true, false, true, false, true]);
+    assert_eq!(store.inbox_push_many(&[]).await.unwrap(), Vec::<bool>::new());
+
+    let pending = store.inbox_pending(&grand, 10).await.unwrap();
+    let names: Vec<&str> = pending.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(names, ["evt-0", "evt-1", "evt-2"]);
+    assert_eq!(pending[1].received_at, at(1), "the first of two copies is kept");
+    assert_eq!(store.inbox_pending(&hotel("harbor"), 10).await.unwrap().len(), 1);
+}
+
+async fn records_by_ids_finds_only_the_asked_ids_of_the_hotel_and_kind(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    store
+        .apply(upsert(vec![
+            sealed("grand", RecordKind::Reservation, "r1", "f1"),
+            sealed("grand", RecordKind::Reservation, "r2", "f2"),
+            sealed("grand", RecordKind::Reservation, "r3", "f3"),
+            sealed("grand", RecordKind::Room, "r1", "room"),
+            sealed("harbor", RecordKind::Reservation, "r2", "other hotel"),
+        ]))
+        .await
+        .unwrap();
+    let mut found = store
+        .records_by_ids(&grand, RecordKind::Reservation, &["r3", "r1", "absent", "r1"])
+        .await
+        .unwrap();
+    found.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+    assert_eq!(
+        found,
+        [
+            sealed("grand", RecordKind::Reservation, "r1", "f1"),
+            sealed("grand", RecordKind::Reservation, "r3", "f3"),
+        ]
+    );
+    // Ids that look like SQL or JSON travel as data.
+    let odd = ["r2' OR '1'='1", "\"]", "r2"];
+    let found = store
+        .records_by_ids(&grand, RecordKind::Reservation, &odd)
+        .await
+        .unwrap();
+    assert_eq!(ids(&found), ["r2"]);
+    assert!(
+        store
+            .records_by_ids(&grand, RecordKind::Reservation, &[])
             .await
             .unwrap()
             .is_empty()

@@ -19,6 +19,10 @@ pub struct ServeArgs {
     /// Seconds between polling passes (webhooks wake the worker sooner).
     #[arg(long, default_value_t = 60)]
     interval: u64,
+    /// Hotels polled at the same time. Each polling hotel holds one page in
+    /// memory, so this bounds the process's memory as well as its wall time.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
 }
 
 pub async fn run(args: &ServeArgs) -> Result<(), String> {
@@ -40,7 +44,8 @@ pub async fn run(args: &ServeArgs) -> Result<(), String> {
         runtime::syncs(&hotels, &mirror, clock.clone()),
         Duration::from_secs(120),
         clock,
-    );
+    )
+    .with_concurrency(args.concurrency);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

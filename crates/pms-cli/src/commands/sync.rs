@@ -18,6 +18,10 @@ pub struct SyncArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Hotels polled at the same time. Each polling hotel holds one page in
+    /// memory, so this bounds the process's memory as well as its wall time.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
 }
 
 pub async fn run(args: &SyncArgs) -> Result<(), String> {
@@ -32,7 +36,8 @@ pub async fn run(args: &SyncArgs) -> Result<(), String> {
         syncs,
         Duration::from_secs(300),
         clock,
-    );
+    )
+    .with_concurrency(args.concurrency);
     let report = worker.run_once().await.map_err(|e| e.to_string());
     worker.release_all().await.map_err(|e| e.to_string())?;
     let report = report?;

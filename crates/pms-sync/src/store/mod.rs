@@ -296,6 +296,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // ---- write journal ----
 
+    /// The mirrored records among `external_ids`, in no particular order
+    /// (absent ids are simply missing). One query instead of one per id: a
+    /// poll page is diffed with a single round trip to the store.
+    async fn records_by_ids(
+        &self,
+        hotel: &HotelId,
+        kind: RecordKind,
+        external_ids: &[&str],
+    ) -> Result<Vec<SealedRecord>, SyncError> {
+        let mut found = Vec::with_capacity(external_ids.len());
+        for id in external_ids {
+            found.extend(self.record(hotel, kind, id).await?);
+        }
+        Ok(found)
+    }
+
     /// Persists a new intent, or reports what exists under its id. The same
     /// id with a different `request_hash` is [`SyncError::IdempotencyMismatch`].
     async fn journal_begin(&self, entry: NewJournalEntry) -> Result<JournalBegin, SyncError>;
@@ -334,6 +350,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Unprocessed events of a hotel, in arrival order.
     async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError>;
+    /// [`Store::inbox_push`] for several events in one transaction: all are
+    /// durable when it returns, or none is. Returns, per event, whether it was new.
+    /// The webhook receiver commits concurrent deliveries together this way.
+    async fn inbox_push_many(&self, events: &[InboxEvent]) -> Result<Vec<bool>, SyncError>;
+
 
     // ---- audit ----
 

@@ -275,6 +275,30 @@ impl Store for PostgresStore {
         ))
         .bind(hotel.as_str())
         .bind(kind.as_str())
+    async fn records_by_ids(
+        &self,
+        hotel: &HotelId,
+        kind: RecordKind,
+        external_ids: &[&str],
+    ) -> Result<Vec<SealedRecord>, SyncError> {
+        if external_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE hotel = $1 AND kind = $2 AND external_id = ANY($3)"
+        ))
+        .bind(hotel.as_str())
+        .bind(kind.as_str())
+        .bind(external_ids)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(record_from_row)
+        .collect()
+    }
+
         .fetch_all(&self.pool)
         .await?
         .iter()
@@ -444,17 +468,18 @@ impl Store for PostgresStore {
     }
 
     async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError> {
-        let done = sqlx::query(
-            "INSERT INTO inbox (hotel, event_id, payload, received_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(event.hotel.as_str())
-        .bind(&event.event_id)
-        .bind(Json(&event.payload))
-        .bind(event.received_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool.acquire().await?;
+        insert_inbox(&mut conn, event).await
+    }
+
+    async fn inbox_push_many(&self, events: &[InboxEvent]) -> Result<Vec<bool>, SyncError> {
+        let mut tx = self.pool.begin().await?;
+        let mut fresh = Vec::with_capacity(events.len());
+        for event in events {
+            fresh.push(insert_inbox(&mut tx, event).await?);
+        }
+        tx.commit().await?;
+        Ok(fresh)
     }
 
     async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError> {
@@ -646,6 +671,21 @@ mod tests {
         for good in ["pms", "_t", "pms_test_0123456789abcdef", &"a".repeat(63)] {
             assert!(validate_schema(good).is_ok(), "{good}");
         }
+/// Inserts one inbox event unless an unprocessed one with its id is there.
+async fn insert_inbox(conn: &mut sqlx::PgConnection, event: &InboxEvent) -> Result<bool, SyncError> {
+    let done = sqlx::query(
+        "INSERT INTO inbox (hotel, event_id, payload, received_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(event.hotel.as_str())
+    .bind(&event.event_id)
+    .bind(Json(&event.payload))
+    .bind(event.received_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
         for bad in [
             "",
             "Pms",

@@ -308,6 +308,35 @@ impl Store for SqliteStore {
         .bind(hotel.as_str())
         .bind(kind.as_str())
         .fetch_all(&self.pool)
+    async fn records_by_ids(
+        &self,
+        hotel: &HotelId,
+        kind: RecordKind,
+        external_ids: &[&str],
+    ) -> Result<Vec<SealedRecord>, SyncError> {
+        if external_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The ids travel as one JSON array parameter: no statement text built
+        // from data, one prepared statement whatever the page size.
+        let ids = serde_json::to_string(external_ids)
+            .map_err(|e| SyncError::Store(format!("cannot encode record ids: {e}")))?;
+        sqlx::query(concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE hotel = ?1 AND kind = ?2 \
+              AND external_id IN (SELECT value FROM json_each(?3))"
+        ))
+        .bind(hotel.as_str())
+        .bind(kind.as_str())
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(record_from_row)
+        .collect()
+    }
+
         .await?
         .iter()
         .map(record_from_row)
@@ -478,19 +507,18 @@ impl Store for SqliteStore {
     }
 
     async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError> {
-        let payload = serde_json::to_string(&event.payload)
-            .map_err(|e| SyncError::Store(format!("cannot serialize inbox payload: {e}")))?;
-        let done = sqlx::query(
-            "INSERT INTO inbox (hotel, event_id, payload, received_at) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(event.hotel.as_str())
-        .bind(&event.event_id)
-        .bind(&payload)
-        .bind(micros(event.received_at))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool.acquire().await?;
+        insert_inbox(&mut conn, event).await
+    }
+
+    async fn inbox_push_many(&self, events: &[InboxEvent]) -> Result<Vec<bool>, SyncError> {
+        let mut tx = self.pool.begin().await?;
+        let mut fresh = Vec::with_capacity(events.len());
+        for event in events {
+            fresh.push(insert_inbox(&mut tx, event).await?);
+        }
+        tx.commit().await?;
+        Ok(fresh)
     }
 
     async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError> {
@@ -694,6 +722,23 @@ fn instant(micros: i64, what: &str) -> Result<DateTime<Utc>, SyncError> {
 }
 
 fn hotel_id(id: String, what: &str) -> Result<HotelId, SyncError> {
+/// Inserts one inbox event unless an unprocessed one with its id is there.
+async fn insert_inbox(conn: &mut sqlx::SqliteConnection, event: &InboxEvent) -> Result<bool, SyncError> {
+    let payload = serde_json::to_string(&event.payload)
+        .map_err(|e| SyncError::Store(format!("cannot serialize inbox payload: {e}")))?;
+    let done = sqlx::query(
+        "INSERT INTO inbox (hotel, event_id, payload, received_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(event.hotel.as_str())
+    .bind(&event.event_id)
+    .bind(&payload)
+    .bind(micros(event.received_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
     HotelId::new(id).map_err(|_| shared::corrupt(what, "hotel"))
 }
 
