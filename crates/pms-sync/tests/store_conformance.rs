@@ -1497,3 +1497,265 @@ async fn postgres_schema_name_is_validated_before_connecting() {
         assert!(matches!(err, SyncError::Config { .. }), "{schema}: {err:?}");
     }
 }
+
+// ---------------------------------------------------------------- flow records
+//
+// The durable state of pms-flows (housekeeping tasks, internal agenda items):
+// versioned records with optimistic concurrency and a list-open query.
+
+/// [`conformance!`] for the flow-record checks (their own modules, so this block
+/// stays separate from the list above).
+macro_rules! flow_conformance {
+    ($($name:ident),* $(,)?) => {
+        mod flow_sqlite_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::sqlite_memory().await).await;
+                }
+            )*
+        }
+        mod flow_sqlite_file {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::SqliteFile::new();
+                    super::$name(db.open().await).await;
+                }
+            )*
+        }
+        mod flow_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::PgSchema::new() else { return };
+                    super::$name(db.open().await).await;
+                }
+            )*
+        }
+    };
+}
+
+flow_conformance!(
+    flow_create_replace_conflict_and_delete,
+    flow_list_is_scoped_ordered_and_filters_open,
+    flow_concurrent_writers_of_one_version_win_once,
+    flow_records_need_a_kind_and_a_key,
+);
+
+fn flow_write(
+    hotel_id: &str,
+    kind: &str,
+    key: &str,
+    expected_version: Option<i64>,
+    open: bool,
+    payload: &[u8],
+    now: DateTime<Utc>,
+) -> pms_sync::store::FlowWrite {
+    pms_sync::store::FlowWrite {
+        hotel: hotel(hotel_id),
+        kind: kind.to_owned(),
+        key: key.to_owned(),
+        expected_version,
+        open,
+        key_id: "k1".to_owned(),
+        sealed: payload.to_vec(),
+        now,
+    }
+}
+
+#[track_caller]
+fn written(put: pms_sync::store::FlowPut) -> pms_sync::store::FlowRecord {
+    match put {
+        pms_sync::store::FlowPut::Written(record) => record,
+        other => panic!("expected Written, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn conflict(put: pms_sync::store::FlowPut) -> Option<pms_sync::store::FlowRecord> {
+    match put {
+        pms_sync::store::FlowPut::Conflict(current) => current,
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+}
+
+async fn flow_create_replace_conflict_and_delete(store: Arc<dyn Store>) {
+    let task = "housekeeping_task";
+    let created = written(
+        store
+            .flow_put(&flow_write("h1", task, "room-1:clean", None, true, &[1, 0, 255], at(0)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        (created.version, created.open, created.sealed.as_slice()),
+        (1, true, [1, 0, 255].as_slice())
+    );
+    assert_eq!((created.created_at, created.updated_at), (at(0), at(0)));
+    assert_eq!(
+        store.flow_get(&hotel("h1"), task, "room-1:clean").await.unwrap(),
+        Some(created.clone())
+    );
+
+    // A second create of the same key is refused and shows what is there.
+    let again = store
+        .flow_put(&flow_write("h1", task, "room-1:clean", None, true, &[2], at(1)))
+        .await
+        .unwrap();
+    assert_eq!(conflict(again), Some(created.clone()));
+
+    // Replacing at the seen version moves the version and keeps the creation instant.
+    let closed = written(
+        store
+            .flow_put(&flow_write("h1", task, "room-1:clean", Some(1), false, &[3, 3], at(5)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        (closed.version, closed.open, closed.sealed.as_slice()),
+        (2, false, [3, 3].as_slice())
+    );
+    assert_eq!((closed.created_at, closed.updated_at), (at(0), at(5)));
+
+    // A writer that saw version 1 lost: it is told the current record, nothing changes.
+    let stale = store
+        .flow_put(&flow_write("h1", task, "room-1:clean", Some(1), true, &[4], at(6)))
+        .await
+        .unwrap();
+    assert_eq!(conflict(stale), Some(closed.clone()));
+    assert_eq!(
+        store.flow_get(&hotel("h1"), task, "room-1:clean").await.unwrap(),
+        Some(closed.clone())
+    );
+
+    // Replacing a record that does not exist is a conflict with nothing.
+    let missing = store
+        .flow_put(&flow_write("h1", task, "room-2:clean", Some(1), true, &[5], at(7)))
+        .await
+        .unwrap();
+    assert_eq!(conflict(missing), None);
+    assert_eq!(store.flow_get(&hotel("h1"), task, "room-2:clean").await.unwrap(), None);
+
+    // Deleting needs the current version.
+    assert!(!store.flow_delete(&hotel("h1"), task, "room-1:clean", 1).await.unwrap());
+    assert!(store.flow_get(&hotel("h1"), task, "room-1:clean").await.unwrap().is_some());
+    assert!(store.flow_delete(&hotel("h1"), task, "room-1:clean", 2).await.unwrap());
+    assert_eq!(store.flow_get(&hotel("h1"), task, "room-1:clean").await.unwrap(), None);
+    assert!(!store.flow_delete(&hotel("h1"), task, "room-1:clean", 2).await.unwrap());
+
+    // Once deleted, the key can be created again from version 1.
+    let reborn = written(
+        store
+            .flow_put(&flow_write("h1", task, "room-1:clean", None, true, &[6], at(9)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!((reborn.version, reborn.created_at), (1, at(9)));
+}
+
+async fn flow_list_is_scoped_ordered_and_filters_open(store: Arc<dyn Store>) {
+    let put = |hotel_id: &'static str, kind: &'static str, key: &'static str, open: bool, t: i64| {
+        let store = store.clone();
+        async move {
+            written(
+                store
+                    .flow_put(&flow_write(hotel_id, kind, key, None, open, key.as_bytes(), at(t)))
+                    .await
+                    .unwrap(),
+            )
+        }
+    };
+    // Created out of key order; "b" and "a" share an instant (ties break by key).
+    put("h1", "task", "c", true, 10).await;
+    put("h1", "task", "b", true, 5).await;
+    put("h1", "task", "a", true, 5).await;
+    put("h1", "task", "d", false, 1).await;
+    put("h1", "agenda", "x", true, 0).await;
+    put("h2", "task", "z", true, 0).await;
+
+    let keys = |records: Vec<pms_sync::store::FlowRecord>| {
+        records.into_iter().map(|r| r.key).collect::<Vec<_>>()
+    };
+    assert_eq!(keys(store.flow_list(&hotel("h1"), "task", true).await.unwrap()), ["a", "b", "c"]);
+    assert_eq!(
+        keys(store.flow_list(&hotel("h1"), "task", false).await.unwrap()),
+        ["d", "a", "b", "c"]
+    );
+    assert_eq!(keys(store.flow_list(&hotel("h1"), "agenda", true).await.unwrap()), ["x"]);
+    assert_eq!(keys(store.flow_list(&hotel("h2"), "task", true).await.unwrap()), ["z"]);
+    assert!(store.flow_list(&hotel("h3"), "task", false).await.unwrap().is_empty());
+
+    // Closing "b" drops it from the open list, reopening "d" adds it (creation order kept).
+    written(
+        store
+            .flow_put(&flow_write("h1", "task", "b", Some(1), false, b"b2", at(20)))
+            .await
+            .unwrap(),
+    );
+    written(
+        store
+            .flow_put(&flow_write("h1", "task", "d", Some(1), true, b"d2", at(21)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(keys(store.flow_list(&hotel("h1"), "task", true).await.unwrap()), ["d", "a", "c"]);
+}
+
+async fn flow_concurrent_writers_of_one_version_win_once(store: Arc<dyn Store>) {
+    // Eight creators of one key: one record, at version 1.
+    let creates = (0..8u8).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .flow_put(&flow_write("h1", "task", "room-9:clean", None, true, &[n], at(i64::from(n))))
+                .await
+                .unwrap()
+        })
+    });
+    let mut winners = Vec::new();
+    for handle in creates {
+        if let pms_sync::store::FlowPut::Written(record) = handle.await.unwrap() {
+            winners.push(record);
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    assert_eq!(
+        store.flow_get(&hotel("h1"), "task", "room-9:clean").await.unwrap(),
+        Some(winners[0].clone())
+    );
+
+    // Eight writers who all saw version 1: one moves it to 2, the others conflict.
+    let updates = (0..8u8).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .flow_put(&flow_write("h1", "task", "room-9:clean", Some(1), false, &[100 + n], at(50)))
+                .await
+                .unwrap()
+        })
+    });
+    let mut updated = 0;
+    for handle in updates {
+        match handle.await.unwrap() {
+            pms_sync::store::FlowPut::Written(record) => {
+                assert_eq!(record.version, 2);
+                updated += 1;
+            }
+            pms_sync::store::FlowPut::Conflict(current) => {
+                assert_eq!(current.map(|c| c.version), Some(2));
+            }
+        }
+    }
+    assert_eq!(updated, 1);
+}
+
+async fn flow_records_need_a_kind_and_a_key(store: Arc<dyn Store>) {
+    for (kind, key) in [("", "k"), ("task", "")] {
+        let refused = store
+            .flow_put(&flow_write("h1", kind, key, None, true, &[1], at(0)))
+            .await;
+        assert!(matches!(refused, Err(SyncError::Store(_))), "{refused:?}");
+    }
+    assert!(store.flow_list(&hotel("h1"), "task", false).await.unwrap().is_empty());
+}

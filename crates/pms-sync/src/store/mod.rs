@@ -5,6 +5,7 @@
 //! them with the [`crate::crypto::Cipher`] before they arrive here, so the
 //! database file holds ciphertext and keyed fingerprints only.
 
+mod flow;
 mod postgres;
 mod sqlite;
 
@@ -15,6 +16,7 @@ use chrono::{DateTime, Utc};
 use pms_core::{HotelId, RequestId};
 use serde::{Deserialize, Serialize};
 
+pub use flow::{FlowPut, FlowRecord, FlowStore, FlowWrite, flow_aad};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -274,7 +276,7 @@ pub struct AuditFilter {
 ///
 /// Every method is atomic on its own; [`Store::apply`] is the one multi-table transaction.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
     // ---- cursors and mirror ----
 
     /// The stored cursor of a hotel's stream.

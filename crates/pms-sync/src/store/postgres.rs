@@ -23,6 +23,8 @@ use super::{
 };
 use crate::SyncError;
 
+mod flows;
+
 /// Connections per pool.
 const POOL_SIZE: u32 = 8;
 
@@ -33,11 +35,18 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 const MIGRATIONS_TABLE: &str = "pms_sync_migrations";
 
 /// Migrations, embedded at compile time (`migrations/postgres/`), applied in order on connect.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    include_str!("../../migrations/postgres/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        include_str!("../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "flow records",
+        include_str!("../../migrations/postgres/0002_flow_records.sql"),
+    ),
+];
 
 /// Longest schema name PostgreSQL keeps without truncating.
 const MAX_SCHEMA_LEN: usize = 63;

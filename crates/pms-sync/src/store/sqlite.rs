@@ -26,6 +26,8 @@ use super::{
 };
 use crate::SyncError;
 
+mod flows;
+
 /// How long a connection waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -36,11 +38,18 @@ const FILE_POOL_SIZE: u32 = 4;
 const MIGRATIONS_TABLE: &str = "pms_sync_migrations";
 
 /// Migrations, embedded at compile time (`migrations/sqlite/`), applied in order on open.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        include_str!("../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "flow records",
+        include_str!("../../migrations/sqlite/0002_flow_records.sql"),
+    ),
+];
 
 // Column lists shared by every query that reads a whole row.
 macro_rules! journal_columns {
