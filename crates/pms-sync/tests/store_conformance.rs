@@ -1584,7 +1584,15 @@ async fn flow_create_replace_conflict_and_delete(store: Arc<dyn Store>) {
     let task = "housekeeping_task";
     let created = written(
         store
-            .flow_put(&flow_write("h1", task, "room-1:clean", None, true, &[1, 0, 255], at(0)))
+            .flow_put(&flow_write(
+                "h1",
+                task,
+                "room-1:clean",
+                None,
+                true,
+                &[1, 0, 255],
+                at(0),
+            ))
             .await
             .unwrap(),
     );
@@ -1608,7 +1616,15 @@ async fn flow_create_replace_conflict_and_delete(store: Arc<dyn Store>) {
     // Replacing at the seen version moves the version and keeps the creation instant.
     let closed = written(
         store
-            .flow_put(&flow_write("h1", task, "room-1:clean", Some(1), false, &[3, 3], at(5)))
+            .flow_put(&flow_write(
+                "h1",
+                task,
+                "room-1:clean",
+                Some(1),
+                false,
+                &[3, 3],
+                at(5),
+            ))
             .await
             .unwrap(),
     );
@@ -1620,7 +1636,15 @@ async fn flow_create_replace_conflict_and_delete(store: Arc<dyn Store>) {
 
     // A writer that saw version 1 lost: it is told the current record, nothing changes.
     let stale = store
-        .flow_put(&flow_write("h1", task, "room-1:clean", Some(1), true, &[4], at(6)))
+        .flow_put(&flow_write(
+            "h1",
+            task,
+            "room-1:clean",
+            Some(1),
+            true,
+            &[4],
+            at(6),
+        ))
         .await
         .unwrap();
     assert_eq!(conflict(stale), Some(closed.clone()));
@@ -1631,18 +1655,53 @@ async fn flow_create_replace_conflict_and_delete(store: Arc<dyn Store>) {
 
     // Replacing a record that does not exist is a conflict with nothing.
     let missing = store
-        .flow_put(&flow_write("h1", task, "room-2:clean", Some(1), true, &[5], at(7)))
+        .flow_put(&flow_write(
+            "h1",
+            task,
+            "room-2:clean",
+            Some(1),
+            true,
+            &[5],
+            at(7),
+        ))
         .await
         .unwrap();
     assert_eq!(conflict(missing), None);
-    assert_eq!(store.flow_get(&hotel("h1"), task, "room-2:clean").await.unwrap(), None);
+    assert_eq!(
+        store.flow_get(&hotel("h1"), task, "room-2:clean").await.unwrap(),
+        None
+    );
 
     // Deleting needs the current version.
-    assert!(!store.flow_delete(&hotel("h1"), task, "room-1:clean", 1).await.unwrap());
-    assert!(store.flow_get(&hotel("h1"), task, "room-1:clean").await.unwrap().is_some());
-    assert!(store.flow_delete(&hotel("h1"), task, "room-1:clean", 2).await.unwrap());
-    assert_eq!(store.flow_get(&hotel("h1"), task, "room-1:clean").await.unwrap(), None);
-    assert!(!store.flow_delete(&hotel("h1"), task, "room-1:clean", 2).await.unwrap());
+    assert!(
+        !store
+            .flow_delete(&hotel("h1"), task, "room-1:clean", 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .flow_get(&hotel("h1"), task, "room-1:clean")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .flow_delete(&hotel("h1"), task, "room-1:clean", 2)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.flow_get(&hotel("h1"), task, "room-1:clean").await.unwrap(),
+        None
+    );
+    assert!(
+        !store
+            .flow_delete(&hotel("h1"), task, "room-1:clean", 2)
+            .await
+            .unwrap()
+    );
 
     // Once deleted, the key can be created again from version 1.
     let reborn = written(
@@ -1660,7 +1719,15 @@ async fn flow_list_is_scoped_ordered_and_filters_open(store: Arc<dyn Store>) {
         async move {
             written(
                 store
-                    .flow_put(&flow_write(hotel_id, kind, key, None, open, key.as_bytes(), at(t)))
+                    .flow_put(&flow_write(
+                        hotel_id,
+                        kind,
+                        key,
+                        None,
+                        open,
+                        key.as_bytes(),
+                        at(t),
+                    ))
                     .await
                     .unwrap(),
             )
@@ -1674,17 +1741,31 @@ async fn flow_list_is_scoped_ordered_and_filters_open(store: Arc<dyn Store>) {
     put("h1", "agenda", "x", true, 0).await;
     put("h2", "task", "z", true, 0).await;
 
-    let keys = |records: Vec<pms_sync::store::FlowRecord>| {
-        records.into_iter().map(|r| r.key).collect::<Vec<_>>()
-    };
-    assert_eq!(keys(store.flow_list(&hotel("h1"), "task", true).await.unwrap()), ["a", "b", "c"]);
+    let keys =
+        |records: Vec<pms_sync::store::FlowRecord>| records.into_iter().map(|r| r.key).collect::<Vec<_>>();
+    assert_eq!(
+        keys(store.flow_list(&hotel("h1"), "task", true).await.unwrap()),
+        ["a", "b", "c"]
+    );
     assert_eq!(
         keys(store.flow_list(&hotel("h1"), "task", false).await.unwrap()),
         ["d", "a", "b", "c"]
     );
-    assert_eq!(keys(store.flow_list(&hotel("h1"), "agenda", true).await.unwrap()), ["x"]);
-    assert_eq!(keys(store.flow_list(&hotel("h2"), "task", true).await.unwrap()), ["z"]);
-    assert!(store.flow_list(&hotel("h3"), "task", false).await.unwrap().is_empty());
+    assert_eq!(
+        keys(store.flow_list(&hotel("h1"), "agenda", true).await.unwrap()),
+        ["x"]
+    );
+    assert_eq!(
+        keys(store.flow_list(&hotel("h2"), "task", true).await.unwrap()),
+        ["z"]
+    );
+    assert!(
+        store
+            .flow_list(&hotel("h3"), "task", false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Closing "b" drops it from the open list, reopening "d" adds it (creation order kept).
     written(
@@ -1699,7 +1780,10 @@ async fn flow_list_is_scoped_ordered_and_filters_open(store: Arc<dyn Store>) {
             .await
             .unwrap(),
     );
-    assert_eq!(keys(store.flow_list(&hotel("h1"), "task", true).await.unwrap()), ["d", "a", "c"]);
+    assert_eq!(
+        keys(store.flow_list(&hotel("h1"), "task", true).await.unwrap()),
+        ["d", "a", "c"]
+    );
 }
 
 async fn flow_concurrent_writers_of_one_version_win_once(store: Arc<dyn Store>) {
@@ -1708,7 +1792,15 @@ async fn flow_concurrent_writers_of_one_version_win_once(store: Arc<dyn Store>) 
         let store = store.clone();
         tokio::spawn(async move {
             store
-                .flow_put(&flow_write("h1", "task", "room-9:clean", None, true, &[n], at(i64::from(n))))
+                .flow_put(&flow_write(
+                    "h1",
+                    "task",
+                    "room-9:clean",
+                    None,
+                    true,
+                    &[n],
+                    at(i64::from(n)),
+                ))
                 .await
                 .unwrap()
         })
@@ -1721,7 +1813,10 @@ async fn flow_concurrent_writers_of_one_version_win_once(store: Arc<dyn Store>) 
     }
     assert_eq!(winners.len(), 1, "{winners:?}");
     assert_eq!(
-        store.flow_get(&hotel("h1"), "task", "room-9:clean").await.unwrap(),
+        store
+            .flow_get(&hotel("h1"), "task", "room-9:clean")
+            .await
+            .unwrap(),
         Some(winners[0].clone())
     );
 
@@ -1730,7 +1825,15 @@ async fn flow_concurrent_writers_of_one_version_win_once(store: Arc<dyn Store>) 
         let store = store.clone();
         tokio::spawn(async move {
             store
-                .flow_put(&flow_write("h1", "task", "room-9:clean", Some(1), false, &[100 + n], at(50)))
+                .flow_put(&flow_write(
+                    "h1",
+                    "task",
+                    "room-9:clean",
+                    Some(1),
+                    false,
+                    &[100 + n],
+                    at(50),
+                ))
                 .await
                 .unwrap()
         })
@@ -1757,5 +1860,11 @@ async fn flow_records_need_a_kind_and_a_key(store: Arc<dyn Store>) {
             .await;
         assert!(matches!(refused, Err(SyncError::Store(_))), "{refused:?}");
     }
-    assert!(store.flow_list(&hotel("h1"), "task", false).await.unwrap().is_empty());
+    assert!(
+        store
+            .flow_list(&hotel("h1"), "task", false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
