@@ -277,14 +277,21 @@ impl CheckInFlow {
             }
         };
 
-        // 3. The check-in itself, through the journal.
+        // 3. The check-in itself, through the journal. A stay the PMS already
+        // has in house is not checked in again: OPERA refuses a second
+        // `CheckIn` (CHECKIN_NOT_ALLOWED) where Mews and Cloudbeds confirm it.
         let request_id = step_id("check_in");
         let request = CheckIn(CheckInRequest {
             request_id,
             reservation: input.reservation.clone(),
             room: input.room.clone(),
         });
-        if let Err(err) = ctx.journal.execute(&ctx.hotel, client, &request).await {
+        let written = if already_checked_in {
+            Ok(())
+        } else {
+            ctx.journal.execute(&ctx.hotel, client, &request).await
+        };
+        if let Err(err) = written {
             let err = FlowError::from_write("check_in", request_id, err);
             let result = match &err {
                 FlowError::Refused { kind, .. } => json!({"outcome": "refused", "kind": kind}),
@@ -299,7 +306,11 @@ impl CheckInFlow {
             res_id,
             AuditAction::CheckedIn,
             request_id,
-            json!({"outcome": "confirmed", "room": room.as_str(), "balance": balance}),
+            json!({
+                "outcome": if already_checked_in { "already_in_house" } else { "confirmed" },
+                "room": room.as_str(),
+                "balance": balance,
+            }),
         )
         .await?;
 

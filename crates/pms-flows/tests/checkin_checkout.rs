@@ -41,6 +41,7 @@ fn compliance(input: &mut CheckInInput) {
 #[tokio::test]
 async fn a_refused_check_in_activates_no_key() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
         let reservation = vendor.arriving_ready(0);
         vendor.set_room_of(&reservation, RoomState::Dirty);
@@ -89,37 +90,45 @@ async fn a_refused_check_in_activates_no_key() {
 
 #[tokio::test]
 async fn a_timeout_after_the_check_in_applied_is_read_back_and_the_key_activated_once() {
-    let vendor = Vendor::mews_with_timeout(11, Duration::from_secs(2)).await;
-    let h = Harness::new(vendor.client.clone()).await;
-    let reservation = vendor.arriving_ready(0);
-    let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
+    for kind in support::kinds() {
+        let vendor = Vendor::with_timeout(kind, 11, Duration::from_secs(2)).await;
+        let _scope = vendor.scope();
+        let name = vendor.name();
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.arriving_ready(0);
+        let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
 
-    vendor.timeout_after_write(true, Duration::from_secs(6));
-    let outcome = flow.run(&CheckInInput::new(reservation.clone())).await.unwrap();
-    vendor.timeout_after_write(false, Duration::from_secs(6));
+        vendor.timeout_after_write(true, Duration::from_secs(6));
+        let outcome = flow.run(&CheckInInput::new(reservation.clone())).await;
+        vendor.timeout_after_write(false, Duration::from_secs(6));
+        let outcome = outcome.unwrap_or_else(|e| panic!("{name}: {e:?}"));
 
-    assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedIn);
-    assert_eq!(vendor.write_calls("check_in"), 1, "read back, never resent");
-    let start = &vendor.sim().state().requests_to("reservations/start")[0];
-    assert_eq!(
-        start.outcome,
-        pms_sim::Outcome::AmbiguousTimeout,
-        "the answer was withheld"
-    );
-    assert_eq!(outcome.newly_activated.len(), 1);
-    assert_eq!(h.keys.activations(), 1);
+        assert_eq!(
+            vendor.status(&reservation),
+            ReservationStatus::CheckedIn,
+            "{name}"
+        );
+        assert_eq!(
+            vendor.write_outcomes("check_in"),
+            [pms_sim::Outcome::AmbiguousTimeout],
+            "{name}: one check-in, its answer withheld; read back, never resent"
+        );
+        assert_eq!(outcome.newly_activated.len(), 1, "{name}");
+        assert_eq!(h.keys.activations(), 1, "{name}");
 
-    // Running it again replays the journal: no PMS write, no second key.
-    let again = flow.run(&CheckInInput::new(reservation.clone())).await.unwrap();
-    assert!(again.newly_activated.is_empty());
-    assert_eq!(again.keys, outcome.keys);
-    assert_eq!(h.keys.activations(), 1);
-    assert_eq!(vendor.write_calls("check_in"), 1);
+        // Running it again replays the journal: no PMS write, no second key.
+        let again = flow.run(&CheckInInput::new(reservation.clone())).await.unwrap();
+        assert!(again.newly_activated.is_empty(), "{name}");
+        assert_eq!(again.keys, outcome.keys, "{name}");
+        assert_eq!(h.keys.activations(), 1, "{name}");
+        assert_eq!(vendor.write_calls("check_in"), 1, "{name}");
+    }
 }
 
 #[tokio::test]
 async fn an_unknown_check_in_outcome_activates_no_key() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let client = Arc::new(WithCompliance::new(vendor.client.clone()));
         client
             .lose_check_in
@@ -160,6 +169,7 @@ async fn an_unknown_check_in_outcome_activates_no_key() {
 #[tokio::test]
 async fn checking_in_twice_places_one_hold_and_activates_one_key() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let client = Arc::new(WithCompliance::new(vendor.client.clone()));
         let h = Harness::new(client.clone()).await;
         let reservation = vendor.arriving_ready(1);
@@ -194,6 +204,7 @@ async fn checking_in_twice_places_one_hold_and_activates_one_key() {
 #[tokio::test]
 async fn compliance_steps_the_vendor_cannot_store_are_audited_without_pii() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
         let reservation = vendor.arriving_ready(2);
         let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
@@ -225,6 +236,7 @@ async fn compliance_steps_the_vendor_cannot_store_are_audited_without_pii() {
 #[tokio::test]
 async fn check_out_deactivates_keys_retrying_a_failing_key_system() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
         let reservation = vendor.departing_today(0);
         // Issue keys through our check-in (already in house: the PMS confirms idempotently).
@@ -234,7 +246,9 @@ async fn check_out_deactivates_keys_retrying_a_failing_key_system() {
             .run(&input)
             .await
             .unwrap();
-        assert_eq!(h.keys.active().len(), 2);
+        assert_eq!(h.keys.active().len(), 2, "{}", vendor.name());
+        // Paid at the desk: every PMS accepts the check-out (OPERA refuses an open folio).
+        vendor.settle(&reservation);
 
         h.keys.fail_deactivations(2);
         let flow = CheckOutFlow::new(h.ctx.clone(), h.keys.clone());
@@ -261,12 +275,14 @@ async fn check_out_deactivates_keys_retrying_a_failing_key_system() {
 #[tokio::test]
 async fn a_key_that_will_not_deactivate_is_recorded_alerted_and_finished_later() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
         let reservation = vendor.departing_today(1);
         CheckInFlow::new(h.ctx.clone(), h.keys.clone())
             .run(&CheckInInput::new(reservation.clone()))
             .await
             .unwrap();
+        vendor.settle(&reservation);
         h.keys.fail_deactivations(usize::MAX);
         let flow = CheckOutFlow::new(h.ctx.clone(), h.keys.clone());
         let mut out = CheckOutInput::new(reservation.clone());
@@ -308,10 +324,12 @@ async fn a_key_that_will_not_deactivate_is_recorded_alerted_and_finished_later()
 #[tokio::test]
 async fn an_open_balance_is_refused_or_warned_per_policy() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
+        let name = vendor.name();
         let h = Harness::new(vendor.client.clone()).await;
         let reservation = vendor.departing_today(2);
         let owed = vendor.stay_balance(&reservation);
-        assert!(owed > rust_decimal::Decimal::ZERO);
+        assert!(owed > rust_decimal::Decimal::ZERO, "{name}");
         let flow = CheckOutFlow::new(h.ctx.clone(), h.keys.clone());
 
         let err = flow
@@ -319,25 +337,65 @@ async fn an_open_balance_is_refused_or_warned_per_policy() {
             .await
             .unwrap_err();
         match err {
-            FlowError::OutstandingBalance { outstanding, .. } => assert_eq!(outstanding.amount, owed),
-            other => panic!("{other:?}"),
+            FlowError::OutstandingBalance { outstanding, .. } => {
+                assert_eq!(outstanding.amount, owed, "{name}")
+            }
+            other => panic!("{name}: {other:?}"),
         }
-        assert_eq!(vendor.write_calls("check_out"), 0);
-        assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedIn);
+        assert_eq!(vendor.write_calls("check_out"), 0, "{name}");
+        assert_eq!(
+            vendor.status(&reservation),
+            ReservationStatus::CheckedIn,
+            "{name}"
+        );
 
         let mut warn = CheckOutInput::new(reservation.clone());
         warn.policy = BalancePolicy::Warn;
-        let outcome = flow.run(&warn).await.unwrap();
-        assert_eq!(outcome.open_balance.map(|m| m.amount), Some(owed));
-        assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedOut);
-        assert_eq!(h.notifier.of_kind("open_balance_at_check_out").len(), 1);
-        assert_eq!(h.audit(&reservation, AuditAction::CheckedOut).await.len(), 1);
+        let result = flow.run(&warn).await;
+        let audited = h.audit(&reservation, AuditAction::CheckedOut).await;
+        assert_eq!(audited.len(), 1, "{name}");
+        if vendor.kind == pms_core::PmsKind::Opera {
+            // OWS CheckOut refuses an open folio (FOLIO_BALANCE_NOT_ZERO): the
+            // warning policy cannot override the PMS, and the refusal is typed.
+            assert!(
+                matches!(
+                    result,
+                    Err(FlowError::Refused {
+                        operation: "check_out",
+                        kind: ErrorKind::Conflict,
+                        ..
+                    })
+                ),
+                "{name}: {result:?}"
+            );
+            assert_eq!(audited[0]["outcome"], "refused", "{name}");
+            assert_eq!(
+                vendor.status(&reservation),
+                ReservationStatus::CheckedIn,
+                "{name}"
+            );
+            assert!(
+                h.notifier.of_kind("open_balance_at_check_out").is_empty(),
+                "{name}"
+            );
+        } else {
+            let outcome = result.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(outcome.open_balance.map(|m| m.amount), Some(owed), "{name}");
+            assert_eq!(
+                vendor.status(&reservation),
+                ReservationStatus::CheckedOut,
+                "{name}"
+            );
+            assert_eq!(h.notifier.of_kind("open_balance_at_check_out").len(), 1, "{name}");
+            assert_eq!(audited[0]["outcome"], "confirmed", "{name}");
+        }
     }
 }
 
 #[tokio::test]
 async fn a_key_the_lock_system_refuses_is_alerted_and_issued_on_a_rerun() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
         let reservation = vendor.arriving_ready(0);
         let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());

@@ -6,22 +6,27 @@
 //! inspection method; [`vendors`] lists every vendor the flows run against.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use pms_cloudbeds::CloudbedsClient;
 use pms_core::{
     Capabilities, Capability, CardHold, CardHoldRequest, CardHoldState, ChangeQuery, ChargeRequest,
-    CheckInRequest, CheckOutRequest, Currency, DateRange, Error, ExternalRef, Folio, FolioCharge, Guest,
-    HealthReport, HotelId, IdVerification, ManualClock, Page, PmsClient, PmsKind, PostedCharge, RateLimit,
-    RequestId, Reservation, Room, RoomStatusReport, RoomStatusUpdate, SignatureCapture, VendorId,
-    VoidChargeRequest,
+    CheckInRequest, CheckOutRequest, Config, Currency, DateRange, Error, ExternalRef, Folio, FolioCharge,
+    Guest, HealthReport, HotelConfig, HotelId, IdVerification, ManualClock, Page, PmsClient, PmsKind,
+    PostedCharge, RateLimit, RequestId, Reservation, Room, RoomStatusReport, RoomStatusUpdate,
+    SignatureCapture, SystemClock, VendorId, VoidChargeRequest,
 };
 use pms_flows::{FlowContext, KeyError, KeyGrant, KeyId, KeyService, MemoryNotifier, SideRetry};
 use pms_mews::{ChargePricing, ChargeSettings, MewsClient, MewsConfig};
-use pms_sim::{HotelSpec, MewsSim, ReservationState, RoomState, SimHandle, SimOptions};
+use pms_opera::{OperaClient, OperaOptions};
+use pms_sim::{
+    CloudbedsIds, CloudbedsSim, HotelSpec, MewsSim, OperaSim, ReservationState, RoomState, SimHandle,
+    SimOptions,
+};
 use pms_sync::crypto::Cipher;
 use pms_sync::store::Store;
 use pms_sync::{
@@ -35,6 +40,8 @@ use uuid::Uuid;
 /// The simulator behind a fixture.
 pub enum Front {
     Mews(SimHandle),
+    Cloudbeds(SimHandle),
+    Opera(SimHandle),
 }
 
 /// A simulated PMS with a connector on it.
@@ -44,11 +51,38 @@ pub struct Vendor {
     pub front: Front,
 }
 
-/// Every vendor whose simulator front exists. Cloudbeds and OPERA join here
-/// once pms-sim serves them.
+/// Every vendor whose simulator front exists: Mews, Cloudbeds and OPERA,
+/// each with the real connector in its default configuration.
 pub async fn vendors() -> Vec<Vendor> {
-    vec![Vendor::mews(7).await]
+    vec![
+        Vendor::mews(7).await,
+        Vendor::cloudbeds(7).await,
+        Vendor::opera(7).await,
+    ]
 }
+
+/// The vendors of [`vendors`], for tests that build their own fixture
+/// (e.g. [`Vendor::with_timeout`]).
+pub fn kinds() -> [PmsKind; 3] {
+    [PmsKind::Mews, PmsKind::Cloudbeds, PmsKind::Opera]
+}
+
+/// Names the vendor under test when a test panics while it is alive
+/// (any failed assertion or unwrap in a per-vendor loop): `let _scope = vendor.scope();`.
+pub struct VendorScope(&'static str);
+
+impl Drop for VendorScope {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("^^^ this failure happened testing vendor `{}`", self.0);
+        }
+    }
+}
+
+/// The `Transaction code` (`PostChargeRequest@Account`) the OPERA fixture
+/// posts with when a line names none: the simulator's restaurant code
+/// (`pms_sim` `opera::resv_advanced::TRANSACTION_CODES`).
+pub const OPERA_TRANSACTION_CODE: &str = "2000";
 
 impl Vendor {
     /// A Mews simulator (seeded hotel) and a `MewsClient` on it.
@@ -97,9 +131,163 @@ impl Vendor {
         }
     }
 
+    /// A Cloudbeds simulator (seeded hotel) and a `CloudbedsClient` on it
+    /// (API key auth, configured through the environment-variable schema).
+    pub async fn cloudbeds(seed: u64) -> Vendor {
+        Vendor::cloudbeds_with_timeout(seed, Duration::from_secs(10)).await
+    }
+
+    /// The same, with a client timeout (for ambiguous-write tests).
+    pub async fn cloudbeds_with_timeout(seed: u64, timeout: Duration) -> Vendor {
+        let sim = CloudbedsSim::start(SimOptions::with_hotel(HotelSpec::small(seed)))
+            .await
+            .unwrap();
+        let property = sim.state().with_hotel(CloudbedsIds::property_id);
+        let config = config_from(&[
+            ("PMS", "cloudbeds".to_owned()),
+            ("BASE_URL", CloudbedsSim::api_url(&sim)),
+            ("CLOUDBEDS_PROPERTY_ID", property),
+            ("CLOUDBEDS_API_KEY", sim.access_token().to_owned()),
+        ]);
+        let client = CloudbedsClient::builder(&config)
+            .unwrap()
+            .timeout(timeout)
+            .build()
+            .unwrap();
+        Vendor {
+            kind: PmsKind::Cloudbeds,
+            client: Arc::new(client),
+            front: Front::Cloudbeds(sim),
+        }
+    }
+
+    /// An OPERA OWS simulator (seeded hotel) and an `OperaClient` on it
+    /// (on-premise `.asmx` deployment, default options but a default
+    /// transaction code: `charge_read_back` stays off, as shipped).
+    pub async fn opera(seed: u64) -> Vendor {
+        Vendor::opera_with_timeout(seed, Duration::from_secs(10)).await
+    }
+
+    /// The same, with a client timeout (for ambiguous-write tests).
+    pub async fn opera_with_timeout(seed: u64, timeout: Duration) -> Vendor {
+        let sim = OperaSim::start(SimOptions::with_hotel(HotelSpec::small(seed)))
+            .await
+            .unwrap();
+        let config = config_from(&[
+            ("PMS", "opera".to_owned()),
+            ("BASE_URL", format!("{}/OWS_WS_51", sim.base_url())),
+            ("OPERA_DEPLOYMENT", "on_premise".to_owned()),
+            ("OPERA_HOTEL_CODE", OperaSim::HOTEL_CODE.to_owned()),
+            ("OPERA_USERNAME", OperaSim::USER_NAME.to_owned()),
+            ("OPERA_PASSWORD", sim.access_token().to_owned()),
+            ("OPERA_ORIGIN_ENTITY_ID", "KIOSK".to_owned()),
+            ("OPERA_ORIGIN_SYSTEM_TYPE", "WEB".to_owned()),
+            ("OPERA_DESTINATION_ENTITY_ID", "TI".to_owned()),
+            ("OPERA_DESTINATION_SYSTEM_TYPE", "PMS".to_owned()),
+        ]);
+        let options = OperaOptions {
+            timeout,
+            default_transaction_code: Some(OPERA_TRANSACTION_CODE.to_owned()),
+            ..OperaOptions::default()
+        };
+        let client = OperaClient::with_options(&config, options, Arc::new(SystemClock)).unwrap();
+        Vendor {
+            kind: PmsKind::Opera,
+            client: Arc::new(client),
+            front: Front::Opera(sim),
+        }
+    }
+
+    /// The same vendor again on a new simulator, with a client timeout.
+    pub async fn with_timeout(kind: PmsKind, seed: u64, timeout: Duration) -> Vendor {
+        match kind {
+            PmsKind::Mews => Vendor::mews_with_timeout(seed, timeout).await,
+            PmsKind::Cloudbeds => Vendor::cloudbeds_with_timeout(seed, timeout).await,
+            PmsKind::Opera => Vendor::opera_with_timeout(seed, timeout).await,
+        }
+    }
+
     pub fn sim(&self) -> &SimHandle {
         match &self.front {
-            Front::Mews(sim) => sim,
+            Front::Mews(sim) | Front::Cloudbeds(sim) | Front::Opera(sim) => sim,
+        }
+    }
+
+    /// The vendor's name, for failure messages.
+    pub fn name(&self) -> &'static str {
+        match self.front {
+            Front::Mews(_) => "mews",
+            Front::Cloudbeds(_) => "cloudbeds",
+            Front::Opera(_) => "opera",
+        }
+    }
+
+    /// A guard naming this vendor in the output of a failure (see [`VendorScope`]).
+    pub fn scope(&self) -> VendorScope {
+        VendorScope(self.name())
+    }
+
+    /// Whether the connector advertises `capability`.
+    pub fn supports(&self, capability: Capability) -> bool {
+        self.client.capabilities().supports(capability)
+    }
+
+    /// The id the vendor's API gives the simulator's reservation `id`.
+    fn reservation_wire_id(&self, h: &pms_sim::Hotel, id: Uuid) -> String {
+        match self.front {
+            Front::Mews(_) => id.to_string(),
+            Front::Cloudbeds(_) => h.reservation(id).map(CloudbedsIds::reservation_id).unwrap(),
+            Front::Opera(_) => OperaSim::resv_name_id(h, id).unwrap(),
+        }
+    }
+
+    /// The simulator's reservation behind a vendor reservation id.
+    pub fn reservation_uuid(&self, id: &VendorId) -> Uuid {
+        match self.front {
+            Front::Mews(_) => Uuid::parse_str(id.as_str()).unwrap(),
+            Front::Cloudbeds(_) => self.sim().state().with_hotel(|h| {
+                h.reservations
+                    .iter()
+                    .find(|r| CloudbedsIds::reservation_id(r) == id.as_str())
+                    .map(|r| r.id)
+                    .unwrap_or_else(|| panic!("cloudbeds: no reservation {id}"))
+            }),
+            Front::Opera(_) => self
+                .sim()
+                .state()
+                .with_hotel(|h| OperaSim::reservation_id(h, id.as_str()))
+                .unwrap_or_else(|| panic!("opera: no reservation {id}")),
+        }
+    }
+
+    /// The id the vendor's API gives the simulator's room `id`
+    /// (Mews: the resource id; Cloudbeds: `roomID`; OPERA: the room number).
+    fn room_wire_id(&self, id: Uuid) -> VendorId {
+        let wire = self.sim().state().with_hotel(|h| match self.front {
+            Front::Mews(_) => id.to_string(),
+            Front::Cloudbeds(_) => CloudbedsIds::room_id(h, id).unwrap(),
+            Front::Opera(_) => h.room(id).unwrap().number.clone(),
+        });
+        VendorId::new(wire).unwrap()
+    }
+
+    /// The simulator's room behind a vendor room id.
+    pub fn room_uuid(&self, room: &VendorId) -> Uuid {
+        match self.front {
+            Front::Mews(_) => Uuid::parse_str(room.as_str()).unwrap(),
+            Front::Cloudbeds(_) => self.sim().state().with_hotel(|h| {
+                CloudbedsIds::room_ids(h)
+                    .into_iter()
+                    .find_map(|(uuid, wire)| (wire == room.as_str()).then_some(uuid))
+                    .unwrap_or_else(|| panic!("cloudbeds: no room {room}"))
+            }),
+            Front::Opera(_) => self.sim().state().with_hotel(|h| {
+                h.rooms
+                    .iter()
+                    .find(|r| r.number == room.as_str())
+                    .map(|r| r.id)
+                    .unwrap_or_else(|| panic!("opera: no room {room}"))
+            }),
         }
     }
 
@@ -112,13 +300,9 @@ impl Vendor {
                 .map(|r| r.id)
                 .collect();
             found.sort();
-            found.get(n).copied()
+            found.get(n).map(|id| self.reservation_wire_id(h, *id))
         });
-        VendorId::new(
-            id.expect("the generated hotel has such a reservation")
-                .to_string(),
-        )
-        .unwrap()
+        VendorId::new(id.expect("the generated hotel has such a reservation")).unwrap()
     }
 
     /// The n-th confirmed reservation arriving today whose room is inspected.
@@ -147,13 +331,26 @@ impl Vendor {
         })
     }
 
-    fn uuid(id: &VendorId) -> Uuid {
-        Uuid::parse_str(id.as_str()).unwrap()
+    /// A reservation id in the vendor's format that names no reservation.
+    pub fn missing_reservation(&self) -> VendorId {
+        VendorId::new(match self.front {
+            Front::Mews(_) => Uuid::from_u128(42).to_string(),
+            // Cloudbeds reservation ids are digit strings (vendor notes §6).
+            Front::Cloudbeds(_) => "9999999999999".to_owned(),
+            // OWS resv_name_ids are numbers.
+            Front::Opera(_) => "99999999".to_owned(),
+        })
+        .unwrap()
     }
 
     /// The reservation's state in the simulator, in the model's terms.
     pub fn status(&self, id: &VendorId) -> pms_core::ReservationStatus {
-        let state = self.sim().state().reservation(Self::uuid(id)).unwrap().state;
+        let state = self
+            .sim()
+            .state()
+            .reservation(self.reservation_uuid(id))
+            .unwrap()
+            .state;
         match state {
             ReservationState::Started => pms_core::ReservationStatus::CheckedIn,
             ReservationState::Processed => pms_core::ReservationStatus::CheckedOut,
@@ -163,32 +360,49 @@ impl Vendor {
         }
     }
 
-    /// Sets the room of a reservation to a housekeeping state, bypassing the API.
+    /// Sets the room of a reservation to a housekeeping state, bypassing the
+    /// API, and returns the room's vendor id.
     pub fn set_room_of(&self, id: &VendorId, state: RoomState) -> VendorId {
         let sim = self.sim();
-        let room = sim.state().reservation(Self::uuid(id)).unwrap().room_id.unwrap();
+        let room = sim
+            .state()
+            .reservation(self.reservation_uuid(id))
+            .unwrap()
+            .room_id
+            .unwrap();
         sim.state()
             .with_hotel_mut(|h| h.set_room_states(&[(room, state)], Utc::now()))
             .unwrap();
-        VendorId::new(room.to_string()).unwrap()
+        self.room_wire_id(room)
     }
 
     /// A room's housekeeping state in the simulator.
     pub fn room_state(&self, room: &VendorId) -> RoomState {
-        self.sim().state().room(Self::uuid(room)).unwrap().state
+        self.sim().state().room(self.room_uuid(room)).unwrap().state
     }
 
     /// A room's floor and number in the simulator.
     pub fn room_number(&self, room: &VendorId) -> (u8, String) {
-        let r = self.sim().state().room(Self::uuid(room)).unwrap();
+        let r = self.sim().state().room(self.room_uuid(room)).unwrap();
         (r.floor, r.number)
+    }
+
+    /// What the simulator records as a folio line's external identifier
+    /// for our request id: Mews `ExternalIdentifier` and Cloudbeds
+    /// `referenceID` carry the request id; OPERA keeps `PostCharge`'s
+    /// `LongInfo`, where the connector writes `PMSREQ:{32 hex}`.
+    pub fn sim_reference(&self, request_id: RequestId) -> String {
+        match self.front {
+            Front::Mews(_) | Front::Cloudbeds(_) => request_id.to_string(),
+            Front::Opera(_) => pms_opera::ops::post_charge::reference(request_id),
+        }
     }
 
     /// Live (not voided) folio lines carrying our request id.
     pub fn live_lines(&self, request_id: RequestId) -> usize {
         self.sim()
             .state()
-            .charges_with_external_id(&request_id.to_string())
+            .charges_with_external_id(&self.sim_reference(request_id))
             .iter()
             .filter(|c| c.canceled.is_none())
             .count()
@@ -198,26 +412,123 @@ impl Vendor {
     pub fn all_lines(&self, request_id: RequestId) -> usize {
         self.sim()
             .state()
-            .charges_with_external_id(&request_id.to_string())
+            .charges_with_external_id(&self.sim_reference(request_id))
             .len()
+    }
+
+    /// Voids the lines carrying our request id directly in the PMS (a
+    /// cashier's correction we were not told about).
+    pub fn void_behind_our_back(&self, request_id: RequestId) {
+        let ids: Vec<Uuid> = self
+            .sim()
+            .state()
+            .charges_with_external_id(&self.sim_reference(request_id))
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert!(
+            !ids.is_empty(),
+            "{}: nothing posted for {request_id}",
+            self.name()
+        );
+        self.sim()
+            .state()
+            .with_hotel_mut(|hotel| hotel.void_charges(&ids, Utc::now()))
+            .unwrap();
     }
 
     /// The outstanding balance of a stay, as the simulator computes it.
     pub fn stay_balance(&self, id: &VendorId) -> Decimal {
-        self.sim().state().with_hotel(|h| h.stay_balance(Self::uuid(id)))
+        let uuid = self.reservation_uuid(id);
+        self.sim().state().with_hotel(|h| h.stay_balance(uuid))
     }
 
-    /// Write requests of one operation received so far (`check_in`, `post_charge`, ...).
+    /// Pays a stay's outstanding balance directly in the PMS (the guest
+    /// settled at the desk), so the PMS accepts its check-out.
+    pub fn settle(&self, id: &VendorId) {
+        let stay = self.reservation_uuid(id);
+        self.sim().state().with_hotel_mut(|h| {
+            let amount = h.stay_balance(stay);
+            let account_id = h.reservation(stay).unwrap().guest_id;
+            h.add_external_payment(
+                pms_sim::NewPayment {
+                    account_id,
+                    bill_id: None,
+                    reservation_id: Some(stay),
+                    amount,
+                    external_identifier: None,
+                    external_type: None,
+                },
+                Utc::now(),
+            )
+            .unwrap();
+        });
+        assert!(self.stay_balance(id).is_zero(), "{}: settled", self.name());
+    }
+
+    /// Write requests of one operation received so far (`check_in`,
+    /// `check_out`, `post_charge`, `void_charge`, `set_room_status`).
+    ///
+    /// - Mews: the operation's path.
+    /// - Cloudbeds: the method's path; check-in and check-out are both
+    ///   `putReservation`, told apart by the `status` sent (`checked_in` /
+    ///   `checked_out`).
+    /// - OPERA: the SOAP operation the simulator journals (`CheckIn`,
+    ///   `CheckOut`, `PostCharge` on ResvAdvanced, `UpdateRoomStatus` on
+    ///   GuestServices). OWS has no void: `void_charge` counts every request
+    ///   whose operation names a void, which must stay 0.
     pub fn write_calls(&self, operation: &str) -> usize {
-        let path = match operation {
-            "check_in" => "reservations/start",
-            "check_out" => "reservations/process",
-            "post_charge" => "orders/add",
-            "void_charge" => "orderItems/cancel",
-            "set_room_status" => "resources/update",
-            other => panic!("unknown operation {other}"),
+        self.count_in(&self.sim().state().requests(), operation)
+    }
+
+    /// The requests of one write operation, oldest first (see [`Vendor::write_calls`]).
+    pub fn write_outcomes(&self, operation: &str) -> Vec<pms_sim::Outcome> {
+        self.sim()
+            .state()
+            .requests()
+            .iter()
+            .filter(|r| self.count_in(std::slice::from_ref(*r), operation) == 1)
+            .map(|r| r.outcome)
+            .collect()
+    }
+
+    fn count_in(&self, records: &[pms_sim::RequestRecord], operation: &str) -> usize {
+        let matches = |r: &pms_sim::RequestRecord| -> bool {
+            match self.front {
+                Front::Mews(_) => r.path.ends_with(match operation {
+                    "check_in" => "reservations/start",
+                    "check_out" => "reservations/process",
+                    "post_charge" => "orders/add",
+                    "void_charge" => "orderItems/cancel",
+                    "set_room_status" => "resources/update",
+                    other => panic!("unknown operation {other}"),
+                }),
+                Front::Cloudbeds(_) => match operation {
+                    "check_in" => {
+                        r.path.ends_with("putReservation") && r.body["status"].as_str() == Some("checked_in")
+                    }
+                    "check_out" => {
+                        r.path.ends_with("putReservation") && r.body["status"].as_str() == Some("checked_out")
+                    }
+                    "post_charge" => r.path.ends_with("postCustomItem"),
+                    "void_charge" => r.path.ends_with("postVoidItem"),
+                    "set_room_status" => r.path.ends_with("postHousekeepingStatus"),
+                    other => panic!("unknown operation {other}"),
+                },
+                Front::Opera(_) => {
+                    let op = r.body["operation"].as_str().unwrap_or_default();
+                    match operation {
+                        "check_in" => op == "CheckIn",
+                        "check_out" => op == "CheckOut",
+                        "post_charge" => op == "PostCharge",
+                        "void_charge" => op.to_ascii_lowercase().contains("void"),
+                        "set_room_status" => op == "UpdateRoomStatus",
+                        other => panic!("unknown operation {other}"),
+                    }
+                }
+            }
         };
-        self.sim().state().requests_to(path).len()
+        records.iter().filter(|r| matches(r)).count()
     }
 
     /// Writes from now on are applied, then their answer is withheld past the client timeout.
@@ -228,10 +539,38 @@ impl Vendor {
         });
     }
 
-    /// An outlet the PMS does not know (a line posted there is refused).
+    /// An outlet the Mews PMS does not know (a line posted there is refused).
     pub fn unknown_outlet(&self) -> String {
         Uuid::from_u128(0xdead_beef).to_string()
     }
+
+    /// Makes `line` one the PMS refuses (a definitive validation error):
+    /// Mews: an outlet (`ServiceId`) it does not know; Cloudbeds: a
+    /// fractional quantity (`itemQuantity` is an integer, refused by the
+    /// connector before sending); OPERA: a transaction code it does not know.
+    pub fn make_refused(&self, line: &mut pms_flows::ChargeLine) {
+        match self.front {
+            Front::Mews(_) => line.outlet = Some(Uuid::from_u128(0xdead_beef).to_string()),
+            Front::Cloudbeds(_) => line.quantity = Decimal::new(15, 1),
+            Front::Opera(_) => line.transaction_code = Some("9999".into()),
+        }
+    }
+}
+
+/// A hotel configuration for the `grand` hotel from `PMS_HOTEL_GRAND_*`
+/// variables (the documented configuration schema), Europe/Berlin, EUR.
+fn config_from(vars: &[(&str, String)]) -> HotelConfig {
+    let mut all: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (format!("PMS_HOTEL_GRAND_{k}"), v.clone()))
+        .collect();
+    all.insert("PMS_HOTELS".into(), "grand".into());
+    all.insert("PMS_HOTEL_GRAND_TIME_ZONE".into(), "Europe/Berlin".into());
+    all.insert("PMS_HOTEL_GRAND_CURRENCY".into(), "EUR".into());
+    Config::from_lookup(|name| Ok(all.get(name).cloned()))
+        .unwrap()
+        .hotels
+        .remove(0)
 }
 
 pub fn hotel() -> HotelId {
