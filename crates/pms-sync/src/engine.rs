@@ -302,6 +302,16 @@ impl HotelSync {
     ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
         let mut batch = ApplyBatch::default();
         let mut events = Vec::new();
+        // One store round trip per page, not per reservation.
+        let ids: Vec<&str> = fresh.iter().map(Reservation::external_id).collect();
+        let stored_by_id: HashMap<String, SealedRecord> = self
+            .mirror
+            .store()
+            .records_by_ids(&self.hotel, Reservation::KIND, &ids)
+            .await?
+            .into_iter()
+            .map(|record| (record.external_id.clone(), record))
+            .collect();
         for reservation in fresh {
             let prepared = self.mirror.prepare(reservation)?;
             let stored = stored_by_id.get(reservation.external_id());
@@ -314,16 +324,6 @@ impl HotelSync {
                 None => None,
             };
             let external = reservation.external.clone();
-        // One store round trip per page, not per reservation.
-        let ids: Vec<&str> = fresh.iter().map(Reservation::external_id).collect();
-        let stored_by_id: HashMap<String, SealedRecord> = self
-            .mirror
-            .store()
-            .records_by_ids(&self.hotel, Reservation::KIND, &ids)
-            .await?
-            .into_iter()
-            .map(|record| (record.external_id.clone(), record))
-            .collect();
             let change = match previous {
                 None => Change::ReservationCreated {
                     reservation: external,

@@ -296,8 +296,6 @@ pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
     /// Every mirrored record of a kind in a hotel, ordered by external id.
     async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError>;
 
-    // ---- write journal ----
-
     /// The mirrored records among `external_ids`, in no particular order
     /// (absent ids are simply missing). One query instead of one per id: a
     /// poll page is diffed with a single round trip to the store.
@@ -313,6 +311,8 @@ pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
         }
         Ok(found)
     }
+
+    // ---- write journal ----
 
     /// Persists a new intent, or reports what exists under its id. The same
     /// id with a different `request_hash` is [`SyncError::IdempotencyMismatch`].
@@ -350,13 +350,13 @@ pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
     /// event id) is already there (redeliveries coalesce). Returns whether it was new.
     async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError>;
 
-    /// Unprocessed events of a hotel, in arrival order.
-    async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError>;
     /// [`Store::inbox_push`] for several events in one transaction: all are
     /// durable when it returns, or none is. Returns, per event, whether it was new.
     /// The webhook receiver commits concurrent deliveries together this way.
     async fn inbox_push_many(&self, events: &[InboxEvent]) -> Result<Vec<bool>, SyncError>;
 
+    /// Unprocessed events of a hotel, in arrival order.
+    async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError>;
 
     // ---- audit ----
 

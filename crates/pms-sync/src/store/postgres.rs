@@ -275,15 +275,6 @@ impl Store for PostgresStore {
         .transpose()
     }
 
-    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError> {
-        // `external_id` is COLLATE "C": byte order, as on SQLite.
-        sqlx::query(concat!(
-            "SELECT ",
-            record_columns!(),
-            " FROM records WHERE hotel = $1 AND kind = $2 ORDER BY external_id"
-        ))
-        .bind(hotel.as_str())
-        .bind(kind.as_str())
     async fn records_by_ids(
         &self,
         hotel: &HotelId,
@@ -308,6 +299,15 @@ impl Store for PostgresStore {
         .collect()
     }
 
+    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError> {
+        // `external_id` is COLLATE "C": byte order, as on SQLite.
+        sqlx::query(concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE hotel = $1 AND kind = $2 ORDER BY external_id"
+        ))
+        .bind(hotel.as_str())
+        .bind(kind.as_str())
         .fetch_all(&self.pool)
         .await?
         .iter()
@@ -671,15 +671,6 @@ fn hotel_id(id: String, what: &str) -> Result<HotelId, SyncError> {
     HotelId::new(id).map_err(|_| shared::corrupt(what, "hotel"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::validate_schema;
-
-    #[test]
-    fn schema_names_are_validated_before_use() {
-        for good in ["pms", "_t", "pms_test_0123456789abcdef", &"a".repeat(63)] {
-            assert!(validate_schema(good).is_ok(), "{good}");
-        }
 /// Inserts one inbox event unless an unprocessed one with its id is there.
 async fn insert_inbox(conn: &mut sqlx::PgConnection, event: &InboxEvent) -> Result<bool, SyncError> {
     let done = sqlx::query(
@@ -695,6 +686,15 @@ async fn insert_inbox(conn: &mut sqlx::PgConnection, event: &InboxEvent) -> Resu
     Ok(done.rows_affected() == 1)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::validate_schema;
+
+    #[test]
+    fn schema_names_are_validated_before_use() {
+        for good in ["pms", "_t", "pms_test_0123456789abcdef", &"a".repeat(63)] {
+            assert!(validate_schema(good).is_ok(), "{good}");
+        }
         for bad in [
             "",
             "Pms",

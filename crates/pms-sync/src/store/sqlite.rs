@@ -308,15 +308,6 @@ impl Store for SqliteStore {
         .transpose()
     }
 
-    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            record_columns!(),
-            " FROM records WHERE hotel = ?1 AND kind = ?2 ORDER BY external_id"
-        ))
-        .bind(hotel.as_str())
-        .bind(kind.as_str())
-        .fetch_all(&self.pool)
     async fn records_by_ids(
         &self,
         hotel: &HotelId,
@@ -346,6 +337,15 @@ impl Store for SqliteStore {
         .collect()
     }
 
+    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE hotel = ?1 AND kind = ?2 ORDER BY external_id"
+        ))
+        .bind(hotel.as_str())
+        .bind(kind.as_str())
+        .fetch_all(&self.pool)
         .await?
         .iter()
         .map(record_from_row)
@@ -722,15 +722,6 @@ where
 }
 
 /// An instant as stored: microseconds since the Unix epoch.
-fn micros(at: DateTime<Utc>) -> i64 {
-    at.timestamp_micros()
-}
-
-fn instant(micros: i64, what: &str) -> Result<DateTime<Utc>, SyncError> {
-    DateTime::from_timestamp_micros(micros).ok_or_else(|| shared::corrupt(what, "timestamp"))
-}
-
-fn hotel_id(id: String, what: &str) -> Result<HotelId, SyncError> {
 /// Inserts one inbox event unless an unprocessed one with its id is there.
 async fn insert_inbox(conn: &mut sqlx::SqliteConnection, event: &InboxEvent) -> Result<bool, SyncError> {
     let payload = serde_json::to_string(&event.payload)
@@ -748,6 +739,15 @@ async fn insert_inbox(conn: &mut sqlx::SqliteConnection, event: &InboxEvent) -> 
     Ok(done.rows_affected() == 1)
 }
 
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+fn instant(micros: i64, what: &str) -> Result<DateTime<Utc>, SyncError> {
+    DateTime::from_timestamp_micros(micros).ok_or_else(|| shared::corrupt(what, "timestamp"))
+}
+
+fn hotel_id(id: String, what: &str) -> Result<HotelId, SyncError> {
     HotelId::new(id).map_err(|_| shared::corrupt(what, "hotel"))
 }
 
