@@ -10,8 +10,8 @@ use chrono_tz::Tz;
 use pms_core::{
     Address, ChargeId, ChargeKind, Currency, DecodeContext, DocumentKind, ExternalRef, Folio, FolioCharge,
     FolioId, Guest, GuestId, GuestRef, HotelId, HousekeepingStatus, IdentityDocument, Money, Occupancy,
-    Payment, PaymentState, PersonName, Pii, PmsKind, RawPayload, RequestId, Reservation, ReservationId,
-    ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
+    Payment, PaymentState, PersonName, Pii, PmsKind, RawJson, RawPayload, RequestId, Reservation,
+    ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
 };
 use rust_decimal::Decimal;
 
@@ -102,9 +102,10 @@ pub fn redact_raw(value: &mut serde_json::Value) {
 }
 
 fn redacted(raw: Option<serde_json::Value>) -> Option<RawPayload> {
-    raw.map(|mut v| {
+    raw.and_then(|mut v| {
         redact_raw(&mut v);
-        RawPayload::Json(v)
+        // A `Value` always serializes; the `None` arm is unreachable.
+        RawJson::from_value(&v).ok().map(RawPayload::Json)
     })
 }
 

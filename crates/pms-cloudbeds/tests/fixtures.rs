@@ -11,8 +11,8 @@ use pms_core::{
     Address, Change, ChargeId, ChargeKind, Currency, DecodeContext, Decoded, DocumentKind, ErrorKind,
     EventId, EventSource, ExternalRef, Folio, FolioCharge, FolioId, Guest, GuestId, GuestRef, HotelId,
     HousekeepingStatus, IdentityDocument, Money, Occupancy, PayloadDecoder, PayloadKind, Payment,
-    PaymentState, PersonName, Pii, PmsEvent, PmsKind, RawPayload, RequestId, Reservation, ReservationId,
-    ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
+    PaymentState, PersonName, Pii, PmsEvent, PmsKind, RawJson, RawPayload, RequestId, Reservation,
+    ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
 };
 use pretty_assertions::assert_eq;
 use rust_decimal_macros::dec;
@@ -168,7 +168,7 @@ fn get_reservation_maps_to_a_whole_reservation() {
         updated_at: Some(utc("2026-01-20T14:02:10Z")),
         source: Some("Website/Booking Engine".into()),
         channel: Some("ss-1".into()),
-        raw: Some(RawPayload::Json(raw)),
+        raw: Some(RawPayload::Json(RawJson::from_value(&raw).unwrap())),
         ..reservation("8176082119429")
     };
     assert_eq!(got, vec![expected]);
@@ -196,7 +196,7 @@ fn get_reservations_maps_every_item() {
             updated_at: Some(utc("2026-01-20T14:02:10Z")),
             source: Some("Website/Booking Engine".into()),
             channel: Some("ss-1".into()),
-            raw: Some(RawPayload::Json(raw[0].clone())),
+            raw: Some(RawPayload::Json(RawJson::from_value(&raw[0]).unwrap())),
             ..reservation("8176082119429")
         },
         Reservation {
@@ -212,7 +212,7 @@ fn get_reservations_maps_every_item() {
             updated_at: Some(utc("2026-01-20T15:05:00Z")),
             source: Some("Booking.com".into()),
             channel: Some("ss-2".into()),
-            raw: Some(RawPayload::Json(raw[1].clone())),
+            raw: Some(RawPayload::Json(RawJson::from_value(&raw[1]).unwrap())),
             ..reservation("8176082119430")
         },
     ];

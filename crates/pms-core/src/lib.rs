@@ -8,7 +8,7 @@
 //! |---|---|
 //! | `ids` | [`HotelId`], [`VendorId`], [`ExternalRef`], derived internal ids, [`RequestId`] |
 //! | `money` | [`Money`] (a `Decimal` with a [`Currency`]) |
-//! | `reservation` | [`Reservation`], [`ReservationStatus`], [`RawPayload`] |
+//! | `reservation` | [`Reservation`], [`ReservationStatus`], [`RawPayload`], [`RawJson`] |
 //! | `guest` | [`Guest`] and its personal data, always behind [`Pii`] |
 //! | `room` | [`Room`], [`RoomStatus`], [`HousekeepingStatus`] |
 //! | `folio` | [`Folio`], [`FolioCharge`], [`Payment`], [`CardHold`], [`ChargeRequest`] |
@@ -82,7 +82,7 @@ pub use ids::{
 };
 pub use money::{Currency, Money};
 pub use pii::Pii;
-pub use reservation::{RawPayload, Reservation, ReservationStatus};
+pub use reservation::{RawJson, RawPayload, Reservation, ReservationStatus};
 pub use room::{HousekeepingStatus, Occupancy, Room, RoomStatus, RoomStatusReport};
 
 /// Re-exported so callers name the same versions we do.

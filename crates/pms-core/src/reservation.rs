@@ -93,7 +93,72 @@ impl ReservationStatus {
 #[serde(rename_all = "snake_case", tag = "format", content = "body")]
 pub enum RawPayload {
     /// A JSON vendor (Mews, Cloudbeds).
-    Json(serde_json::Value),
+    Json(RawJson),
     /// An XML vendor (OPERA): the element's outer XML.
     Xml(String),
+}
+
+/// One JSON value as text, as the vendor sent it.
+///
+/// Kept as text, not as a [`serde_json::Value`] tree: building the tree for
+/// every record of a page costs as much as decoding the page itself, and
+/// most raw payloads are only stored, never read. Two `RawJson` are equal
+/// when they hold the same JSON value, whatever the whitespace or key order.
+#[derive(Clone)]
+pub struct RawJson(Box<serde_json::value::RawValue>);
+
+impl RawJson {
+    /// The JSON text of a value.
+    pub fn from_value(value: &serde_json::Value) -> Result<Self, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(RawJson)
+    }
+
+    /// The text, exactly as received.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Parses the text into a tree.
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+impl From<Box<serde_json::value::RawValue>> for RawJson {
+    fn from(raw: Box<serde_json::value::RawValue>) -> Self {
+        RawJson(raw)
+    }
+}
+
+impl From<&serde_json::value::RawValue> for RawJson {
+    fn from(raw: &serde_json::value::RawValue) -> Self {
+        RawJson(raw.to_owned())
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text() || matches!((self.to_value(), other.to_value()), (Ok(a), Ok(b)) if a == b)
+    }
+}
+
+impl std::fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("RawJson").field(&self.text()).finish()
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawJson {
+    // Through a tree, not `Box<RawValue>` directly: a tagged enum buffers its
+    // content, and `RawValue` cannot be read back from a buffer.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        RawJson::from_value(&value).map_err(serde::de::Error::custom)
+    }
 }

@@ -228,7 +228,7 @@ fn raw_payloads_keep_their_format() {
         json!({"format": "xml", "body": "<a/>"}),
     );
     round_trip(
-        RawPayload::Json(json!({"Id": 1})),
+        RawPayload::Json(RawJson::from_value(&json!({"Id": 1})).unwrap()),
         json!({"format": "json", "body": {"Id": 1}}),
     );
 }
@@ -349,7 +349,9 @@ fn reservation() -> impl Strategy<Value = Reservation> {
                     updated_at: updated,
                     source,
                     channel: None,
-                    raw: Some(RawPayload::Json(json!({"State": "Confirmed"}))),
+                    raw: Some(RawPayload::Json(
+                        RawJson::from_value(&json!({"State": "Confirmed"})).unwrap(),
+                    )),
                     hotel,
                 }
             },
@@ -363,4 +365,26 @@ proptest! {
         let back: Reservation = serde_json::from_str(&json).unwrap();
         prop_assert_eq!(back, reservation);
     }
+}
+
+#[test]
+fn raw_json_keeps_the_text_and_compares_by_value() {
+    let sent: Box<serde_json::value::RawValue> =
+        serde_json::value::RawValue::from_string("{ \"b\": [1, 2],\n  \"a\": \"x\" }".into()).unwrap();
+    let raw = RawJson::from(sent);
+    assert_eq!(
+        raw.text(),
+        "{ \"b\": [1, 2],\n  \"a\": \"x\" }",
+        "kept as received"
+    );
+    assert_eq!(raw, RawJson::from_value(&json!({"a": "x", "b": [1, 2]})).unwrap());
+    assert_ne!(raw, RawJson::from_value(&json!({"a": "x", "b": [2, 1]})).unwrap());
+    // Embedded as JSON (not as a string) and read back equal.
+    let payload = RawPayload::Json(raw);
+    let text = serde_json::to_string(&payload).unwrap();
+    assert_eq!(
+        text,
+        "{\"format\":\"json\",\"body\":{ \"b\": [1, 2],\n  \"a\": \"x\" }}"
+    );
+    assert_eq!(serde_json::from_str::<RawPayload>(&text).unwrap(), payload);
 }

@@ -495,18 +495,18 @@ impl MewsClient {
         let (bytes, _) = self
             .post("reservations/getAll/2023-06-06", request, CallKind::Read)
             .await?;
-        let page: ReservationsPage = decode(&bytes)?;
-        // Moved, not cloned: the raw values are the bulk of the payload.
-        let mut raw = raw_items(&bytes, "Reservations").into_iter();
+        let page = decode_reservations(&bytes)?;
+        let reservations = page.reservations.unwrap_or_default();
         let mut ctx = self.context();
-        if page.reservations.iter().any(|r| r.assigned_resource_id.is_some()) {
+        if reservations.iter().any(|(r, _)| r.assigned_resource_id.is_some()) {
             ctx.room_names = self.room_names().await?;
         }
-        let mapped = page
-            .reservations
+        let mapped = reservations
             .iter()
             .enumerate()
-            .map(|(i, r)| map::reservation(r, raw.next(), &ctx, &format!("Reservations[{i}]")))
+            .map(|(i, (r, raw))| {
+                map::reservation(r, Some((*raw).into()), &ctx, &format!("Reservations[{i}]"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok((mapped, page.cursor))
     }
@@ -1021,15 +1021,52 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     serde_path_to_error::deserialize(&mut de).map_err(|e| MewsError::from_path_error("", e).into())
 }
 
-/// The raw JSON items of a top-level array, for `Reservation::raw`.
-pub(crate) fn raw_items(bytes: &[u8], field: &str) -> Vec<serde_json::Value> {
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(serde_json::Value::Object(mut map)) => match map.remove(field) {
-            Some(serde_json::Value::Array(items)) => items,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
+/// A `reservations/getAll` page with each reservation still as text.
+#[derive(serde::Deserialize)]
+struct RawReservationsPage<'a> {
+    #[serde(rename = "Reservations", borrow, default)]
+    reservations: Option<Vec<&'a serde_json::value::RawValue>>,
+    #[serde(rename = "Cursor", default)]
+    cursor: Option<String>,
+}
+
+/// A decoded reservations page: each reservation with its own JSON text.
+pub(crate) struct ReservationsWithRaw<'a> {
+    /// `None` when the body has no `Reservations` key at all.
+    pub(crate) reservations: Option<Vec<(wire::reservations::Reservation, &'a serde_json::value::RawValue)>>,
+    pub(crate) cursor: Option<String>,
+}
+
+/// Decodes a `reservations/getAll` page in one pass over the bytes: the page
+/// is split into per-reservation texts (kept as raw payloads, no tree built),
+/// and each text is decoded into the wire type.
+pub(crate) fn decode_reservations(bytes: &[u8]) -> Result<ReservationsWithRaw<'_>, Error> {
+    let page: RawReservationsPage<'_> = decode_item(bytes, "")?;
+    let reservations = page
+        .reservations
+        .map(|items| {
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, raw)| {
+                    decode_item(raw.get().as_bytes(), &format!("Reservations[{i}]")).map(|wire| (wire, raw))
+                })
+                .collect::<Result<Vec<_>, Error>>()
+        })
+        .transpose()?;
+    Ok(ReservationsWithRaw {
+        reservations,
+        cursor: page.cursor,
+    })
+}
+
+/// Decodes JSON without tracking the path (the fast path); only when that
+/// fails is it decoded again to name the failing path under `prefix`.
+fn decode_item<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8], prefix: &str) -> Result<T, Error> {
+    serde_json::from_slice(bytes).or_else(|_| {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| MewsError::from_path_error(prefix, e).into())
+    })
 }
 
 async fn read_bounded(

@@ -17,13 +17,12 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use pms_core::{DecodeContext, Decoded, Error, ExternalRef, PayloadDecoder, PayloadKind, PmsKind, VendorId};
 
-use crate::client::{decode, raw_items};
+use crate::client::{decode, decode_reservations};
 use crate::map::{self, MapContext};
 use crate::webhook::parse_webhook;
 use crate::wire::customers::CustomersPage;
 use crate::wire::order_items::OrderItem;
 use crate::wire::payments::Payment;
-use crate::wire::reservations::ReservationsPage;
 use crate::wire::resources::ResourcesPage;
 
 /// Decodes recorded Mews payloads.
@@ -55,16 +54,22 @@ impl PayloadDecoder for MewsDecoder {
             PayloadKind::Folio => &["OrderItems", "Payments"],
             PayloadKind::Webhook => &[],
         };
-        require_any_key(body, expected)?;
+        if kind != PayloadKind::Reservations {
+            require_any_key(body, expected)?;
+        }
         match kind {
             PayloadKind::Reservations => {
-                let page: ReservationsPage = decode(body)?;
-                // Moved, not cloned: the raw values are the bulk of the payload.
-                let mut raw = raw_items(body, "Reservations").into_iter();
-                page.reservations
+                // One pass: the page split into per-reservation texts, each decoded.
+                let page = decode_reservations(body)?;
+                let Some(reservations) = page.reservations else {
+                    return Err(missing(expected));
+                };
+                reservations
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| map::reservation(r, raw.next(), &ctx, &format!("Reservations[{i}]")))
+                    .map(|(i, (r, raw))| {
+                        map::reservation(r, Some((*raw).into()), &ctx, &format!("Reservations[{i}]"))
+                    })
                     .collect::<Result<_, _>>()
                     .map(Decoded::Reservations)
             }
@@ -150,15 +155,21 @@ fn require_any_key(body: &[u8], keys: &[&str]) -> Result<(), Error> {
     if keys.is_empty() {
         return Ok(());
     }
-    let top: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
-        .map_err(|e| Error::decode(PmsKind::Mews, "$", format!("not a JSON object: {e}")))?;
+    // Keys only: the values are skipped, not built.
+    let top: std::collections::HashMap<std::borrow::Cow<'_, str>, serde::de::IgnoredAny> =
+        serde_json::from_slice(body)
+            .map_err(|e| Error::decode(PmsKind::Mews, "$", format!("not a JSON object: {e}")))?;
     if keys.iter().any(|k| top.contains_key(*k)) {
         Ok(())
     } else {
-        Err(Error::decode(
-            PmsKind::Mews,
-            format!("$.{}", keys[0]),
-            "missing: not a response of this kind",
-        ))
+        Err(missing(keys))
     }
+}
+
+fn missing(keys: &[&str]) -> Error {
+    Error::decode(
+        PmsKind::Mews,
+        format!("$.{}", keys.first().copied().unwrap_or_default()),
+        "missing: not a response of this kind",
+    )
 }

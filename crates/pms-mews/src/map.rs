@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use pms_core::{
     Address, ChargeId, ChargeKind, Currency, Error, ExternalRef, Folio, FolioCharge, FolioId, Guest, GuestId,
-    GuestRef, HotelId, HousekeepingStatus, Money, Payment, PaymentState, PersonName, Pii, PmsKind,
+    GuestRef, HotelId, HousekeepingStatus, Money, Payment, PaymentState, PersonName, Pii, PmsKind, RawJson,
     RawPayload, RequestId, Reservation, ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus,
     RoomStatusReport, VendorId,
 };
@@ -159,7 +159,7 @@ pub fn payment_state(state: &wire::payments::PaymentState) -> PaymentState {
 /// (`Reservations[3]`); `raw` is kept beside the record.
 pub fn reservation(
     r: &wire::reservations::Reservation,
-    raw: Option<serde_json::Value>,
+    raw: Option<RawJson>,
     ctx: &MapContext,
     path: &str,
 ) -> Result<Reservation, Error> {

@@ -8,8 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use pms_core::{
     Address, Change, ChargeId, ChargeKind, Currency, DecodeContext, Decoded, EventId, EventSource,
     ExternalRef, Folio, FolioCharge, FolioId, Guest, GuestId, GuestRef, HotelId, HousekeepingStatus, Money,
-    PayloadDecoder, PayloadKind, Payment, PaymentState, PersonName, Pii, PmsEvent, PmsKind, RawPayload,
-    Reservation, ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
+    PayloadDecoder, PayloadKind, Payment, PaymentState, PersonName, Pii, PmsEvent, PmsKind, RawJson,
+    RawPayload, Reservation, ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus,
+    RoomStatusReport, VendorId,
 };
 use pms_mews::{MewsDecoder, MewsWebhook, parse_webhook};
 use pretty_assertions::assert_eq;
@@ -91,7 +92,9 @@ fn reservation_fixture_maps_to_the_whole_record() {
         updated_at: Some(utc("2023-04-22T17:00:00Z")),
         source: Some("Connector".into()),
         channel: None,
-        raw: Some(RawPayload::Json(raw["Reservations"][0].clone())),
+        raw: Some(RawPayload::Json(
+            RawJson::from_value(&raw["Reservations"][0]).unwrap(),
+        )),
     };
     assert_eq!(
         decode(
