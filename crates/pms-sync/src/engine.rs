@@ -16,7 +16,9 @@ use crate::SyncError;
 use crate::health::HealthTracker;
 use crate::mirror::{Mirror, Mirrored};
 use crate::ratelimit::RateLimiter;
+use crate::retry::RetryPolicy;
 use crate::store::{ApplyBatch, Cursor, InboxEvent, SealedRecord};
+use crate::time::{Sleeper, TokioSleeper};
 
 /// The reservations stream's name in the cursor table.
 pub const RESERVATIONS_STREAM: &str = "reservations";
@@ -67,6 +69,7 @@ pub struct HotelSync {
     health: Arc<HealthTracker>,
     settings: PollSettings,
     limiter: Option<(Arc<RateLimiter>, String)>,
+    read_retry: (RetryPolicy, Arc<dyn Sleeper>),
 }
 
 impl std::fmt::Debug for HotelSync {
@@ -98,6 +101,7 @@ impl HotelSync {
             health,
             settings,
             limiter: None,
+            read_retry: (RetryPolicy::default(), Arc::new(TokioSleeper)),
         }
     }
 
@@ -122,6 +126,18 @@ impl HotelSync {
     pub fn with_rate_limit(mut self, limiter: Arc<RateLimiter>, credential: impl Into<String>) -> Self {
         self.limiter = Some((limiter, credential.into()));
         self
+    }
+
+    /// How each reconcile read retries a transient failure or a 429 (default:
+    /// [`RetryPolicy::default`], sleeping on the tokio timer). Tests pass a
+    /// [`crate::VirtualSleeper`].
+    pub fn with_read_retry(mut self, retry: RetryPolicy, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.read_retry = (retry, sleeper);
+        self
+    }
+
+    pub(crate) fn read_retry(&self) -> (RetryPolicy, &Arc<dyn Sleeper>) {
+        (self.read_retry.0, &self.read_retry.1)
     }
 
     /// One PMS call: waits for the rate limiter, records the outcome in the

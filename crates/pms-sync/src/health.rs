@@ -32,6 +32,9 @@ pub struct SyncHealth {
     pub lag_seconds: Option<i64>,
     /// Whether calls are being refused locally until the PMS recovers.
     pub circuit_open: bool,
+    /// Records and ranges the last reconcile pass could not verify (its reads
+    /// failed after retries); `None` before the first pass. Non-zero means degraded.
+    pub reconcile_unverified: Option<usize>,
 }
 
 /// Overall state.
@@ -67,6 +70,7 @@ impl HealthTracker {
                 consecutive_failures: 0,
                 lag_seconds: None,
                 circuit_open: false,
+                reconcile_unverified: None,
             }),
         }
     }
@@ -117,6 +121,15 @@ impl HealthTracker {
         }
     }
 
+    /// Records how many records / ranges the last reconcile pass left unverified.
+    pub fn set_reconcile_unverified(&self, unverified: usize) {
+        if let Ok(mut s) = self.state.lock() {
+            s.reconcile_unverified = Some(unverified);
+            s.status = status_of(&s);
+            metrics::gauge!("pms_sync_reconcile_unverified", "pms" => s.pms.as_str()).set(unverified as f64);
+        }
+    }
+
     /// The current health.
     pub fn snapshot(&self) -> Option<SyncHealth> {
         self.state.lock().ok().map(|s| s.clone())
@@ -127,7 +140,7 @@ fn status_of(s: &SyncHealth) -> HealthStatus {
     let auth_failing = matches!(s.last_failure, Some((_, ErrorKind::Auth))) && s.consecutive_failures > 0;
     if s.circuit_open || auth_failing {
         HealthStatus::Down
-    } else if s.consecutive_failures > 0 {
+    } else if s.consecutive_failures > 0 || s.reconcile_unverified.is_some_and(|n| n > 0) {
         HealthStatus::Degraded
     } else {
         HealthStatus::Healthy

@@ -45,7 +45,7 @@ pub use error::SyncError;
 pub use health::{HealthStatus, HealthTracker, SyncHealth};
 pub use mirror::{Mirror, Mirrored, Prepared};
 pub use ratelimit::RateLimiter;
-pub use reconcile::{Drift, DriftReport, FolioCheck};
+pub use reconcile::{Drift, DriftReport, FolioCheck, Unverified};
 pub use retry::RetryPolicy;
 pub use store::{PostgresStore, SqliteStore, Store};
 pub use time::{Sleeper, TokioSleeper, VirtualSleeper};

@@ -25,6 +25,26 @@ pub struct Drift {
     pub fields: Vec<String>,
 }
 
+/// A PMS read a reconcile pass could not complete (after its retries), and
+/// what it therefore could not verify. Nothing in its scope was changed or
+/// deleted in the mirror.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unverified {
+    /// What kind of records.
+    pub kind: RecordKind,
+    /// The read that failed: `rooms`, `room_statuses`, `arrivals`, `departures` or `reservation`.
+    pub read: &'static str,
+    /// The record, when a single record's read failed.
+    pub external_id: Option<String>,
+    /// The business dates of a failed window read.
+    pub range: Option<DateRange>,
+    /// Mirror records in the read's scope left as they were (for a whole
+    /// list read: every mirrored record the read should have covered).
+    pub records: usize,
+    /// The kind of the last failure.
+    pub error: ErrorKind,
+}
+
 /// What a reconcile pass found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DriftReport {
@@ -34,14 +54,28 @@ pub struct DriftReport {
     pub extra: Vec<Drift>,
     /// In both, different (mirror overwritten).
     pub changed: Vec<Drift>,
+    /// Reads that failed after retries: their records were neither compared
+    /// nor touched. A pass with anything here is not a clean pass.
+    pub unverified: Vec<Unverified>,
     /// Records compared.
     pub compared: usize,
 }
 
 impl DriftReport {
-    /// Total drift found.
+    /// Drift found plus what could not be verified: a pass that could not
+    /// look everywhere never reports 0.
     pub fn total(&self) -> usize {
+        self.drift() + self.unverified.len()
+    }
+
+    /// Drift found and repaired (missing, extra, changed).
+    pub fn drift(&self) -> usize {
         self.missing.len() + self.extra.len() + self.changed.len()
+    }
+
+    /// Whether every read of the pass succeeded.
+    pub fn is_verified(&self) -> bool {
+        self.unverified.is_empty()
     }
 }
 
@@ -71,40 +105,96 @@ impl HotelSync {
     /// Reconciles rooms and the reservations arriving or departing in `window`:
     /// repairs the mirror in one transaction, emits events for what changed,
     /// and reports the drift.
+    ///
+    /// Each PMS read retries on its own ([`HotelSync::with_read_retry`]); a
+    /// read that still fails does not abort the pass: what it covered is
+    /// reported in [`DriftReport::unverified`] and left untouched (a record
+    /// is never deleted because a read failed), and the rest is reconciled.
     pub async fn reconcile(&self, window: DateRange) -> Result<DriftReport, SyncError> {
         let mut report = DriftReport::default();
         let mut batch = ApplyBatch::default();
         let mut events = Vec::new();
 
-        // Rooms with their current state.
-        let mut rooms = self.pms(self.client().rooms()).await?;
-        let statuses = self.pms(self.client().room_statuses()).await?;
-        let by_room: BTreeMap<_, _> = statuses
-            .into_iter()
-            .map(|s| (s.room.id.clone(), s.status))
-            .collect();
-        for room in &mut rooms {
-            if let Some(status) = by_room.get(&room.external.id) {
-                room.status = Some(status.clone());
+        // Rooms with their current state: both reads, or no room is compared.
+        let rooms = match self.read(|| self.client().rooms()).await {
+            Ok(rooms) => self
+                .read(|| self.client().room_statuses())
+                .await
+                .map(|statuses| (rooms, statuses))
+                .map_err(|err| ("room_statuses", err)),
+            Err(err) => Err(("rooms", err)),
+        };
+        match rooms {
+            Ok((mut rooms, statuses)) => {
+                let by_room: BTreeMap<_, _> = statuses
+                    .into_iter()
+                    .map(|s| (s.room.id.clone(), s.status))
+                    .collect();
+                for room in &mut rooms {
+                    if let Some(status) = by_room.get(&room.external.id) {
+                        room.status = Some(status.clone());
+                    }
+                }
+                self.compare::<Room>(&rooms, |_| true, &mut report, &mut batch)
+                    .await?;
+            }
+            Err((read, err)) => {
+                let records = self.mirror().all::<Room>(self.hotel()).await?.len();
+                report.unverified.push(Unverified {
+                    kind: RecordKind::Room,
+                    read,
+                    external_id: None,
+                    range: None,
+                    records,
+                    error: err.kind(),
+                });
             }
         }
-        self.compare::<Room>(&rooms, |_| true, &mut report, &mut batch)
-            .await?;
+        // Rooms the PMS no longer lists are gone (only ever from a successful read).
+        let gone_rooms = std::mem::take(&mut report.extra);
 
         // Reservations in the window, from both ends.
         let mut fresh: BTreeMap<String, Reservation> = BTreeMap::new();
-        for reservation in self.pms(self.client().arrivals(window)).await? {
-            fresh.insert(reservation.external.id.as_str().to_owned(), reservation);
+        let mut read_ok = [true, true];
+        for (i, read) in ["arrivals", "departures"].into_iter().enumerate() {
+            let result = if i == 0 {
+                self.read(|| self.client().arrivals(window)).await
+            } else {
+                self.read(|| self.client().departures(window)).await
+            };
+            match result {
+                Ok(list) => {
+                    for reservation in list {
+                        fresh.insert(reservation.external.id.as_str().to_owned(), reservation);
+                    }
+                }
+                Err(err) => {
+                    read_ok[i] = false;
+                    let mirrored = self.mirror().all::<Reservation>(self.hotel()).await?;
+                    let records = mirrored
+                        .iter()
+                        .filter(|r| window.contains(if i == 0 { r.arrival } else { r.departure }))
+                        .count();
+                    report.unverified.push(Unverified {
+                        kind: RecordKind::Reservation,
+                        read,
+                        external_id: None,
+                        range: Some(window),
+                        records,
+                        error: err.kind(),
+                    });
+                }
+            }
         }
-        for reservation in self.pms(self.client().departures(window)).await? {
-            fresh.insert(reservation.external.id.as_str().to_owned(), reservation);
-        }
-        let in_window = |r: &Reservation| window.contains(r.arrival) || window.contains(r.departure);
+        // A mirrored stay is expected in the answer only if a read that covers it succeeded.
+        let expected = |r: &Reservation| {
+            (read_ok[0] && window.contains(r.arrival)) || (read_ok[1] && window.contains(r.departure))
+        };
         let fresh: Vec<Reservation> = fresh.into_values().collect();
         let (reservation_batch, reservation_events) =
             self.diff_reservations(&fresh, EventSource::Reconcile).await?;
         events.extend(reservation_events);
-        self.compare::<Reservation>(&fresh, in_window, &mut report, &mut batch)
+        self.compare::<Reservation>(&fresh, expected, &mut report, &mut batch)
             .await?;
         // diff_reservations sealed the same upserts compare did; keep one copy each.
         let sealed_ids: BTreeSet<_> = batch
@@ -119,19 +209,22 @@ impl HotelSync {
                 .filter(|s| !sealed_ids.contains(&(s.kind, s.external_id.clone()))),
         );
 
-        // Mirror records no longer in the window's answer: moved or deleted?
+        // Mirror stays no longer in the window's answer: moved or deleted? Ask for each one.
         let mut still_there = Vec::new();
-        let mut gone = Vec::new();
+        let mut gone = gone_rooms;
         for drift in std::mem::take(&mut report.extra) {
-            if drift.kind != RecordKind::Reservation {
-                gone.push(drift);
-                continue;
-            }
             let id = VendorId::new(drift.external_id.clone()).map_err(SyncError::Pms)?;
-            match self.pms(self.client().reservation(&id)).await {
+            match self.read(|| self.client().reservation(&id)).await {
                 Ok(reservation) => still_there.push((drift, reservation)),
                 Err(err) if err.kind() == ErrorKind::NotFound => gone.push(drift),
-                Err(err) => return Err(SyncError::Pms(err)),
+                Err(err) => report.unverified.push(Unverified {
+                    kind: drift.kind,
+                    read: "reservation",
+                    external_id: Some(drift.external_id),
+                    range: None,
+                    records: 1,
+                    error: err.kind(),
+                }),
             }
         }
         for (mut drift, reservation) in still_there {
@@ -154,11 +247,50 @@ impl HotelSync {
         }
         report.extra = gone;
 
-        metrics::counter!("pms_sync_drift_total", "pms" => self.client().kind().as_str())
-            .increment(report.total() as u64);
+        let pms = self.client().kind().as_str();
+        metrics::counter!("pms_sync_drift_total", "pms" => pms).increment(report.drift() as u64);
+        metrics::counter!("pms_sync_reconcile_unverified_total", "pms" => pms)
+            .increment(report.unverified.len() as u64);
+        if !report.unverified.is_empty() {
+            tracing::warn!(
+                unverified = report.unverified.len(),
+                reads = ?report.unverified.iter().map(|u| u.read).collect::<Vec<_>>(),
+                "reconcile pass incomplete: some reads failed after retries; their records were left as they were"
+            );
+        }
         self.mirror().store().apply(batch).await?;
+        self.health().set_reconcile_unverified(report.unverified.len());
         self.emit(events);
         Ok(report)
+    }
+
+    /// One reconcile read: through the rate limiter and health tracker
+    /// ([`HotelSync::pms`]), retried on its own on a retryable failure with the
+    /// sync's read policy (full jitter, `Retry-After` as a floor).
+    async fn read<T, Fut>(&self, mut call: impl FnMut() -> Fut) -> Result<T, pms_core::Error>
+    where
+        Fut: std::future::Future<Output = Result<T, pms_core::Error>>,
+    {
+        let (policy, sleeper) = self.read_retry();
+        let started = self.clock().now();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let err = match self.pms(call()).await {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            };
+            let elapsed = (self.clock().now() - started).to_std().unwrap_or_default();
+            let delay = policy.next_delay(attempt, err.kind(), err.retry_after(), elapsed, &mut rand::rng());
+            match delay {
+                Some(delay) => {
+                    metrics::counter!("pms_sync_reconcile_read_retries_total", "pms" => self.client().kind().as_str())
+                        .increment(1);
+                    sleeper.sleep(delay).await;
+                }
+                None => return Err(err),
+            }
+        }
     }
 
     /// Compares a folio with the request ids of the charges we posted to it.
@@ -187,10 +319,13 @@ impl HotelSync {
         })
     }
 
+    /// Compares `fresh` with the mirror; a mirrored record missing from
+    /// `fresh` is reported extra only if `expected` says the read should have
+    /// returned it.
     async fn compare<T: Mirrored + PartialEq + Serialize>(
         &self,
         fresh: &[T],
-        in_scope: impl Fn(&T) -> bool,
+        expected: impl Fn(&T) -> bool,
         report: &mut DriftReport,
         batch: &mut ApplyBatch,
     ) -> Result<(), SyncError> {
@@ -199,7 +334,6 @@ impl HotelSync {
             .all::<T>(self.hotel())
             .await?
             .into_iter()
-            .filter(|r| in_scope(r))
             .map(|r| (r.external_id().to_owned(), r))
             .collect();
         let mut seen = BTreeSet::new();
@@ -227,7 +361,10 @@ impl HotelSync {
                 Some(_) => {}
             }
         }
-        for id in mirrored.keys().filter(|id| !seen.contains(*id)) {
+        for (id, _) in mirrored
+            .iter()
+            .filter(|(id, record)| !seen.contains(*id) && expected(record))
+        {
             report.extra.push(Drift {
                 kind: T::KIND,
                 external_id: id.clone(),
