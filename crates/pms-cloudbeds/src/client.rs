@@ -36,7 +36,7 @@ use crate::map::{self, MapContext};
 use crate::wire::folio::{PostAdjustmentData, PostCustomItemData, PostPaymentResponse, Transaction};
 use crate::wire::guest::GuestDetail;
 use crate::wire::housekeeping::{HousekeepingItem, PostHousekeepingData};
-use crate::wire::reservation::{ReservationDetail, ReservationListItem};
+use crate::wire::reservation::{ReservationDetail, ReservationListItem, ReservationRates};
 use crate::wire::room::PropertyRooms;
 use crate::wire::webhook::{PostWebhookData, WebhookSubscription};
 use crate::wire::{Envelope, Probe};
@@ -490,23 +490,92 @@ impl CloudbedsClient {
         })
     }
 
+    /// `GET /getReservationsWithRateDetails?reservationID=a,b,...`: the rate
+    /// details of up to [`MAX_PAGE_SIZE`] reservations in one call
+    /// (`reservationID` is comma-separated per the spec).
+    pub async fn get_reservations_rates(
+        &self,
+        ids: &[&str],
+    ) -> Result<Vec<ReservationRates>, CloudbedsError> {
+        let envelope: Envelope<Vec<serde_json::Value>> = self
+            .data(Call {
+                method: Method::GET,
+                name: "getReservationsWithRateDetails",
+                params: vec![
+                    self.property(),
+                    p("reservationID", ids.join(",")),
+                    p("pageNumber", "1"),
+                    p("pageSize", MAX_PAGE_SIZE.to_string()),
+                ],
+                write: false,
+            })
+            .await?;
+        envelope
+            .data
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| from_value::<ReservationRates>(raw, &format!("$.data[{i}]")))
+            .collect()
+    }
+
+    /// One page of `getReservations`, mapped to the same records
+    /// `getReservation` gives: the rows are asked with `includeAllRooms` and
+    /// `includeGuestsDetails` (rooms, room types, guests), and what no row
+    /// carries (`total`, `estimatedArrivalTime`) comes from one
+    /// `getReservationsWithRateDetails` call for the page's ids. A reservation
+    /// missing from that answer is read with `getReservation`. Returns the
+    /// records and the envelope's `total`.
+    async fn reservations_page(
+        &self,
+        filters: &[(String, String)],
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<Reservation>, Option<u32>), CloudbedsError> {
+        let mut filters = filters.to_vec();
+        filters.push(p("includeAllRooms", "true"));
+        filters.push(p("includeGuestsDetails", "true"));
+        let list = self.get_reservations(&filters, page, page_size).await?;
+        let mut out = Vec::with_capacity(list.items.len());
+        for (i, (item, raw)) in list.items.iter().enumerate() {
+            out.push(map::reservation_list_item(
+                item,
+                i,
+                Some(raw.clone()),
+                self.ctx(),
+            )?);
+        }
+        if out.is_empty() {
+            return Ok((out, list.total));
+        }
+        let ids: Vec<&str> = out.iter().map(|r| r.external.id.as_str()).collect();
+        let rates = self.get_reservations_rates(&ids).await?;
+        let by_id: std::collections::HashMap<&str, &ReservationRates> = rates
+            .iter()
+            .filter_map(|r| r.reservation_id.as_deref().map(|id| (id, r)))
+            .collect();
+        for reservation in &mut out {
+            match by_id.get(reservation.external.id.as_str()) {
+                Some(rates) => map::complete_with_rates(reservation, rates, self.ctx()),
+                None => {
+                    let (detail, raw) = self.get_reservation(reservation.external.id.as_str()).await?;
+                    *reservation = map::reservation_detail(&detail, Some(raw), self.ctx())?;
+                }
+            }
+        }
+        Ok((out, list.total))
+    }
+
     async fn reservations_all(
         &self,
         filters: &[(String, String)],
     ) -> Result<Vec<Reservation>, CloudbedsError> {
         let mut out = Vec::new();
         for page in 1..=MAX_PAGES {
-            let list = self.get_reservations(filters, page, MAX_PAGE_SIZE).await?;
-            let got = list.items.len();
-            for (i, (item, raw)) in list.items.iter().enumerate() {
-                out.push(map::reservation_list_item(
-                    item,
-                    i,
-                    Some(raw.clone()),
-                    self.ctx(),
-                )?);
-            }
-            if !has_more(page, MAX_PAGE_SIZE, got, list.total) {
+            let (items, total) = self.reservations_page(filters, page, MAX_PAGE_SIZE).await?;
+            let got = items.len();
+            out.extend(items);
+            if !has_more(page, MAX_PAGE_SIZE, got, total) {
                 break;
             }
         }
@@ -1216,7 +1285,9 @@ impl PmsClient for CloudbedsClient {
         core(map::reservation_detail(&detail, Some(raw), self.ctx()))
     }
 
-    /// `getReservations?modifiedFrom&modifiedTo` in property-local time (the
+    /// `getReservations?modifiedFrom&modifiedTo` in property-local time, each
+    /// page completed by `getReservationsWithRateDetails` (two
+    /// requests per page), so a polled record equals a single read (the
     /// zone of these filters is undocumented, vendor notes §12; `dateModified`
     /// is local, so the filters are sent local too). Cloudbeds warns that
     /// "some reservations modification may not be reflected in this
@@ -1239,18 +1310,8 @@ impl PmsClient for CloudbedsClient {
             p("modifiedFrom", self.local(query.since)),
             p("modifiedTo", self.local(query.until)),
         ];
-        let list = core(self.get_reservations(&filters, page, size).await)?;
-        let got = list.items.len();
-        let mut items = Vec::with_capacity(got);
-        for (i, (item, raw)) in list.items.iter().enumerate() {
-            items.push(core(map::reservation_list_item(
-                item,
-                i,
-                Some(raw.clone()),
-                self.ctx(),
-            ))?);
-        }
-        let next = has_more(page, size, got, list.total).then(|| PageToken::new((page + 1).to_string()));
+        let (items, total) = core(self.reservations_page(&filters, page, size).await)?;
+        let next = has_more(page, size, items.len(), total).then(|| PageToken::new((page + 1).to_string()));
         Ok(Page { items, next })
     }
 

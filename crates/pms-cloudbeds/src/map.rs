@@ -19,7 +19,7 @@ use crate::error::CloudbedsError;
 use crate::wire::folio::Transaction;
 use crate::wire::guest::GuestDetail;
 use crate::wire::housekeeping::HousekeepingItem;
-use crate::wire::reservation::{ReservationDetail, ReservationListItem};
+use crate::wire::reservation::{ReservationDetail, ReservationGuest, ReservationListItem, ReservationRates};
 use crate::wire::room::RoomItem;
 
 /// What the mappers need besides the payload.
@@ -257,25 +257,8 @@ pub fn reservation_detail(
         .filter_map(|r| r.children)
         .fold(0u16, u16::saturating_add);
 
-    // guestList is a map keyed by guest id; the main guest is flagged.
-    let mut primary_guest = None;
-    let mut companions = Vec::new();
-    for (key, guest) in &wire.guest_list {
-        let gid = guest.guest_id.as_deref().unwrap_or(key);
-        let path = format!("data.guestList.{key}");
-        let r = guest_ref(&ctx.hotel, gid, &path)?;
-        if guest.is_main_guest == Some(true) && primary_guest.is_none() {
-            primary_guest = Some(r);
-        } else {
-            companions.push(r);
-        }
-    }
-
-    let eta = wire
-        .estimated_arrival_time
-        .as_deref()
-        .and_then(parse_eta)
-        .map(|t| local_to_utc(arrival.and_time(t), ctx.time_zone));
+    let (primary_guest, companions) = guests(&wire.guest_list, "data", ctx)?;
+    let eta = eta_of(wire.estimated_arrival_time.as_deref(), arrival, ctx);
 
     Ok(Reservation {
         id: ReservationId::derive(&ctx.hotel, &external),
@@ -306,8 +289,41 @@ pub fn reservation_detail(
     })
 }
 
-/// One `getReservations.data[]` item to a reservation (no `total`: the list
-/// method has none; `balance` is there).
+/// `guestList` (a map keyed by guest id, the main guest flagged) to the
+/// primary guest and the companions; `at` is the JSON path of the object holding it.
+fn guests(
+    list: &std::collections::BTreeMap<String, ReservationGuest>,
+    at: &str,
+    ctx: &MapContext,
+) -> Result<(Option<GuestRef>, Vec<GuestRef>), CloudbedsError> {
+    let mut primary_guest = None;
+    let mut companions = Vec::new();
+    for (key, guest) in list {
+        let gid = guest.guest_id.as_deref().unwrap_or(key);
+        let path = format!("{at}.guestList.{key}");
+        let r = guest_ref(&ctx.hotel, gid, &path)?;
+        if guest.is_main_guest == Some(true) && primary_guest.is_none() {
+            primary_guest = Some(r);
+        } else {
+            companions.push(r);
+        }
+    }
+    Ok((primary_guest, companions))
+}
+
+/// `estimatedArrivalTime` (24-hour, property-local) on the arrival day, in UTC.
+fn eta_of(time: Option<&str>, arrival: NaiveDate, ctx: &MapContext) -> Option<DateTime<Utc>> {
+    time.and_then(parse_eta)
+        .map(|t| local_to_utc(arrival.and_time(t), ctx.time_zone))
+}
+
+/// One `getReservations.data[]` item to a reservation. Requested with
+/// `includeAllRooms=true` and `includeGuestsDetails=true` the row carries the
+/// rooms (`roomName`, `roomTypeName`) and the guest list that
+/// `getReservation` has; it has no `total` and no `estimatedArrivalTime`
+/// (`GetReservationsResponseDataInner`), which [`complete_with_rates`] adds
+/// from `getReservationsWithRateDetails`. Without the guest list the main
+/// guest comes from `guestID`.
 pub fn reservation_list_item(
     wire: &ReservationListItem,
     index: usize,
@@ -324,15 +340,22 @@ pub fn reservation_list_item(
     let departure = wire
         .end_date
         .ok_or_else(|| CloudbedsError::decode(at("endDate"), "missing required field"))?;
-    let primary_guest = match &wire.guest_id {
-        Some(g) => Some(guest_ref(&ctx.hotel, g, &at("guestID"))?),
-        None => None,
+    let (primary_guest, companions) = if wire.guest_list.is_empty() {
+        let primary = match &wire.guest_id {
+            Some(g) => Some(guest_ref(&ctx.hotel, g, &at("guestID"))?),
+            None => None,
+        };
+        (primary, Vec::new())
+    } else {
+        guests(&wire.guest_list, &format!("data[{index}]"), ctx)?
     };
-    // rooms[] (includeAllRooms=true): the first non-cancelled room.
-    let room = wire
+    // As getReservation: the room number of the first assigned room, the
+    // room type of the first room booked.
+    let room_number = wire
         .rooms
         .iter()
-        .find(|r| r.room_status.as_deref() != Some("cancelled"));
+        .find_map(|r| r.room_name.clone())
+        .and_then(|n| RoomNumber::new(n).ok());
     Ok(Reservation {
         id: ReservationId::derive(&ctx.hotel, &external),
         external,
@@ -343,14 +366,12 @@ pub fn reservation_list_item(
         departure,
         eta: None,
         etd: None,
-        room_number: room
-            .and_then(|r| r.room_name.clone())
-            .and_then(|n| RoomNumber::new(n).ok()),
-        room_type: room.and_then(|r| r.room_type_name.clone().or_else(|| r.room_type_id.clone())),
+        room_number,
+        room_type: wire.rooms.first().and_then(|r| r.room_type_name.clone()),
         adults: wire.adults.unwrap_or(0),
         children: wire.children.unwrap_or(0),
         primary_guest,
-        companions: Vec::new(),
+        companions,
         rate_plan_code: None,
         total: None,
         balance: wire.balance.map(|a| Money::new(a, ctx.currency)),
@@ -360,6 +381,13 @@ pub fn reservation_list_item(
         channel: wire.source_id.clone(),
         raw: redacted(raw),
     })
+}
+
+/// Adds what a `getReservations` row lacks from the same reservation's
+/// `getReservationsWithRateDetails` item: `total` and the ETA.
+pub fn complete_with_rates(reservation: &mut Reservation, rates: &ReservationRates, ctx: &MapContext) {
+    reservation.total = rates.total.map(|a| Money::new(a, ctx.currency));
+    reservation.eta = eta_of(rates.estimated_arrival_time.as_deref(), reservation.arrival, ctx);
 }
 
 /// A guest profile. `getGuest` has no `guestID`, so the id the caller asked

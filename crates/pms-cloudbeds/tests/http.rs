@@ -159,7 +159,20 @@ async fn reservations_modified_pages_with_local_time_filters() {
             // 05:00Z is midnight in New York (EST).
             .and(query_param("modifiedFrom", "2026-01-20 00:00:00"))
             .and(query_param("modifiedTo", "2026-01-21 00:00:00"))
+            // Rows carrying rooms and guests as getReservation does.
+            .and(query_param("includeAllRooms", "true"))
+            .and(query_param("includeGuestsDetails", "true"))
             .respond_with(json(file))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    // What no row carries (total, ETA): one call per page for the page's ids.
+    for ids in ["8176082119429,8176082119430", "8176082119431"] {
+        Mock::given(method("GET"))
+            .and(path(api("getReservationsWithRateDetails")))
+            .and(query_param("reservationID", ids))
+            .respond_with(json("get_reservations_with_rate_details.json"))
             .expect(1)
             .mount(&server)
             .await;
@@ -174,6 +187,16 @@ async fn reservations_modified_pages_with_local_time_filters() {
     let first = client.reservations_modified(&query).await.unwrap();
     assert_eq!(first.items.len(), 2);
     assert_eq!(first.next, Some(PageToken::new("2")));
+    let completed = &first.items[0];
+    assert_eq!(completed.external.id.as_str(), "8176082119429");
+    assert_eq!(completed.total, Some(Money::new(dec!(3908.28), Currency::USD)));
+    // 16:30 in New York on the arrival day (2026-02-01, EST).
+    assert_eq!(completed.eta, Some(utc("2026-02-01T21:30:00Z")));
+    assert_eq!(
+        first.items[1].total,
+        Some(Money::new(dec!(412.50), Currency::USD))
+    );
+    assert_eq!(first.items[1].eta, None);
     query.page = first.next;
     let second = client.reservations_modified(&query).await.unwrap();
     let ids: Vec<_> = second
@@ -814,6 +837,13 @@ async fn webhook_subscriptions() {
         .and(path(api("getWebhooks")))
         .respond_with(ResponseTemplate::new(200).set_body_string(
             r#"{"success":true,"data":[{"id":"sub-981","event":{"entity":"reservation","action":"created"},
+    Mock::given(method("GET"))
+        .and(path(api("getReservationsWithRateDetails")))
+        .and(query_param("reservationID", "8176082119431"))
+        .respond_with(json("get_reservations_with_rate_details.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
                "key":{"type":"property","id":"318267"},"subscriptionType":"webhook",
                "subscriptionData":{"endpoint":"https://hooks.example.com/cloudbeds/0123456789abcdef"}}]}"#,
         ))
@@ -822,6 +852,7 @@ async fn webhook_subscriptions() {
         .await;
     Mock::given(method("DELETE"))
         .and(path(api("deleteWebhook")))
+    assert_eq!(arrivals[0].total, Some(Money::new(dec!(220), Currency::USD)));
         .and(query_param("subscriptionID", "sub-981"))
         .and(query_param("propertyIDs", "318267"))
         .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"success":true}"#))

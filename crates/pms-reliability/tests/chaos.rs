@@ -536,8 +536,6 @@ async fn mews_mirror_from_polling_equals_a_single_read() {
 }
 
 #[tokio::test]
-#[ignore = "bug (pms-cloudbeds): getReservations list rows map without room_number, room_type, eta and total, \
-            while getReservation fills them, so the mirror's content depends on the path that wrote it last"]
 async fn cloudbeds_mirror_from_polling_equals_a_single_read() {
     mirror_matches_single_reads(
         pms_reliability::cloudbeds_leg(HotelSpec::small(44), timeout())

@@ -46,7 +46,7 @@
 //! - **Cloudbeds** ([`Vendor::Cloudbeds`], [`CloudbedsSim`]): API v1.3 at
 //!   `{base}/api/v1.3/{method}`, form-encoded writes, `{success, data, count,
 //!   total}` envelopes and `success: false` inside HTTP 200. Methods:
-//!   `getReservations`, `getReservation`, `putReservation`, `getGuest`,
+//!   `getReservations`, `getReservation`, `getReservationsWithRateDetails`, `putReservation`, `getGuest`,
 //!   `getGuestList`, `getRooms`, `getHousekeepingStatus`,
 //!   `postHousekeepingStatus`, `getHotelDetails`, `postCustomItem`
 //!   (`referenceID` dedupe), `postVoidItem`, `postAdjustment`,

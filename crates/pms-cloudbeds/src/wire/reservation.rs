@@ -59,6 +59,30 @@ pub struct ReservationListItem {
     /// `rooms[]`, only with `includeAllRooms=true`.
     #[serde(default)]
     pub rooms: Vec<ReservationListRoom>,
+    /// `guestList`: guest id to guest, only with `includeGuestsDetails=true`
+    /// (`GetReservationsResponseDataInnerGuestListValue`, the same keys as
+    /// `getReservation.data.guestList`).
+    #[serde(default, deserialize_with = "lenient::keyed_map")]
+    pub guest_list: BTreeMap<String, ReservationGuest>,
+}
+
+/// One item of `getReservationsWithRateDetails.data[]`
+/// (`GetReservationsWithRateDetailsResponseDataInner`): only the fields a
+/// `getReservations` row lacks and `getReservation` has, `estimatedArrivalTime`
+/// ("Estimated arrival time, 24-hour format") and `total` ("Total price of
+/// the booking"), are read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReservationRates {
+    /// `reservationID`.
+    #[serde(rename = "reservationID", default, deserialize_with = "lenient::opt_string")]
+    pub reservation_id: Option<String>,
+    /// `estimatedArrivalTime`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub estimated_arrival_time: Option<String>,
+    /// `total` (number).
+    #[serde(default, deserialize_with = "lenient::opt_decimal")]
+    pub total: Option<Decimal>,
 }
 
 /// One item of `getReservations.data[].rooms[]`.

@@ -216,6 +216,12 @@ const OPERATIONS: &[Operation] = &[
         run: reservations::get_reservation,
     },
     Operation {
+        name: "getReservationsWithRateDetails",
+        verb: Verb::Get,
+        write: false,
+        run: reservations::get_reservations_with_rate_details,
+    },
+    Operation {
         name: "putReservation",
         verb: Verb::Put,
         write: true,
