@@ -11,6 +11,7 @@
 //! are XML's five predefined ones and character references: a billion-laughs
 //! body fails at its DOCTYPE and never expands anything.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use quick_xml::NsReader;
@@ -126,7 +127,7 @@ pub enum XmlError {
 /// An attribute, by namespace URI and local name.
 #[derive(Clone, PartialEq, Eq)]
 struct Attr {
-    ns: Option<String>,
+    ns: Option<Ns>,
     name: String,
     value: String,
 }
@@ -135,12 +136,12 @@ struct Attr {
 /// child count), never text or attribute values, which may hold PII.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Element {
-    ns: Option<String>,
+    ns: Option<Ns>,
     name: String,
     attrs: Vec<Attr>,
     children: Vec<Element>,
     text: String,
-    xsi_type: Option<(Option<String>, String)>,
+    xsi_type: Option<(Option<Ns>, String)>,
     span: (usize, usize),
 }
 
@@ -321,15 +322,14 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
     let mut reader = NsReader::from_reader(source);
     reader.config_mut().check_end_names = true;
     reader.config_mut().expand_empty_elements = false;
-    let mut buf = Vec::new();
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let mut count = 0usize;
     loop {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        buf.clear();
+        // Events borrow from `source`: nothing is copied into a buffer first.
         let (resolved, event) = reader
-            .read_resolved_event_into(&mut buf)
+            .read_resolved_event()
             .map_err(|e| XmlError::Malformed(e.to_string()))?;
         let element_ns = owned_ns(resolved)?;
         match event {
@@ -430,10 +430,44 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
     root.map(|root| Document { source, root }).ok_or(XmlError::Empty)
 }
 
-fn owned_ns(resolved: ResolveResult<'_>) -> Result<Option<String>, XmlError> {
+/// A namespace URI: one of the OWS constants in [`ns`] (no allocation; the
+/// overwhelming case) or an unknown one, owned.
+type Ns = Cow<'static, str>;
+
+/// The namespaces interned by [`owned_ns`].
+const KNOWN_NAMESPACES: &[&str] = &[
+    ns::SOAP,
+    ns::SOAP12,
+    ns::CORE,
+    ns::COMMON,
+    ns::HOTEL_COMMON,
+    ns::RESERVATION,
+    ns::NAME,
+    ns::RESV_ADVANCED,
+    ns::RESERVATION_WSDL,
+    ns::NAME_WSDL,
+    ns::HOUSEKEEPING_WSDL,
+    ns::HOUSEKEEPING,
+    ns::GUEST_SERVICES,
+    ns::RESV_ADVANCED_WSDL,
+    ns::GUEST_SERVICES_WSDL,
+    ns::XSI,
+    ns::WSSE,
+    ns::WSU,
+];
+
+fn owned_ns(resolved: ResolveResult<'_>) -> Result<Option<Ns>, XmlError> {
     match resolved {
         ResolveResult::Unbound => Ok(None),
-        ResolveResult::Bound(ns) => Ok(Some(ns.as_ref().to_owned())),
+        ResolveResult::Bound(ns) => {
+            let uri = ns.into_inner();
+            Ok(Some(
+                KNOWN_NAMESPACES
+                    .iter()
+                    .find(|known| **known == uri)
+                    .map_or_else(|| Cow::Owned(uri.to_owned()), |known| Cow::Borrowed(*known)),
+            ))
+        }
         ResolveResult::Unknown(prefix) => Err(XmlError::UnboundPrefix(prefix)),
     }
 }
