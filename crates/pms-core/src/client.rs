@@ -9,9 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CardHold, CardToken, ChargeRequest, Error, ErrorKind, Folio, FolioCharge, Guest, HousekeepingStatus,
-    IdentityDocument, Money, Pii, PmsKind, PostedCharge, RequestId, Reservation, Room, RoomNumber,
-    RoomStatusReport, VendorId,
+    AgendaItem, CardHold, CardToken, ChargeRequest, Error, ErrorKind, Folio, FolioCharge, Guest,
+    HousekeepingStatus, IdentityDocument, Money, Pii, PmsKind, PostedCharge, RequestId, Reservation, Room,
+    RoomNumber, RoomStatusReport, VendorId,
 };
 
 /// What a connector can do. Callers check before offering a feature, and a
@@ -42,6 +42,9 @@ pub enum Capability {
     Signature,
     /// A card pre-authorization can be placed through the PMS.
     CardHold,
+    /// Bookings the PMS manages beside stays (spa, dining, activities) can be
+    /// read with [`PmsClient::agenda`].
+    Agenda,
 }
 
 /// A set of [`Capability`].
@@ -337,6 +340,16 @@ pub trait PmsClient: Send + Sync {
     async fn place_card_hold(&self, request: &CardHoldRequest) -> Result<CardHold, Error> {
         let _ = request;
         Err(Error::unsupported(self.kind(), "place_card_hold"))
+    }
+
+    /// Bookings the PMS manages beside stays (spa treatments, restaurant
+    /// tables, activities) starting on the days in `range` (civil days in the
+    /// property's time zone), as agenda items with `source` `Pms(kind)` and ids
+    /// derived from the vendor ids. Connectors whose vendor has no such
+    /// bookings answer [`Error::Unsupported`] and leave [`Capability::Agenda`] out.
+    async fn agenda(&self, range: DateRange) -> Result<Vec<AgendaItem>, Error> {
+        let _ = range;
+        Err(Error::unsupported(self.kind(), "agenda"))
     }
 
     /// Probes the PMS with a cheap authenticated read.

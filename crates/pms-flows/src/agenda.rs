@@ -3,14 +3,28 @@
 //! own services booked them, keyed by guest and stay. It detects changes
 //! and conflicts (one guest in two places at once) and answers queries by
 //! guest, stay and civil day in the property's time zone.
+//!
+//! PMS-managed items are a mirror, refreshed from the feeds. Internal items
+//! are ours alone: an agenda made with [`Agenda::restore`] keeps them in the
+//! store's flow records (sealed: titles and guest ids are guest data), written
+//! through by [`Agenda::book`] and [`Agenda::unbook`], so a restart keeps them.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use pms_core::{AgendaItem, AgendaItemId, AgendaSource, AgendaStatus, DateRange, GuestId, ReservationId};
+use pms_core::{
+    AgendaItem, AgendaItemId, AgendaSource, AgendaStatus, Clock, DateRange, GuestId, HotelId, ReservationId,
+};
 use serde::Serialize;
+
+use crate::FlowError;
+use crate::context::FlowContext;
+use crate::durable::{FlowStorage, Saved};
+
+/// Flow-record kind of an internal agenda item.
+const AGENDA_RECORDS: &str = "agenda_item";
 
 /// Where PMS-managed agenda items come from (Mews services, OPERA packages):
 /// a connector-side adapter implements it.
@@ -20,6 +34,51 @@ pub trait AgendaFeed: Send + Sync + std::fmt::Debug {
     fn source(&self) -> AgendaSource;
     /// Every item starting in `range` (civil days in the property's time zone).
     async fn items(&self, range: DateRange) -> Result<Vec<AgendaItem>, pms_core::Error>;
+}
+
+/// The agenda feed of any connector: the bookings [`pms_core::PmsClient::agenda`]
+/// reads from the PMS (Mews hourly bookable services, OPERA packages, ...).
+/// A connector without them answers [`pms_core::ErrorKind::Unsupported`];
+/// check [`pms_core::Capability::Agenda`] first.
+#[derive(Clone)]
+pub struct PmsAgendaFeed {
+    client: std::sync::Arc<dyn pms_core::PmsClient>,
+}
+
+impl PmsAgendaFeed {
+    /// The feed of `client`.
+    pub fn new(client: std::sync::Arc<dyn pms_core::PmsClient>) -> Self {
+        PmsAgendaFeed { client }
+    }
+}
+
+impl std::fmt::Debug for PmsAgendaFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PmsAgendaFeed")
+            .field("pms", &self.client.kind())
+            .finish()
+    }
+}
+
+#[async_trait]
+impl AgendaFeed for PmsAgendaFeed {
+    fn source(&self) -> AgendaSource {
+        AgendaSource::Pms(self.client.kind())
+    }
+
+    async fn items(&self, range: DateRange) -> Result<Vec<AgendaItem>, pms_core::Error> {
+        let items = self.client.agenda(range).await?;
+        // A mirror pass replaces everything of this source: an item claiming
+        // another source would be mirrored under the wrong owner.
+        if let Some(stray) = items.iter().find(|i| i.source != self.source()) {
+            return Err(pms_core::Error::decode(
+                self.client.kind(),
+                format!("agenda item {}", stray.id),
+                "does not carry the connector's source",
+            ));
+        }
+        Ok(items)
+    }
 }
 
 /// What changed in the agenda.
@@ -65,6 +124,43 @@ pub struct Conflict {
 pub struct Agenda {
     time_zone: Tz,
     items: BTreeMap<AgendaItemId, AgendaItem>,
+    durable: Option<DurableItems>,
+}
+
+/// Where a durable agenda keeps its internal items.
+#[derive(Clone)]
+struct DurableItems {
+    hotel: HotelId,
+    storage: FlowStorage,
+    clock: std::sync::Arc<dyn Clock>,
+    /// Stored version of each internal item.
+    versions: BTreeMap<AgendaItemId, i64>,
+}
+
+impl std::fmt::Debug for DurableItems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DurableItems")
+            .field("hotel", &self.hotel)
+            .field("items", &self.versions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An item changed by another writer between our read and our write.
+fn concurrent_change(id: AgendaItemId) -> FlowError {
+    FlowError::Sync(pms_sync::SyncError::Store(format!(
+        "agenda item {id} was changed by another writer; the agenda now holds the stored version"
+    )))
+}
+
+fn check_times(item: &AgendaItem) -> Result<(), FlowError> {
+    if item.ends_at <= item.starts_at {
+        return Err(FlowError::Validation(format!(
+            "agenda item {} ends before it starts",
+            item.id
+        )));
+    }
+    Ok(())
 }
 
 fn is_live(item: &AgendaItem) -> bool {
@@ -97,18 +193,145 @@ impl Agenda {
         Agenda {
             time_zone,
             items: BTreeMap::new(),
+            durable: None,
         }
     }
 
-    /// Adds or replaces an item; returns what changed (`None` if nothing did).
-    /// An item whose end is not after its start is refused.
-    pub fn upsert(&mut self, item: AgendaItem) -> Result<Option<AgendaChange>, crate::FlowError> {
-        if item.ends_at <= item.starts_at {
-            return Err(crate::FlowError::Validation(format!(
-                "agenda item {} ends before it starts",
+    /// A durable agenda for the context's hotel and time zone: loads the
+    /// internal items kept in `storage`. PMS items are not stored; mirror them
+    /// again with [`Agenda::refresh_from`].
+    pub async fn restore(ctx: &FlowContext, storage: FlowStorage) -> Result<Self, FlowError> {
+        let stored = storage
+            .load::<AgendaItem>(&ctx.hotel, AGENDA_RECORDS, false)
+            .await?;
+        let mut items = BTreeMap::new();
+        let mut versions = BTreeMap::new();
+        for record in stored {
+            versions.insert(record.value.id, record.version);
+            items.insert(record.value.id, record.value);
+        }
+        Ok(Agenda {
+            time_zone: ctx.time_zone,
+            items,
+            durable: Some(DurableItems {
+                hotel: ctx.hotel.clone(),
+                storage,
+                clock: ctx.clock.clone(),
+                versions,
+            }),
+        })
+    }
+
+    /// Books (adds or changes) an internal item: written to the store first
+    /// on a durable agenda, then shown. Returns what changed. PMS items are
+    /// refused (they are booked in the PMS and mirrored), as is an item whose
+    /// end is not after its start. If another writer changed the item since
+    /// this agenda read it, nothing is written, the agenda takes the stored
+    /// version and the call fails.
+    pub async fn book(&mut self, item: AgendaItem) -> Result<Option<AgendaChange>, FlowError> {
+        if item.source != AgendaSource::Internal {
+            return Err(FlowError::Validation(format!(
+                "agenda item {} is managed by the PMS; book it there",
                 item.id
             )));
         }
+        check_times(&item)?;
+        if self.items.get(&item.id) == Some(&item) {
+            return Ok(None);
+        }
+        if let Some(durable) = &mut self.durable {
+            let key = item.id.to_string();
+            let expected = durable.versions.get(&item.id).copied();
+            let now = durable.clock.now();
+            let saved = durable
+                .storage
+                .save(
+                    &durable.hotel,
+                    AGENDA_RECORDS,
+                    &key,
+                    expected,
+                    is_live(&item),
+                    &item,
+                    now,
+                )
+                .await?;
+            match saved {
+                Saved::Written(version) => {
+                    durable.versions.insert(item.id, version);
+                }
+                Saved::Conflict(current) => {
+                    match current {
+                        Some(stored) => {
+                            durable.versions.insert(item.id, stored.version);
+                            self.items.insert(item.id, stored.value);
+                        }
+                        None => {
+                            durable.versions.remove(&item.id);
+                            self.items.remove(&item.id);
+                        }
+                    }
+                    return Err(concurrent_change(item.id));
+                }
+            }
+        }
+        Ok(self.put(item))
+    }
+
+    /// Removes an internal item (from the store first on a durable agenda).
+    /// To keep a cancelled booking visible, [`Agenda::book`] it with status
+    /// `Cancelled` instead.
+    pub async fn unbook(&mut self, id: AgendaItemId) -> Result<Option<AgendaChange>, FlowError> {
+        match self.items.get(&id) {
+            None => return Ok(None),
+            Some(item) if item.source != AgendaSource::Internal => {
+                return Err(FlowError::Validation(format!(
+                    "agenda item {id} is managed by the PMS; cancel it there"
+                )));
+            }
+            Some(_) => {}
+        }
+        if let Some(durable) = &mut self.durable
+            && let Some(version) = durable.versions.get(&id).copied()
+        {
+            let deleted = durable
+                .storage
+                .delete(&durable.hotel, AGENDA_RECORDS, &id.to_string(), version)
+                .await?;
+            if !deleted {
+                let stored = durable
+                    .storage
+                    .load::<AgendaItem>(&durable.hotel, AGENDA_RECORDS, false)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.value.id == id);
+                // Gone from the store already: drop it here too. Changed: take the stored one.
+                if let Some(stored) = stored {
+                    durable.versions.insert(id, stored.version);
+                    self.items.insert(id, stored.value);
+                    return Err(concurrent_change(id));
+                }
+            }
+            durable.versions.remove(&id);
+        }
+        Ok(self.items.remove(&id).map(|_| AgendaChange::Removed { id }))
+    }
+
+    /// Adds or replaces an item in memory; returns what changed (`None` if
+    /// nothing did). An item whose end is not after its start is refused, and
+    /// so is an internal item on a durable agenda (it would not survive a
+    /// restart: use [`Agenda::book`]).
+    pub fn upsert(&mut self, item: AgendaItem) -> Result<Option<AgendaChange>, crate::FlowError> {
+        check_times(&item)?;
+        if self.durable.is_some() && item.source == AgendaSource::Internal {
+            return Err(FlowError::Validation(format!(
+                "agenda item {} is internal and this agenda is durable: use Agenda::book",
+                item.id
+            )));
+        }
+        Ok(self.put(item))
+    }
+
+    fn put(&mut self, item: AgendaItem) -> Option<AgendaChange> {
         let id = item.id;
         let change = match self.items.get(&id) {
             None => Some(AgendaChange::Added { id }),
@@ -118,11 +341,20 @@ impl Agenda {
             }
         };
         self.items.insert(id, item);
-        Ok(change)
+        change
     }
 
-    /// Removes an item.
+    /// Removes an item from memory. On a durable agenda internal items are
+    /// left alone (they would come back after a restart): use [`Agenda::unbook`].
     pub fn remove(&mut self, id: AgendaItemId) -> Option<AgendaChange> {
+        if self.durable.is_some()
+            && self
+                .items
+                .get(&id)
+                .is_some_and(|i| i.source == AgendaSource::Internal)
+        {
+            return None;
+        }
         self.items.remove(&id).map(|_| AgendaChange::Removed { id })
     }
 

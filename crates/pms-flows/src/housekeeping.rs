@@ -4,8 +4,14 @@
 //! completing a task pushes the new state back to the PMS through the write
 //! journal; overdue tasks raise notifications.
 //!
-//! Tasks live in memory (the store has no task table); they are rebuilt
-//! from the PMS's room states with [`Dispatcher::refresh`] after a restart.
+//! A dispatcher made with [`Dispatcher::restore`] is durable: every task
+//! change (created, routed, completed, superseded, overdue alerted) is
+//! written through to the store's flow records, sealed, one record per
+//! (room, task kind) slot with optimistic concurrency, and a restart (or a
+//! second dispatcher on the same store) picks the open tasks up again: the
+//! same room event twice, or after a restart, still yields one task.
+//! [`Dispatcher::new`] keeps tasks in memory only; they are rebuilt from the
+//! PMS's room states with [`Dispatcher::refresh`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -17,16 +23,17 @@ use pms_core::{
     RoomStatusUpdate, VendorId,
 };
 use pms_sync::{AuditAction, SetRoomStatus};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::FlowError;
 use crate::context::{FlowContext, derive_uuid};
+use crate::durable::{FlowStorage, Saved};
 use crate::notify::Notification;
 
 /// What a task is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
     /// Clean a dirty room.
@@ -49,7 +56,7 @@ impl TaskKind {
 }
 
 /// Task priority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Routine.
@@ -59,7 +66,7 @@ pub enum Priority {
 }
 
 /// Task states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     /// To do.
@@ -71,7 +78,7 @@ pub enum TaskStatus {
 }
 
 /// A housekeeping task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
     /// Id (derived from room, kind and creation instant).
     pub id: Uuid,
@@ -209,6 +216,18 @@ impl HousekeepingRules {
     }
 }
 
+/// Flow-record kind of a task slot (one per room and task kind).
+const TASK_RECORDS: &str = "housekeeping_task";
+/// Flow-record kind of "this arrival was told early check-in is possible".
+const EARLY_NOTICE_RECORDS: &str = "housekeeping_early_check_in";
+/// Conditional writes of one task before giving up (left pending, retried on the next change).
+const SAVE_ATTEMPTS: usize = 4;
+
+/// The store key of a task's slot: at most one open task per room and kind.
+fn slot(room: &ExternalRef, kind: TaskKind) -> String {
+    format!("{}:{}", kind.as_str(), room.id)
+}
+
 #[derive(Debug, Default)]
 struct State {
     rooms: BTreeMap<VendorId, (RoomNumber, Option<String>)>,
@@ -217,6 +236,32 @@ struct State {
     tasks: Vec<Task>,
     /// Arrivals already told their room is ready.
     early_notified: BTreeSet<VendorId>,
+    /// Stored version of each slot this dispatcher knows.
+    versions: BTreeMap<String, i64>,
+    /// Tasks whose latest state is not durable yet (the store failed): written on the next change.
+    unsaved: BTreeSet<Uuid>,
+}
+
+/// What writing one task to the store came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Durability {
+    /// Stored as this dispatcher has it.
+    Stored,
+    /// Another writer's state of the slot stands (a task it created first, or
+    /// the same task further along); memory now holds it.
+    Replaced(Task),
+    /// The store failed; kept in memory and retried on the next change.
+    Pending,
+}
+
+/// Whether `stored` (same task, another writer) already covers `ours`:
+/// a closed task stays closed, an alerted one stays alerted.
+fn covered_by(ours: &Task, stored: &Task) -> bool {
+    match (ours.status == TaskStatus::Open, stored.status == TaskStatus::Open) {
+        (_, false) => true,
+        (false, true) => false,
+        (true, true) => stored.overdue_alerted || !ours.overdue_alerted,
+    }
 }
 
 /// Turns room states into routed tasks and pushes completions to the PMS.
@@ -225,16 +270,48 @@ pub struct Dispatcher {
     ctx: FlowContext,
     rules: HousekeepingRules,
     state: Mutex<State>,
+    storage: Option<FlowStorage>,
+    /// Serialises changes (decide, then write through) within this dispatcher.
+    gate: tokio::sync::Mutex<()>,
 }
 
 impl Dispatcher {
-    /// A dispatcher with `rules`; call [`Dispatcher::refresh`] to load rooms and arrivals.
+    /// A dispatcher with `rules` that keeps tasks in memory only; call
+    /// [`Dispatcher::refresh`] to load rooms and arrivals. See
+    /// [`Dispatcher::restore`] for one that survives restarts.
     pub fn new(ctx: FlowContext, rules: HousekeepingRules) -> Self {
         Dispatcher {
             ctx,
             rules,
             state: Mutex::new(State::default()),
+            storage: None,
+            gate: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// A durable dispatcher: loads the hotel's open tasks from `storage` and
+    /// writes every later change through to it. Call [`Dispatcher::refresh`]
+    /// afterwards to load rooms and arrivals; tasks already open are not
+    /// opened twice.
+    pub async fn restore(
+        ctx: FlowContext,
+        rules: HousekeepingRules,
+        storage: FlowStorage,
+    ) -> Result<Self, FlowError> {
+        let stored = storage.load::<Task>(&ctx.hotel, TASK_RECORDS, true).await?;
+        let mut state = State::default();
+        for record in stored {
+            state.versions.insert(record.key, record.version);
+            state.tasks.push(record.value);
+        }
+        state.tasks.sort_by_key(|t| (t.created_at, t.id));
+        Ok(Dispatcher {
+            ctx,
+            rules,
+            state: Mutex::new(state),
+            storage: Some(storage),
+            gate: tokio::sync::Mutex::new(()),
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -244,6 +321,122 @@ impl Dispatcher {
     /// The rules.
     pub fn rules(&self) -> &HousekeepingRules {
         &self.rules
+    }
+
+    /// Whether every task change so far is durable (always true in memory-only mode).
+    pub fn is_durable(&self) -> bool {
+        self.lock().unsaved.is_empty()
+    }
+
+    /// Writes the changes a failing store left pending; errors if the store still fails.
+    pub async fn flush(&self) -> Result<(), FlowError> {
+        let _gate = self.gate.lock().await;
+        let pending: Vec<Uuid> = self.lock().unsaved.iter().copied().collect();
+        for id in pending {
+            if self.save(id).await == Durability::Pending {
+                return Err(FlowError::Sync(pms_sync::SyncError::Store(format!(
+                    "housekeeping task {id} could not be written"
+                ))));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one task (by id) through to the store, settling races with other
+    /// writers of its slot. Call with the gate held.
+    async fn save(&self, id: Uuid) -> Durability {
+        let Some(storage) = &self.storage else {
+            return Durability::Stored;
+        };
+        for _ in 0..SAVE_ATTEMPTS {
+            let (task, key, expected) = {
+                let state = self.lock();
+                let Some(task) = state.tasks.iter().find(|t| t.id == id).cloned() else {
+                    return Durability::Stored;
+                };
+                let key = slot(&task.room, task.kind);
+                let expected = state.versions.get(&key).copied();
+                (task, key, expected)
+            };
+            let open = task.status == TaskStatus::Open;
+            let saved = storage
+                .save(
+                    &self.ctx.hotel,
+                    TASK_RECORDS,
+                    &key,
+                    expected,
+                    open,
+                    &task,
+                    self.ctx.clock.now(),
+                )
+                .await;
+            let mut state = self.lock();
+            match saved {
+                Ok(Saved::Written(version)) => {
+                    state.versions.insert(key, version);
+                    state.unsaved.remove(&id);
+                    return Durability::Stored;
+                }
+                Ok(Saved::Conflict(None)) => {
+                    // The slot was deleted under us: create it afresh.
+                    state.versions.remove(&key);
+                }
+                Ok(Saved::Conflict(Some(stored))) => {
+                    state.versions.insert(key, stored.version);
+                    let theirs = stored.value;
+                    let replace = if theirs.id == task.id {
+                        covered_by(&task, &theirs)
+                    } else {
+                        // Another task holds the slot: it stands if it is open
+                        // (ours is then a duplicate, or stale); a closed one is overwritten.
+                        theirs.status == TaskStatus::Open
+                    };
+                    if replace {
+                        state.unsaved.remove(&id);
+                        if theirs.id == task.id {
+                            if let Some(t) = state.tasks.iter_mut().find(|t| t.id == id) {
+                                *t = theirs.clone();
+                            }
+                        } else {
+                            if task.status == TaskStatus::Open {
+                                state.tasks.retain(|t| t.id != id);
+                            }
+                            if !state.tasks.iter().any(|t| t.id == theirs.id) {
+                                state.tasks.push(theirs.clone());
+                            }
+                        }
+                        return Durability::Replaced(theirs);
+                    }
+                    if theirs.id == task.id
+                        && let Some(t) = state.tasks.iter_mut().find(|t| t.id == id)
+                    {
+                        // Keep what the other writer added (an overdue alert) beside our change.
+                        t.overdue_alerted |= theirs.overdue_alerted;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(task = %id, error = %err, "housekeeping task not written; will retry");
+                    state.unsaved.insert(id);
+                    return Durability::Pending;
+                }
+            }
+        }
+        tracing::warn!(task = %id, "housekeeping task kept losing write races; will retry");
+        self.lock().unsaved.insert(id);
+        Durability::Pending
+    }
+
+    /// Writes `changed` tasks (and anything left pending) through; returns what each came to.
+    async fn save_all(&self, changed: &[Uuid]) -> BTreeMap<Uuid, Durability> {
+        let pending: Vec<Uuid> = self.lock().unsaved.iter().copied().collect();
+        for id in pending.iter().filter(|id| !changed.contains(id)) {
+            self.save(*id).await;
+        }
+        let mut out = BTreeMap::new();
+        for id in changed {
+            out.insert(*id, self.save(*id).await);
+        }
+        out
     }
 
     /// Loads rooms (numbers, floors) and today's arrivals from the PMS, then
@@ -325,14 +518,28 @@ impl Dispatcher {
     /// - inspected: open clean/inspect tasks are closed; arrival notified;
     /// - out of order / out of service: clean and inspect tasks are
     ///   superseded and a maintenance task is created.
+    ///
+    /// On a durable dispatcher every change is written through before this
+    /// returns; a task another dispatcher already opened for the slot is
+    /// adopted, not created twice.
     pub async fn on_room_status(
         &self,
         room: &ExternalRef,
         number: Option<&RoomNumber>,
         status: &HousekeepingStatus,
     ) -> Vec<Task> {
+        let _gate = self.gate.lock().await;
+        self.apply_room_status(room, number, status).await
+    }
+
+    async fn apply_room_status(
+        &self,
+        room: &ExternalRef,
+        number: Option<&RoomNumber>,
+        status: &HousekeepingStatus,
+    ) -> Vec<Task> {
         let now = self.ctx.clock.now();
-        let (created, ready_for) = {
+        let (created, changed, ready_for) = {
             let mut state = self.lock();
             let known = state.rooms.get(&room.id).cloned();
             let Some(number) = number.cloned().or_else(|| known.as_ref().map(|k| k.0.clone())) else {
@@ -342,31 +549,40 @@ impl Dispatcher {
             let floor = known.and_then(|k| k.1);
             let arrival = state.arrivals.get(&number).cloned();
             let mut created = Vec::new();
+            let mut changed = Vec::new();
             let mut ready_for = None;
             match status {
                 HousekeepingStatus::Dirty | HousekeepingStatus::Pickup => {
-                    supersede(
+                    changed.extend(supersede(
                         &mut state.tasks,
                         room,
                         &[TaskKind::Inspect, TaskKind::Maintenance],
-                    );
+                    ));
                     created.extend(self.open_task(&mut state, room, &number, &floor, TaskKind::Clean, now));
                 }
                 HousekeepingStatus::Clean => {
-                    supersede(&mut state.tasks, room, &[TaskKind::Clean, TaskKind::Maintenance]);
+                    changed.extend(supersede(
+                        &mut state.tasks,
+                        room,
+                        &[TaskKind::Clean, TaskKind::Maintenance],
+                    ));
                     created.extend(self.open_task(&mut state, room, &number, &floor, TaskKind::Inspect, now));
                     ready_for = arrival.map(|a| (a.0, number.clone()));
                 }
                 HousekeepingStatus::Inspected => {
-                    supersede(
+                    changed.extend(supersede(
                         &mut state.tasks,
                         room,
                         &[TaskKind::Clean, TaskKind::Inspect, TaskKind::Maintenance],
-                    );
+                    ));
                     ready_for = arrival.map(|a| (a.0, number.clone()));
                 }
                 HousekeepingStatus::OutOfOrder | HousekeepingStatus::OutOfService => {
-                    supersede(&mut state.tasks, room, &[TaskKind::Clean, TaskKind::Inspect]);
+                    changed.extend(supersede(
+                        &mut state.tasks,
+                        room,
+                        &[TaskKind::Clean, TaskKind::Inspect],
+                    ));
                     created.extend(self.open_task(
                         &mut state,
                         room,
@@ -378,11 +594,20 @@ impl Dispatcher {
                 }
                 HousekeepingStatus::Other(_) => {}
             }
+            changed.extend(created.iter().map(|t| t.id));
             let ready_for =
                 ready_for.filter(|(reservation, _)| state.early_notified.insert(reservation.clone()));
-            (created, ready_for)
+            (created, changed, ready_for)
         };
-        if let Some((reservation, room_number)) = ready_for {
+        let outcomes = self.save_all(&changed).await;
+        // A task another dispatcher had already opened for the slot was adopted, not created.
+        let created: Vec<Task> = created
+            .into_iter()
+            .filter(|t| !matches!(outcomes.get(&t.id), Some(Durability::Replaced(_))))
+            .collect();
+        if let Some((reservation, room_number)) = ready_for
+            && self.first_early_notice(&reservation).await
+        {
             self.ctx
                 .alert(Notification::EarlyCheckInAvailable {
                     hotel: self.ctx.hotel.clone(),
@@ -392,6 +617,34 @@ impl Dispatcher {
                 .await;
         }
         created
+    }
+
+    /// Whether this dispatcher is the first to tell `reservation` its room is
+    /// ready (across restarts and dispatchers, when durable). A failing store
+    /// answers yes: a repeated notice beats a lost one.
+    async fn first_early_notice(&self, reservation: &VendorId) -> bool {
+        let Some(storage) = &self.storage else {
+            return true;
+        };
+        let saved = storage
+            .save(
+                &self.ctx.hotel,
+                EARLY_NOTICE_RECORDS,
+                reservation.as_str(),
+                None,
+                false,
+                &self.ctx.clock.now(),
+                self.ctx.clock.now(),
+            )
+            .await;
+        match saved {
+            Ok(Saved::Written(_)) => true,
+            Ok(Saved::Conflict(_)) => false,
+            Err(err) => {
+                tracing::warn!(error = %err, "early check-in notice not recorded; notifying anyway");
+                true
+            }
+        }
     }
 
     fn open_task(
@@ -467,13 +720,12 @@ impl Dispatcher {
     /// where the connector can write room states, audits it, and opens the
     /// follow-up task (inspect after clean). Completing a done task again is a no-op.
     pub async fn complete(&self, task_id: Uuid, by: &str) -> Result<Vec<Task>, FlowError> {
-        let task = self
-            .lock()
-            .tasks
-            .iter()
-            .find(|t| t.id == task_id)
-            .cloned()
-            .ok_or_else(|| FlowError::NotFound(format!("task {task_id}")))?;
+        let _gate = self.gate.lock().await;
+        let known = self.lock().tasks.iter().find(|t| t.id == task_id).cloned();
+        let task = match known {
+            Some(task) => task,
+            None => return self.complete_unknown(task_id).await,
+        };
         if task.status != TaskStatus::Open {
             return Ok(Vec::new());
         }
@@ -483,6 +735,7 @@ impl Dispatcher {
             TaskKind::Maintenance => HousekeepingStatus::Dirty,
         };
         let ctx = &self.ctx;
+        // Derived from the task: a completion retried after a crash replays, never pushes twice.
         let request_id = ctx.request_id(&["room_status", &task_id.to_string()]);
         let pushed = ctx.client.capabilities().supports(Capability::RoomStatusWrite);
         if pushed {
@@ -518,14 +771,35 @@ impl Dispatcher {
                 t.completed_by = Some(by.to_owned());
             }
         }
+        self.save_all(&[task_id]).await;
         // The follow-up as if the PMS had told us (its own event will then find it exists).
         Ok(self
-            .on_room_status(&task.room, Some(&task.number), &new_state)
+            .apply_room_status(&task.room, Some(&task.number), &new_state)
             .await)
     }
 
-    /// Alerts every open task past its due time once; returns them.
+    /// `complete` of a task this dispatcher does not hold: a closed task in the
+    /// store (completed before a restart, or by another dispatcher) is a no-op.
+    async fn complete_unknown(&self, task_id: Uuid) -> Result<Vec<Task>, FlowError> {
+        if let Some(storage) = &self.storage {
+            let stored = storage.load::<Task>(&self.ctx.hotel, TASK_RECORDS, false).await?;
+            if let Some(found) = stored.into_iter().find(|r| r.value.id == task_id) {
+                if found.value.status != TaskStatus::Open {
+                    return Ok(Vec::new());
+                }
+                return Err(FlowError::NotFound(format!(
+                    "task {task_id} is open in another dispatcher; restore to take it over"
+                )));
+            }
+        }
+        Err(FlowError::NotFound(format!("task {task_id}")))
+    }
+
+    /// Alerts every open task past its due time once; returns them. On a
+    /// durable dispatcher the alert is recorded before it is sent, so a
+    /// restart (or another dispatcher) does not alert the same task again.
     pub async fn check_overdue(&self) -> Vec<Task> {
+        let _gate = self.gate.lock().await;
         let now = self.ctx.clock.now();
         let overdue: Vec<Task> = {
             let mut state = self.lock();
@@ -539,6 +813,13 @@ impl Dispatcher {
                 })
                 .collect()
         };
+        let ids: Vec<Uuid> = overdue.iter().map(|t| t.id).collect();
+        let outcomes = self.save_all(&ids).await;
+        // Another writer's state stands for a replaced task: it alerted it, or closed it.
+        let overdue: Vec<Task> = overdue
+            .into_iter()
+            .filter(|t| !matches!(outcomes.get(&t.id), Some(Durability::Replaced(_))))
+            .collect();
         for task in &overdue {
             self.ctx
                 .alert(Notification::HousekeepingOverdue {
@@ -574,13 +855,16 @@ impl Dispatcher {
     }
 }
 
-fn supersede(tasks: &mut [Task], room: &ExternalRef, kinds: &[TaskKind]) {
+fn supersede(tasks: &mut [Task], room: &ExternalRef, kinds: &[TaskKind]) -> Vec<Uuid> {
+    let mut changed = Vec::new();
     for task in tasks
         .iter_mut()
         .filter(|t| t.room == *room && t.status == TaskStatus::Open && kinds.contains(&t.kind))
     {
         task.status = TaskStatus::Superseded;
+        changed.push(task.id);
     }
+    changed
 }
 
 #[cfg(test)]

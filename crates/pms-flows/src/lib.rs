@@ -11,11 +11,12 @@
 //! | module | holds |
 //! |---|---|
 //! | `context` | [`FlowContext`]: hotel, connector, journal, audit, clock, sleeper, notifier, time zone |
+//! | `durable` | [`FlowStorage`]: sealed, versioned flow records in the store (durable tasks and agenda items) |
 //! | `checkin` | [`CheckInFlow`], [`CheckInInput`], [`CheckInOutcome`]; write ops for ID, signature, card hold |
 //! | `checkout` | [`CheckOutFlow`], [`CheckOutInput`], [`BalancePolicy`], [`CheckOutOutcome`] |
 //! | `keys` | the [`KeyService`] trait, [`KeyId`], [`KeyGrant`], key state from the audit log, pending deactivations |
 //! | `housekeeping` | [`Dispatcher`], [`HousekeepingRules`], [`SectionRule`], [`Task`] |
-//! | `agenda` | [`Agenda`], [`AgendaFeed`], [`AgendaChange`], [`Conflict`] |
+//! | `agenda` | [`Agenda`], [`AgendaFeed`], [`PmsAgendaFeed`], [`AgendaChange`], [`Conflict`] |
 //! | `charges` | [`ChargeFlow`], [`Posting`], [`ChargeLine`], [`Gratuity`], [`FolioReconciliation`] |
 //! | `notify` | [`Notification`], the [`Notifier`] trait, [`LogNotifier`], [`WebhookNotifier`], [`MemoryNotifier`], [`forward_events`], [`poll_with_alerts`], [`reconcile_with_alerts`] |
 //! | `error` | [`FlowError`], [`KeyError`], [`NotifyError`] |
@@ -85,12 +86,13 @@ mod charges;
 mod checkin;
 mod checkout;
 mod context;
+mod durable;
 mod error;
 mod housekeeping;
 mod keys;
 mod notify;
 
-pub use agenda::{Agenda, AgendaChange, AgendaFeed, Conflict};
+pub use agenda::{Agenda, AgendaChange, AgendaFeed, Conflict, PmsAgendaFeed};
 pub use charges::{
     ChargeFlow, ChargeLine, ChargePolicy, FolioMismatch, FolioReconciliation, Gratuity, PostedLine, Posting,
     PostingReceipt, VoidReceipt,
@@ -101,6 +103,7 @@ pub use checkin::{
 };
 pub use checkout::{BalancePolicy, CheckOutFlow, CheckOutInput, CheckOutOutcome};
 pub use context::{FlowContext, SideRetry};
+pub use durable::FlowStorage;
 pub use error::{FlowError, KeyError, NotifyError};
 pub use housekeeping::{Dispatcher, HousekeepingRules, Priority, SectionRule, Task, TaskKind, TaskStatus};
 pub use keys::{
