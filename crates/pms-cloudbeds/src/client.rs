@@ -1007,6 +1007,41 @@ impl CloudbedsClient {
         map::folio(reservation.as_str(), &transactions, detail.balance, self.ctx())
     }
 
+    /// The `soldProductID` `postVoidItem` takes for `charge`, which is either
+    /// the id `postCustomItem` answered (what [`PmsClient::post_charge`]
+    /// returns) or a `transactionID` from `getTransactions` (what
+    /// [`PmsClient::find_charge`] returns when the row names no sold product).
+    ///
+    /// `getTransactions` (SDK `GetTransactionsResponseDataInner` at `8293e51a`)
+    /// documents no `soldProductID`, and no v1.3 read maps a transaction to
+    /// its sold product (`postVoidItem`, `deleteItemFromReservation` and
+    /// `postCustomItem`'s answer are the only places it appears, vendor notes
+    /// §3.4). So an id found among the stay's transactions is voidable only if
+    /// its row carries a `soldProductID`; otherwise the answer is
+    /// `Unsupported`, rather than a `postVoidItem` with an id Cloudbeds would
+    /// not know (or, worse, one that names another product).
+    async fn sold_product_of(
+        &self,
+        reservation: &VendorId,
+        charge: &VendorId,
+    ) -> Result<VendorId, CloudbedsError> {
+        let transactions = self.get_transactions(reservation.as_str()).await?;
+        let Some(row) = transactions
+            .iter()
+            .find(|t| t.transaction_id.as_deref() == Some(charge.as_str()))
+        else {
+            // Not a transaction of the stay: the soldProductID post_charge returned.
+            return Ok(charge.clone());
+        };
+        match row.sold_product_id.as_deref().map(VendorId::new) {
+            Some(Ok(sold)) => Ok(sold),
+            _ => Err(CloudbedsError::Unsupported(
+                "void_charge of a line known only by its getTransactions transactionID \
+                 (postVoidItem takes the soldProductID postCustomItem answered)",
+            )),
+        }
+    }
+
     async fn find_charge_inner(
         &self,
         reservation: &VendorId,
@@ -1014,10 +1049,24 @@ impl CloudbedsClient {
     ) -> Result<Option<FolioCharge>, CloudbedsError> {
         let transactions = self.get_transactions(reservation.as_str()).await?;
         let folio = map::folio(reservation.as_str(), &transactions, None, self.ctx())?;
-        Ok(folio
+        let Some(mut found) = folio
             .charges
             .into_iter()
-            .find(|c| c.request_id == Some(request_id)))
+            .find(|c| c.request_id == Some(request_id))
+        else {
+            return Ok(None);
+        };
+        // Name the line as post_charge did (its soldProductID) when the row says
+        // it: getTransactions does not document the field, but reads it if sent.
+        let sold = transactions
+            .iter()
+            .find(|t| t.transaction_id.as_deref() == Some(found.external.id.as_str()))
+            .and_then(|t| t.sold_product_id.as_deref())
+            .and_then(|id| VendorId::new(id).ok());
+        if let Some(sold) = sold {
+            found.external = pms_core::ExternalRef::new(PmsKind::Cloudbeds, sold);
+        }
+        Ok(Some(found))
     }
 
     async fn post_charge_inner(&self, charge: &ChargeRequest) -> Result<PostedCharge, CloudbedsError> {
@@ -1445,7 +1494,8 @@ impl PmsClient for CloudbedsClient {
     }
 
     async fn void_charge(&self, request: &VoidChargeRequest) -> Result<(), pms_core::Error> {
-        match self.void_item(&request.reservation, &request.charge).await {
+        let sold_product = core(self.sold_product_of(&request.reservation, &request.charge).await)?;
+        match self.void_item(&request.reservation, &sold_product).await {
             Ok(()) => Ok(()),
             // Voiding twice answers success=false; "already voided" is the state we want.
             Err(CloudbedsError::Api { message, .. })

@@ -195,12 +195,14 @@ async fn a_posted_charge_is_found_again_deduplicated_and_voided() {
 }
 
 /// After an ambiguous timeout the sync layer only has what `find_charge`
-/// returns; voiding needs the `soldProductID` that `post_charge` returned.
+/// returns. `getTransactions` names a line by its `transactionID` and
+/// documents no `soldProductID` (SDK `GetTransactionsResponseDataInner` at
+/// `8293e51a`), while `postVoidItem` takes only the `soldProductID`
+/// `postCustomItem` answered: the connector must not send a `postVoidItem`
+/// with the wrong id, so such a void is a typed `Unsupported`, nothing is
+/// voided, and voiding by the id the post answered still works.
 #[tokio::test]
-#[ignore = "pms-cloudbeds gap: find_charge returns the getTransactions transactionID as the charge's external id, \
-            while post_charge returns and void_charge (postVoidItem) needs the soldProductID; getTransactions \
-            carries no soldProductID, so a charge recovered by read-back cannot be voided"]
-async fn a_charge_found_by_read_back_can_be_voided() {
+async fn a_charge_known_only_by_read_back_is_not_voided_blindly() {
     let sim = start(23).await;
     let cb = client(&sim);
     let reservation = sim.state().with_hotel(in_house);
@@ -211,15 +213,48 @@ async fn a_charge_found_by_read_back_can_be_voided() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(found.external, posted.external);
+    let line = sim
+        .state()
+        .charges_with_external_id(&request.request_id.to_string());
+    assert_eq!(line.len(), 1);
+    assert_eq!(
+        found.external.id.as_str(),
+        CloudbedsIds::transaction_id(line[0].id),
+        "read back by its transactionID"
+    );
+    assert_ne!(found.external, posted.external, "not the soldProductID");
+
+    let err = cb
+        .void_charge(&VoidChargeRequest {
+            request_id: RequestId::new_random(),
+            reservation: vendor(&reservation),
+            charge: found.external.id.clone(),
+            reason: "recovered".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    assert!(sim.state().requests_to("postVoidItem").is_empty(), "nothing sent");
+    let still = sim
+        .state()
+        .charges_with_external_id(&request.request_id.to_string());
+    assert!(still[0].canceled.is_none(), "nothing voided");
+
+    // By the soldProductID the post answered, the same line voids.
     cb.void_charge(&VoidChargeRequest {
         request_id: RequestId::new_random(),
         reservation: vendor(&reservation),
-        charge: found.external.id.clone(),
+        charge: posted.external.id.clone(),
         reason: "recovered".into(),
     })
     .await
     .unwrap();
+    let voided = cb
+        .find_charge(&vendor(&reservation), request.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(voided.voided);
     sim.shutdown().await;
 }
 

@@ -654,6 +654,14 @@ async fn find_charge_and_folio_read_transactions() {
 #[tokio::test]
 async fn void_charge_posts_void_item_and_accepts_already_voided() {
     let server = server().await;
+    // The id is looked up among the stay's transactions first (not one of them:
+    // it is the soldProductID postCustomItem answered).
+    Mock::given(method("GET"))
+        .and(path(api("getTransactions")))
+        .respond_with(json("get_transactions.json"))
+        .expect(2)
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path(api("postVoidItem")))
         .and(form(&[
@@ -684,6 +692,30 @@ async fn void_charge_posts_void_item_and_accepts_already_voided() {
     };
     client.void_charge(&request).await.unwrap();
     client.void_charge(&request).await.unwrap();
+}
+
+/// A line known only by its `transactionID` (what `find_charge` reads back)
+/// has no `soldProductID` in `getTransactions`: nothing is sent to
+/// `postVoidItem` (the catch-all would fail) and the answer is `Unsupported`.
+#[tokio::test]
+async fn void_charge_of_a_transaction_id_is_unsupported_not_sent() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path(api("getTransactions")))
+        .respond_with(json("get_transactions.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = key_client(&server)
+        .void_charge(&VoidChargeRequest {
+            request_id: RequestId::new_random(),
+            reservation: vid("8176082119429"),
+            charge: vid("t-101"),
+            reason: "recovered".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), pms_core::ErrorKind::Unsupported, "{err}");
 }
 
 #[tokio::test]
@@ -805,6 +837,13 @@ async fn rooms_housekeeping_guest_and_arrivals() {
         .expect(1)
         .mount(&server)
         .await;
+    Mock::given(method("GET"))
+        .and(path(api("getReservationsWithRateDetails")))
+        .and(query_param("reservationID", "8176082119431"))
+        .respond_with(json("get_reservations_with_rate_details.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let client = key_client(&server);
     assert_eq!(client.rooms().await.unwrap().len(), 2);
     assert_eq!(client.room_statuses().await.unwrap().len(), 2);
@@ -813,6 +852,7 @@ async fn rooms_housekeeping_guest_and_arrivals() {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
     let arrivals = client.arrivals(pms_core::DateRange::day(day)).await.unwrap();
     assert_eq!(arrivals.len(), 1);
+    assert_eq!(arrivals[0].total, Some(Money::new(dec!(220), Currency::USD)));
 }
 
 #[tokio::test]
@@ -837,13 +877,6 @@ async fn webhook_subscriptions() {
         .and(path(api("getWebhooks")))
         .respond_with(ResponseTemplate::new(200).set_body_string(
             r#"{"success":true,"data":[{"id":"sub-981","event":{"entity":"reservation","action":"created"},
-    Mock::given(method("GET"))
-        .and(path(api("getReservationsWithRateDetails")))
-        .and(query_param("reservationID", "8176082119431"))
-        .respond_with(json("get_reservations_with_rate_details.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
                "key":{"type":"property","id":"318267"},"subscriptionType":"webhook",
                "subscriptionData":{"endpoint":"https://hooks.example.com/cloudbeds/0123456789abcdef"}}]}"#,
         ))
@@ -852,7 +885,6 @@ async fn webhook_subscriptions() {
         .await;
     Mock::given(method("DELETE"))
         .and(path(api("deleteWebhook")))
-    assert_eq!(arrivals[0].total, Some(Money::new(dec!(220), Currency::USD)));
         .and(query_param("subscriptionID", "sub-981"))
         .and(query_param("propertyIDs", "318267"))
         .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"success":true}"#))

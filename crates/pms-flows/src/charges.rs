@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use pms_core::{
-    ChargeKind, ChargeRequest, Currency, ErrorKind, ExternalRef, Folio, Money, PostedCharge, RequestId,
-    ReservationStatus, RoomNumber, VendorId, VoidChargeRequest,
+    Capability, ChargeKind, ChargeRequest, Currency, ErrorKind, ExternalRef, Folio, Money, PostedCharge,
+    RequestId, ReservationStatus, RoomNumber, VendorId, VoidChargeRequest,
 };
 use pms_sync::{AuditAction, HotelSync, PostCharge, VoidCharge};
 use rust_decimal::Decimal;
@@ -164,6 +164,11 @@ pub struct FolioReconciliation {
     pub expected_total: Money,
     /// The folio's balance.
     pub pms_balance: Money,
+    /// Whether folio lines could be matched to our postings by request id
+    /// (the connector has [`Capability::ChargeReadBack`]). When not, only
+    /// the balance's own consistency is checked and `mismatches` never
+    /// names a posting.
+    pub lines_matched: bool,
     /// What disagrees.
     pub mismatches: Vec<FolioMismatch>,
 }
@@ -244,6 +249,7 @@ impl ChargeFlow {
                             "kind": kind,
                             "total": total,
                             "external": posted.external.to_string(),
+                            "external_id": posted.external.id.as_str(),
                         }),
                     )
                     .await?;
@@ -324,6 +330,14 @@ impl ChargeFlow {
         reason: &str,
     ) -> Result<VoidReceipt, FlowError> {
         let ctx = &self.ctx;
+        // Without a void the PMS keeps the line: say so before reading anything
+        // (OPERA OWS has no void; its read-back is off by default too).
+        if !ctx.client.capabilities().supports(Capability::VoidCharge) {
+            return Err(FlowError::Pms(pms_core::Error::unsupported(
+                ctx.client.kind(),
+                "void_charge",
+            )));
+        }
         let line = ctx
             .client
             .find_charge(reservation, charge)
@@ -332,16 +346,29 @@ impl ChargeFlow {
         let request_id = ctx.request_id(&["void", reservation.as_str(), &charge.to_string()]);
         let already_voided = line.voided;
         if !already_voided {
-            let op = VoidCharge(VoidChargeRequest {
-                request_id,
-                reservation: reservation.clone(),
-                charge: line.external.id.clone(),
-                reason: reason.to_owned(),
-            });
-            ctx.journal
-                .execute(&ctx.hotel, ctx.client.as_ref(), &op)
-                .await
-                .map_err(|err| FlowError::from_write("void_charge", request_id, err))?;
+            let by_line = self
+                .void_as(request_id, reservation, &line.external.id, reason)
+                .await;
+            match by_line {
+                // The line as read back is not what the PMS voids by (Cloudbeds:
+                // getTransactions names it by transactionID, postVoidItem takes
+                // the soldProductID postCustomItem answered): void it by the id
+                // the post answered, as a second intent of its own.
+                Err(
+                    err @ FlowError::Refused {
+                        kind: ErrorKind::Unsupported,
+                        ..
+                    },
+                ) => match self.posted_external_id(reservation, charge).await? {
+                    Some(posted) if posted != line.external.id => {
+                        let as_posted =
+                            ctx.request_id(&["void", reservation.as_str(), &charge.to_string(), "as_posted"]);
+                        self.void_as(as_posted, reservation, &posted, reason).await?;
+                    }
+                    _ => return Err(err),
+                },
+                other => other?,
+            }
         }
         ctx.audit_once(
             reservation.as_str(),
@@ -407,10 +434,25 @@ impl ChargeFlow {
                 live_lines.entry(id).or_default().push(line.total);
             }
         }
+        // Folio lines carry our request id only where the connector can read a
+        // charge back (ChargeReadBack); elsewhere (OPERA by default: the
+        // Invoice does not echo PostCharge's LongInfo) no line can be matched,
+        // and reporting every posting "missing" would be false drift.
+        let lines_matched = self
+            .ctx
+            .client
+            .capabilities()
+            .supports(Capability::ChargeReadBack);
         let mut mismatches = Vec::new();
         let mut expected = Vec::new();
         for (id, total) in &posted {
             let found = live_lines.get(id).map(Vec::as_slice).unwrap_or_default();
+            if !lines_matched {
+                if !voided.contains(id) {
+                    expected.push(*total);
+                }
+                continue;
+            }
             if voided.contains(id) {
                 if !found.is_empty() {
                     mismatches.push(FolioMismatch::NotVoided { request_id: *id });
@@ -445,6 +487,7 @@ impl ChargeFlow {
             voided: voided.len(),
             expected_total: Money::sum(currency, expected)?,
             pms_balance: folio.balance,
+            lines_matched,
             mismatches,
         };
         if !report.is_clean() {
@@ -465,6 +508,49 @@ impl ChargeFlow {
     }
 
     /// Our postings on a stay (request id → total) and the ones we voided, from the audit log.
+    /// Voids line `charge` (the PMS's id) through the journal as intent `request_id`.
+    async fn void_as(
+        &self,
+        request_id: RequestId,
+        reservation: &VendorId,
+        charge: &VendorId,
+        reason: &str,
+    ) -> Result<(), FlowError> {
+        let ctx = &self.ctx;
+        let op = VoidCharge(VoidChargeRequest {
+            request_id,
+            reservation: reservation.clone(),
+            charge: charge.clone(),
+            reason: reason.to_owned(),
+        });
+        ctx.journal
+            .execute(&ctx.hotel, ctx.client.as_ref(), &op)
+            .await
+            .map_err(|err| FlowError::from_write("void_charge", request_id, err))
+    }
+
+    /// The external id the PMS answered when our line `charge` was posted,
+    /// as recorded in its audit entry.
+    async fn posted_external_id(
+        &self,
+        reservation: &VendorId,
+        charge: RequestId,
+    ) -> Result<Option<VendorId>, FlowError> {
+        Ok(self
+            .ctx
+            .audit_entries(reservation.as_str(), AuditAction::ChargePosted)
+            .await?
+            .into_iter()
+            .filter(|e| e.entry.request_id == Some(charge))
+            .find_map(|e| {
+                e.entry
+                    .details
+                    .get("external_id")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|id| VendorId::new(id).ok())
+            }))
+    }
+
     async fn our_postings(
         &self,
         reservation: &VendorId,

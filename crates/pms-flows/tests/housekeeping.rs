@@ -5,27 +5,65 @@
 mod support;
 
 use chrono::Utc;
+use pms_core::ErrorKind;
 use pms_core::{Change, EventId, EventSource, ExternalRef, HousekeepingStatus, PmsEvent, RoomNumber};
 use pms_flows::{
-    BalancePolicy, CheckOutFlow, CheckOutInput, Dispatcher, HousekeepingRules, Notification, Priority,
-    SectionRule, TaskKind, TaskStatus,
+    BalancePolicy, CheckOutFlow, CheckOutInput, Dispatcher, FlowError, HousekeepingRules, Notification,
+    Priority, SectionRule, TaskKind, TaskStatus,
 };
 use pms_sim::RoomState;
 use pms_sync::AuditAction;
 use support::{Harness, Vendor, vendors};
 
-fn rules(suite: &str) -> HousekeepingRules {
+/// Floor rules, plus `first_floor` room numbers for vendors whose room lists
+/// carry no floor (Cloudbeds `getRooms` and OPERA `FetchHouseKeepingRoomStatus`
+/// have none, so their rooms route by number, as a property would configure them).
+fn rules(suite: &str, first_floor: &[String]) -> HousekeepingRules {
+    let numbers = || -> std::collections::BTreeSet<RoomNumber> {
+        first_floor
+            .iter()
+            .map(|n| RoomNumber::new(n.as_str()).unwrap())
+            .collect()
+    };
     HousekeepingRules {
         sections: vec![
-            SectionRule::floors("engineering", &["1", "2"]).only(&[TaskKind::Maintenance]),
+            SectionRule {
+                rooms: numbers(),
+                ..SectionRule::floors("engineering", &["1", "2"]).only(&[TaskKind::Maintenance])
+            },
             SectionRule {
                 rooms: [RoomNumber::new(suite).unwrap()].into_iter().collect(),
                 ..SectionRule::floors("suites", &[])
             },
-            SectionRule::floors("north", &["1"]),
+            SectionRule {
+                rooms: numbers(),
+                ..SectionRule::floors("north", &["1"])
+            },
         ],
         ..HousekeepingRules::default()
     }
+}
+
+/// The first-floor room numbers to route by number, when the vendor's room
+/// list has no floors (empty when it has: Mews routes by floor).
+async fn first_floor_by_number(vendor: &Vendor) -> Vec<String> {
+    let rooms = vendor.client.rooms().await.unwrap();
+    if rooms.iter().any(|r| r.floor.is_some()) {
+        return Vec::new();
+    }
+    vendor.sim().state().with_hotel(|h| {
+        h.rooms
+            .iter()
+            .filter(|r| r.floor == 1)
+            .map(|r| r.number.clone())
+            .collect()
+    })
+}
+
+/// The floor the dispatcher can know for a first-floor room.
+async fn known_floor(vendor: &Vendor) -> Option<String> {
+    let rooms = vendor.client.rooms().await.unwrap();
+    rooms.iter().any(|r| r.floor.is_some()).then(|| "1".to_owned())
 }
 
 fn room_event(vendor: &Vendor, room: &pms_core::VendorId, status: HousekeepingStatus) -> PmsEvent {
@@ -45,16 +83,18 @@ fn room_event(vendor: &Vendor, room: &pms_core::VendorId, status: HousekeepingSt
 #[tokio::test]
 async fn a_departure_becomes_a_routed_cleaning_and_completions_are_pushed_to_the_pms() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
         let reservation = vendor.departing_today(0);
         let room = vendor.set_room_of(&reservation, RoomState::Inspected);
         let (floor, number) = vendor.room_number(&room);
         assert_eq!(floor, 1);
-        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999"));
+        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999", &first_floor_by_number(&vendor).await));
         dispatcher.refresh().await.unwrap();
         assert!(dispatcher.open_tasks(None).iter().all(|t| t.room.id != room));
 
-        // The guest leaves; the PMS marks the room dirty and says so.
+        // The guest pays and leaves; the PMS marks the room dirty and says so.
+        vendor.settle(&reservation);
         let mut out = CheckOutInput::new(reservation.clone());
         out.policy = BalancePolicy::Warn;
         CheckOutFlow::new(h.ctx.clone(), h.keys.clone())
@@ -69,7 +109,7 @@ async fn a_departure_becomes_a_routed_cleaning_and_completions_are_pushed_to_the
         let clean = &created[0];
         assert_eq!((clean.kind, clean.team.as_str()), (TaskKind::Clean, "north"));
         assert_eq!(clean.number.as_str(), number);
-        assert_eq!(clean.floor.as_deref(), Some("1"));
+        assert_eq!(clean.floor, known_floor(&vendor).await);
         // The same event again (a webhook and a poll) creates nothing.
         assert!(
             dispatcher
@@ -133,6 +173,7 @@ async fn a_departure_becomes_a_routed_cleaning_and_completions_are_pushed_to_the
 #[tokio::test]
 async fn an_early_arrival_makes_cleaning_urgent_and_announces_early_check_in() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
         let arriving = vendor.arriving_ready(0);
         let room = vendor.set_room_of(&arriving, RoomState::Dirty);
@@ -141,7 +182,7 @@ async fn an_early_arrival_makes_cleaning_urgent_and_announces_early_check_in() {
             h.ctx.clone(),
             HousekeepingRules {
                 all_arrivals_urgent: true,
-                ..rules(&number)
+                ..rules(&number, &first_floor_by_number(&vendor).await)
             },
         );
         dispatcher.refresh().await.unwrap();
@@ -186,8 +227,9 @@ async fn an_early_arrival_makes_cleaning_urgent_and_announces_early_check_in() {
 #[tokio::test]
 async fn overdue_tasks_are_alerted_once_in_virtual_time() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
-        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999"));
+        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999", &first_floor_by_number(&vendor).await));
         let created = dispatcher.refresh().await.unwrap();
         assert!(!created.is_empty(), "the generated hotel has dirty rooms");
         assert!(dispatcher.check_overdue().await.is_empty());
@@ -218,10 +260,11 @@ async fn overdue_tasks_are_alerted_once_in_virtual_time() {
 #[tokio::test]
 async fn an_out_of_order_room_goes_to_maintenance_and_back_to_cleaning() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
         let reservation = vendor.departing_today(1);
         let room = vendor.set_room_of(&reservation, RoomState::Dirty);
-        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999"));
+        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999", &first_floor_by_number(&vendor).await));
         dispatcher.refresh().await.unwrap();
         let clean = dispatcher
             .open_tasks(None)
@@ -243,8 +286,37 @@ async fn an_out_of_order_room_goes_to_maintenance_and_back_to_cleaning() {
         assert_eq!(superseded.status, TaskStatus::Superseded);
 
         // Fixed: the room goes back to dirty in the PMS and gets a cleaning.
-        let next = dispatcher.complete(created[0].id, "engineer-1").await.unwrap();
+        let done = dispatcher.complete(created[0].id, "engineer-1").await;
+        if vendor.kind == pms_core::PmsKind::Cloudbeds {
+            // Cloudbeds keeps out-of-order as a room block, apart from the
+            // condition: postHousekeepingStatus is refused while the room is
+            // blocked, and the flow reports it (the block is lifted in Cloudbeds).
+            assert!(
+                matches!(
+                    done,
+                    Err(FlowError::Refused {
+                        operation: "set_room_status",
+                        kind: ErrorKind::Conflict,
+                        ..
+                    })
+                ),
+                "{}: {done:?}",
+                vendor.name()
+            );
+            assert_eq!(vendor.room_state(&room), RoomState::OutOfOrder);
+            assert!(
+                dispatcher
+                    .open_tasks(Some("engineering"))
+                    .iter()
+                    .any(|t| t.id == created[0].id),
+                "still open"
+            );
+            assert_eq!(vendor.write_calls("set_room_status"), 1);
+            continue;
+        }
+        let next = done.unwrap();
         assert_eq!(vendor.room_state(&room), RoomState::Dirty);
+        assert_eq!(vendor.write_calls("set_room_status"), 1);
         assert_eq!(next.len(), 1);
         assert_eq!((next[0].kind, next[0].team.as_str()), (TaskKind::Clean, "north"));
     }
@@ -253,6 +325,7 @@ async fn an_out_of_order_room_goes_to_maintenance_and_back_to_cleaning() {
 #[tokio::test]
 async fn without_room_status_writes_a_completion_is_audited_but_not_pushed() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let client = std::sync::Arc::new(
             support::WithCompliance::new(vendor.client.clone())
                 .without(&[pms_core::Capability::RoomStatusWrite]),
@@ -260,7 +333,7 @@ async fn without_room_status_writes_a_completion_is_audited_but_not_pushed() {
         let h = Harness::new(client).await;
         let reservation = vendor.departing_today(2);
         let room = vendor.set_room_of(&reservation, RoomState::Dirty);
-        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999"));
+        let dispatcher = Dispatcher::new(h.ctx.clone(), rules("999", &first_floor_by_number(&vendor).await));
         dispatcher.refresh().await.unwrap();
         let clean = dispatcher
             .open_tasks(Some("north"))

@@ -175,6 +175,7 @@ async fn reservation_events_trigger_notifications_and_others_do_not() {
 #[tokio::test]
 async fn polling_the_pms_notifies_changes_and_alerts_failures() {
     for vendor in vendors().await {
+        let _scope = vendor.scope();
         let h = Harness::new(vendor.client.clone()).await;
         let sync = HotelSync::new(
             hotel(),
