@@ -352,6 +352,7 @@ async fn an_open_balance_is_refused_or_warned_per_policy() {
         let mut warn = CheckOutInput::new(reservation.clone());
         warn.policy = BalancePolicy::Warn;
         let result = flow.run(&warn).await;
+        assert_eq!(vendor.write_calls("check_out"), 1, "{name}: sent once");
         let audited = h.audit(&reservation, AuditAction::CheckedOut).await;
         assert_eq!(audited.len(), 1, "{name}");
         if vendor.kind == pms_core::PmsKind::Opera {

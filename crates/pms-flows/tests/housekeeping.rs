@@ -360,3 +360,57 @@ async fn without_room_status_writes_a_completion_is_audited_but_not_pushed() {
         assert_eq!(audited[0].entry.details["pushed_to_pms"], false);
     }
 }
+
+/// Taking a room out of order/service through the write path the flows use
+/// (the journal's `SetRoomStatus`): Mews writes out-of-service
+/// (`resources/update`) but derives out-of-order from resource blocks only;
+/// Cloudbeds keeps both as room blocks, not housekeeping conditions; OPERA's
+/// `UpdateRoomStatus` takes neither. Where unsupported the answer is a typed
+/// `Unsupported`, nothing is sent and the room is unchanged.
+#[tokio::test]
+async fn out_of_order_and_out_of_service_writes_per_vendor() {
+    for vendor in vendors().await {
+        let _scope = vendor.scope();
+        let name = vendor.name();
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.departing_today(3);
+        let room = vendor.set_room_of(&reservation, RoomState::Dirty);
+        for (n, status, state) in [
+            (0u8, HousekeepingStatus::OutOfOrder, RoomState::OutOfOrder),
+            (1, HousekeepingStatus::OutOfService, RoomState::OutOfService),
+        ] {
+            let written = h
+                .ctx
+                .journal
+                .execute(
+                    &support::hotel(),
+                    vendor.client.as_ref(),
+                    &pms_sync::SetRoomStatus(pms_core::RoomStatusUpdate {
+                        request_id: h.ctx.request_id(&["ooo-test", &n.to_string()]),
+                        room: room.clone(),
+                        status: status.clone(),
+                    }),
+                )
+                .await;
+            let supported = vendor.kind == pms_core::PmsKind::Mews && state == RoomState::OutOfService;
+            if supported {
+                written.unwrap_or_else(|e| panic!("{name} {status:?}: {e:?}"));
+                assert_eq!(vendor.room_state(&room), state, "{name}");
+            } else {
+                let err = written.unwrap_err();
+                assert_eq!(
+                    err.pms_kind(),
+                    Some(ErrorKind::Unsupported),
+                    "{name} {status:?}: {err:?}"
+                );
+                assert_ne!(vendor.room_state(&room), state, "{name} {status:?}: unchanged");
+            }
+        }
+        let sent = if vendor.kind == pms_core::PmsKind::Mews {
+            1
+        } else {
+            0
+        };
+        assert_eq!(vendor.write_calls("set_room_status"), sent, "{name}");
+    }
+}
