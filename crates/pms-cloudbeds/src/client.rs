@@ -1020,6 +1020,15 @@ impl CloudbedsClient {
     /// its row carries a `soldProductID`; otherwise the answer is
     /// `Unsupported`, rather than a `postVoidItem` with an id Cloudbeds would
     /// not know (or, worse, one that names another product).
+    ///
+    /// The likely way to close this: the Accounting API's
+    /// `POST /accounting/v1.0/transactions` items carry `notes`,
+    /// `externalRelationId` and `externalRelationKind` (`ITEM`, `ITEM_POS`,
+    /// ...; omniboost/go-cloudbeds `get_transactions.go`), and `postCustomItem`
+    /// was observed answering `{soldProductID: "p_64862080", externalRelationID:
+    /// "64862080"}` (vendor notes §3.4). Not implemented: the simulator serves
+    /// no Accounting API, and the `p_` + `externalRelationId` rule is inferred
+    /// from one observation.
     async fn sold_product_of(
         &self,
         reservation: &VendorId,
