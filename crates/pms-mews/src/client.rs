@@ -10,6 +10,8 @@
 //! The client never sleeps or retries: rate limiting ([`MEWS_RATE_LIMIT`]) and
 //! retries are the sync layer's job, and writes are never resent blindly.
 
+pub(crate) mod agenda;
+
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
@@ -602,6 +604,7 @@ impl PmsClient for MewsClient {
             Capability::PostCharge,
             Capability::VoidCharge,
             Capability::ChargeReadBack,
+            Capability::Agenda,
         ]
         .into_iter()
         .collect()
@@ -991,6 +994,12 @@ impl PmsClient for MewsClient {
             )
             .await?;
         Ok(())
+    }
+
+    /// Reservations of hourly bookable services (spa, restaurant tables,
+    /// activities): see the `agenda` module.
+    async fn agenda(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, Error> {
+        self.agenda_items(range).await
     }
 
     async fn health(&self) -> HealthReport {

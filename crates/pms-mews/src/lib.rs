@@ -64,6 +64,7 @@ pub mod map;
 mod webhook;
 pub mod wire;
 
+pub use client::agenda::{decode_agenda, map_agenda};
 pub use client::{
     ChargePricing, ChargeSettings, DEFAULT_PAGE_SIZE, DEMO_BASE_URL, MAX_RESPONSE_BYTES, MAX_WINDOW_DAYS,
     MEWS_RATE_LIMIT, MewsClient, MewsConfig, PRODUCTION_BASE_URL,

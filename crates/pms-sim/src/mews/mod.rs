@@ -10,6 +10,7 @@
 //! → rate limit per AccessToken (429) → tokens (401) → injected 429 / 500 →
 //! the operation → for applied writes, maybe an ambiguous hang.
 
+mod agenda;
 mod bills;
 mod configuration;
 mod customers;

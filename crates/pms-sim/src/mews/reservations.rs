@@ -8,14 +8,21 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::OpResult;
+use super::agenda;
 use super::error::MewsError;
 use super::wire::{
     Limitation, TimeInterval, check_intervals, check_len, cursor_key, decode, listed, paginate, ts, ts_opt,
     within, within_opt,
 };
-use crate::model::{Reservation, ReservationState};
+use crate::model::{AgendaItem, Reservation, ReservationState};
 use crate::server::SimCore;
 use crate::state::{self, Hotel};
+
+/// A listed reservation: a stay, or an agenda booking of an hourly service.
+enum Row<'a> {
+    Stay(&'a Reservation),
+    Booking(&'a AgendaItem),
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -25,6 +32,8 @@ struct GetAll {
     reservation_ids: Option<Vec<Uuid>>,
     #[serde(default)]
     account_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    service_ids: Option<Vec<Uuid>>,
     #[serde(default)]
     assigned_resource_ids: Option<Vec<Uuid>>,
     #[serde(default)]
@@ -62,6 +71,7 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
     q.limitation.check()?;
     check_len("ReservationIds", q.reservation_ids.as_ref(), 1000)?;
     check_len("AccountIds", q.account_ids.as_ref(), 1000)?;
+    check_len("ServiceIds", q.service_ids.as_ref(), 1000)?;
     check_len("AssignedResourceIds", q.assigned_resource_ids.as_ref(), 1000)?;
     check_len("Numbers", q.numbers.as_ref(), 1000)?;
     check_intervals(&[
@@ -93,11 +103,22 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
     }
     let hotel = core.read();
     let cursor = cursor_key(&q.limitation, |id| {
-        hotel.reservation(id).map(|r| (r.created, r.id))
+        hotel
+            .reservation(id)
+            .map(|r| (r.created, r.id))
+            .or_else(|| hotel.agenda.iter().find(|a| a.id == id).map(|a| (a.starts, a.id)))
     })?;
-    let rows = hotel
+    // Stays are reservations of the first (stay) service; agenda items of
+    // their kind's hourly service (see `super::agenda`).
+    let stay_service = hotel.services.first().map(|s| s.id);
+    let stays_asked = q
+        .service_ids
+        .as_ref()
+        .is_none_or(|ids| stay_service.is_some_and(|s| ids.contains(&s)));
+    let stays = hotel
         .reservations
         .iter()
+        .filter(|_| stays_asked)
         .filter(|r| {
             listed(q.reservation_ids.as_ref(), r.id)
                 && listed(q.account_ids.as_ref(), r.guest_id)
@@ -117,10 +138,42 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
                 && q.colliding_utc
                     .is_none_or(|c| r.scheduled_start < c.end_utc && r.scheduled_end > c.start_utc)
         })
-        .map(|r| ((r.created, r.id), r))
-        .collect();
+        .map(|r| ((r.created, r.id), Row::Stay(r)));
+    let bookings = hotel
+        .agenda
+        .iter()
+        .filter(|a| {
+            let stay = hotel.reservation(a.reservation_id);
+            let (created, updated) = stay.map_or((a.starts, a.starts), |s| (s.created, s.updated));
+            q.service_ids
+                .as_ref()
+                .is_some_and(|ids| ids.contains(&agenda::service_of(&hotel, a.kind)))
+                && listed(q.reservation_ids.as_ref(), a.id)
+                && listed(q.account_ids.as_ref(), a.guest_id)
+                && q.assigned_resource_ids.is_none()
+                && q.numbers.is_none()
+                && q.states
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|s| s == "Confirmed"))
+                && within(q.created_utc.as_ref(), created)
+                && within(q.updated_utc.as_ref(), updated)
+                && within(q.scheduled_start_utc.as_ref(), a.starts)
+                && within(q.scheduled_end_utc.as_ref(), a.ends)
+                && within_opt(q.actual_start_utc.as_ref(), None)
+                && within_opt(q.actual_end_utc.as_ref(), None)
+                && q.colliding_utc
+                    .is_none_or(|c| a.starts < c.end_utc && a.ends > c.start_utc)
+        })
+        .map(|a| ((a.starts, a.id), Row::Booking(a)));
+    let rows = stays.chain(bookings).collect();
     let (page, next) = paginate(rows, &q.limitation, cursor);
-    let reservations: Vec<Value> = page.into_iter().map(|r| render(&hotel, r)).collect();
+    let reservations: Vec<Value> = page
+        .into_iter()
+        .map(|row| match row {
+            Row::Stay(r) => render(&hotel, r),
+            Row::Booking(a) => agenda::render_booking(&hotel, a),
+        })
+        .collect();
     Ok((
         json!({ "Reservations": reservations, "Cursor": next }),
         Vec::new(),

@@ -1,15 +1,23 @@
 //! `services/getAll` (`operations/services.md`,
 //! <https://docs.mews.com/connector-api/operations/services>): `Bookable`
-//! services hold stays, `Additional` ones take `orders/add`.
+//! services hold stays, `Additional` ones take `orders/add`; the hourly
+//! `Bookable` services of the agenda come from `super::agenda`.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::OpResult;
+use super::agenda::{self, AgendaService};
 use super::wire::{Limitation, check_len, cursor_key, decode, listed, paginate, ts};
 use crate::model::ServiceKind;
 use crate::server::SimCore;
+
+/// A listed service: the model's, or one of the hourly agenda services.
+enum Row<'a> {
+    Model(&'a crate::model::Service),
+    Agenda(&'a AgendaService),
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -24,19 +32,36 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
     q.limitation.check()?;
     check_len("ServiceIds", q.service_ids.as_ref(), 1000)?;
     let hotel = core.read();
-    let cursor = cursor_key(&q.limitation, |id| hotel.service(id).map(|s| (s.created, s.id)))?;
+    let hourly = agenda::services(&hotel);
+    let hourly_created = agenda::created(&hotel);
+    let cursor = cursor_key(&q.limitation, |id| {
+        hotel
+            .service(id)
+            .map(|s| (s.created, s.id))
+            .or_else(|| hourly.iter().find(|s| s.id == id).map(|s| (hourly_created, s.id)))
+    })?;
     let rows = hotel
         .services
         .iter()
         .filter(|s| listed(q.service_ids.as_ref(), s.id))
-        .map(|s| ((s.created, s.id), s))
+        .map(|s| ((s.created, s.id), Row::Model(s)))
+        .chain(
+            hourly
+                .iter()
+                .filter(|s| listed(q.service_ids.as_ref(), s.id))
+                .map(|s| ((hourly_created, s.id), Row::Agenda(s))),
+        )
         .collect();
     let (page, next) = paginate(rows, &q.limitation, cursor);
     let enterprise_id = hotel.property.id;
     let services: Vec<Value> = page
         .into_iter()
         .enumerate()
-        .map(|(i, s)| {
+        .map(|(i, row)| {
+            let s = match row {
+                Row::Model(s) => s,
+                Row::Agenda(s) => return agenda::render_service(&hotel, s, i),
+            };
             let data = match s.kind {
                 // Check-in 15:00 / check-out 11:00 as offsets from the day,
                 // in the `P0M0DT15H0M0S` form the docs show (serialization.md).
