@@ -106,10 +106,48 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("poll") => poll(n(1), args.iter().any(|a| a == "--memory")),
         Some("decode") => decode(args.get(1).map_or("mews", String::as_str), n(2)),
+        Some("baseline") => baseline(args.get(1).map_or("mews", String::as_str), n(2)),
         _ => {
-            eprintln!("usage: profile poll N [--memory] | profile decode mews|cloudbeds|opera N");
+            eprintln!(
+                "usage: profile poll N [--memory] | profile decode|baseline mews|cloudbeds|opera N"
+            );
             std::process::exit(2)
         }
+    }
+}
+
+/// The untyped baseline of the decode benches on the same payload: a
+/// `serde_json::Value` parse (JSON) or a bare quick-xml event scan (XML).
+/// Under callgrind, `--toggle-collect='*baseline_parse*'` counts it alone.
+fn baseline(vendor: &str, n: usize) {
+    let body = match vendor {
+        "mews" => payloads::mews_reservations(n),
+        "cloudbeds" => payloads::cloudbeds_reservations(n),
+        "opera" => payloads::opera_future_booking_summary(n),
+        other => panic!("unknown vendor {other}"),
+    };
+    let started = Instant::now();
+    let units = baseline_parse(vendor == "opera", &body);
+    println!("{vendor} baseline: {units} units in {:?}", started.elapsed());
+}
+
+#[inline(never)]
+fn baseline_parse(xml: bool, body: &[u8]) -> usize {
+    if xml {
+        let mut reader = quick_xml::Reader::from_reader(body);
+        let mut buf = Vec::new();
+        let mut events = 0usize;
+        loop {
+            match reader.read_event_into(&mut buf).expect("generated XML scans") {
+                quick_xml::events::Event::Eof => return events,
+                _ => events += 1,
+            }
+            buf.clear();
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body).expect("generated JSON parses") {
+        serde_json::Value::Object(map) => map.len(),
+        _ => 0,
     }
 }
 
@@ -172,6 +210,7 @@ fn poll(n: usize, memory: bool) {
         // ignores the window): the steady state of polling with overlap.
         let started = Instant::now();
         let again = sync.poll_reservations().await.expect("poll again");
+        let again_time = started.elapsed();
         // The parts of a page, timed alone over the same records.
         let records = reservations(
             pms_mews::MewsDecoder
@@ -221,7 +260,7 @@ fn poll(n: usize, memory: bool) {
             report.changed,
             first / report.pages.max(1) as u32,
             again.changed,
-            started.elapsed()
+            again_time
         );
     });
 }
