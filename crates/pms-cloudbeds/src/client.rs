@@ -7,9 +7,13 @@
 //! * Every request carries `X-PROPERTY-ID`; every response's `X-Request-ID`
 //!   is logged and kept in errors.
 //! * `{"success": false}` is an error whatever the HTTP status, classified by
-//!   its message. 429 is `RateLimited` (with `Retry-After` when sent). The
-//!   client never sleeps or retries on its own: pacing to [`DEFAULT_RATE_LIMIT`]
-//!   is the sync layer's job.
+//!   its message. 429 is `RateLimited` (with `Retry-After` when sent). Pacing
+//!   to [`DEFAULT_RATE_LIMIT`] is the sync layer's job; by default the client
+//!   never sleeps or retries. Opt in with
+//!   [`CloudbedsClientBuilder::read_retries`] to resend a *read* request that
+//!   failed transiently or with 429 (as the OPERA client's `read_retries`), so
+//!   that one failed page does not fail a read of many pages. Writes are never
+//!   resent here.
 //! * A write whose request may have left and got no answer (timeout, reset,
 //!   gateway 5xx) is `OutcomeUnknown`: read back (for charges:
 //!   [`PmsClient::find_charge`]) before any retry.
@@ -65,6 +69,17 @@ pub const HOUSEKEEPING_PAGE_SIZE: u32 = 5000;
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Default resends of a read request after a transient failure or a 429:
+/// none (the sync layer retries whole calls); raise it where one call reads
+/// many pages under frequent faults.
+pub const DEFAULT_READ_RETRIES: u32 = 0;
+
+/// First wait before resending a read; doubles per resend.
+pub const READ_RETRY_BACKOFF: Duration = Duration::from_millis(200);
+
+/// Longest wait before resending a read, whatever `Retry-After` says.
+pub const MAX_READ_RETRY_WAIT: Duration = Duration::from_secs(10);
+
 /// Safety bound on pages walked by one call that reads "everything".
 const MAX_PAGES: u32 = 1000;
 
@@ -82,6 +97,7 @@ struct Inner {
     auth: Authenticator,
     clock: Arc<dyn Clock>,
     rate_limit: RateLimit,
+    read_retries: u32,
 }
 
 impl std::fmt::Debug for CloudbedsClient {
@@ -107,6 +123,7 @@ pub struct CloudbedsClientBuilder {
     rate_limit: RateLimit,
     http: Option<reqwest::Client>,
     api_key_header: ApiKeyHeader,
+    read_retries: u32,
 }
 
 impl CloudbedsClientBuilder {
@@ -131,6 +148,15 @@ impl CloudbedsClientBuilder {
     /// The request budget to publish (default [`DEFAULT_RATE_LIMIT`]).
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// How many times a read request is resent after a transient failure or a
+    /// 429 (default [`DEFAULT_READ_RETRIES`]; backoff from
+    /// [`READ_RETRY_BACKOFF`] doubling, `Retry-After` as a floor up to
+    /// [`MAX_READ_RETRY_WAIT`]). Writes are never resent by the client.
+    pub fn read_retries(mut self, retries: u32) -> Self {
+        self.read_retries = retries;
         self
     }
 
@@ -179,6 +205,7 @@ impl CloudbedsClientBuilder {
                 auth,
                 clock: self.clock,
                 rate_limit: self.rate_limit,
+                read_retries: self.read_retries,
             }),
         })
     }
@@ -261,6 +288,7 @@ pub struct PostedPayment {
     pub transaction_id: Option<String>,
 }
 
+#[derive(Clone)]
 struct Call {
     method: Method,
     name: &'static str,
@@ -310,6 +338,7 @@ impl CloudbedsClient {
             rate_limit: DEFAULT_RATE_LIMIT,
             http: None,
             api_key_header: ApiKeyHeader::default(),
+            read_retries: DEFAULT_READ_RETRIES,
         })
     }
 
@@ -417,6 +446,38 @@ impl CloudbedsClient {
         Ok(response)
     }
 
+    /// A read request, resent after a transient failure or a 429 up to
+    /// `read_retries` times (reads change nothing, so resending is safe).
+    async fn read(&self, call: Call) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
+        let mut resent = 0u32;
+        loop {
+            let err = match self.execute(call.clone()).await {
+                Ok(answer) => return Ok(answer),
+                Err(err) => err,
+            };
+            let retry_after = match &err {
+                CloudbedsError::RateLimited { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            let retryable = matches!(err.kind(), ErrorKind::Transient | ErrorKind::RateLimited);
+            if !retryable || resent >= self.inner.read_retries {
+                return Err(err);
+            }
+            resent += 1;
+            let backoff = READ_RETRY_BACKOFF.saturating_mul(1 << (resent - 1).min(10));
+            let wait = retry_after
+                .map_or(backoff, |after| after.max(backoff))
+                .min(MAX_READ_RETRY_WAIT);
+            tracing::debug!(
+                method = call.name,
+                resent,
+                ?wait,
+                "cloudbeds read failed; resending"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// Sends and checks status and envelope; returns the body of a success.
     async fn execute(&self, call: Call) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
         let response = self.send(&call).await?;
@@ -425,7 +486,11 @@ impl CloudbedsClient {
 
     async fn data<T: DeserializeOwned>(&self, call: Call) -> Result<Envelope<T>, CloudbedsError> {
         let (write, name) = (call.write, call.name);
-        let (body, request_id) = self.execute(call).await?;
+        let (body, request_id) = if write {
+            self.execute(call).await?
+        } else {
+            self.read(call).await?
+        };
         parse_json::<Envelope<T>>(&body).map_err(|e| {
             if write {
                 unreadable(name, &e, request_id)

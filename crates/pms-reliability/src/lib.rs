@@ -10,8 +10,8 @@
 //! PMS really holds), a [`RecordingKeys`] key system and a [`flow_context`]
 //! builder in virtual time.
 //!
-//! Adding a vendor is one constructor (see [`mews_leg`], [`cloudbeds_leg`])
-//! plus its line in [`legs`].
+//! Adding a vendor is one constructor (see [`mews_leg`], [`cloudbeds_leg`],
+//! [`opera_leg`]) plus its line in [`legs`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -28,7 +28,7 @@ use pms_core::{
     RequestId, SystemClock, VendorId,
 };
 use pms_flows::{FlowContext, KeyError, KeyGrant, KeyId, KeyService, MemoryNotifier};
-use pms_sim::{CloudbedsIds, CloudbedsSim, HotelSpec, MewsSim, SimHandle, SimOptions};
+use pms_sim::{CloudbedsIds, CloudbedsSim, HotelSpec, MewsSim, OperaSim, SimHandle, SimOptions};
 use pms_sync::store::Store;
 use pms_sync::{
     AuditLog, Cipher, FnWebhookSource, JournalSettings, RateLimiter, RetryPolicy, VirtualSleeper,
@@ -53,6 +53,8 @@ enum Ids {
     Uuid,
     /// Cloudbeds numeric-style ids ([`CloudbedsIds`]).
     Cloudbeds,
+    /// OPERA `resv_name_id`s ([`OperaSim::resv_name_id`]); rooms by number.
+    Opera,
 }
 
 /// One vendor under test: its simulator and a connector on it.
@@ -83,6 +85,11 @@ impl Leg {
         let raw = match self.ids {
             Ids::Uuid => reservation.id.to_string(),
             Ids::Cloudbeds => CloudbedsIds::reservation_id(reservation),
+            Ids::Opera => self
+                .sim
+                .state()
+                .with_hotel(|h| OperaSim::resv_name_id(h, reservation.id))
+                .unwrap_or_default(),
         };
         VendorId::new(raw).unwrap_or_else(|_| unreachable!("simulator ids are non-empty"))
     }
@@ -96,28 +103,38 @@ impl Leg {
                 .state()
                 .with_hotel(|h| CloudbedsIds::room_id(h, room))
                 .unwrap_or_default(),
+            Ids::Opera => self
+                .sim
+                .state()
+                .with_hotel(|h| h.room(room).map(|r| r.number.clone()))
+                .unwrap_or_default(),
         };
         VendorId::new(raw).unwrap_or_else(|_| unreachable!("simulator ids are non-empty"))
     }
 
     /// The simulator reservation a connector-side id names.
     pub fn sim_reservation(&self, id: &VendorId) -> Option<pms_sim::Reservation> {
-        self.sim.state().with_hotel(|h| {
-            h.reservations
-                .iter()
-                .find(|r| match self.ids {
-                    Ids::Uuid => r.id.to_string() == id.as_str(),
-                    Ids::Cloudbeds => CloudbedsIds::reservation_id(r) == id.as_str(),
-                })
-                .cloned()
-        })
+        let ids = self.ids;
+        self.sim
+            .state()
+            .with_hotel(|h| h.reservations.iter().find(|r| ids.names(h, r, id)).cloned())
+    }
+
+    /// What the simulator keeps of our request id on a folio line: Mews'
+    /// `ExternalIdentifier` and Cloudbeds' `referenceID` are the id itself,
+    /// OPERA keeps PostCharge's `LongInfo` (`PMSREQ:{id}`).
+    fn charge_marker(&self, request_id: RequestId) -> String {
+        match self.ids {
+            Ids::Opera => pms_opera::ops::post_charge::reference(request_id),
+            _ => request_id.to_string(),
+        }
     }
 
     /// Live (not voided) folio lines the simulator holds for our request id.
     pub fn live_charges(&self, request_id: RequestId) -> usize {
         self.sim
             .state()
-            .charges_with_external_id(&request_id.to_string())
+            .charges_with_external_id(&self.charge_marker(request_id))
             .iter()
             .filter(|c| c.canceled.is_none())
             .count()
@@ -127,14 +144,23 @@ impl Leg {
     pub fn all_charges(&self, request_id: RequestId) -> usize {
         self.sim
             .state()
-            .charges_with_external_id(&request_id.to_string())
+            .charges_with_external_id(&self.charge_marker(request_id))
             .len()
     }
 
-    /// The webhook source authenticating and parsing this vendor's deliveries.
+    /// Whether the vendor pushes webhooks (OWS has none: OPERA is polled).
+    pub fn has_webhooks(&self) -> bool {
+        self.ids != Ids::Opera
+    }
+
+    /// The webhook source authenticating and parsing this vendor's deliveries
+    /// (for OPERA, which has none, one that refuses every delivery).
     pub fn webhook_source(&self, token: &str) -> Arc<dyn WebhookSource> {
         let secret = SecretString::from(token.to_owned());
         match self.ids {
+            Ids::Opera => Arc::new(FnWebhookSource::new(PmsKind::Opera, |_: &WebhookRequest, _| {
+                Err(pms_core::Error::unsupported(PmsKind::Opera, "webhooks"))
+            })),
             Ids::Uuid => Arc::new(FnWebhookSource::new(
                 PmsKind::Mews,
                 move |request: &WebhookRequest, at| {
@@ -176,6 +202,7 @@ impl Leg {
                 .webhooks()
                 .register(&format!("{endpoint}?Token={token}"), token)?,
             Ids::Cloudbeds => self.sim.webhooks().register(endpoint, token)?,
+            Ids::Opera => {}
         }
         Ok(())
     }
@@ -183,6 +210,17 @@ impl Leg {
     /// Stops the simulator.
     pub async fn shutdown(self) {
         self.sim.shutdown().await;
+    }
+}
+
+impl Ids {
+    /// Whether `id` is this vendor's name for `reservation`.
+    fn names(self, hotel: &pms_sim::Hotel, reservation: &pms_sim::Reservation, id: &VendorId) -> bool {
+        match self {
+            Ids::Uuid => reservation.id.to_string() == id.as_str(),
+            Ids::Cloudbeds => CloudbedsIds::reservation_id(reservation) == id.as_str(),
+            Ids::Opera => OperaSim::resv_name_id(hotel, reservation.id).as_deref() == Some(id.as_str()),
+        }
     }
 }
 
@@ -194,6 +232,28 @@ pub fn config_vars(leg_kind: PmsKind, sim: &SimHandle) -> HashMap<String, String
         ("PMS_HOTEL_GRAND_CURRENCY".into(), "EUR".into()),
     ]);
     match leg_kind {
+        PmsKind::Opera => {
+            for (name, value) in [
+                ("PMS_HOTEL_GRAND_PMS", "opera".to_owned()),
+                (
+                    "PMS_HOTEL_GRAND_BASE_URL",
+                    format!("{}/OWS_WS_51", sim.base_url()),
+                ),
+                ("PMS_HOTEL_GRAND_OPERA_DEPLOYMENT", "on_premise".to_owned()),
+                (
+                    "PMS_HOTEL_GRAND_OPERA_HOTEL_CODE",
+                    OperaSim::HOTEL_CODE.to_owned(),
+                ),
+                ("PMS_HOTEL_GRAND_OPERA_USERNAME", OperaSim::USER_NAME.to_owned()),
+                ("PMS_HOTEL_GRAND_OPERA_PASSWORD", sim.access_token().to_owned()),
+                ("PMS_HOTEL_GRAND_OPERA_ORIGIN_ENTITY_ID", "PMSSYNC".to_owned()),
+                ("PMS_HOTEL_GRAND_OPERA_ORIGIN_SYSTEM_TYPE", "WEB".to_owned()),
+                ("PMS_HOTEL_GRAND_OPERA_DESTINATION_ENTITY_ID", "TI".to_owned()),
+                ("PMS_HOTEL_GRAND_OPERA_DESTINATION_SYSTEM_TYPE", "PMS".to_owned()),
+            ] {
+                vars.insert(name.into(), value);
+            }
+        }
         PmsKind::Cloudbeds => {
             let property = sim.state().with_hotel(CloudbedsIds::property_id);
             vars.insert("PMS_HOTEL_GRAND_PMS".into(), "cloudbeds".into());
@@ -306,8 +366,11 @@ pub fn cloudbeds_client(
     timeout: Duration,
 ) -> anyhow::Result<pms_cloudbeds::CloudbedsClient> {
     let config = config_of(&config_vars(PmsKind::Cloudbeds, sim))?;
+    // A list read of a large hotel is many pages; under 20 % 5xx one failed
+    // page would fail the whole call, so each read request is resent a few times.
     Ok(pms_cloudbeds::CloudbedsClient::builder(&config.hotels[0])?
         .timeout(timeout)
+        .read_retries(4)
         .build()?)
 }
 
@@ -334,6 +397,37 @@ pub async fn cloudbeds_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result
         sim,
         client,
         ids: Ids::Cloudbeds,
+    })
+}
+
+/// An OPERA client on a running OPERA (OWS) simulator, on premise, posting
+/// charges without a transaction code of their own to the simulated
+/// property's restaurant code `2000`.
+pub fn opera_client(sim: &SimHandle, timeout: Duration) -> anyhow::Result<pms_opera::OperaClient> {
+    let config = config_of(&config_vars(PmsKind::Opera, sim))?;
+    let options = pms_opera::OperaOptions {
+        timeout,
+        default_transaction_code: Some("2000".into()),
+        ..pms_opera::OperaOptions::default()
+    };
+    Ok(pms_opera::OperaClient::with_options(
+        &config.hotels[0],
+        options,
+        Arc::new(SystemClock),
+    )?)
+}
+
+/// The OPERA leg: an OPERA simulator with `spec` and an `OperaClient` on it.
+/// OWS has no webhooks and no charge read-back (see `RELIABILITY.md`).
+pub async fn opera_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result<Leg> {
+    let sim = OperaSim::start(SimOptions::with_hotel(spec)).await?;
+    let client = Arc::new(opera_client(&sim, timeout)?);
+    Ok(Leg {
+        name: "opera",
+        kind: PmsKind::Opera,
+        sim,
+        client,
+        ids: Ids::Opera,
     })
 }
 
@@ -465,10 +559,7 @@ impl RecordingKeys {
             let state = inspector.with_hotel(|h| {
                 h.reservations
                     .iter()
-                    .find(|r| match ids {
-                        Ids::Uuid => r.id.to_string() == id.as_str(),
-                        Ids::Cloudbeds => CloudbedsIds::reservation_id(r) == id.as_str(),
-                    })
+                    .find(|r| ids.names(h, r, id))
                     .map(|r| r.state)
             });
             match state {
