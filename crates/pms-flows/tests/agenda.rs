@@ -64,23 +64,110 @@ fn expected_mews_items(vendor: &Vendor) -> Vec<AgendaItem> {
     items
 }
 
+/// What the OPERA connector must make of the simulator's agenda: each item a
+/// timed package of its stay (title and kind from the sim, guest and stay as
+/// the connector reads the reservation). Checked item by item against the
+/// simulator, then returned as read.
+async fn checked_opera_items(vendor: &Vendor, items: Vec<AgendaItem>) -> Vec<AgendaItem> {
+    let sim: Vec<pms_sim::AgendaItem> = vendor.sim().state().with_hotel(|h| h.agenda.clone());
+    assert_eq!(items.len(), sim.len());
+    for item in &items {
+        let external = item.external.as_ref().unwrap().id.as_str().to_owned();
+        let resv = VendorId::new(external.split(':').next().unwrap()).unwrap();
+        let stay = vendor.client.reservation(&resv).await.unwrap();
+        let stay_uuid = vendor.reservation_uuid(&resv);
+        let source = sim
+            .iter()
+            .find(|a| a.reservation_id == stay_uuid && a.starts.with_nanosecond(0).unwrap() == item.starts_at)
+            .unwrap_or_else(|| panic!("no simulator item for {external}"));
+        let kind = match source.kind {
+            pms_sim::AgendaKind::Spa => AgendaKind::Spa,
+            pms_sim::AgendaKind::Dining => AgendaKind::Dining,
+            pms_sim::AgendaKind::Activity => AgendaKind::Activity,
+        };
+        let expected = AgendaItem {
+            id: AgendaItemId::derive(&hotel(), item.external.as_ref().unwrap()),
+            external: item.external.clone(),
+            kind,
+            title: source.title.clone(),
+            starts_at: source.starts.with_nanosecond(0).unwrap(),
+            ends_at: source.ends.with_nanosecond(0).unwrap(),
+            location: None,
+            guest: stay.primary_guest.as_ref().map(|g| g.id),
+            reservation: Some(stay.id),
+            status: AgendaStatus::Confirmed,
+            source: AgendaSource::Pms(PmsKind::Opera),
+        };
+        assert_eq!(item, &expected);
+    }
+    items
+}
+
 #[tokio::test]
 async fn mews_bookings_and_internal_ones_form_one_calendar_with_conflicts_and_changes() {
     let vendor = Vendor::mews(7).await;
+    let feed = PmsAgendaFeed::new(vendor.client.clone());
+    let expected = expected_mews_items(&vendor);
+    assert_eq!(expected.len(), 20);
+    assert_eq!(feed.items(whole_agenda(&vendor)).await.unwrap(), expected);
+    one_calendar(&vendor, expected).await;
+}
+
+#[tokio::test]
+async fn opera_packages_and_internal_ones_form_one_calendar_with_conflicts_and_changes() {
+    let vendor = Vendor::opera(7).await;
+    let feed = PmsAgendaFeed::new(vendor.client.clone());
+    let read = feed.items(whole_agenda(&vendor)).await.unwrap();
+    let expected = checked_opera_items(&vendor, read).await;
+    assert_eq!(expected.len(), 20);
+    one_calendar(&vendor, expected).await;
+}
+
+/// One item per (stay, kind, civil day): OPERA numbers packages of one code and
+/// day, so only such items keep their id when another one is dropped or moved.
+fn unique_in_its_day(vendor: &Vendor, id: uuid::Uuid) -> bool {
+    vendor.sim().state().with_hotel(|h| {
+        let Some(item) = h.agenda.iter().find(|a| a.id == id) else {
+            return false;
+        };
+        let key = |a: &pms_sim::AgendaItem| (a.reservation_id, a.kind, h.business_date(a.starts));
+        h.agenda.iter().filter(|a| key(a) == key(item)).count() == 1
+    })
+}
+
+/// The sim's id of a mirrored item (Mews: the vendor id; OPERA: the item of
+/// that stay starting then).
+fn sim_id(vendor: &Vendor, item: &AgendaItem) -> uuid::Uuid {
+    match vendor.kind {
+        PmsKind::Mews => uuid::Uuid::parse_str(item.external.as_ref().unwrap().id.as_str()).unwrap(),
+        _ => {
+            let external = item.external.as_ref().unwrap().id.as_str().to_owned();
+            let resv = VendorId::new(external.split(':').next().unwrap()).unwrap();
+            let stay = vendor.reservation_uuid(&resv);
+            vendor.sim().state().with_hotel(|h| {
+                h.agenda
+                    .iter()
+                    .find(|a| {
+                        a.reservation_id == stay && a.starts.with_nanosecond(0).unwrap() == item.starts_at
+                    })
+                    .map(|a| a.id)
+                    .unwrap()
+            })
+        }
+    }
+}
+
+/// Mirror, query, book internally, detect conflicts and PMS-side changes,
+/// restart: the same checks on every connector with an agenda.
+async fn one_calendar(vendor: &Vendor, expected: Vec<AgendaItem>) {
     assert!(vendor.client.capabilities().supports(Capability::Agenda));
     let h = Harness::new(vendor.client.clone()).await;
     let store: Arc<dyn Store> = h.store.clone();
     let storage = FlowStorage::new(store, Arc::new(Cipher::random()));
     let feed = PmsAgendaFeed::new(vendor.client.clone());
-    assert_eq!(feed.source(), AgendaSource::Pms(PmsKind::Mews));
-    let range = whole_agenda(&vendor);
+    assert_eq!(feed.source(), AgendaSource::Pms(vendor.kind));
+    let range = whole_agenda(vendor);
     let mut agenda = Agenda::restore(&h.ctx, storage.clone()).await.unwrap();
-
-    // The mirror holds exactly what the PMS holds, mapped whole.
-    let pms_items = feed.items(range).await.unwrap();
-    let expected = expected_mews_items(&vendor);
-    assert_eq!(expected.len(), 20);
-    assert_eq!(pms_items, expected);
     let added = agenda.refresh_from(&feed, range).await.unwrap();
     assert_eq!(added.len(), expected.len());
     assert!(added.iter().all(|c| matches!(c, AgendaChange::Added { .. })));
@@ -90,7 +177,14 @@ async fn mews_bookings_and_internal_ones_form_one_calendar_with_conflicts_and_ch
     );
 
     // Queries by stay, guest and civil day agree with the PMS.
-    let sample = expected[0].clone();
+    let sample = expected
+        .iter()
+        .find(|i| {
+            i.starts_at.with_timezone(&pms_sim::TIME_ZONE).hour() < 20
+                && unique_in_its_day(vendor, sim_id(vendor, i))
+        })
+        .unwrap()
+        .clone();
     let stay: Vec<AgendaItemId> = agenda
         .by_stay(sample.reservation.unwrap())
         .iter()
@@ -142,20 +236,21 @@ async fn mews_bookings_and_internal_ones_form_one_calendar_with_conflicts_and_ch
         && [c.first, c.second].contains(&sample.id)));
 
     // The PMS moves the booking and drops another: the mirror pass reports both.
-    let sample_uuid = uuid::Uuid::parse_str(sample.external.as_ref().unwrap().id.as_str()).unwrap();
-    let dropped = vendor.sim().state().with_hotel_mut(|h| {
+    let sample_uuid = sim_id(vendor, &sample);
+    let dropped_item = expected
+        .iter()
+        .find(|i| i.id != sample.id && unique_in_its_day(vendor, sim_id(vendor, i)))
+        .unwrap()
+        .clone();
+    let dropped = sim_id(vendor, &dropped_item);
+    vendor.sim().state().with_hotel_mut(|h| {
         let moved = h.agenda.iter_mut().find(|a| a.id == sample_uuid).unwrap();
         moved.starts += Duration::hours(3);
         moved.ends += Duration::hours(3);
-        let dropped = h
-            .agenda
-            .iter()
-            .position(|a| a.id != sample_uuid && range.contains(h.business_date(a.starts)))
-            .unwrap();
-        h.agenda.remove(dropped).id
+        h.agenda.retain(|a| a.id != dropped);
     });
     let changes = agenda.refresh_from(&feed, range).await.unwrap();
-    let dropped_id = AgendaItemId::derive(&hotel(), &mews_ref(dropped));
+    let dropped_id = dropped_item.id;
     let mut expected_changes = vec![
         AgendaChange::Updated {
             id: sample.id,
@@ -213,6 +308,8 @@ async fn mews_bookings_and_internal_ones_form_one_calendar_with_conflicts_and_ch
 
 #[tokio::test]
 async fn cloudbeds_has_no_agenda_and_says_so() {
+    // Cloudbeds sells add-ons and packages with a reservation (`read:addon`,
+    // `read:package` scopes) but none of them has a time slot: nothing to mirror.
     let vendor = Vendor::cloudbeds(7).await;
     assert!(!vendor.client.capabilities().supports(Capability::Agenda));
     let feed = PmsAgendaFeed::new(vendor.client.clone());

@@ -431,6 +431,45 @@ impl OperaClient {
         }
     }
 
+    /// Timed packages (spa, dining, activities) starting in `range`, see
+    /// [`crate::agenda`]: the packages of reservations arriving in
+    /// `[range.first - max_stay_nights, range.last]` (OWS lists by arrival only).
+    pub async fn agenda_in(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, OperaError> {
+        let first = range
+            .first
+            .checked_sub_days(chrono::Days::new(u64::from(self.options.max_stay_nights)))
+            .ok_or_else(|| OperaError::Validation("agenda range starts too early".into()))?;
+        let window = DateRange {
+            first,
+            last: range.last,
+        };
+        let tx = Self::read_id();
+        let outcome = self
+            .call(
+                &ops::future_booking_summary::OP,
+                &tx,
+                |w| {
+                    ops::future_booking_summary::write(
+                        w,
+                        &self.settings.hotel_code,
+                        DateKind::Arrival,
+                        window,
+                    )
+                },
+                |doc| crate::agenda::parse(doc, &self.ctx, &tx),
+            )
+            .await;
+        let items = match outcome {
+            Err(OperaError::Fail { failure, .. }) if failure.kind == ErrorKind::NotFound => Vec::new(),
+            other => other?,
+        };
+        let tz = self.ctx.time_zone;
+        Ok(items
+            .into_iter()
+            .filter(|i| range.contains(i.starts_at.with_timezone(&tz).date_naive()))
+            .collect())
+    }
+
     /// `FetchProfile` by name id.
     pub async fn fetch_profile(&self, name_id: &str) -> Result<Guest, OperaError> {
         let tx = Self::read_id();
@@ -588,6 +627,7 @@ impl PmsClient for OperaClient {
             Capability::CheckIn,
             Capability::CheckOut,
             Capability::PostCharge,
+            Capability::Agenda,
         ];
         if self.options.charge_read_back {
             capabilities.push(Capability::ChargeReadBack);
@@ -697,6 +737,10 @@ impl PmsClient for OperaClient {
             .charges
             .into_iter()
             .find(|c| c.request_id == Some(request_id)))
+    }
+
+    async fn agenda(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, Error> {
+        Ok(self.agenda_in(range).await?)
     }
 
     async fn health(&self) -> HealthReport {

@@ -153,6 +153,7 @@ pub(super) fn write_reservation(
             &total.round_dp(2).to_string(),
         )?;
     }
+    write_packages(w, hotel, r)?;
     w.end("hc:RoomStay")?;
     w.end("r:RoomStays")?;
 
@@ -186,6 +187,47 @@ pub(super) fn write_reservation(
         ],
     )?;
     w.end(element)
+}
+
+/// The stay's agenda items as timed packages: `hc:Packages/hc:Package`
+/// (`PackageElement` of the OWS HotelCommon XSD, per the Axis2 classes generated
+/// from the WSDL in rizanc/keypr_bridge `og/hotelcommon/PackageElement.java`:
+/// attributes `packageCode`, `quantity`, `startTime`, `endTime` (xs:time, local),
+/// ..., elements `Description`, `StartDate`, `EndDate` (xs:date, local) in that order).
+/// Package codes per kind: `SPA`, `DINE`, `ACTV`.
+fn write_packages(w: &mut Xml, hotel: &Hotel, r: &Reservation) -> std::io::Result<()> {
+    let mut items: Vec<&crate::model::AgendaItem> =
+        hotel.agenda.iter().filter(|a| a.reservation_id == r.id).collect();
+    if items.is_empty() {
+        return Ok(());
+    }
+    items.sort_by_key(|a| (a.starts, a.id));
+    let tz = hotel.property.time_zone;
+    w.start("hc:Packages", &[])?;
+    for item in items {
+        let code = match item.kind {
+            crate::model::AgendaKind::Spa => "SPA",
+            crate::model::AgendaKind::Dining => "DINE",
+            crate::model::AgendaKind::Activity => "ACTV",
+        };
+        let start = item.starts.with_timezone(&tz);
+        let end = item.ends.with_timezone(&tz);
+        w.start(
+            "hc:Package",
+            &[
+                ("packageCode", code),
+                ("quantity", "1"),
+                ("startTime", &start.format("%H:%M:%S").to_string()),
+                ("endTime", &end.format("%H:%M:%S").to_string()),
+                ("source", "RESERVATION"),
+            ],
+        )?;
+        w.text("hc:Description", &[], &item.title)?;
+        w.text("hc:StartDate", &[], &date(start.date_naive()))?;
+        w.text("hc:EndDate", &[], &date(end.date_naive()))?;
+        w.end("hc:Package")?;
+    }
+    w.end("hc:Packages")
 }
 
 /// `Deluxe Double` → `DD`-style OPERA room type codes (upper-case initials).
