@@ -128,7 +128,7 @@ pub enum XmlError {
 #[derive(Clone, PartialEq, Eq)]
 struct Attr {
     ns: Option<Ns>,
-    name: Interned,
+    name: String,
     value: String,
 }
 
@@ -137,7 +137,7 @@ struct Attr {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Element {
     ns: Option<Ns>,
-    name: Interned,
+    name: String,
     attrs: Vec<Attr>,
     children: Vec<Element>,
     text: String,
@@ -365,7 +365,7 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
                             })?
                             .into_owned();
                     let (attr_ns, local) = reader.resolver().resolve_attribute(attr.key);
-                    let local = local_name(local.as_ref());
+                    let local = local.as_ref().to_owned();
                     let attr_ns = owned_ns(attr_ns)?;
                     if attr_ns.as_deref() == Some(ns::XSI) && local == "type" {
                         let (type_ns, type_local) = reader.resolver().resolve_element(QName(value.trim()));
@@ -377,7 +377,7 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
                         value,
                     });
                 }
-                let local = local_name(start.local_name().into_inner());
+                let local = start.local_name().as_ref().to_owned();
                 let after = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
                 let element = Element {
                     ns: element_ns,
@@ -432,10 +432,7 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
 
 /// A namespace URI: one of the OWS constants in [`ns`] (no allocation; the
 /// overwhelming case) or an unknown one, owned.
-type Ns = Interned;
-
-/// A string that is usually one of a static set (no allocation), else owned.
-type Interned = Cow<'static, str>;
+type Ns = Cow<'static, str>;
 
 /// The namespaces interned by [`owned_ns`].
 const KNOWN_NAMESPACES: &[&str] = &[
@@ -475,268 +472,6 @@ fn owned_ns(resolved: ResolveResult<'_>) -> Result<Option<Ns>, XmlError> {
     }
 }
 
-/// Local names OWS documents use (elements and attributes), sorted by bytes:
-/// interned by [`local_name`] so the common case allocates nothing.
-const KNOWN_NAMES: &[&str] = &[
-    "Account",
-    "Address",
-    "AddressLine",
-    "Addresses",
-    "Amenities",
-    "AmenityInfo",
-    "Amount",
-    "Authentication",
-    "Base",
-    "BillItems",
-    "BillNumber",
-    "Body",
-    "Charge",
-    "CheckInComplete",
-    "CheckInResponse",
-    "CheckOutResponse",
-    "CommentId",
-    "CommentType",
-    "Created",
-    "CreditCardSurcharges",
-    "Customer",
-    "Date",
-    "Deadline",
-    "Description",
-    "Destination",
-    "DoNotMoveRoom",
-    "Domain",
-    "Duration",
-    "EMails",
-    "EndDate",
-    "Envelope",
-    "ExpectedArrivalTime",
-    "Expires",
-    "ExternalSystemNumberList",
-    "Fault",
-    "FetchBookingRequest",
-    "FetchBookingResponse",
-    "FetchHouseKeepingRoomStatusResponse",
-    "FetchProfileResponse",
-    "FrontOfficeStatus",
-    "FutureBookingSummaryResponse",
-    "GDSError",
-    "Guarantee",
-    "GuaranteesAccepted",
-    "GuestCount",
-    "GuestCounts",
-    "Header",
-    "HotelReference",
-    "HotelReservation",
-    "HotelReservations",
-    "HouseKeepingRoom",
-    "HouseKeepingRooms",
-    "IDs",
-    "Id",
-    "Image",
-    "InternalYn",
-    "Invoice",
-    "InvoiceResponse",
-    "LongInfo",
-    "Name",
-    "NameAddress",
-    "NameEmail",
-    "NamePhone",
-    "OGHeader",
-    "OperaErrorCode",
-    "OptIn",
-    "OptInComplete",
-    "Origin",
-    "Packages",
-    "Password",
-    "PersonName",
-    "PhoneNumber",
-    "Phones",
-    "PostChargeRequest",
-    "PostChargeResponse",
-    "PostDate",
-    "PostTime",
-    "Posting",
-    "Profile",
-    "ProfileDetails",
-    "ProfileIDs",
-    "Profiles",
-    "Rate",
-    "RatePlan",
-    "RatePlanDescription",
-    "RatePlans",
-    "Rates",
-    "ResGuest",
-    "ResGuests",
-    "ReservationHistory",
-    "ReservationID",
-    "ReservationRequestBase",
-    "Result",
-    "ResvNameId",
-    "Room",
-    "RoomFeatures",
-    "RoomNumber",
-    "RoomRate",
-    "RoomRates",
-    "RoomStatus",
-    "RoomStay",
-    "RoomStays",
-    "RoomType",
-    "RoomTypeDescription",
-    "RoomTypes",
-    "Security",
-    "ShortInfo",
-    "SpecialRequestId",
-    "StartDate",
-    "Text",
-    "TextElement",
-    "Time",
-    "TimeSpan",
-    "Timestamp",
-    "Total",
-    "URL",
-    "UniqueID",
-    "UniqueIDList",
-    "UpdateRoomStatusResponse",
-    "UserCredentials",
-    "UserName",
-    "UserPassword",
-    "Username",
-    "UsernameToken",
-    "addressType",
-    "age",
-    "ageQualifyingCode",
-    "alertExists",
-    "alertsCount",
-    "allowPreRegisteration",
-    "arrivalTime",
-    "attachPreferenceProfile",
-    "c",
-    "cancellationRequired",
-    "chainCode",
-    "checkInTime",
-    "checkOutTime",
-    "cityName",
-    "commentOriginatorCode",
-    "computedReservationStatus",
-    "count",
-    "countryCode",
-    "creditCardRequired",
-    "currencyCode",
-    "currencyText",
-    "dateType",
-    "decimals",
-    "effectiveDate",
-    "elementId",
-    "emailType",
-    "entityID",
-    "env",
-    "errorCode",
-    "expirationDate",
-    "faultcode",
-    "faultstring",
-    "financialTransactionExists",
-    "firstName",
-    "formatted",
-    "group",
-    "guaranteeType",
-    "guestViewable",
-    "hc",
-    "hk",
-    "hot",
-    "hotelCode",
-    "inactiveDate",
-    "insertDate",
-    "insertUser",
-    "isAlternate",
-    "isPerRoom",
-    "keyExpirationDate",
-    "language",
-    "languageCode",
-    "lastName",
-    "mandatoryDeposit",
-    "marketSegment",
-    "messageExists",
-    "messagesCount",
-    "minimumRoomsAvailable",
-    "mustUnderstand",
-    "n",
-    "n1",
-    "nameTitle",
-    "nationality",
-    "noPost",
-    "numberOfUnits",
-    "onBehalfFlag",
-    "originCode",
-    "otherAgeQualifyingCode",
-    "otherRateOccurrence",
-    "paymentType",
-    "phoneRole",
-    "phoneType",
-    "postalCode",
-    "preRegisterFlag",
-    "primary",
-    "primaryLangID",
-    "printRate",
-    "pseudoRoom",
-    "q",
-    "queueExists",
-    "queueNumber",
-    "r",
-    "rateChangeIndicator",
-    "rateOccurrence",
-    "ratePlanCategory",
-    "ratePlanCode",
-    "redemReservationFlag",
-    "referralYN",
-    "remoteCo",
-    "requestCode",
-    "requirementCode",
-    "resGuestRPH",
-    "reservationAction",
-    "reservationID",
-    "reservationStatus",
-    "resultStatusFlag",
-    "returningGuest",
-    "room",
-    "roomClass",
-    "roomServiceStatus",
-    "roomStatus",
-    "roomToChargeCode",
-    "roomToChargeName",
-    "roomTypeCode",
-    "roomTypeName",
-    "s0",
-    "s1",
-    "s2",
-    "s3",
-    "s6",
-    "shareExists",
-    "source",
-    "sourceCode",
-    "suppressRate",
-    "systemType",
-    "timeStamp",
-    "totalCreditCardSurcharges",
-    "transactionID",
-    "type",
-    "updateDate",
-    "updateUser",
-    "walkIn",
-    "wsse",
-    "wsu",
-    "zz",
-];
-
-/// A local name: interned when known, owned otherwise.
-fn local_name(name: &str) -> Ns {
-    match KNOWN_NAMES.binary_search(&name) {
-        Ok(i) => KNOWN_NAMES
-            .get(i)
-            .map_or_else(|| Cow::Owned(name.to_owned()), |known| Cow::Borrowed(*known)),
-        Err(_) => Cow::Owned(name.to_owned()),
-    }
-}
-
 fn attach(stack: &mut [Element], root: &mut Option<Element>, element: Element) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(element),
@@ -758,17 +493,6 @@ fn push_text(stack: &mut [Element], text: &str) -> Result<(), XmlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn known_names_are_sorted_for_the_binary_search_and_interned() {
-        assert!(KNOWN_NAMES.windows(2).all(|w| w[0] < w[1]));
-        assert!(
-            KNOWN_NAMES
-                .iter()
-                .all(|n| matches!(local_name(n), Cow::Borrowed(_)))
-        );
-        assert!(matches!(local_name("NotAnOwsName"), Cow::Owned(ref n) if n == "NotAnOwsName"));
-    }
 
     #[test]
     fn matches_by_namespace_not_prefix() {
