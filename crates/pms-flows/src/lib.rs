@@ -32,6 +32,10 @@
 //! - ID checks, signatures and card holds go to the PMS where its
 //!   [`pms_core::Capabilities`] say it can store them, otherwise to the audit
 //!   log only, and the outcome says which ([`StepOutcome`]).
+//! - With a [`FlowStorage`], housekeeping tasks ([`Dispatcher::restore`]) and
+//!   internal agenda bookings ([`Agenda::restore`]) survive restarts: every
+//!   change is written through, sealed, with optimistic concurrency, so two
+//!   dispatchers on one store open one task per room and alert it once.
 //!
 //! ## Example
 //!

@@ -349,3 +349,51 @@ async fn a_booking_changed_by_another_writer_is_not_overwritten() {
         Some(&renamed)
     );
 }
+
+#[tokio::test]
+async fn a_failing_store_is_reported_not_hidden_and_the_dispatcher_keeps_working() {
+    let vendor = Vendor::mews(11).await;
+    let h = Harness::new(vendor.client.clone()).await;
+    let db = DbFile::new();
+    let cipher = Arc::new(Cipher::random());
+    let rooms = some_rooms(&vendor, 1).await;
+    let room = &rooms[0];
+    let store = db.open().await;
+    let dispatcher = Dispatcher::restore(
+        h.ctx.clone(),
+        HousekeepingRules::default(),
+        storage(&store, &cipher),
+    )
+    .await
+    .unwrap();
+    assert!(dispatcher.is_durable());
+
+    // The database goes away under the running dispatcher.
+    store.close().await;
+    let created = dispatcher
+        .on_room_status(&room.external, Some(&room.number), &HousekeepingStatus::Dirty)
+        .await;
+    assert_eq!(created.len(), 1, "the task still exists in memory");
+    assert!(
+        dispatcher
+            .on_room_status(&room.external, Some(&room.number), &HousekeepingStatus::Dirty)
+            .await
+            .is_empty()
+    );
+    assert!(!dispatcher.is_durable(), "the change is known to be pending");
+    assert!(
+        dispatcher.flush().await.is_err(),
+        "flushing says the store still fails"
+    );
+
+    // Nothing half-written reached the file.
+    let reopened = db.open().await;
+    let after = Dispatcher::restore(
+        h.ctx.clone(),
+        HousekeepingRules::default(),
+        storage(&reopened, &cipher),
+    )
+    .await
+    .unwrap();
+    assert!(after.tasks().is_empty());
+}
