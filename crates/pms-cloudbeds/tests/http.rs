@@ -1184,3 +1184,59 @@ async fn rooms_keep_paging_while_the_total_counts_more_rooms() {
     let names: Vec<_> = rooms.iter().map(|r| r.number.as_str().to_owned()).collect();
     assert_eq!(names, ["101", "Garden Suite", "102"]);
 }
+
+#[tokio::test]
+async fn opted_in_read_retries_resend_a_failed_read_and_never_a_write() {
+    let server = server().await;
+    // A 503 and then a 429 (Retry-After 0 keeps the test fast), then the answer.
+    Mock::given(method("GET"))
+        .and(path(api("getReservation")))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("getReservation")))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(2)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("getReservation")))
+        .respond_with(json("get_reservation.json"))
+        .with_priority(3)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = CloudbedsClient::builder(&config(&server, api_key()))
+        .unwrap()
+        .read_retries(2)
+        .build()
+        .unwrap();
+    let got = client.reservation(&vid("8176082119429")).await.unwrap();
+    assert_eq!(got.external.id.as_str(), "8176082119429");
+
+    // A write that fails is answered as is: the journal decides, after a read-back.
+    Mock::given(method("POST"))
+        .and(path(api("postHousekeepingStatus")))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client
+        .set_room_status(&RoomStatusUpdate {
+            request_id: RequestId::new_random(),
+            room: vid("544559-0"),
+            status: HousekeepingStatus::Clean,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::OutcomeUnknown | ErrorKind::Transient),
+        "{err:?}"
+    );
+}
