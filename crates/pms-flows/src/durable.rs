@@ -116,6 +116,16 @@ impl FlowStorage {
         }
     }
 
+    /// Deletes the hotel's closed records of `kind` last written before `before`.
+    pub(crate) async fn purge_closed(
+        &self,
+        hotel: &HotelId,
+        kind: &str,
+        before: DateTime<Utc>,
+    ) -> Result<u64, FlowError> {
+        Ok(self.store.flow_purge(hotel, kind, before).await?)
+    }
+
     /// Deletes `key` if it is at `version`; returns whether it did.
     pub(crate) async fn delete(
         &self,

@@ -439,6 +439,24 @@ impl Dispatcher {
         out
     }
 
+    /// Forgets what no longer matters: closed tasks and early check-in notices
+    /// last written before `before` leave the store, closed tasks created
+    /// before it leave memory. Open tasks stay. Returns the records deleted.
+    pub async fn purge_closed(&self, before: DateTime<Utc>) -> Result<u64, FlowError> {
+        let _gate = self.gate.lock().await;
+        self.lock()
+            .tasks
+            .retain(|t| t.status == TaskStatus::Open || t.created_at >= before);
+        let Some(storage) = &self.storage else {
+            return Ok(0);
+        };
+        let mut purged = 0;
+        for kind in [TASK_RECORDS, EARLY_NOTICE_RECORDS] {
+            purged += storage.purge_closed(&self.ctx.hotel, kind, before).await?;
+        }
+        Ok(purged)
+    }
+
     /// Loads rooms (numbers, floors) and today's arrivals from the PMS, then
     /// ingests every room's current state, so tasks exist for every dirty,
     /// clean or out-of-order room. Safe to call repeatedly.

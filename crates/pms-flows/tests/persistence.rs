@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use pms_core::{
-    AgendaItem, AgendaItemId, AgendaKind, AgendaSource, AgendaStatus, GuestId, HousekeepingStatus, PmsKind,
-    ReservationId, Room,
+    AgendaItem, AgendaItemId, AgendaKind, AgendaSource, AgendaStatus, Clock, GuestId, HousekeepingStatus,
+    PmsKind, ReservationId, Room,
 };
 use pms_flows::{Agenda, AgendaChange, Dispatcher, FlowStorage, HousekeepingRules, TaskKind, TaskStatus};
 use pms_sim::RoomState;
@@ -161,6 +161,23 @@ async fn open_tasks_survive_a_restart_and_the_same_event_yields_one_task() {
     assert_eq!(vendor.write_calls("set_room_status"), 1);
     assert!(matches!(
         third.complete(Uuid::from_u128(42), "maid-7").await,
+        Err(pms_flows::FlowError::NotFound(_))
+    ));
+
+    // Housekeeping of the housekeeping: the finished clean task goes, open ones stay.
+    let tomorrow = h.clock.now() + Duration::days(1);
+    assert_eq!(third.purge_closed(tomorrow).await.unwrap(), 1);
+    assert!(third.tasks().iter().all(|t| t.status == TaskStatus::Open));
+    let fourth = Dispatcher::restore(
+        h.ctx.clone(),
+        HousekeepingRules::default(),
+        storage(&store, &cipher),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fourth.open_tasks(None).len(), 2);
+    assert!(matches!(
+        fourth.complete(clean.id, "maid-7").await,
         Err(pms_flows::FlowError::NotFound(_))
     ));
 }

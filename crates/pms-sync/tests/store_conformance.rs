@@ -1541,6 +1541,7 @@ flow_conformance!(
     flow_list_is_scoped_ordered_and_filters_open,
     flow_concurrent_writers_of_one_version_win_once,
     flow_records_need_a_kind_and_a_key,
+    flow_purge_drops_only_old_closed_records_of_the_hotel_and_kind,
 );
 
 fn flow_write(
@@ -1867,4 +1868,50 @@ async fn flow_records_need_a_kind_and_a_key(store: Arc<dyn Store>) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn flow_purge_drops_only_old_closed_records_of_the_hotel_and_kind(store: Arc<dyn Store>) {
+    let put = |hotel_id: &'static str, kind: &'static str, key: &'static str, open: bool, t: i64| {
+        let store = store.clone();
+        async move {
+            written(
+                store
+                    .flow_put(&flow_write(
+                        hotel_id,
+                        kind,
+                        key,
+                        None,
+                        open,
+                        key.as_bytes(),
+                        at(t),
+                    ))
+                    .await
+                    .unwrap(),
+            )
+        }
+    };
+    put("h1", "task", "old-closed", false, 0).await;
+    put("h1", "task", "old-open", true, 0).await;
+    put("h1", "task", "new-closed", false, 100).await;
+    put("h1", "notice", "old-closed", false, 0).await;
+    put("h2", "task", "old-closed", false, 0).await;
+
+    assert_eq!(store.flow_purge(&hotel("h1"), "task", at(50)).await.unwrap(), 1);
+    let keys =
+        |records: Vec<pms_sync::store::FlowRecord>| records.into_iter().map(|r| r.key).collect::<Vec<_>>();
+    assert_eq!(
+        keys(store.flow_list(&hotel("h1"), "task", false).await.unwrap()),
+        ["old-open", "new-closed"]
+    );
+    assert_eq!(
+        keys(store.flow_list(&hotel("h1"), "notice", false).await.unwrap()),
+        ["old-closed"]
+    );
+    assert_eq!(
+        keys(store.flow_list(&hotel("h2"), "task", false).await.unwrap()),
+        ["old-closed"]
+    );
+    // The cutoff is exclusive and a second purge finds nothing more.
+    assert_eq!(store.flow_purge(&hotel("h1"), "task", at(100)).await.unwrap(), 0);
+    assert_eq!(store.flow_purge(&hotel("h1"), "task", at(101)).await.unwrap(), 1);
 }

@@ -97,6 +97,10 @@ pub trait FlowStore: Send + Sync {
         open_only: bool,
     ) -> Result<Vec<FlowRecord>, SyncError>;
 
+    /// Deletes a hotel's closed records of `kind` last written before `before`
+    /// (finished tasks, old notices); returns how many. Open records stay.
+    async fn flow_purge(&self, hotel: &HotelId, kind: &str, before: DateTime<Utc>) -> Result<u64, SyncError>;
+
     /// Deletes a record if it is at `expected_version`; returns whether it did.
     async fn flow_delete(
         &self,

@@ -2,6 +2,7 @@
 //! two workers cannot both win a version.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use pms_core::HotelId;
 use sqlx::postgres::PgRow;
 
@@ -104,6 +105,18 @@ impl FlowStore for PostgresStore {
         .iter()
         .map(flow_from_row)
         .collect()
+    }
+
+    async fn flow_purge(&self, hotel: &HotelId, kind: &str, before: DateTime<Utc>) -> Result<u64, SyncError> {
+        let done = sqlx::query(
+            "DELETE FROM flow_records WHERE hotel = $1 AND kind = $2 AND NOT open AND updated_at < $3",
+        )
+        .bind(hotel.as_str())
+        .bind(kind)
+        .bind(before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn flow_delete(

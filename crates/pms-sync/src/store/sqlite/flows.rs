@@ -2,6 +2,7 @@
 //! handles on one file cannot both win a version.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use pms_core::HotelId;
 use sqlx::sqlite::SqliteRow;
 
@@ -104,6 +105,18 @@ impl FlowStore for SqliteStore {
         .iter()
         .map(flow_from_row)
         .collect()
+    }
+
+    async fn flow_purge(&self, hotel: &HotelId, kind: &str, before: DateTime<Utc>) -> Result<u64, SyncError> {
+        let done = sqlx::query(
+            "DELETE FROM flow_records WHERE hotel = ?1 AND kind = ?2 AND open = 0 AND updated_at < ?3",
+        )
+        .bind(hotel.as_str())
+        .bind(kind)
+        .bind(micros(before))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn flow_delete(
