@@ -63,6 +63,7 @@ pub(super) fn write_reservation(
     position: usize,
     r: &Reservation,
     profile: Option<String>,
+    packages: &[&crate::model::AgendaItem],
 ) -> std::io::Result<()> {
     let tz = hotel.property.time_zone;
     let end_local = r.scheduled_end.with_timezone(&tz);
@@ -153,7 +154,7 @@ pub(super) fn write_reservation(
             &total.round_dp(2).to_string(),
         )?;
     }
-    write_packages(w, hotel, r)?;
+    write_packages(w, hotel, packages)?;
     w.end("hc:RoomStay")?;
     w.end("r:RoomStays")?;
 
@@ -195,9 +196,8 @@ pub(super) fn write_reservation(
 /// attributes `packageCode`, `quantity`, `startTime`, `endTime` (xs:time, local),
 /// ..., elements `Description`, `StartDate`, `EndDate` (xs:date, local) in that order).
 /// Package codes per kind: `SPA`, `DINE`, `ACTV`.
-fn write_packages(w: &mut Xml, hotel: &Hotel, r: &Reservation) -> std::io::Result<()> {
-    let mut items: Vec<&crate::model::AgendaItem> =
-        hotel.agenda.iter().filter(|a| a.reservation_id == r.id).collect();
+fn write_packages(w: &mut Xml, hotel: &Hotel, items: &[&crate::model::AgendaItem]) -> std::io::Result<()> {
+    let mut items = items.to_vec();
     if items.is_empty() {
         return Ok(());
     }
@@ -263,7 +263,18 @@ pub(super) fn fetch_booking(state: &OperaState, request: &Element) -> OpResult {
     let mut w = Xml::fragment();
     // `s0` is the response wrapper's prefix: the Reservation WSDL namespace.
     let profile = name_id_of(&hotel, r.guest_id);
-    write_reservation(&mut w, &hotel, "s0:HotelReservation", position, r, profile).map_err(xml_fail)?;
+    let packages: Vec<&crate::model::AgendaItem> =
+        hotel.agenda.iter().filter(|a| a.reservation_id == r.id).collect();
+    write_reservation(
+        &mut w,
+        &hotel,
+        "s0:HotelReservation",
+        position,
+        r,
+        profile,
+        &packages,
+    )
+    .map_err(xml_fail)?;
     Ok(w.finish())
 }
 
@@ -309,6 +320,12 @@ pub(super) fn future_booking_summary(state: &OperaState, request: &Element) -> O
     // Profile ids by guest, once per call: a window can hold thousands of stays.
     let profiles: std::collections::HashMap<uuid::Uuid, usize> =
         hotel.guests.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
+    // Agenda items by stay, once per answer (a large hotel has thousands of each).
+    let mut packages: std::collections::HashMap<uuid::Uuid, Vec<&crate::model::AgendaItem>> =
+        std::collections::HashMap::new();
+    for item in &hotel.agenda {
+        packages.entry(item.reservation_id).or_default().push(item);
+    }
     let mut w = Xml::fragment();
     let write = |w: &mut Xml| -> std::io::Result<()> {
         w.start("s0:HotelReservations", &[])?;
@@ -325,7 +342,16 @@ pub(super) fn future_booking_summary(state: &OperaState, request: &Element) -> O
                 && resv_id.is_none_or(|id| id == resv_name_id(position));
             if matches {
                 let profile = profiles.get(&r.guest_id).map(|&i| super::name_id(i));
-                write_reservation(w, &hotel, "s0:HotelReservation", position, r, profile)?;
+                let stay_packages = packages.get(&r.id).map_or(&[][..], Vec::as_slice);
+                write_reservation(
+                    w,
+                    &hotel,
+                    "s0:HotelReservation",
+                    position,
+                    r,
+                    profile,
+                    stay_packages,
+                )?;
             }
         }
         w.end("s0:HotelReservations")
