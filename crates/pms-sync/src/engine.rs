@@ -20,6 +20,11 @@ use crate::retry::RetryPolicy;
 use crate::store::{ApplyBatch, Cursor, InboxEvent, SealedRecord};
 use crate::time::{Sleeper, TokioSleeper};
 
+/// Undelivered events buffered per hotel by default: a page of changes with
+/// room to spare, without preallocating thousands of slots for each of
+/// hundreds of hotels.
+pub const DEFAULT_EVENT_CAPACITY: usize = 256;
+
 /// The reservations stream's name in the cursor table.
 pub const RESERVATIONS_STREAM: &str = "reservations";
 
@@ -90,7 +95,7 @@ impl HotelSync {
         clock: Arc<dyn Clock>,
         settings: PollSettings,
     ) -> Self {
-        let (events, _) = broadcast::channel(1024);
+        let (events, _) = broadcast::channel(DEFAULT_EVENT_CAPACITY);
         let health = Arc::new(HealthTracker::new(client.kind()));
         HotelSync {
             hotel,
@@ -167,6 +172,15 @@ impl HotelSync {
     /// Health counters of this hotel's connector.
     pub fn health(&self) -> &Arc<HealthTracker> {
         &self.health
+    }
+
+    /// Keeps up to `events` undelivered events per subscriber (default
+    /// [`DEFAULT_EVENT_CAPACITY`]). The buffer is allocated up front for every
+    /// hotel, subscribed or not; a subscriber that falls further behind gets
+    /// `Lagged` and re-reads (the flows raise a drift notice). Call before `subscribe`.
+    pub fn with_event_capacity(mut self, events: usize) -> Self {
+        self.events = broadcast::channel(events.max(1)).0;
+        self
     }
 
     /// Events of real changes (not echoes of what the mirror already holds).

@@ -40,7 +40,7 @@ mod writes;
 
 pub use audit::{AuditAction, AuditLog, AuditRecord};
 pub use crypto::Cipher;
-pub use engine::{HotelSync, PollReport, PollSettings, RESERVATIONS_STREAM};
+pub use engine::{DEFAULT_EVENT_CAPACITY, HotelSync, PollReport, PollSettings, RESERVATIONS_STREAM};
 pub use error::SyncError;
 pub use health::{HealthStatus, HealthTracker, SyncHealth};
 pub use mirror::{Mirror, Mirrored, Prepared};
