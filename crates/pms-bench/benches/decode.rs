@@ -8,6 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use pms_bench::baseline::{value_parse, xml_scan};
 use pms_bench::payloads;
 use pms_core::{Currency, Decoded, PayloadDecoder, PayloadKind, chrono_tz};
 
@@ -17,23 +18,6 @@ fn reservations(decoded: Decoded) -> usize {
     match decoded {
         Decoded::Reservations(r) => r.len(),
         _ => panic!("not reservations"),
-    }
-}
-
-fn value_parse(bytes: &[u8]) -> serde_json::Value {
-    serde_json::from_slice::<serde_json::Value>(bytes).expect("generated JSON parses")
-}
-
-fn xml_scan(bytes: &[u8]) -> usize {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut buf = Vec::new();
-    let mut events = 0usize;
-    loop {
-        match reader.read_event_into(&mut buf).expect("generated XML scans") {
-            quick_xml::events::Event::Eof => return events,
-            _ => events += 1,
-        }
-        buf.clear();
     }
 }
 

@@ -108,9 +108,7 @@ fn main() {
         Some("decode") => decode(args.get(1).map_or("mews", String::as_str), n(2)),
         Some("baseline") => baseline(args.get(1).map_or("mews", String::as_str), n(2)),
         _ => {
-            eprintln!(
-                "usage: profile poll N [--memory] | profile decode|baseline mews|cloudbeds|opera N"
-            );
+            eprintln!("usage: profile poll N [--memory] | profile decode|baseline mews|cloudbeds|opera N");
             std::process::exit(2)
         }
     }
@@ -134,20 +132,11 @@ fn baseline(vendor: &str, n: usize) {
 #[inline(never)]
 fn baseline_parse(xml: bool, body: &[u8]) -> usize {
     if xml {
-        let mut reader = quick_xml::Reader::from_reader(body);
-        let mut buf = Vec::new();
-        let mut events = 0usize;
-        loop {
-            match reader.read_event_into(&mut buf).expect("generated XML scans") {
-                quick_xml::events::Event::Eof => return events,
-                _ => events += 1,
-            }
-            buf.clear();
-        }
-    }
-    match serde_json::from_slice::<serde_json::Value>(body).expect("generated JSON parses") {
-        serde_json::Value::Object(map) => map.len(),
-        _ => 0,
+        pms_bench::baseline::xml_scan(body)
+    } else {
+        std::hint::black_box(pms_bench::baseline::value_parse(body))
+            .as_object()
+            .map_or(0, |m| m.len())
     }
 }
 
