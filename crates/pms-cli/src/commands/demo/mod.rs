@@ -31,8 +31,8 @@ use pms_core::{
 };
 use pms_flows::{
     BalancePolicy, ChargeFlow, ChargeLine, CheckInFlow, CheckInInput, CheckOutFlow, CheckOutInput,
-    Dispatcher, FlowContext, FolioMismatch, Gratuity, HoldRequest, HousekeepingRules, IdCheck, KeyError,
-    KeyGrant, KeyId, KeyService, MemoryNotifier, Posting, SignedCard, StepOutcome, TaskKind,
+    Dispatcher, FlowContext, FlowStorage, FolioMismatch, Gratuity, HoldRequest, HousekeepingRules, IdCheck,
+    KeyError, KeyGrant, KeyId, KeyService, MemoryNotifier, Posting, SignedCard, StepOutcome, TaskKind,
 };
 use pms_sim::{HotelSpec, ReservationState, RoomState, SimHandle, WebhookConfig};
 use pms_sync::store::{RecordKind, Store};
@@ -448,7 +448,11 @@ async fn run_site(
 
     // 4. Housekeeping: dispatch, complete one cleaning, push the status.
     step(bar, "housekeeping");
-    let dispatcher = Dispatcher::new(site.ctx.clone(), HousekeepingRules::default());
+    // Tasks live in the demo's store, sealed like the mirror, as a service would keep them.
+    let storage = FlowStorage::new(sync.mirror().store().clone(), sync.mirror().cipher().clone());
+    let dispatcher = Dispatcher::restore(site.ctx.clone(), HousekeepingRules::default(), storage)
+        .await
+        .map_err(err("housekeeping restore"))?;
     let created = dispatcher.refresh().await.map_err(err("housekeeping refresh"))?;
     let task = dispatcher
         .open_tasks(None)
