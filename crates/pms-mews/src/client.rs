@@ -77,6 +77,14 @@ pub const MAX_WINDOW_DAYS: i64 = 89;
 /// Default page size (the documented maximum).
 pub const DEFAULT_PAGE_SIZE: u32 = wire::MAX_PAGE_SIZE;
 
+/// How long the stay services read from `services/getAll` are trusted
+/// before they are read again (a new accommodation service is rare, but
+/// its stays must not stay invisible until a restart).
+pub const STAY_SERVICES_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// Most ids one `reservations/getAll` filter takes ("max 1000 items").
+const MAX_FILTER_IDS: usize = 1000;
+
 /// How `orders/add` amounts are sent: enterprises with `Pricing` `Gross`
 /// take `GrossValue`, `Net` ones `NetValue` (`operations/_objects.md#amount-parameters`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +207,10 @@ pub struct MewsClient {
     http: reqwest::Client,
     clock: Arc<dyn Clock>,
     room_names: tokio::sync::Mutex<Option<HashMap<String, RoomNumber>>>,
+    /// Stay services fixed by [`MewsClient::with_stay_service_ids`].
+    configured_stays: Option<Vec<String>>,
+    /// Stay services read from `services/getAll`, with when they were read.
+    stay_services: tokio::sync::Mutex<Option<(Instant, Vec<String>)>>,
 }
 
 impl fmt::Debug for MewsClient {
@@ -222,7 +234,20 @@ impl MewsClient {
             http,
             clock: Arc::new(SystemClock),
             room_names: tokio::sync::Mutex::new(None),
+            configured_stays: None,
+            stay_services: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// Lists stays of exactly these `ServiceIds` instead of the stay services
+    /// read from `services/getAll` (every `Bookable` service whose
+    /// `TimeUnitPeriod` is not `Hour`).
+    pub fn with_stay_service_ids(mut self, ids: impl IntoIterator<Item = String>) -> Self {
+        let mut ids: Vec<String> = ids.into_iter().collect();
+        ids.sort();
+        ids.dedup();
+        self.configured_stays = Some(ids);
+        self
     }
 
     /// A client for a hotel of the configuration (`PMS_HOTEL_<ID>_*`).
@@ -444,17 +469,75 @@ impl MewsClient {
         .await
     }
 
-    /// `services/getAll`: every service (bookable and additional).
+    /// `services/getAll`: every service (bookable and additional). Also
+    /// refreshes the cached stay services.
     pub async fn services(&self) -> Result<Vec<Service>, Error> {
-        self.all_pages(
-            "services/getAll",
-            |limitation| GetAllServices {
-                enterprise_ids: self.enterprise_ids(),
-                limitation,
-            },
-            |page: ServicesPage| (page.services, page.cursor),
-        )
-        .await
+        let services = self
+            .all_pages(
+                "services/getAll",
+                |limitation| GetAllServices {
+                    enterprise_ids: self.enterprise_ids(),
+                    limitation,
+                },
+                |page: ServicesPage| (page.services, page.cursor),
+            )
+            .await?;
+        *self.stay_services.lock().await = Some((Instant::now(), agenda::stay_service_ids(&services)));
+        Ok(services)
+    }
+
+    fn configured_stay_services(&self) -> Option<Vec<String>> {
+        self.configured_stays.clone()
+    }
+
+    /// The `ServiceIds` every stay listing sends: the configured ones, or the
+    /// stay services of `services/getAll` (cached for [`STAY_SERVICES_TTL`]).
+    /// `reservations/getAll/2023-06-06` without `ServiceIds` uses "all
+    /// bookable services" (<https://docs.mews.com/connector-api/operations/reservations>),
+    /// so hourly spa / table / activity bookings would be listed as stays.
+    async fn stay_service_ids(&self) -> Result<Vec<String>, Error> {
+        let ids = match self.configured_stay_services() {
+            Some(ids) => ids,
+            None => {
+                let cached = self
+                    .stay_services
+                    .lock()
+                    .await
+                    .as_ref()
+                    .filter(|(read_at, _)| read_at.elapsed() < STAY_SERVICES_TTL)
+                    .map(|(_, ids)| ids.clone());
+                match cached {
+                    Some(ids) => ids,
+                    None => {
+                        self.services().await?;
+                        self.stay_services
+                            .lock()
+                            .await
+                            .as_ref()
+                            .map(|(_, ids)| ids.clone())
+                            .unwrap_or_default()
+                    }
+                }
+            }
+        };
+        if ids.is_empty() {
+            // Without a stay service there is no filter that excludes the
+            // hourly bookings: refuse rather than list them as stays.
+            return Err(Error::config(
+                "mews.stay_service_ids",
+                "services/getAll lists no Bookable service with a Day or Month TimeUnitPeriod",
+            ));
+        }
+        if ids.len() > MAX_FILTER_IDS {
+            return Err(Error::config(
+                "mews.stay_service_ids",
+                format!(
+                    "{} stay services, more than the {MAX_FILTER_IDS} ServiceIds one query takes",
+                    ids.len()
+                ),
+            ));
+        }
+        Ok(ids)
     }
 
     async fn resources(&self) -> Result<Vec<Resource>, Error> {
@@ -489,13 +572,15 @@ impl MewsClient {
         Ok(self.room_names.lock().await.clone().unwrap_or_default())
     }
 
-    /// One page of `reservations/getAll/2023-06-06`, mapped.
+    /// One page of `reservations/getAll/2023-06-06` of the stay services
+    /// (the request's `ServiceIds` are always [`Self::stay_service_ids`]), mapped.
     async fn reservations_page(
         &self,
-        request: &GetAllReservations,
+        mut request: GetAllReservations,
     ) -> Result<(Vec<Reservation>, Option<String>), Error> {
+        request.service_ids = Some(self.stay_service_ids().await?);
         let (bytes, _) = self
-            .post("reservations/getAll/2023-06-06", request, CallKind::Read)
+            .post("reservations/getAll/2023-06-06", &request, CallKind::Read)
             .await?;
         let page = decode_reservations(&bytes)?;
         let reservations = page.reservations.unwrap_or_default();
@@ -520,6 +605,7 @@ impl MewsClient {
                 &GetAllReservations {
                     enterprise_ids: self.enterprise_ids(),
                     reservation_ids: Some(vec![id.as_str().to_owned()]),
+                    service_ids: Some(self.stay_service_ids().await?),
                     limitation: Some(Limitation::new(1, None)),
                     ..GetAllReservations::default()
                 },
@@ -553,7 +639,7 @@ impl MewsClient {
                 } else {
                     request.scheduled_end_utc = Some(window);
                 }
-                let (items, next) = self.reservations_page(&request).await?;
+                let (items, next) = self.reservations_page(request).await?;
                 let len = items.len();
                 out.extend(items);
                 match next {
@@ -612,7 +698,7 @@ impl PmsClient for MewsClient {
 
     async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
         let (items, _) = self
-            .reservations_page(&GetAllReservations {
+            .reservations_page(GetAllReservations {
                 enterprise_ids: self.enterprise_ids(),
                 reservation_ids: Some(vec![id.as_str().to_owned()]),
                 limitation: Some(Limitation::new(1, None)),
@@ -643,7 +729,7 @@ impl PmsClient for MewsClient {
         let limitation = Limitation::new(query.page_size.min(self.config.page_size), cursor);
         let count = limitation.count as usize;
         let (items, next_cursor) = self
-            .reservations_page(&GetAllReservations {
+            .reservations_page(GetAllReservations {
                 enterprise_ids: self.enterprise_ids(),
                 updated_utc: Some(TimeInterval {
                     start_utc: window_start,

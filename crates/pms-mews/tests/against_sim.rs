@@ -218,3 +218,98 @@ async fn a_webhook_from_the_simulator_is_authenticated_and_parsed() {
     );
     sim.shutdown().await;
 }
+
+/// Live Mews answers `reservations/getAll/2023-06-06` without `ServiceIds`
+/// with reservations of "all bookable services" (operations/reservations.md),
+/// and so does the simulator: the hourly spa / table / activity bookings of
+/// the agenda must not come back from the stay listings.
+#[tokio::test]
+async fn stay_listings_never_return_hourly_agenda_bookings() {
+    let spec = HotelSpec {
+        agenda_items: 40,
+        ..HotelSpec::small(74)
+    };
+    let sim = MewsSim::start(SimOptions::with_hotel(spec)).await.unwrap();
+    let client = client(&sim).await;
+    let tz = pms_sim::TIME_ZONE;
+    let (stays, bookings, days) = sim.state().with_hotel(|h| {
+        let stays: BTreeSet<String> = h.reservations.iter().map(|r| r.id.to_string()).collect();
+        let bookings: BTreeSet<String> = h.agenda.iter().map(|a| a.id.to_string()).collect();
+        let days: Vec<_> = h
+            .agenda
+            .iter()
+            .map(|a| a.starts.with_timezone(&tz).date_naive())
+            .collect();
+        (stays, bookings, days)
+    });
+    assert!(!bookings.is_empty(), "the seeded hotel has an agenda");
+    let first = *days.iter().min().unwrap();
+    let last = *days.iter().max().unwrap();
+    let range = DateRange::new(first, last).unwrap();
+
+    // Arrivals and departures over every day that has an agenda booking.
+    for listed in [
+        client.arrivals(range).await.unwrap(),
+        client.departures(range).await.unwrap(),
+    ] {
+        let ids: BTreeSet<String> = listed.iter().map(|r| r.external.id.to_string()).collect();
+        assert!(
+            ids.is_disjoint(&bookings),
+            "agenda bookings listed as stays: {:?}",
+            ids.intersection(&bookings).collect::<Vec<_>>()
+        );
+        assert!(ids.is_subset(&stays));
+    }
+
+    // Everything modified since 2020: exactly the stays.
+    let mut seen = BTreeSet::new();
+    let mut page = None;
+    loop {
+        let result = client
+            .reservations_modified(&ChangeQuery {
+                since: Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
+                until: Utc::now() + chrono::Duration::days(1),
+                page,
+                page_size: 1000,
+            })
+            .await
+            .unwrap();
+        seen.extend(result.items.iter().map(|r| r.external.id.to_string()));
+        match result.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, stays);
+
+    // A single read of a booking's id is no stay.
+    let booking = VendorId::new(bookings.iter().next().unwrap().clone()).unwrap();
+    assert_eq!(
+        client.reservation(&booking).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+
+    // Every stay read named the stay service, and only it.
+    let stay_service = sim
+        .state()
+        .with_hotel(|h| h.services.first().map(|s| s.id.to_string()))
+        .unwrap();
+    let reads = sim.state().requests_to("reservations/getAll/2023-06-06");
+    assert!(!reads.is_empty());
+    for read in reads {
+        assert_eq!(
+            read.body["ServiceIds"],
+            serde_json::json!([stay_service]),
+            "{}",
+            read.body
+        );
+    }
+    // The agenda, which reads the hourly services by ServiceIds, still works.
+    let agenda = client.agenda(range).await.unwrap();
+    let agenda_ids: BTreeSet<String> = agenda
+        .iter()
+        .filter_map(|i| i.external.as_ref().map(|e| e.id.to_string()))
+        .collect();
+    assert_eq!(agenda_ids, bookings);
+    sim.shutdown().await;
+}

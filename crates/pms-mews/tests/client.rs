@@ -27,6 +27,8 @@ const ACCESS_TOKEN: &str = "ACCESSTOKEN-secret-0002";
 const CLIENT_NAME: &str = "pms-connectors test 0.1.0";
 const RES_ID: &str = "0f515589-99b4-423d-b83a-b237009f0509";
 const ACCOUNT_ID: &str = "fadd5bb6-b428-45d5-94f8-fd0d89fece6d";
+/// The `Day` ("Accommodation") service of `services_getall.response.json`.
+const STAY_SERVICE: &str = "bd26d8db-86da-4f96-9efc-e5a4654a4a94";
 
 fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -109,7 +111,7 @@ async fn expect_reservation_by_id(server: &MockServer, reply: Value) {
     expect_call(
         server,
         "reservations/getAll/2023-06-06",
-        json!({"ReservationIds": [RES_ID], "Limitation": {"Count": 1}}),
+        json!({"ServiceIds": [STAY_SERVICE], "ReservationIds": [RES_ID], "Limitation": {"Count": 1}}),
         ok(reply),
     )
     .await;
@@ -121,6 +123,18 @@ async fn expect_resources(server: &MockServer) {
         "resources/getAll",
         json!({"Extent": {"Resources": true, "Inactive": false}, "Limitation": {"Count": 1000}}),
         ok(fixture("resources_getall.response.json")),
+    )
+    .await;
+}
+
+/// `services/getAll`, read once per client: every stay read sends the
+/// stay services as `ServiceIds`.
+async fn expect_stay_services(server: &MockServer) {
+    expect_call(
+        server,
+        "services/getAll",
+        json!({"Limitation": {"Count": 1000}}),
+        ok(fixture("services_getall.response.json")),
     )
     .await;
 }
@@ -142,6 +156,7 @@ fn res_id() -> VendorId {
 #[tokio::test]
 async fn reservation_read_sends_tokens_in_the_body_and_fills_the_room_number() {
     let server = server().await;
+    expect_stay_services(&server).await;
     expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
     expect_resources(&server).await;
     let client = client(&server);
@@ -158,6 +173,7 @@ async fn reservation_read_sends_tokens_in_the_body_and_fills_the_room_number() {
 #[tokio::test]
 async fn missing_reservation_is_not_found() {
     let server = server().await;
+    expect_stay_services(&server).await;
     expect_reservation_by_id(&server, json!({"Reservations": [], "Cursor": null})).await;
     let err = client(&server).reservation(&res_id()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -166,18 +182,19 @@ async fn missing_reservation_is_not_found() {
 #[tokio::test]
 async fn modified_reservations_follow_the_top_level_cursor_across_pages() {
     let server = server().await;
+    expect_stay_services(&server).await;
     let window = json!({"StartUtc": "2023-04-01T00:00:00Z", "EndUtc": "2023-05-01T00:00:00Z"});
     expect_call(
         &server,
         "reservations/getAll/2023-06-06",
-        json!({"UpdatedUtc": window, "Limitation": {"Count": 1}}),
+        json!({"ServiceIds": [STAY_SERVICE], "UpdatedUtc": window, "Limitation": {"Count": 1}}),
         ok(fixture("reservations_getall_2023_06_06.response.json")),
     )
     .await;
     expect_call(
         &server,
         "reservations/getAll/2023-06-06",
-        json!({"UpdatedUtc": window, "Limitation": {"Count": 1, "Cursor": RES_ID}}),
+        json!({"ServiceIds": [STAY_SERVICE], "UpdatedUtc": window, "Limitation": {"Count": 1, "Cursor": RES_ID}}),
         ok(json!({"Reservations": [], "Cursor": null})),
     )
     .await;
@@ -203,6 +220,7 @@ async fn modified_reservations_follow_the_top_level_cursor_across_pages() {
 #[tokio::test]
 async fn long_change_windows_are_split_into_89_day_windows() {
     let server = server().await;
+    expect_stay_services(&server).await;
     for (start, end) in [
         ("2024-01-01T00:00:00Z", "2024-03-30T00:00:00Z"),
         ("2024-03-30T00:00:00Z", "2024-06-01T00:00:00Z"),
@@ -210,7 +228,7 @@ async fn long_change_windows_are_split_into_89_day_windows() {
         expect_call(
             &server,
             "reservations/getAll/2023-06-06",
-            json!({"UpdatedUtc": {"StartUtc": start, "EndUtc": end}, "Limitation": {"Count": 1000}}),
+            json!({"ServiceIds": [STAY_SERVICE], "UpdatedUtc": {"StartUtc": start, "EndUtc": end}, "Limitation": {"Count": 1000}}),
             ok(json!({"Reservations": [], "Cursor": null})),
         )
         .await;
@@ -250,11 +268,12 @@ async fn foreign_page_tokens_are_rejected_without_a_call() {
 #[tokio::test]
 async fn arrivals_query_local_days_converted_to_utc() {
     let server = server().await;
+    expect_stay_services(&server).await;
     // 2023-04-23 in Budapest (CEST, +2) is [04-22T22:00Z, 04-23T22:00Z).
     expect_call(
         &server,
         "reservations/getAll/2023-06-06",
-        json!({
+        json!({"ServiceIds": [STAY_SERVICE],
             "ScheduledStartUtc": {"StartUtc": "2023-04-22T22:00:00Z", "EndUtc": "2023-04-23T22:00:00Z"},
             "Limitation": {"Count": 1000}
         }),
@@ -309,6 +328,7 @@ async fn room_statuses_read_all_resources() {
 #[tokio::test]
 async fn folio_reads_items_account_items_and_payments() {
     let server = server().await;
+    expect_stay_services(&server).await;
     expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
     expect_call(
         &server,
@@ -407,6 +427,7 @@ fn add_order_params(request_id: RequestId) -> Value {
 #[tokio::test]
 async fn post_charge_carries_our_request_id_as_external_identifier() {
     let server = server().await;
+    expect_stay_services(&server).await;
     let request_id = RequestId::new_random();
     expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
     expect_call(
@@ -427,6 +448,7 @@ async fn post_charge_carries_our_request_id_as_external_identifier() {
 #[tokio::test]
 async fn a_timeout_after_sending_a_charge_is_outcome_unknown_and_not_retried() {
     let server = server().await;
+    expect_stay_services(&server).await;
     let request_id = RequestId::new_random();
     expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
     // expect(1): the client must not resend on its own.
@@ -451,6 +473,7 @@ async fn a_timeout_after_sending_a_charge_is_outcome_unknown_and_not_retried() {
 #[tokio::test]
 async fn find_charge_reads_back_by_external_identifier() {
     let server = server().await;
+    expect_stay_services(&server).await;
     let request_id = RequestId::new_random();
     expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
     let mut items = fixture("orderitems_getall.response.json");
@@ -471,6 +494,7 @@ async fn find_charge_reads_back_by_external_identifier() {
 #[tokio::test]
 async fn find_charge_answers_none_when_absent() {
     let server = server().await;
+    expect_stay_services(&server).await;
     expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
     expect_call(
         &server,
@@ -539,6 +563,7 @@ fn refusal(status: u16) -> ResponseTemplate {
 #[tokio::test]
 async fn check_in_refused_because_already_started_is_success_after_read_back() {
     let server = server().await;
+    expect_stay_services(&server).await;
     expect_call(
         &server,
         "reservations/start",
@@ -553,6 +578,7 @@ async fn check_in_refused_because_already_started_is_success_after_read_back() {
 #[tokio::test]
 async fn check_in_refused_for_another_reason_is_a_conflict() {
     let server = server().await;
+    expect_stay_services(&server).await;
     expect_call(
         &server,
         "reservations/start",
@@ -593,6 +619,7 @@ async fn check_out_with_open_balance_writes_notes() {
 #[tokio::test]
 async fn check_out_already_processed_is_success() {
     let server = server().await;
+    expect_stay_services(&server).await;
     expect_call(
         &server,
         "reservations/process",
@@ -842,6 +869,7 @@ async fn list_reads_follow_the_cursor_until_a_short_page() {
 #[tokio::test]
 async fn check_in_into_the_assigned_room_starts_it() {
     let server = server().await;
+    expect_stay_services(&server).await;
     expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
     expect_resources(&server).await;
     expect_call(
@@ -859,6 +887,7 @@ async fn check_in_into_the_assigned_room_starts_it() {
 #[tokio::test]
 async fn check_in_into_another_room_is_refused_without_starting() {
     let server = server().await;
+    expect_stay_services(&server).await;
     expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
     expect_resources(&server).await;
     let mut request = check_in();
@@ -895,4 +924,74 @@ async fn services_are_listed_with_their_kind() {
             ("Accommodation", ServiceDataDiscriminator::Bookable)
         ]
     );
+}
+
+/// Only `Bookable` services whose `TimeUnitPeriod` is not `Hour` are stays
+/// (operations/services.md#time-unit-period: `Day`, `Month`, `Hour`); the
+/// hourly spa service of the agenda fixture is never sent with a stay read.
+#[tokio::test]
+async fn stay_reads_name_the_day_and_month_services_but_not_hourly_ones() {
+    let server = server().await;
+    let mut services = fixture("agenda/services_getall.response.json");
+    let mut monthly = services["Services"][1].clone();
+    monthly["Id"] = json!("0a6f7c1e-3b1d-4c8e-9f00-000000000002");
+    monthly["IsActive"] = json!(false);
+    monthly["Data"]["Value"]["TimeUnitPeriod"] = json!("Month");
+    services["Services"].as_array_mut().unwrap().push(monthly);
+    expect_call(
+        &server,
+        "services/getAll",
+        json!({"Limitation": {"Count": 1000}}),
+        ok(services),
+    )
+    .await;
+    expect_call(
+        &server,
+        "reservations/getAll/2023-06-06",
+        json!({
+            "ServiceIds": ["0a6f7c1e-3b1d-4c8e-9f00-000000000002", STAY_SERVICE],
+            "ReservationIds": [RES_ID],
+            "Limitation": {"Count": 1}
+        }),
+        ok(json!({"Reservations": [], "Cursor": null})),
+    )
+    .await;
+    let err = client(&server).reservation(&res_id()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+/// An enterprise without a stay service has no filter that keeps hourly
+/// bookings out: the listing is refused, and no reservation is read.
+#[tokio::test]
+async fn without_a_stay_service_stay_listings_are_refused_unsent() {
+    let server = server().await;
+    let mut services = fixture("agenda/services_getall.response.json");
+    services["Services"].as_array_mut().unwrap().remove(1);
+    expect_call(
+        &server,
+        "services/getAll",
+        json!({"Limitation": {"Count": 1000}}),
+        ok(services),
+    )
+    .await;
+    let day = NaiveDate::from_ymd_opt(2023, 4, 23).unwrap();
+    let err = client(&server).arrivals(DateRange::day(day)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+}
+
+/// Configured stay services are sent as they are, without `services/getAll`.
+#[tokio::test]
+async fn configured_stay_services_are_sent_without_reading_services() {
+    let server = server().await;
+    let configured = "11111111-2222-4333-8444-555555555555";
+    expect_call(
+        &server,
+        "reservations/getAll/2023-06-06",
+        json!({"ServiceIds": [configured], "ReservationIds": [RES_ID], "Limitation": {"Count": 1}}),
+        ok(json!({"Reservations": [], "Cursor": null})),
+    )
+    .await;
+    let client = client(&server).with_stay_service_ids([configured.to_owned()]);
+    let err = client.reservation(&res_id()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
 }

@@ -1,6 +1,7 @@
 //! The Mews front's agenda: hourly bookable services in `services/getAll`,
-//! their reservations in `reservations/getAll/2023-06-06` only for queries that
-//! name them in `ServiceIds`, paged like everything else.
+//! their reservations in `reservations/getAll/2023-06-06` for queries that
+//! name them in `ServiceIds` or name no service at all ("If not provided, all
+//! bookable services are used"), paged like everything else.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -18,7 +19,7 @@ fn ids(items: &[Value]) -> BTreeSet<String> {
 }
 
 #[tokio::test]
-async fn hourly_services_hold_the_agenda_and_only_queries_naming_them_see_it() {
+async fn hourly_services_hold_the_agenda_and_queries_naming_them_or_no_service_see_it() {
     let sim = start().await;
     let services = get_all(&sim, "services/getAll", "Services", json!({}), 2).await;
     let hourly: Vec<&Value> = services
@@ -58,7 +59,7 @@ async fn hourly_services_hold_the_agenda_and_only_queries_naming_them_see_it() {
     assert_eq!(ids(&bookings), agenda);
     assert!(bookings.iter().all(|b| hourly_ids.contains(&b["ServiceId"])));
 
-    // Not named (the stay service only, or no filter): stays only.
+    // The stay service only: stays only.
     let stay_service = services
         .iter()
         .find(|s| s["Data"]["Value"]["TimeUnitPeriod"] == "Day")
@@ -73,15 +74,16 @@ async fn hourly_services_hold_the_agenda_and_only_queries_naming_them_see_it() {
     )
     .await;
     assert_eq!(ids(&by_stay_service), stays);
+    // No ServiceIds: every bookable service, the hourly bookings included.
     let unfiltered = get_all(
         &sim,
         "reservations/getAll/2023-06-06",
         "Reservations",
-        json!({ "ReservationIds": agenda.iter().collect::<Vec<_>>() }),
+        json!({}),
         1000,
     )
     .await;
-    assert!(unfiltered.is_empty(), "{unfiltered:?}");
+    assert_eq!(ids(&unfiltered), &stays | &agenda);
 
     // Filters apply to bookings too: one guest's, by scheduled start.
     let sample = bookings[0].clone();

@@ -23,11 +23,10 @@
 //!   `Canceled` → cancelled (`CancellationReason` `NoShow` → no-show),
 //!   `Inquired`/`Optional`/`Requested` → requested, anything else verbatim.
 //!
-//! Known gap elsewhere: the stay listings of this client (`arrivals`,
-//! `departures`, `reservations_modified`) send no `ServiceIds`, and Mews then
-//! answers reservations of every service, so on an enterprise with hourly
-//! services those bookings would also be listed as stays. (The simulator keeps
-//! unfiltered queries to stays, so the tests cannot show it.)
+//! The stay listings of this client (`arrivals`, `departures`,
+//! `reservations_modified`, single reads) send the stay services
+//! ([`stay_service_ids`]) as `ServiceIds`: without them Mews answers
+//! reservations of "all bookable services", these bookings included.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -67,32 +66,55 @@ struct GetAgendaReservations {
 /// The bookable services, split by time unit.
 #[derive(Debug, Default)]
 struct BookableServices<'a> {
-    /// `Hour` services by id: the agenda.
+    /// Active `Hour` services by id: the agenda.
     hourly: BTreeMap<&'a str, &'a Service>,
-    /// `Day` / `Month` services: stays.
-    stays: Vec<&'a str>,
+    /// `Day` / `Month` services: stays (see [`stay_service_ids`]).
+    stays: Vec<String>,
+}
+
+/// A `Bookable` service's time unit: `Data.Value.TimeUnitPeriod` (or the
+/// deprecated `TimeUnit`); `None` for `Additional` services.
+fn bookable_unit(service: &Service) -> Option<Option<&str>> {
+    let data = service.data.as_ref()?;
+    if data.discriminator != ServiceDataDiscriminator::Bookable {
+        return None;
+    }
+    Some(
+        data.value
+            .as_ref()
+            .and_then(|v| v.get("TimeUnitPeriod").or_else(|| v.get("TimeUnit")))
+            .and_then(|v| v.as_str()),
+    )
+}
+
+/// The services whose reservations are stays: every `Bookable` service whose
+/// `TimeUnitPeriod` is not `Hour`. The documented periods are `Day`, `Month`
+/// and `Hour` (`operations/services.md#time-unit-period`); a `Day` service is
+/// "a hotel room stay for a specified number of days or ... nights"
+/// (<https://docs.mews.com/connector-api/concepts/time-units>). An unknown or
+/// missing period counts as a stay, so no stay is ever dropped; inactive
+/// services count too, since their past reservations still change.
+pub(crate) fn stay_service_ids(services: &[Service]) -> Vec<String> {
+    let mut ids: Vec<String> = services
+        .iter()
+        .filter(|s| bookable_unit(s).is_some_and(|unit| unit != Some("Hour")))
+        .map(|s| s.id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 fn bookable(services: &[Service]) -> BookableServices<'_> {
-    let mut out = BookableServices::default();
-    for service in services {
-        let Some(data) = &service.data else { continue };
-        if data.discriminator != ServiceDataDiscriminator::Bookable || service.is_active == Some(false) {
-            continue;
-        }
-        let unit = data
-            .value
-            .as_ref()
-            .and_then(|v| v.get("TimeUnitPeriod").or_else(|| v.get("TimeUnit")))
-            .and_then(|v| v.as_str());
-        match unit {
-            Some("Hour") => {
-                out.hourly.insert(service.id.as_str(), service);
-            }
-            _ => out.stays.push(service.id.as_str()),
-        }
+    let hourly = services
+        .iter()
+        .filter(|s| s.is_active != Some(false) && bookable_unit(s) == Some(Some("Hour")))
+        .map(|s| (s.id.as_str(), s))
+        .collect();
+    BookableServices {
+        hourly,
+        stays: stay_service_ids(services),
     }
-    out
 }
 
 /// The kind of booking a service holds, from its name.
@@ -272,22 +294,14 @@ impl MewsClient {
 
     /// The agenda for `range`: see the module documentation.
     pub(super) async fn agenda_items(&self, range: DateRange) -> Result<Vec<AgendaItem>, Error> {
-        let services = self
-            .all_pages(
-                "services/getAll",
-                |limitation| crate::wire::services::GetAllServices {
-                    enterprise_ids: self.enterprise_ids(),
-                    limitation,
-                },
-                |page: ServicesPage| (page.services, page.cursor),
-            )
-            .await?;
+        // `services()` also refreshes the client's stay-service cache.
+        let services = self.services().await?;
         let split = bookable(&services);
         if split.hourly.is_empty() {
             return Ok(Vec::new());
         }
         let hourly: Vec<String> = split.hourly.keys().map(|id| (*id).to_owned()).collect();
-        let stay_services: Vec<String> = split.stays.iter().map(|id| (*id).to_owned()).collect();
+        let stay_services = self.configured_stay_services().unwrap_or(split.stays);
         let tz: Tz = self.config.time_zone;
         let start = local_midnight_utc(range.first, tz);
         let end = local_midnight_utc(range.last.succ_opt().unwrap_or(range.last), tz);

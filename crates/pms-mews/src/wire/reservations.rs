@@ -17,6 +17,11 @@ pub struct GetAllReservations {
     /// `ReservationIds`, max 1000.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reservation_ids: Option<Vec<String>>,
+    /// `ServiceIds`, max 1000: "If not provided, all bookable services are
+    /// used", hourly ones (spa, tables, activities) included
+    /// (<https://docs.mews.com/connector-api/operations/reservations>).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_ids: Option<Vec<String>>,
     /// `UpdatedUtc`, max 3 months.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_utc: Option<TimeInterval>,

@@ -4,12 +4,11 @@
 //! services, and each agenda item a reservation (ver 2023-06-06) of its
 //! kind's service, owned by the guest (`AccountId`), in the stay's
 //! reservation group (`GroupId`), returned by `reservations/getAll/2023-06-06`
-//! to queries whose `ServiceIds` name that service.
+//! to queries whose `ServiceIds` name that service and, like real Mews ("If
+//! not provided, all bookable services are used"), to queries without
+//! `ServiceIds`.
 //! Sources: <https://docs.mews.com/connector-api/operations/services>,
 //! <https://docs.mews.com/connector-api/operations/reservations>.
-//!
-//! Simplification: real Mews also returns these bookings to a query without
-//! `ServiceIds`; the simulator keeps unfiltered queries to stays.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};

@@ -103,13 +103,18 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
     }
     let hotel = core.read();
     let cursor = cursor_key(&q.limitation, |id| {
-        hotel
-            .reservation(id)
-            .map(|r| (r.created, r.id))
-            .or_else(|| hotel.agenda.iter().find(|a| a.id == id).map(|a| (a.starts, a.id)))
+        hotel.reservation(id).map(|r| (r.created, r.id)).or_else(|| {
+            hotel
+                .agenda
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| (booking_created(&hotel, a), a.id))
+        })
     })?;
     // Stays are reservations of the first (stay) service; agenda items of
-    // their kind's hourly service (see `super::agenda`).
+    // their kind's hourly service (see `super::agenda`). `ServiceIds`: "If not
+    // provided, all bookable services are used" (parameter table of
+    // `reservations/getAll/2023-06-06`), so an unfiltered query lists both.
     let stay_service = hotel.services.first().map(|s| s.id);
     let stays_asked = q
         .service_ids
@@ -145,9 +150,11 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
         .filter(|a| {
             let stay = hotel.reservation(a.reservation_id);
             let (created, updated) = stay.map_or((a.starts, a.starts), |s| (s.created, s.updated));
+            // "If not provided, all bookable services are used": a query
+            // without `ServiceIds` gets the hourly bookings too.
             q.service_ids
                 .as_ref()
-                .is_some_and(|ids| ids.contains(&agenda::service_of(&hotel, a.kind)))
+                .is_none_or(|ids| ids.contains(&agenda::service_of(&hotel, a.kind)))
                 && listed(q.reservation_ids.as_ref(), a.id)
                 && listed(q.account_ids.as_ref(), a.guest_id)
                 && q.assigned_resource_ids.is_none()
@@ -164,7 +171,7 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
                 && q.colliding_utc
                     .is_none_or(|c| a.starts < c.end_utc && a.ends > c.start_utc)
         })
-        .map(|a| ((a.starts, a.id), Row::Booking(a)));
+        .map(|a| ((booking_created(&hotel, a), a.id), Row::Booking(a)));
     let rows = stays.chain(bookings).collect();
     let (page, next) = paginate(rows, &q.limitation, cursor);
     let reservations: Vec<Value> = page
@@ -178,6 +185,14 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
         json!({ "Reservations": reservations, "Cursor": next }),
         Vec::new(),
     ))
+}
+
+/// When a booking was created (its `CreatedUtc`: the stay's), the key it
+/// pages by beside the stays, newest first.
+fn booking_created(hotel: &Hotel, a: &AgendaItem) -> chrono::DateTime<chrono::Utc> {
+    hotel
+        .reservation(a.reservation_id)
+        .map_or(a.starts, |s| s.created)
 }
 
 /// A `Reservation (ver 2023-06-06)`, with the deprecated `StartUtc`/`EndUtc`
