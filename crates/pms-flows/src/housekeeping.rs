@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use pms_core::{
-    Capability, Change, DateRange, ExternalRef, HousekeepingStatus, PmsEvent, Reservation, Room, RoomNumber,
-    RoomStatusUpdate, VendorId,
+    Capability, Change, DateRange, ErrorKind, ExternalRef, HousekeepingStatus, PmsEvent, RequestId,
+    Reservation, Room, RoomNumber, RoomStatusUpdate, VendorId,
 };
 use pms_sync::{AuditAction, SetRoomStatus};
 use serde::{Deserialize, Serialize};
@@ -106,6 +106,31 @@ pub struct Task {
     pub completed_by: Option<String>,
     /// Whether the overdue alert went out.
     pub overdue_alerted: bool,
+    /// Completions the PMS refused definitively so far. The room-status
+    /// write of a completion is journaled under a request id derived from
+    /// the task and this count: a retry after an ambiguous outcome reuses it
+    /// (and is read back), a retry after a refusal is a new intent.
+    #[serde(default)]
+    pub completion_attempts: u32,
+    /// The last definitive refusal of a completion, if any.
+    #[serde(default)]
+    pub last_refusal: Option<CompletionRefusal>,
+}
+
+/// A completion whose room-status write the PMS refused (definitively, e.g.
+/// the room is still blocked): the task stayed open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletionRefusal {
+    /// The request id of the refused write.
+    pub request_id: RequestId,
+    /// The refusal's class.
+    pub kind: ErrorKind,
+    /// The PMS's message.
+    pub message: String,
+    /// Who tried to complete the task.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// A routing rule: rooms on these floors or with these numbers go to `team`.
@@ -249,18 +274,35 @@ enum Durability {
     Stored,
     /// Another writer's state of the slot stands (a task it created first, or
     /// the same task further along); memory now holds it.
-    Replaced(Task),
+    Replaced(Box<Task>),
     /// The store failed; kept in memory and retried on the next change.
     Pending,
 }
 
 /// Whether `stored` (same task, another writer) already covers `ours`:
-/// a closed task stays closed, an alerted one stays alerted.
+/// a closed task stays closed, an alerted one stays alerted, a refused
+/// completion stays counted.
 fn covered_by(ours: &Task, stored: &Task) -> bool {
     match (ours.status == TaskStatus::Open, stored.status == TaskStatus::Open) {
         (_, false) => true,
         (false, true) => false,
-        (true, true) => stored.overdue_alerted || !ours.overdue_alerted,
+        (true, true) => {
+            (stored.overdue_alerted || !ours.overdue_alerted)
+                && stored.completion_attempts >= ours.completion_attempts
+        }
+    }
+}
+
+/// The request id of a task's completion write, attempt `attempt` (the
+/// number of definitive refusals before it). Attempt 0 keeps the id derived
+/// from the task alone, so a completion journaled before attempts were
+/// counted is still read back, never resent.
+fn completion_request_id(ctx: &FlowContext, task_id: Uuid, attempt: u32) -> RequestId {
+    let task = task_id.to_string();
+    if attempt == 0 {
+        ctx.request_id(&["room_status", &task])
+    } else {
+        ctx.request_id(&["room_status", &task, &attempt.to_string()])
     }
 }
 
@@ -405,13 +447,18 @@ impl Dispatcher {
                                 state.tasks.push(theirs.clone());
                             }
                         }
-                        return Durability::Replaced(theirs);
+                        return Durability::Replaced(Box::new(theirs));
                     }
                     if theirs.id == task.id
                         && let Some(t) = state.tasks.iter_mut().find(|t| t.id == id)
                     {
-                        // Keep what the other writer added (an overdue alert) beside our change.
+                        // Keep what the other writer added (an overdue alert, a
+                        // refused completion) beside our change.
                         t.overdue_alerted |= theirs.overdue_alerted;
+                        if theirs.completion_attempts > t.completion_attempts {
+                            t.completion_attempts = theirs.completion_attempts;
+                            t.last_refusal = theirs.last_refusal.clone();
+                        }
                     }
                 }
                 Err(err) => {
@@ -710,6 +757,8 @@ impl Dispatcher {
             status: TaskStatus::Open,
             completed_by: None,
             overdue_alerted: false,
+            completion_attempts: 0,
+            last_refusal: None,
         };
         state.tasks.push(task.clone());
         Some(task)
@@ -737,6 +786,15 @@ impl Dispatcher {
     /// journal (clean → `Clean`, inspect → `Inspected`, maintenance → `Dirty`)
     /// where the connector can write room states, audits it, and opens the
     /// follow-up task (inspect after clean). Completing a done task again is a no-op.
+    ///
+    /// A write the PMS refuses definitively ([`FlowError::Refused`], e.g. the
+    /// room is still blocked) leaves the task open with the refusal recorded
+    /// ([`Task::last_refusal`]) and its attempt counted durably, so completing
+    /// it again once the cause is gone is a new write, not a replay of the
+    /// journaled refusal. After an ambiguous outcome
+    /// ([`FlowError::OutcomeUnknown`]) the count stays: completing again
+    /// reuses the request id, and the journal reads the room back before
+    /// sending anything.
     pub async fn complete(&self, task_id: Uuid, by: &str) -> Result<Vec<Task>, FlowError> {
         let _gate = self.gate.lock().await;
         let known = self.lock().tasks.iter().find(|t| t.id == task_id).cloned();
@@ -753,8 +811,11 @@ impl Dispatcher {
             TaskKind::Maintenance => HousekeepingStatus::Dirty,
         };
         let ctx = &self.ctx;
-        // Derived from the task: a completion retried after a crash replays, never pushes twice.
-        let request_id = ctx.request_id(&["room_status", &task_id.to_string()]);
+        // Derived from the task and its refused attempts: a completion retried
+        // after a crash or an ambiguous answer replays (reads back), never
+        // pushes twice; one retried after a refusal is a new intent.
+        let attempt = task.completion_attempts;
+        let request_id = completion_request_id(ctx, task_id, attempt);
         let pushed = ctx.client.capabilities().supports(Capability::RoomStatusWrite);
         if pushed {
             let op = SetRoomStatus(RoomStatusUpdate {
@@ -762,10 +823,14 @@ impl Dispatcher {
                 room: task.room.id.clone(),
                 status: new_state.clone(),
             });
-            ctx.journal
-                .execute(&ctx.hotel, ctx.client.as_ref(), &op)
-                .await
-                .map_err(|err| FlowError::from_write("set_room_status", request_id, err))?;
+            if let Err(err) = ctx.journal.execute(&ctx.hotel, ctx.client.as_ref(), &op).await {
+                let err = FlowError::from_write("set_room_status", request_id, err);
+                if let FlowError::Refused { kind, message, .. } = &err {
+                    self.record_refusal(task_id, attempt, request_id, *kind, message, by)
+                        .await;
+                }
+                return Err(err);
+            }
         }
         ctx.audit(
             None,
@@ -794,6 +859,37 @@ impl Dispatcher {
         Ok(self
             .apply_room_status(&task.room, Some(&task.number), &new_state)
             .await)
+    }
+
+    /// Counts a definitive refusal of attempt `attempt` of a task's completion
+    /// and writes it through (a store failure leaves it pending; a lost count
+    /// only costs one more replayed refusal, which counts it then).
+    async fn record_refusal(
+        &self,
+        task_id: Uuid,
+        attempt: u32,
+        request_id: RequestId,
+        kind: ErrorKind,
+        message: &str,
+        by: &str,
+    ) {
+        let now = self.ctx.clock.now();
+        {
+            let mut state = self.lock();
+            let Some(t) = state.tasks.iter_mut().find(|t| t.id == task_id) else {
+                return;
+            };
+            t.completion_attempts = t.completion_attempts.max(attempt.saturating_add(1));
+            t.last_refusal = Some(CompletionRefusal {
+                request_id,
+                kind,
+                message: message.to_owned(),
+                by: by.to_owned(),
+                at: now,
+            });
+        }
+        tracing::info!(task = %task_id, %request_id, ?kind, "PMS refused a housekeeping completion; the task stays open");
+        self.save_all(&[task_id]).await;
     }
 
     /// `complete` of a task this dispatcher does not hold: a closed task in the

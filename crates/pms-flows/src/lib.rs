@@ -109,7 +109,9 @@ pub use checkout::{BalancePolicy, CheckOutFlow, CheckOutInput, CheckOutOutcome};
 pub use context::{FlowContext, SideRetry};
 pub use durable::FlowStorage;
 pub use error::{FlowError, KeyError, NotifyError};
-pub use housekeeping::{Dispatcher, HousekeepingRules, Priority, SectionRule, Task, TaskKind, TaskStatus};
+pub use housekeeping::{
+    CompletionRefusal, Dispatcher, HousekeepingRules, Priority, SectionRule, Task, TaskKind, TaskStatus,
+};
 pub use keys::{
     Deactivation, KeyGrant, KeyId, KeyService, StayKeys, pending_deactivations, retry_pending_deactivations,
     stay_keys,

@@ -4,15 +4,26 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
 use chrono::Utc;
 use pms_core::ErrorKind;
-use pms_core::{Change, EventId, EventSource, ExternalRef, HousekeepingStatus, PmsEvent, RoomNumber};
+use pms_core::{
+    Capabilities, Change, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, DateRange, Error,
+    EventId, EventSource, ExternalRef, Folio, FolioCharge, Guest, HealthReport, HousekeepingStatus, Page,
+    PmsClient, PmsEvent, PmsKind, PostedCharge, RequestId, Reservation, Room, RoomNumber, RoomStatusReport,
+    RoomStatusUpdate, VendorId,
+};
 use pms_flows::{
-    BalancePolicy, CheckOutFlow, CheckOutInput, Dispatcher, FlowError, HousekeepingRules, Notification,
-    Priority, SectionRule, TaskKind, TaskStatus,
+    BalancePolicy, CheckOutFlow, CheckOutInput, Dispatcher, FlowError, FlowStorage, HousekeepingRules,
+    Notification, Priority, SectionRule, TaskKind, TaskStatus,
 };
 use pms_sim::RoomState;
 use pms_sync::AuditAction;
+use pms_sync::crypto::Cipher;
+use pms_sync::store::Store;
 use support::{Harness, Vendor, vendors};
 
 /// Floor rules, plus `first_floor` room numbers for vendors whose room lists
@@ -413,4 +424,257 @@ async fn out_of_order_and_out_of_service_writes_per_vendor() {
         };
         assert_eq!(vendor.write_calls("set_room_status"), sent, "{name}");
     }
+}
+
+/// A durable dispatcher over the harness's store.
+async fn durable(h: &Harness, rules: HousekeepingRules, cipher: &Arc<Cipher>) -> Dispatcher {
+    let store: Arc<dyn Store> = h.store.clone();
+    Dispatcher::restore(h.ctx.clone(), rules, FlowStorage::new(store, cipher.clone()))
+        .await
+        .unwrap()
+}
+
+/// A completion refused while the room is still blocked (the Cloudbeds
+/// simulator refuses `postHousekeepingStatus` on a blocked room, a definitive
+/// `Conflict`) stays open with the refusal recorded in the durable task;
+/// completing it again is a new write, not the journaled refusal replayed,
+/// and once the block is lifted it is pushed and the task closes.
+#[tokio::test]
+async fn a_refused_completion_stays_open_and_is_pushed_once_the_cause_is_gone() {
+    let vendor = Vendor::cloudbeds(41).await;
+    let _scope = vendor.scope();
+    let h = Harness::new(vendor.client.clone()).await;
+    let cipher = Arc::new(Cipher::random());
+    let reservation = vendor.departing_today(1);
+    let room = vendor.set_room_of(&reservation, RoomState::Dirty);
+    let rules = rules("999", &first_floor_by_number(&vendor).await);
+    let dispatcher = durable(&h, rules.clone(), &cipher).await;
+    dispatcher.refresh().await.unwrap();
+    vendor.set_room_of(&reservation, RoomState::OutOfOrder);
+    let created = dispatcher
+        .handle_event(&room_event(&vendor, &room, HousekeepingStatus::OutOfOrder))
+        .await;
+    let task = created
+        .iter()
+        .find(|t| t.kind == TaskKind::Maintenance)
+        .unwrap()
+        .clone();
+
+    // Still blocked: refused, the task stays open and says why.
+    let refused = dispatcher.complete(task.id, "engineer-1").await;
+    let Err(FlowError::Refused {
+        operation: "set_room_status",
+        kind: ErrorKind::Conflict,
+        request_id: first_id,
+        ..
+    }) = refused
+    else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(vendor.write_calls("set_room_status"), 1);
+    let open = dispatcher.tasks().into_iter().find(|t| t.id == task.id).unwrap();
+    assert_eq!(open.status, TaskStatus::Open);
+    assert_eq!(open.completion_attempts, 1);
+    let refusal = open.last_refusal.clone().unwrap();
+    assert_eq!(
+        (refusal.request_id, refusal.kind, refusal.by.as_str()),
+        (first_id, ErrorKind::Conflict, "engineer-1")
+    );
+    assert!(dispatcher.is_durable());
+
+    // A restart keeps the refusal and its count (the durable task record).
+    drop(dispatcher);
+    let dispatcher = durable(&h, rules, &cipher).await;
+    assert_eq!(
+        dispatcher.tasks().into_iter().find(|t| t.id == task.id),
+        Some(open)
+    );
+
+    // Tried again while still blocked: a new intent that reaches the PMS
+    // (and is refused again), not the stored refusal replayed.
+    let again = dispatcher.complete(task.id, "engineer-1").await;
+    let Err(FlowError::Refused {
+        kind: ErrorKind::Conflict,
+        request_id: second_id,
+        ..
+    }) = again
+    else {
+        panic!("{again:?}");
+    };
+    assert_ne!(second_id, first_id);
+    assert_eq!(vendor.write_calls("set_room_status"), 2);
+
+    // Later, the block is lifted: completing again pushes the state and
+    // closes the task. (Later: a task id is derived from its creation
+    // instant, and the virtual clock would otherwise give the follow-up
+    // cleaning the id of the one the block superseded.)
+    h.clock.advance(chrono::Duration::hours(2));
+    vendor.set_room_of(&reservation, RoomState::Clean);
+    let next = dispatcher.complete(task.id, "engineer-2").await.unwrap();
+    assert_eq!(vendor.write_calls("set_room_status"), 3);
+    assert_eq!(vendor.room_state(&room), RoomState::Dirty);
+    let done = dispatcher.tasks().into_iter().find(|t| t.id == task.id).unwrap();
+    assert_eq!(done.status, TaskStatus::Done);
+    assert_eq!(done.completed_by.as_deref(), Some("engineer-2"));
+    assert_eq!(done.completion_attempts, 2);
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].kind, TaskKind::Clean);
+    // Done is done: a further completion sends nothing.
+    assert!(
+        dispatcher
+            .complete(task.id, "engineer-2")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(vendor.write_calls("set_room_status"), 3);
+}
+
+/// Wraps a connector: while `lose` is set, a room-status write is applied
+/// by the PMS but its answer is lost (`OutcomeUnknown`), and room-status
+/// reads then fail until `restore` (the journal cannot read it back).
+struct LosesRoomWrites {
+    inner: Arc<dyn PmsClient>,
+    lose: AtomicBool,
+    blind: AtomicBool,
+}
+
+impl std::fmt::Debug for LosesRoomWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LosesRoomWrites").finish_non_exhaustive()
+    }
+}
+
+impl LosesRoomWrites {
+    fn restore(&self) {
+        self.lose.store(false, Ordering::SeqCst);
+        self.blind.store(false, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl PmsClient for LosesRoomWrites {
+    fn kind(&self) -> PmsKind {
+        self.inner.kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
+        self.inner.reservation(id).await
+    }
+    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+        self.inner.reservations_modified(query).await
+    }
+    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.inner.arrivals(range).await
+    }
+    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.inner.departures(range).await
+    }
+    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
+        self.inner.guest(id).await
+    }
+    async fn rooms(&self) -> Result<Vec<Room>, Error> {
+        self.inner.rooms().await
+    }
+    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
+        if self.blind.load(Ordering::SeqCst) {
+            return Err(Error::transient("503 Service Unavailable"));
+        }
+        self.inner.room_statuses().await
+    }
+    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
+        self.inner.folio(reservation).await
+    }
+    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
+        let result = self.inner.set_room_status(update).await;
+        if self.lose.load(Ordering::SeqCst) {
+            self.blind.store(true, Ordering::SeqCst);
+            return Err(Error::OutcomeUnknown {
+                operation: "set_room_status",
+                message: "connection reset after send".into(),
+                vendor_request_id: None,
+            });
+        }
+        result
+    }
+    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
+        self.inner.check_in(request).await
+    }
+    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
+        self.inner.check_out(request).await
+    }
+    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
+        self.inner.post_charge(charge).await
+    }
+    async fn find_charge(
+        &self,
+        reservation: &VendorId,
+        request_id: RequestId,
+    ) -> Result<Option<FolioCharge>, Error> {
+        self.inner.find_charge(reservation, request_id).await
+    }
+    async fn health(&self) -> HealthReport {
+        self.inner.health().await
+    }
+}
+
+/// A completion whose write was applied but answered ambiguously (and could
+/// not be read back) stays open, uncounted; completing it again reuses the
+/// request id, reads the room back and closes the task without a second write.
+#[tokio::test]
+async fn an_ambiguous_completion_retried_is_read_back_not_written_twice() {
+    let vendor = Vendor::mews(43).await;
+    let _scope = vendor.scope();
+    let client = Arc::new(LosesRoomWrites {
+        inner: vendor.client.clone(),
+        lose: AtomicBool::new(false),
+        blind: AtomicBool::new(false),
+    });
+    let h = Harness::new(client.clone()).await;
+    let cipher = Arc::new(Cipher::random());
+    let reservation = vendor.departing_today(2);
+    let room = vendor.set_room_of(&reservation, RoomState::Dirty);
+    let dispatcher = durable(&h, rules("999", &first_floor_by_number(&vendor).await), &cipher).await;
+    dispatcher.refresh().await.unwrap();
+    let clean = dispatcher
+        .open_tasks(None)
+        .into_iter()
+        .find(|t| t.room.id == room)
+        .unwrap();
+
+    client.lose.store(true, Ordering::SeqCst);
+    let lost = dispatcher.complete(clean.id, "staff-5").await;
+    let Err(FlowError::OutcomeUnknown {
+        operation: "set_room_status",
+        request_id: first_id,
+    }) = lost
+    else {
+        panic!("{lost:?}");
+    };
+    assert_eq!(vendor.room_state(&room), RoomState::Clean, "applied in the PMS");
+    assert_eq!(vendor.write_calls("set_room_status"), 1);
+    let open = dispatcher.tasks().into_iter().find(|t| t.id == clean.id).unwrap();
+    assert_eq!(open.status, TaskStatus::Open);
+    assert_eq!((open.completion_attempts, open.last_refusal), (0, None));
+
+    // The PMS answers again: the retry reads the room back, sends nothing.
+    client.restore();
+    let next = dispatcher.complete(clean.id, "staff-5").await.unwrap();
+    assert_eq!(vendor.write_calls("set_room_status"), 1, "not written twice");
+    let done = dispatcher.tasks().into_iter().find(|t| t.id == clean.id).unwrap();
+    assert_eq!(done.status, TaskStatus::Done);
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].kind, TaskKind::Inspect);
+    let audited = h
+        .store
+        .audit_query(&pms_sync::store::AuditFilter {
+            action: Some(AuditAction::RoomStatusChanged.as_str().into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].entry.request_id, Some(first_id));
 }
