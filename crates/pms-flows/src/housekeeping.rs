@@ -28,7 +28,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::FlowError;
-use crate::context::{FlowContext, derive_uuid};
+use crate::context::FlowContext;
 use crate::durable::{FlowStorage, Saved};
 use crate::notify::Notification;
 
@@ -738,13 +738,11 @@ impl Dispatcher {
         let due =
             chrono::Duration::from_std(self.rules.due(kind, priority)).unwrap_or(chrono::Duration::zero());
         let task = Task {
-            id: derive_uuid(&[
-                "task",
-                self.ctx.hotel.as_str(),
-                room.id.as_str(),
-                kind.as_str(),
-                &now.to_rfc3339(),
-            ]),
+            // Random, not derived: a task reopened for the same room and kind at
+            // the same instant (a frozen or coarse clock) is a new task, not
+            // the closed one. One open task per room and kind is kept by the
+            // check above and by the durable record's key, not by the id.
+            id: Uuid::new_v4(),
             room: room.clone(),
             number: number.clone(),
             floor: floor.clone(),

@@ -504,11 +504,10 @@ async fn a_refused_completion_stays_open_and_is_pushed_once_the_cause_is_gone() 
     assert_ne!(second_id, first_id);
     assert_eq!(vendor.write_calls("set_room_status"), 2);
 
-    // Later, the block is lifted: completing again pushes the state and
-    // closes the task. (Later: a task id is derived from its creation
-    // instant, and the virtual clock would otherwise give the follow-up
-    // cleaning the id of the one the block superseded.)
-    h.clock.advance(chrono::Duration::hours(2));
+    // The block is lifted: completing again pushes the state and closes the
+    // task. The clock has not moved since the first cleaning task was opened
+    // (and superseded), so the follow-up cleaning is opened at the same
+    // instant: it must still be a task of its own.
     vendor.set_room_of(&reservation, RoomState::Clean);
     let next = dispatcher.complete(task.id, "engineer-2").await.unwrap();
     assert_eq!(vendor.write_calls("set_room_status"), 3);
@@ -519,6 +518,13 @@ async fn a_refused_completion_stays_open_and_is_pushed_once_the_cause_is_gone() 
     assert_eq!(done.completion_attempts, 2);
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].kind, TaskKind::Clean);
+    assert_eq!(next[0].status, TaskStatus::Open);
+    let follow_up = dispatcher.tasks().into_iter().find(|t| t.id == next[0].id);
+    assert_eq!(
+        follow_up.map(|t| t.status),
+        Some(TaskStatus::Open),
+        "the follow-up is a task of its own"
+    );
     // Done is done: a further completion sends nothing.
     assert!(
         dispatcher
