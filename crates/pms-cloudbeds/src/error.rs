@@ -108,7 +108,7 @@ impl CloudbedsError {
     pub(crate) fn decode(path: impl Into<String>, message: impl Into<String>) -> Self {
         CloudbedsError::Decode {
             path: path.into(),
-            message: message.into(),
+            message: pms_core::without_quoted_values(&message.into()),
         }
     }
 

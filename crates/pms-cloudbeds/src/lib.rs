@@ -88,9 +88,8 @@ pub mod wire;
 pub use auth::{ApiKeyHeader, REFRESH_SKEW};
 pub use client::{
     AdjustmentRequest, AdjustmentType, CloudbedsClient, CloudbedsClientBuilder, DEFAULT_RATE_LIMIT,
-    DEFAULT_READ_RETRIES, DEFAULT_TIMEOUT, HOUSEKEEPING_PAGE_SIZE, ListPage, MAX_PAGE_SIZE, PARTNER_RATE_LIMIT,
-    PaymentRequest,
-    PostedPayment,
+    DEFAULT_READ_RETRIES, DEFAULT_TIMEOUT, HOUSEKEEPING_PAGE_SIZE, ListPage, MAX_PAGE_SIZE,
+    PARTNER_RATE_LIMIT, PaymentRequest, PostedPayment,
 };
 pub use decode::CloudbedsDecoder;
 pub use error::{CloudbedsError, classify_message};

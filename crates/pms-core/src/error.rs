@@ -238,11 +238,13 @@ impl Error {
     }
 
     /// Shorthand for [`Error::Decode`].
+    /// The message passes through [`without_quoted_values`]: decode errors are
+    /// logged, and the values a parser quotes come from vendor payloads.
     pub fn decode(pms: PmsKind, path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Decode {
             pms,
             path: path.into(),
-            message: message.into(),
+            message: without_quoted_values(&message.into()),
         }
     }
 
@@ -253,6 +255,44 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// A parser's message with every double-quoted run replaced by `"<redacted>"`.
+///
+/// serde quotes the offending input (`invalid type: string "Jane Doe",
+/// expected u16`), and a vendor payload's value can be a guest's name, email
+/// or document number. Decode errors end up in logs, so connectors pass
+/// every parser message through this before keeping it. Field and variant
+/// names (which serde puts in backticks) are kept: they name the place, not
+/// the guest.
+pub fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '"' {
+            continue;
+        }
+        // Skip to the closing quote, honouring backslash escapes.
+        let mut closed = false;
+        while let Some(inner) = chars.next() {
+            match inner {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    closed = true;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        out.push_str("<redacted>");
+        if closed {
+            out.push('"');
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ pub use config::{
     OperaSettings, PmsSettings,
 };
 pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, without_quoted_values};
 pub use event::{Change, EventId, EventSource, PmsEvent};
 pub use folio::{
     CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioCharge, Payment, PaymentState,

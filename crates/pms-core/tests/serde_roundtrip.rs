@@ -388,3 +388,25 @@ fn raw_json_keeps_the_text_and_compares_by_value() {
     );
     assert_eq!(serde_json::from_str::<RawPayload>(&text).unwrap(), payload);
 }
+
+#[test]
+fn decode_errors_keep_places_but_not_the_values_a_parser_quotes() {
+    let serde_message = serde_json::from_str::<u16>("\"Jane \\\"JD\\\" Doe <jane@example.com>\"")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        serde_message.contains("Jane"),
+        "serde quotes the value: {serde_message}"
+    );
+    let err = Error::decode(PmsKind::Mews, "$.Customers[0].Age", serde_message);
+    let text = err.to_string();
+    assert!(!text.contains("Jane") && !text.contains("example.com"), "{text}");
+    assert!(
+        text.contains("$.Customers[0].Age") && text.contains("expected u16"),
+        "{text}"
+    );
+    assert_eq!(
+        without_quoted_values("unknown variant `Bogus`, expected `A` at \"x\" and \"unterminated"),
+        "unknown variant `Bogus`, expected `A` at \"<redacted>\" and \"<redacted>"
+    );
+}

@@ -122,7 +122,7 @@ impl MewsError {
         };
         MewsError::Decode {
             path,
-            message: err.into_inner().to_string(),
+            message: pms_core::without_quoted_values(&err.into_inner().to_string()),
         }
     }
 }

@@ -107,7 +107,7 @@ pub fn parse_webhook(body: &[u8], hotel: &HotelId, received_at: DateTime<Utc>) -
     }
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| MewsError::Decode {
         path: "$".into(),
-        message: e.to_string(),
+        message: pms_core::without_quoted_values(&e.to_string()),
     })?;
     let Some(object) = value.as_object() else {
         return Err(MewsError::WebhookUnrecognized {
@@ -134,7 +134,7 @@ fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Resul
         let path = e.path().to_string();
         MewsError::Decode {
             path,
-            message: e.into_inner().to_string(),
+            message: pms_core::without_quoted_values(&e.into_inner().to_string()),
         }
         .into()
     })
