@@ -239,6 +239,15 @@ impl MewsClient {
         })
     }
 
+    /// Sends through `http` instead of a client of its own. A process with many
+    /// hotels shares one client (one connection pool, one TLS configuration:
+    /// about 0.1 MiB less per hotel). The configured timeout still applies to
+    /// each request.
+    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
     /// Lists stays of exactly these `ServiceIds` instead of the stay services
     /// read from `services/getAll` (every `Bookable` service whose
     /// `TimeUnitPeriod` is not `Hour`).
@@ -312,6 +321,8 @@ impl MewsClient {
         let response = match self
             .http
             .post(&url)
+            // Per request too: a shared client (`with_http_client`) has its own timeout.
+            .timeout(self.config.timeout)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(payload)
             .send()

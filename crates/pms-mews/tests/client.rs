@@ -759,6 +759,23 @@ async fn a_read_timeout_is_transient() {
 }
 
 #[tokio::test]
+async fn a_shared_http_client_still_gets_the_configured_timeout() {
+    let server = server().await;
+    expect_resources_reply(
+        &server,
+        ok(json!({"Resources": []})).set_delay(Duration::from_secs(1)),
+    )
+    .await;
+    let mut config = config(&server.uri());
+    config.timeout = Duration::from_millis(200);
+    // A shared client with no timeout of its own.
+    let shared = reqwest::Client::new();
+    let client = MewsClient::new(config).unwrap().with_http_client(shared);
+    let err = client.rooms().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient);
+}
+
+#[tokio::test]
 async fn a_refused_connection_on_a_write_is_transient_because_nothing_was_sent() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -471,10 +471,16 @@ async fn many_hotels(o: &Opts) {
     let baseline = rss_mib().unwrap_or(0.0);
     let started = Instant::now();
     let mut prepared = Vec::with_capacity(hotels);
+    // One HTTP client (pool, TLS configuration) for every hotel, as a
+    // multi-hotel service would run them.
+    let http = reqwest::Client::new();
     for (i, token) in tokens.iter().enumerate() {
         let name = format!("h{i:03}");
-        let client: Arc<dyn PmsClient> =
-            Arc::new(MewsClient::new(mews_config(&sim, &name, token)).expect("client builds"));
+        let client: Arc<dyn PmsClient> = Arc::new(
+            MewsClient::new(mews_config(&sim, &name, token))
+                .expect("client builds")
+                .with_http_client(http.clone()),
+        );
         let limited = Arc::new(RateLimitedClient::new(
             client,
             shared_limiter.clone(),
