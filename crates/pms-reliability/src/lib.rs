@@ -148,6 +148,48 @@ impl Leg {
             .len()
     }
 
+    /// A fresh connector on the leg's simulator (for another tokio runtime:
+    /// a reqwest client's connections belong to the runtime that made them).
+    pub fn connect(&self, timeout: Duration) -> anyhow::Result<Arc<dyn PmsClient>> {
+        Ok(match self.ids {
+            Ids::Uuid => Arc::new(mews_client(&self.sim, timeout)?),
+            Ids::Cloudbeds => Arc::new(cloudbeds_client(&self.sim, timeout)?),
+            Ids::Opera => Arc::new(opera_client(&self.sim, timeout)?),
+        })
+    }
+
+    /// Charge writes the simulator has received (Mews `orders/add`,
+    /// Cloudbeds `postCustomItem`, OPERA `PostCharge`), answered or not.
+    pub fn charge_writes(&self) -> usize {
+        self.requests_for(("orders/add", "postCustomItem", "PostCharge"))
+    }
+
+    /// Reservation list reads the simulator has received: what one poll page
+    /// costs (Mews `reservations/getAll`, Cloudbeds `getReservations`, OPERA
+    /// `FutureBookingSummary`).
+    pub fn reservation_pages(&self) -> usize {
+        self.requests_for((
+            "reservations/getAll/2023-06-06",
+            "getReservations",
+            "FutureBookingSummary",
+        ))
+    }
+
+    /// Requests to a Mews / Cloudbeds path suffix or an OPERA operation.
+    fn requests_for(&self, (mews, cloudbeds, opera): (&str, &str, &str)) -> usize {
+        match self.ids {
+            Ids::Uuid => self.sim.state().requests_to(mews).len(),
+            Ids::Cloudbeds => self.sim.state().requests_to(cloudbeds).len(),
+            Ids::Opera => self
+                .sim
+                .state()
+                .requests()
+                .iter()
+                .filter(|r| r.body["operation"] == opera)
+                .count(),
+        }
+    }
+
     /// Whether the vendor pushes webhooks (OWS has none: OPERA is polled).
     pub fn has_webhooks(&self) -> bool {
         self.ids != Ids::Opera
@@ -224,6 +266,38 @@ impl Ids {
     }
 }
 
+/// The desk settles a stay's folio (OPERA checks out only a zero balance):
+/// the guest pays what is due, or an overpaid deposit is refunded. The
+/// payment names the stay and sits on no bill, so it counts for this stay
+/// only (generated stays of one guest can share a bill).
+pub fn settle_stay(h: &mut pms_sim::Hotel, res: Uuid) {
+    let due = h.stay_balance(res);
+    if due.is_zero() {
+        return;
+    }
+    let Some(guest) = h.reservation(res).map(|r| r.guest_id) else {
+        return;
+    };
+    let Ok((id, _)) = h.add_external_payment(
+        pms_sim::NewPayment {
+            account_id: guest,
+            bill_id: None,
+            reservation_id: Some(res),
+            amount: due.abs(),
+            external_identifier: None,
+            external_type: Some("Cash".into()),
+        },
+        Utc::now(),
+    ) else {
+        return;
+    };
+    if let Some(payment) = h.payments.iter_mut().find(|p| p.id == id) {
+        payment.bill_id = None;
+        // A refund is a payment out.
+        payment.amount = due;
+    }
+}
+
 /// The hotel configuration variables of a simulator-backed hotel.
 pub fn config_vars(leg_kind: PmsKind, sim: &SimHandle) -> HashMap<String, String> {
     let mut vars: HashMap<String, String> = HashMap::from([
@@ -233,26 +307,7 @@ pub fn config_vars(leg_kind: PmsKind, sim: &SimHandle) -> HashMap<String, String
     ]);
     match leg_kind {
         PmsKind::Opera => {
-            for (name, value) in [
-                ("PMS_HOTEL_GRAND_PMS", "opera".to_owned()),
-                (
-                    "PMS_HOTEL_GRAND_BASE_URL",
-                    format!("{}/OWS_WS_51", sim.base_url()),
-                ),
-                ("PMS_HOTEL_GRAND_OPERA_DEPLOYMENT", "on_premise".to_owned()),
-                (
-                    "PMS_HOTEL_GRAND_OPERA_HOTEL_CODE",
-                    OperaSim::HOTEL_CODE.to_owned(),
-                ),
-                ("PMS_HOTEL_GRAND_OPERA_USERNAME", OperaSim::USER_NAME.to_owned()),
-                ("PMS_HOTEL_GRAND_OPERA_PASSWORD", sim.access_token().to_owned()),
-                ("PMS_HOTEL_GRAND_OPERA_ORIGIN_ENTITY_ID", "PMSSYNC".to_owned()),
-                ("PMS_HOTEL_GRAND_OPERA_ORIGIN_SYSTEM_TYPE", "WEB".to_owned()),
-                ("PMS_HOTEL_GRAND_OPERA_DESTINATION_ENTITY_ID", "TI".to_owned()),
-                ("PMS_HOTEL_GRAND_OPERA_DESTINATION_SYSTEM_TYPE", "PMS".to_owned()),
-            ] {
-                vars.insert(name.into(), value);
-            }
+            vars.extend(opera_vars(&sim.base_url(), sim.access_token()));
         }
         PmsKind::Cloudbeds => {
             let property = sim.state().with_hotel(CloudbedsIds::property_id);
@@ -280,6 +335,33 @@ pub fn config_vars(leg_kind: PmsKind, sim: &SimHandle) -> HashMap<String, String
                 "pms-reliability 0.1".into(),
             );
         }
+    }
+    vars
+}
+
+/// The OPERA hotel variables (on premise) for a simulator at `base_url`.
+fn opera_vars(base_url: &str, password: &str) -> HashMap<String, String> {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("PMS_HOTELS".into(), HOTEL.into()),
+        ("PMS_HOTEL_GRAND_TIME_ZONE".into(), "Europe/Berlin".into()),
+        ("PMS_HOTEL_GRAND_CURRENCY".into(), "EUR".into()),
+    ]);
+    for (name, value) in [
+        ("PMS_HOTEL_GRAND_PMS", "opera".to_owned()),
+        ("PMS_HOTEL_GRAND_BASE_URL", format!("{base_url}/OWS_WS_51")),
+        ("PMS_HOTEL_GRAND_OPERA_DEPLOYMENT", "on_premise".to_owned()),
+        (
+            "PMS_HOTEL_GRAND_OPERA_HOTEL_CODE",
+            OperaSim::HOTEL_CODE.to_owned(),
+        ),
+        ("PMS_HOTEL_GRAND_OPERA_USERNAME", OperaSim::USER_NAME.to_owned()),
+        ("PMS_HOTEL_GRAND_OPERA_PASSWORD", password.to_owned()),
+        ("PMS_HOTEL_GRAND_OPERA_ORIGIN_ENTITY_ID", "PMSSYNC".to_owned()),
+        ("PMS_HOTEL_GRAND_OPERA_ORIGIN_SYSTEM_TYPE", "WEB".to_owned()),
+        ("PMS_HOTEL_GRAND_OPERA_DESTINATION_ENTITY_ID", "TI".to_owned()),
+        ("PMS_HOTEL_GRAND_OPERA_DESTINATION_SYSTEM_TYPE", "PMS".to_owned()),
+    ] {
+        vars.insert(name.into(), value);
     }
     vars
 }
@@ -404,7 +486,17 @@ pub async fn cloudbeds_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result
 /// charges without a transaction code of their own to the simulated
 /// property's restaurant code `2000`.
 pub fn opera_client(sim: &SimHandle, timeout: Duration) -> anyhow::Result<pms_opera::OperaClient> {
-    let config = config_of(&config_vars(PmsKind::Opera, sim))?;
+    opera_client_at(&sim.base_url(), sim.access_token(), timeout)
+}
+
+/// An OPERA client on a simulator known only by its URL and password (what
+/// a separate process gets); see [`opera_client`].
+pub fn opera_client_at(
+    base_url: &str,
+    password: &str,
+    timeout: Duration,
+) -> anyhow::Result<pms_opera::OperaClient> {
+    let config = config_of(&opera_vars(base_url, password))?;
     let options = pms_opera::OperaOptions {
         timeout,
         default_transaction_code: Some("2000".into()),
@@ -436,6 +528,7 @@ pub async fn legs(spec: &HotelSpec, timeout: Duration) -> anyhow::Result<Vec<Leg
     Ok(vec![
         mews_leg(spec.clone(), timeout).await?,
         cloudbeds_leg(spec.clone(), timeout).await?,
+        opera_leg(spec.clone(), timeout).await?,
     ])
 }
 

@@ -27,8 +27,8 @@ use pms_flows::{
     BalancePolicy, ChargeFlow, ChargeLine, CheckInFlow, CheckInInput, CheckOutFlow, CheckOutInput, FlowError,
     KeyService, Posting,
 };
-use pms_reliability::{Leg, RecordingKeys, flow_context, hotel, serve_webhooks, until_ok};
-use pms_sim::{HotelSpec, NewPayment, ReservationState, RoomState, WebhookConfig};
+use pms_reliability::{Leg, RecordingKeys, flow_context, hotel, serve_webhooks, settle_stay, until_ok};
+use pms_sim::{HotelSpec, ReservationState, RoomState, WebhookConfig};
 use pms_sync::store::{AuditFilter, JournalState, Store};
 use pms_sync::{
     AuditAction, Cipher, HotelSync, Mirror, PollSettings, SetRoomStatus, SqliteStore, VirtualSleeper,
@@ -72,35 +72,6 @@ fn spec(seed: u64, scale: Scale) -> HotelSpec {
         agenda_items: 0,
         ..HotelSpec::small(seed)
     }
-}
-
-/// The desk settles a stay's folio (OPERA checks out only a zero balance):
-/// the guest pays what is due, or an overpaid deposit is refunded. The
-/// payment names the stay and sits on no bill, so it counts for this stay
-/// only (generated stays of one guest can share a bill).
-fn settle(h: &mut pms_sim::Hotel, res: uuid::Uuid) {
-    let due = h.stay_balance(res);
-    if due.is_zero() {
-        return;
-    }
-    let guest = h.reservation(res).unwrap().guest_id;
-    let (id, _) = h
-        .add_external_payment(
-            NewPayment {
-                account_id: guest,
-                bill_id: None,
-                reservation_id: Some(res),
-                amount: due.abs(),
-                external_identifier: None,
-                external_type: Some("Cash".into()),
-            },
-            Utc::now(),
-        )
-        .unwrap();
-    let payment = h.payments.iter_mut().find(|p| p.id == id).unwrap();
-    payment.bill_id = None;
-    // A refund is a payment out.
-    payment.amount = due;
 }
 
 fn target(state: RoomState) -> Option<HousekeepingStatus> {
@@ -363,7 +334,7 @@ async fn chaos(leg: Leg, seed: u64, scale: Scale) {
     if leg.kind == PmsKind::Opera {
         leg.sim
             .state()
-            .with_hotel_mut(|h| arrivals.iter().for_each(|(res, _)| settle(h, *res)));
+            .with_hotel_mut(|h| arrivals.iter().for_each(|(res, _)| settle_stay(h, *res)));
         leg.sim.state().with_hotel(|h| {
             for (res, _) in &arrivals {
                 assert!(h.stay_balance(*res).is_zero(), "stay {res} not settled");

@@ -1,8 +1,9 @@
 //! A sync worker the crash tests kill with SIGKILL in the middle of its work.
 //!
-//! `crash_worker <poll|charges> <base_url> <client_token> <access_token> <service_id> <store.db> <reservation> <count>`
+//! `crash_worker <mews|opera> <poll|charges> <base_url> <client_token> <access_token> <service_id> <store.db> <reservation> <count>`
 //!
-//! The store key comes from `PMS_STORE_KEY` / `PMS_STORE_KEY_ID`. `poll`
+//! For OPERA, `access_token` is the OWS password and `client_token` and
+//! `service_id` are ignored (pass `-`). The store key comes from `PMS_STORE_KEY` / `PMS_STORE_KEY_ID`. `poll`
 //! mirrors every reservation in small pages; `charges` posts
 //! [`pms_reliability::batch_charge`] `0..count` through the write journal.
 //! Progress goes to stdout, one line per step.
@@ -24,6 +25,7 @@ use pms_sync::{
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [
+        pms,
         mode,
         base_url,
         client_token,
@@ -35,7 +37,7 @@ fn main() -> anyhow::Result<()> {
     ] = args.as_slice()
     else {
         bail!(
-            "usage: crash_worker <poll|charges> <base_url> <client_token> <access_token> <service_id> <store.db> <reservation> <count>"
+            "usage: crash_worker <mews|opera> <poll|charges> <base_url> <client_token> <access_token> <service_id> <store.db> <reservation> <count>"
         );
     };
     let count: usize = count.parse().context("count")?;
@@ -43,13 +45,18 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let client: Arc<dyn PmsClient> = Arc::new(pms_reliability::mews_client_at(
-            base_url,
-            client_token,
-            access_token,
-            service_id,
-            Duration::from_secs(30),
-        )?);
+        let timeout = Duration::from_secs(30);
+        let client: Arc<dyn PmsClient> = match pms.as_str() {
+            "mews" => Arc::new(pms_reliability::mews_client_at(
+                base_url,
+                client_token,
+                access_token,
+                service_id,
+                timeout,
+            )?),
+            "opera" => Arc::new(pms_reliability::opera_client_at(base_url, access_token, timeout)?),
+            other => bail!("unknown PMS {other}"),
+        };
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(Path::new(store_path)).await?);
         let cipher = Arc::new(Cipher::from_env()?);
         let mut out = std::io::stdout();
