@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::future::OptionFuture;
 use pms_core::{
     Change, ChangeQuery, Clock, ErrorKind, EventId, EventSource, Guest, HotelId, PageToken, PmsClient,
     PmsEvent, Reservation, ReservationStatus, RoomStatusReport,
@@ -197,7 +198,7 @@ impl HotelSync {
         let overlap =
             chrono::Duration::from_std(self.settings.overlap).unwrap_or_else(|_| chrono::Duration::zero());
         let stored = store.cursor(&self.hotel, RESERVATIONS_STREAM).await?;
-        let (since, mut page) = match &stored {
+        let (since, page) = match &stored {
             Some(cursor) if cursor.token.is_some() => {
                 (cursor.high_water, cursor.token.clone().map(PageToken::new))
             }
@@ -214,46 +215,56 @@ impl HotelSync {
             .and_then(|c| c.token.as_ref().map(|_| c.updated_at))
             .unwrap_or(now);
         let mut report = PollReport::default();
-        loop {
+        let read_page = |page: Option<PageToken>| async move {
             let query = ChangeQuery {
                 since,
                 until,
-                page: page.clone(),
+                page,
                 page_size: self.settings.page_size,
             };
-            let fetched = self.pms(self.client.reservations_modified(&query)).await?;
+            self.pms(self.client.reservations_modified(&query)).await
+        };
+        let mut fetched = read_page(page).await?;
+        loop {
             report.pages += 1;
             report.read += fetched.items.len();
-            let (mut batch, events) = self.diff_reservations(&fetched.items, EventSource::Poll).await?;
-            report.changed += events.len();
-            let done = fetched.next.is_none();
             // Mid-window the cursor keeps the window start and the page token,
             // with the window end in `updated_at`; at the end it moves to `until`.
-            batch.cursor = Some((
-                self.hotel.clone(),
-                RESERVATIONS_STREAM.to_owned(),
-                if done {
-                    Cursor {
-                        high_water: until,
-                        token: None,
-                        updated_at: until,
-                    }
-                } else {
-                    Cursor {
-                        high_water: since,
-                        token: fetched.next.as_ref().map(|t| t.as_str().to_owned()),
-                        updated_at: until,
-                    }
+            let cursor = match &fetched.next {
+                None => Cursor {
+                    high_water: until,
+                    token: None,
+                    updated_at: until,
                 },
-            ));
-            store.apply(batch).await?;
+                Some(next) => Cursor {
+                    high_water: since,
+                    token: Some(next.as_str().to_owned()),
+                    updated_at: until,
+                },
+            };
+            // The next page is read while this one is diffed, sealed and
+            // applied, so the store's work hides behind the PMS round trip.
+            // The cursor still moves only with a durable page: a crash costs
+            // at most the one page read ahead.
+            let ahead: OptionFuture<_> = fetched.next.clone().map(|token| read_page(Some(token))).into();
+            let apply = async {
+                let (mut batch, events) = self.diff_reservations(&fetched.items, EventSource::Poll).await?;
+                batch.cursor = Some((self.hotel.clone(), RESERVATIONS_STREAM.to_owned(), cursor));
+                store.apply(batch).await?;
+                Ok::<_, SyncError>(events)
+            };
+            let (applied, ahead) = futures::future::join(apply, ahead).await;
+            let events = applied?;
+            report.changed += events.len();
             self.emit(events);
-            if done {
-                report.high_water = Some(until);
-                self.health.set_lag(now - until);
-                return Ok(report);
+            match ahead {
+                Some(next) => fetched = next?,
+                None => {
+                    report.high_water = Some(until);
+                    self.health.set_lag(now - until);
+                    return Ok(report);
+                }
             }
-            page = fetched.next;
         }
     }
 
