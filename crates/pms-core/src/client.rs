@@ -45,6 +45,8 @@ pub enum Capability {
     /// Bookings the PMS manages beside stays (spa, dining, activities) can be
     /// read with [`PmsClient::agenda`].
     Agenda,
+    /// A reservation can be assigned (or moved) to a room with [`PmsClient::assign_room`].
+    AssignRoom,
 }
 
 /// A set of [`Capability`].
@@ -161,6 +163,18 @@ pub struct CheckInRequest {
     pub reservation: VendorId,
     /// The room to check into, when the caller assigns one.
     pub room: Option<RoomNumber>,
+}
+
+/// Assign a reservation to a room (or move it there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomAssignment {
+    /// Our id for this intent.
+    pub request_id: RequestId,
+    /// The reservation in the PMS.
+    pub reservation: VendorId,
+    /// The room, by the number the front desk uses; connectors resolve it to
+    /// the vendor's room id where the vendor wants one.
+    pub room: RoomNumber,
 }
 
 /// Check a guest out.
@@ -350,6 +364,16 @@ pub trait PmsClient: Send + Sync {
     async fn agenda(&self, range: DateRange) -> Result<Vec<AgendaItem>, Error> {
         let _ = range;
         Err(Error::unsupported(self.kind(), "agenda"))
+    }
+
+    /// Assigns the reservation to the room (or moves it there). Succeeds only
+    /// once the PMS confirmed it; assigning the room it already has succeeds.
+    /// Read back by [`PmsClient::reservation`]'s `room_number`. Connectors
+    /// that cannot assign answer [`Error::Unsupported`] and leave
+    /// [`Capability::AssignRoom`] out.
+    async fn assign_room(&self, request: &RoomAssignment) -> Result<(), Error> {
+        let _ = request;
+        Err(Error::unsupported(self.kind(), "assign_room"))
     }
 
     /// Probes the PMS with a cheap authenticated read.

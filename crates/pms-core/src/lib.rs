@@ -60,8 +60,8 @@ mod room;
 pub use agenda::{AgendaItem, AgendaKind, AgendaSource, AgendaStatus};
 pub use client::{
     Capabilities, Capability, CardHoldRequest, ChangeQuery, CheckInRequest, CheckOutRequest, DateRange,
-    HealthReport, IdVerification, Page, PageToken, PmsClient, RateLimit, RoomStatusUpdate, SignatureCapture,
-    VoidChargeRequest,
+    HealthReport, IdVerification, Page, PageToken, PmsClient, RateLimit, RoomAssignment, RoomStatusUpdate,
+    SignatureCapture, VoidChargeRequest,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{

@@ -52,6 +52,6 @@ pub use time::{Sleeper, TokioSleeper, VirtualSleeper};
 pub use webhook::{FnWebhookSource, MAX_WEBHOOK_BYTES, WebhookRequest, WebhookSource, webhook_router};
 pub use worker::{DEFAULT_JOURNAL_RETENTION, PassReport, Worker};
 pub use writes::{
-    CheckIn, CheckOut, JournalSettings, PostCharge, ReplayOutcome, SetRoomStatus, VoidCharge, WriteJournal,
-    WriteOp,
+    AssignRoom, CheckIn, CheckOut, JournalSettings, PostCharge, ReplayOutcome, SetRoomStatus, VoidCharge,
+    WriteJournal, WriteOp,
 };

@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use pms_core::{
     ChargeRequest, CheckInRequest, CheckOutRequest, Clock, Error, ErrorKind, FolioCharge, HotelId, PmsClient,
-    PostedCharge, RequestId, RoomStatusUpdate, VoidChargeRequest,
+    PostedCharge, RequestId, RoomAssignment, RoomStatusUpdate, VoidChargeRequest,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -292,6 +292,10 @@ impl WriteJournal {
                     let op: CheckIn = serde_json::from_slice(&request).map_err(|_| corrupt())?;
                     self.execute(hotel, client, &op).await
                 }
+                AssignRoom::NAME => {
+                    let op: AssignRoom = serde_json::from_slice(&request).map_err(|_| corrupt())?;
+                    self.execute(hotel, client, &op).await
+                }
                 CheckOut::NAME => {
                     let op: CheckOut = serde_json::from_slice(&request).map_err(|_| corrupt())?;
                     self.execute(hotel, client, &op).await
@@ -472,6 +476,30 @@ impl WriteOp for CheckIn {
     async fn read_back(&self, client: &dyn PmsClient) -> Result<Option<()>, Error> {
         let reservation = client.reservation(&self.0.reservation).await?;
         Ok(matches!(reservation.status, pms_core::ReservationStatus::CheckedIn).then_some(()))
+    }
+}
+
+/// Assign a reservation to a room; read back by the reservation's room.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AssignRoom(pub RoomAssignment);
+
+#[async_trait]
+impl WriteOp for AssignRoom {
+    type Output = ();
+    const NAME: &'static str = "assign_room";
+
+    fn request_id(&self) -> RequestId {
+        self.0.request_id
+    }
+
+    async fn send(&self, client: &dyn PmsClient) -> Result<(), Error> {
+        client.assign_room(&self.0).await
+    }
+
+    async fn read_back(&self, client: &dyn PmsClient) -> Result<Option<()>, Error> {
+        let reservation = client.reservation(&self.0.reservation).await?;
+        Ok((reservation.room_number.as_ref() == Some(&self.0.room)).then_some(()))
     }
 }
 
