@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use pms_core::{
     Capability, CardHold, CardHoldRequest, CardToken, CheckInRequest, Error, IdVerification,
-    IdentityDocument, Money, Pii, PmsClient, RequestId, ReservationStatus, RoomNumber, SignatureCapture,
-    VendorId,
+    IdentityDocument, Money, Pii, PmsClient, RequestId, ReservationStatus, RoomAssignment, RoomNumber,
+    SignatureCapture, VendorId,
 };
-use pms_sync::{AuditAction, CheckIn, WriteOp};
+use pms_sync::{AssignRoom, AuditAction, CheckIn, WriteOp};
 use serde::Serialize;
 use serde_json::json;
 
@@ -277,7 +277,45 @@ impl CheckInFlow {
             }
         };
 
-        // 3. The check-in itself, through the journal. A stay the PMS already
+        // 3. The room: the assigned one is only confirmed; another one is
+        // assigned through the journal first, where the PMS can, so the
+        // check-in goes to the room the keys are cut for. A PMS that cannot
+        // assign leaves the connector's check-in to refuse the other room.
+        let assign = !already_checked_in
+            && reservation.room_number.as_ref() != Some(&room)
+            && caps.supports(Capability::AssignRoom);
+        if assign {
+            let request_id = step_id("assign_room");
+            let op = AssignRoom(RoomAssignment {
+                request_id,
+                reservation: input.reservation.clone(),
+                room: room.clone(),
+            });
+            let assigned = ctx.journal.execute(&ctx.hotel, client, &op).await;
+            let previous = reservation.room_number.as_ref().map(RoomNumber::as_str);
+            if let Err(err) = assigned {
+                let err = FlowError::from_write("assign_room", request_id, err);
+                let result = match &err {
+                    FlowError::Refused { kind, .. } => {
+                        json!({"outcome": "refused", "kind": kind, "room": room.as_str(), "previous": previous})
+                    }
+                    FlowError::OutcomeUnknown { .. } => json!({"outcome": "unknown", "room": room.as_str()}),
+                    _ => json!({"outcome": "failed", "room": room.as_str()}),
+                };
+                ctx.audit_once(res_id, AuditAction::RoomAssigned, request_id, result)
+                    .await?;
+                return Err(err);
+            }
+            ctx.audit_once(
+                res_id,
+                AuditAction::RoomAssigned,
+                request_id,
+                json!({"outcome": "confirmed", "room": room.as_str(), "previous": previous}),
+            )
+            .await?;
+        }
+
+        // 4. The check-in itself, through the journal. A stay the PMS already
         // has in house is not checked in again: OPERA refuses a second
         // `CheckIn` (CHECKIN_NOT_ALLOWED) where Mews and Cloudbeds confirm it.
         let request_id = step_id("check_in");
@@ -314,7 +352,7 @@ impl CheckInFlow {
         )
         .await?;
 
-        // 4. Keys, only now that the PMS confirmed.
+        // 5. Keys, only now that the PMS confirmed.
         let existing = stay_keys(ctx, &input.reservation).await?;
         let valid_until = self.local_instant(reservation.departure);
         let mut newly_activated = Vec::new();

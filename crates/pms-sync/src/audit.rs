@@ -28,6 +28,8 @@ pub enum AuditAction {
     ChargePosted,
     /// A charge was voided.
     ChargeVoided,
+    /// A reservation was assigned (or moved) to a room.
+    RoomAssigned,
     /// The guest was checked in.
     CheckedIn,
     /// The guest was checked out.
@@ -51,6 +53,7 @@ impl AuditAction {
             AuditAction::PaymentTaken => "payment_taken",
             AuditAction::ChargePosted => "charge_posted",
             AuditAction::ChargeVoided => "charge_voided",
+            AuditAction::RoomAssigned => "room_assigned",
             AuditAction::CheckedIn => "checked_in",
             AuditAction::CheckedOut => "checked_out",
             AuditAction::KeyActivated => "key_activated",
