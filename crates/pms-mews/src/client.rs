@@ -25,7 +25,7 @@ use pms_core::{
     Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, Clock, Currency,
     DateRange, Error, ErrorKind, ExternalRef, Folio, FolioCharge, Guest, HealthReport, HotelConfig, HotelId,
     Page, PageToken, PmsClient, PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation, Room,
-    RoomNumber, RoomStatusReport, RoomStatusUpdate, SystemClock, VendorId, VoidChargeRequest,
+    RoomAssignment, RoomNumber, RoomStatusReport, RoomStatusUpdate, SystemClock, VendorId, VoidChargeRequest,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -43,7 +43,8 @@ use crate::wire::order_items::{
 };
 use crate::wire::payments::{GetAllPayments, PaymentsPage};
 use crate::wire::reservations::{
-    GetAllReservations, ProcessReservation, ReservationsPage, ServiceOrderState, StartReservation,
+    GetAllReservations, ProcessReservation, ReservationUpdate, ReservationsPage, ServiceOrderState,
+    StartReservation, UpdateReservations,
 };
 use crate::wire::resources::{
     GetAllResources, Resource, ResourceExtent, ResourceUpdate, ResourcesPage, UpdateResources,
@@ -677,6 +678,44 @@ impl MewsClient {
         .await
     }
 
+    /// The resource id of the room the front desk calls `room`, from the
+    /// room-name cache (read again once when the number is not in it, as the
+    /// hotel may have added the room since). A number no active resource
+    /// has, or that several share, is a `Validation` error.
+    async fn resource_id_of(&self, room: &RoomNumber) -> Result<String, Error> {
+        let cached = self.room_names.lock().await.is_some();
+        let mut names = self.room_names().await?;
+        let find = |names: &HashMap<String, RoomNumber>| {
+            let mut ids: Vec<&String> = names
+                .iter()
+                .filter(|(_, number)| *number == room)
+                .map(|(id, _)| id)
+                .collect();
+            ids.sort();
+            match ids.as_slice() {
+                [id] => Ok(Some((*id).clone())),
+                [] => Ok(None),
+                _ => Err(Error::validation(format!(
+                    "room {room} names {} resources in Mews",
+                    ids.len()
+                ))),
+            }
+        };
+        if let Some(id) = find(&names)? {
+            return Ok(id);
+        }
+        if cached {
+            self.resources().await?;
+            names = self.room_names.lock().await.clone().unwrap_or_default();
+            if let Some(id) = find(&names)? {
+                return Ok(id);
+            }
+        }
+        Err(Error::validation(format!(
+            "room {room} is not a room of the hotel in Mews"
+        )))
+    }
+
     /// Reads a reservation back after a refused state change: `Ok(true)` when
     /// it is already in one of `states`.
     async fn already_in(&self, reservation: &VendorId, states: &[ServiceOrderState]) -> Result<bool, Error> {
@@ -702,6 +741,7 @@ impl PmsClient for MewsClient {
             Capability::VoidCharge,
             Capability::ChargeReadBack,
             Capability::Agenda,
+            Capability::AssignRoom,
         ]
         .into_iter()
         .collect()
@@ -1091,6 +1131,56 @@ impl PmsClient for MewsClient {
             )
             .await?;
         Ok(())
+    }
+
+    /// `reservations/update` with one `ReservationUpdates` item setting
+    /// `AssignedResourceId` (<https://docs.mews.com/connector-api/operations/reservations#update-reservations>).
+    /// The room number is resolved to its resource id first; an unknown
+    /// number is refused before anything is sent. A reservation that already
+    /// has the room succeeds without a write. `Reprice` is `false`: a room
+    /// move must not reprice the stay at today's rates (the documented
+    /// default when it is left out). A refusal (403 → `Conflict`, 400 →
+    /// `Validation`) is read back: a reservation that has the room by then
+    /// is success.
+    async fn assign_room(&self, request: &RoomAssignment) -> Result<(), Error> {
+        let resource_id = self.resource_id_of(&request.room).await?;
+        let has_room = |r: &wire::reservations::Reservation| {
+            r.assigned_resource_id
+                .as_deref()
+                .is_some_and(|id| id.eq_ignore_ascii_case(&resource_id))
+        };
+        let current = self.wire_reservation(&request.reservation).await?;
+        if has_room(&current) {
+            tracing::info!(request_id = %request.request_id, "reservation already has the room in Mews");
+            return Ok(());
+        }
+        let body = UpdateReservations {
+            enterprise_id: self.config.enterprise_id.clone(),
+            reason: Some(format!("Room assignment, request {}", request.request_id)),
+            reprice: Some(false),
+            reservation_updates: vec![ReservationUpdate {
+                reservation_id: current.id.clone(),
+                assigned_resource_id: Some(UpdateValue {
+                    value: Some(resource_id.clone()),
+                }),
+            }],
+        };
+        match self
+            .call::<_, EmptyResponse>("reservations/update", &body, CallKind::Write)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if matches!(err.kind(), ErrorKind::Conflict | ErrorKind::Validation) => {
+                match self.wire_reservation(&request.reservation).await {
+                    Ok(r) if has_room(&r) => {
+                        tracing::info!(request_id = %request.request_id, "reservation has the room in Mews after a refusal");
+                        Ok(())
+                    }
+                    _ => Err(err),
+                }
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// Reservations of hourly bookable services (spa, restaurant tables,

@@ -313,3 +313,83 @@ async fn stay_listings_never_return_hourly_agenda_bookings() {
     assert_eq!(agenda_ids, bookings);
     sim.shutdown().await;
 }
+
+/// `assign_room` through `reservations/update`: the simulator moves the stay,
+/// and a number the hotel does not have is refused before anything is sent.
+#[tokio::test]
+async fn a_confirmed_reservation_is_moved_to_a_free_room() {
+    let sim = MewsSim::start(SimOptions::with_hotel(HotelSpec::small(75)))
+        .await
+        .unwrap();
+    let client = client(&sim).await;
+    // A confirmed stay with a room, and another room no in-house stay holds
+    // during it.
+    let (reservation, target) = sim.state().with_hotel(|h| {
+        h.reservations
+            .iter()
+            .filter(|r| format!("{:?}", r.state) == "Confirmed" && r.room_id.is_some())
+            .find_map(|r| {
+                let free = h.rooms.iter().find(|room| {
+                    Some(room.id) != r.room_id
+                        && !h.reservations.iter().any(|o| {
+                            o.room_id == Some(room.id)
+                                && format!("{:?}", o.state) != "Canceled"
+                                && format!("{:?}", o.state) != "Processed"
+                                && o.scheduled_start < r.scheduled_end
+                                && o.scheduled_end > r.scheduled_start
+                        })
+                })?;
+                Some((r.id.to_string(), free.number.clone()))
+            })
+            .unwrap()
+    });
+    let reservation = VendorId::new(reservation).unwrap();
+    let before = client.reservation(&reservation).await.unwrap();
+    assert_ne!(
+        before.room_number.as_ref().map(RoomNumber::as_str),
+        Some(target.as_str())
+    );
+
+    let unknown = client
+        .assign_room(&RoomAssignment {
+            request_id: RequestId::new_random(),
+            reservation: reservation.clone(),
+            room: RoomNumber::new("no-such-room").unwrap(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.kind(), ErrorKind::Validation);
+    assert!(sim.state().requests_to("reservations/update").is_empty());
+
+    let request = RoomAssignment {
+        request_id: RequestId::new_random(),
+        reservation: reservation.clone(),
+        room: RoomNumber::new(target.clone()).unwrap(),
+    };
+    client.assign_room(&request).await.unwrap();
+    let after = client.reservation(&reservation).await.unwrap();
+    assert_eq!(after.room_number, Some(RoomNumber::new(target.clone()).unwrap()));
+    // Assigning it again writes nothing.
+    client.assign_room(&request).await.unwrap();
+
+    let writes = sim.state().requests_to("reservations/update");
+    assert_eq!(writes.len(), 1);
+    assert_eq!(writes[0].status, 200);
+    assert!(writes[0].applied_write);
+    let room_id = sim.state().with_hotel(|h| {
+        h.rooms
+            .iter()
+            .find(|r| r.number == target)
+            .map(|r| r.id.to_string())
+            .unwrap()
+    });
+    assert_eq!(
+        writes[0].body["ReservationUpdates"],
+        serde_json::json!([{ "ReservationId": reservation.as_str(), "AssignedResourceId": { "Value": room_id } }])
+    );
+    assert_eq!(
+        sim.state().requests().iter().filter(|r| r.applied_write).count(),
+        1
+    );
+    sim.shutdown().await;
+}

@@ -11,8 +11,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use pms_core::secrecy::SecretString;
 use pms_core::{
     ChangeQuery, ChargeKind, ChargeRequest, CheckInRequest, CheckOutRequest, Currency, DateRange, ErrorKind,
-    HotelId, HousekeepingStatus, ManualClock, Money, PageToken, PmsClient, RequestId, RoomNumber,
-    RoomStatusUpdate, VendorId, VoidChargeRequest,
+    HotelId, HousekeepingStatus, ManualClock, Money, PageToken, PmsClient, RequestId, RoomAssignment,
+    RoomNumber, RoomStatusUpdate, VendorId, VoidChargeRequest,
 };
 use pms_mews::{ChargePricing, ChargeSettings, MEWS_RATE_LIMIT, MewsClient, MewsConfig};
 use pretty_assertions::assert_eq;
@@ -1011,4 +1011,113 @@ async fn configured_stay_services_are_sent_without_reading_services() {
     let client = client(&server).with_stay_service_ids([configured.to_owned()]);
     let err = client.reservation(&res_id()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+/// Resource `101A` of `resources_getall.response.json` (the reservation
+/// fixture is assigned to `101`, `20e00c32-…`).
+const ROOM_101A: &str = "1ec29188-01ca-4294-9983-fac59f85a448";
+
+fn assignment(room: &str) -> RoomAssignment {
+    RoomAssignment {
+        request_id: RequestId::new_random(),
+        reservation: res_id(),
+        room: RoomNumber::new(room).unwrap(),
+    }
+}
+
+fn update_params(request: &RoomAssignment, resource: &str) -> Value {
+    json!({
+        "Reason": format!("Room assignment, request {}", request.request_id),
+        "Reprice": false,
+        "ReservationUpdates": [
+            {"ReservationId": RES_ID, "AssignedResourceId": {"Value": resource}}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn assign_room_sends_the_resource_id_as_an_update_value() {
+    let server = server().await;
+    expect_resources(&server).await;
+    expect_stay_services(&server).await;
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    let request = assignment("101A");
+    // The documented answer carries the updated reservations; it is not needed.
+    expect_call(
+        &server,
+        "reservations/update",
+        update_params(&request, ROOM_101A),
+        ok(json!({"Reservations": [], "Customers": []})),
+    )
+    .await;
+    client(&server).assign_room(&request).await.unwrap();
+    assert!(
+        client(&server)
+            .capabilities()
+            .supports(pms_core::Capability::AssignRoom)
+    );
+}
+
+#[tokio::test]
+async fn assign_room_to_the_room_it_has_writes_nothing() {
+    let server = server().await;
+    expect_resources(&server).await;
+    expect_stay_services(&server).await;
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    client(&server).assign_room(&assignment("101")).await.unwrap();
+}
+
+#[tokio::test]
+async fn assign_room_to_a_number_the_hotel_lacks_is_validation_and_unsent() {
+    let server = server().await;
+    expect_resources(&server).await;
+    let err = client(&server).assign_room(&assignment("999")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert!(err.to_string().contains("999"), "{err}");
+}
+
+#[tokio::test]
+async fn assign_room_refused_by_a_business_rule_is_a_conflict() {
+    let server = server().await;
+    expect_resources(&server).await;
+    expect_stay_services(&server).await;
+    // Read before the write, and read back after the refusal.
+    Mock::given(method("POST"))
+        .and(path(op("reservations/getAll/2023-06-06")))
+        .and(body_json(with_tokens(json!({
+            "ServiceIds": [STAY_SERVICE], "ReservationIds": [RES_ID], "Limitation": {"Count": 1}
+        }))))
+        .respond_with(ok(fixture("reservations_getall_2023_06_06.response.json")))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let request = assignment("101A");
+    expect_call(
+        &server,
+        "reservations/update",
+        update_params(&request, ROOM_101A),
+        refusal(403),
+    )
+    .await;
+    let err = client(&server).assign_room(&request).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(err.vendor_request_id(), Some("req-refused"));
+}
+
+#[tokio::test]
+async fn assign_room_answered_by_a_server_error_is_outcome_unknown() {
+    let server = server().await;
+    expect_resources(&server).await;
+    expect_stay_services(&server).await;
+    expect_reservation_by_id(&server, fixture("reservations_getall_2023_06_06.response.json")).await;
+    let request = assignment("101A");
+    expect_call(
+        &server,
+        "reservations/update",
+        update_params(&request, ROOM_101A),
+        ResponseTemplate::new(500).set_body_json(json!({"Message": "Server error."})),
+    )
+    .await;
+    let err = client(&server).assign_room(&request).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
 }

@@ -621,3 +621,79 @@ async fn paying_the_balance_lets_the_guest_check_out_and_closes_the_bill() {
     .await;
     assert_eq!(bills.body["Bills"][0]["State"], "Closed");
 }
+
+#[tokio::test]
+async fn reservations_update_assigns_a_free_room_and_refuses_unknown_or_occupied_ones() {
+    let sim = start().await;
+    // A confirmed future stay with a room; a room an in-house stay holds
+    // during it; a room no live stay holds during it.
+    let (reservation, current, occupied, free) = sim.state().with_hotel(|h| {
+        let live = |r: &pms_sim::Reservation| {
+            !matches!(r.state, ReservationState::Canceled | ReservationState::Processed)
+        };
+        h.reservations
+            .iter()
+            .filter(|r| r.state == ReservationState::Confirmed && r.room_id.is_some())
+            .find_map(|r| {
+                let overlaps = |o: &pms_sim::Reservation| {
+                    o.scheduled_start < r.scheduled_end && o.scheduled_end > r.scheduled_start
+                };
+                let occupied = h.reservations.iter().find(|o| {
+                    o.state == ReservationState::Started && o.room_id != r.room_id && overlaps(o)
+                })?;
+                let free = h.rooms.iter().find(|room| {
+                    Some(room.id) != r.room_id
+                        && !h
+                            .reservations
+                            .iter()
+                            .any(|o| o.room_id == Some(room.id) && live(o) && overlaps(o))
+                })?;
+                Some((r.id, r.room_id?, occupied.room_id?, free.id))
+            })
+            .unwrap()
+    });
+    let update = |room: Value| json!({ "ReservationUpdates": [{ "ReservationId": reservation, "AssignedResourceId": { "Value": room } }] });
+
+    let unknown = call(&sim, "reservations/update", update(json!(Uuid::nil()))).await;
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert!(
+        unknown.body["Message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid AssignedResourceId")
+    );
+    let taken = call(&sim, "reservations/update", update(json!(occupied))).await;
+    assert_eq!(taken.status, 403, "{}", taken.body);
+    assert!(taken.body["RequestId"].is_string());
+    assert_eq!(
+        sim.state().reservation(reservation).unwrap().room_id,
+        Some(current)
+    );
+
+    let moved = call(&sim, "reservations/update", update(json!(free))).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.body["Reservations"][0]["AssignedResourceId"], json!(free));
+    assert_eq!(sim.state().reservation(reservation).unwrap().room_id, Some(free));
+    let read = call(
+        &sim,
+        "reservations/getAll/2023-06-06",
+        json!({ "ReservationIds": [reservation], "Limitation": { "Count": 1 } }),
+    )
+    .await;
+    assert_eq!(read.body["Reservations"][0]["AssignedResourceId"], json!(free));
+    // The same room again is a no-op success.
+    assert_eq!(
+        call(&sim, "reservations/update", update(json!(free)))
+            .await
+            .status,
+        200
+    );
+    // Fields the simulator does not model are refused, not dropped.
+    let dates = call(
+        &sim,
+        "reservations/update",
+        json!({ "ReservationUpdates": [{ "ReservationId": reservation, "StartUtc": { "Value": "2030-01-01T00:00:00Z" } }] }),
+    )
+    .await;
+    assert_eq!(dates.status, 400, "{}", dates.body);
+}

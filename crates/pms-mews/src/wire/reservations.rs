@@ -1,11 +1,11 @@
 //! Reservations: `reservations/getAll/2023-06-06`, `reservations/start`,
-//! `reservations/process`.
+//! `reservations/process`, `reservations/update`.
 //! Source: <https://docs.mews.com/connector-api/operations/reservations>.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Limitation, TimeInterval, wire_enum};
+use super::{Limitation, TimeInterval, UpdateValue, wire_enum};
 
 /// Request of `reservations/getAll/2023-06-06`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -221,4 +221,41 @@ pub struct ProcessReservation {
     /// `Notes`: required when `AllowOpenBalance` is true.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+}
+
+/// Request of `reservations/update` ("Update reservations",
+/// <https://docs.mews.com/connector-api/operations/reservations#update-reservations>):
+/// `ReservationUpdates` (max 1000) of `ReservationUpdateParameters`, each
+/// field an update value `{"Value": x}`. A field sent as `null` (or left
+/// out) is not changed; `{"Value": null}` clears it. Answers the updated
+/// reservations (read as [`super::EmptyResponse`]: we read back ourselves).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateReservations {
+    /// `EnterpriseId` (portfolio tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise_id: Option<String>,
+    /// `Reason`: "Reason for updating the reservation. Required when
+    /// updating the price of the reservation."
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `Reprice`: "Whether the price should be updated to latest value for
+    /// date/rate/category combination set in Mews. If not specified, the
+    /// reservation price is updated."
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reprice: Option<bool>,
+    /// `ReservationUpdates`, max 1000.
+    pub reservation_updates: Vec<ReservationUpdate>,
+}
+
+/// `ReservationUpdateParameters`: only the fields this crate changes; the
+/// others are left out, which leaves them as they are.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReservationUpdate {
+    /// `ReservationId`.
+    pub reservation_id: String,
+    /// `AssignedResourceId`: the room (resource) to assign.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_resource_id: Option<UpdateValue<String>>,
 }

@@ -75,6 +75,11 @@ const OPERATIONS: &[Operation] = &[
         run: reservations::process,
     },
     Operation {
+        path: "reservations/update",
+        write: true,
+        run: reservations::update,
+    },
+    Operation {
         path: "customers/getAll",
         write: false,
         run: customers::get_all,

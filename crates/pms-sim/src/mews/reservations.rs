@@ -1,5 +1,6 @@
 //! Reservations: `reservations/getAll/2023-06-06`, `reservations/start`
-//! (check-in) and `reservations/process` (check-out).
+//! (check-in), `reservations/process` (check-out) and `reservations/update`
+//! (room assignment).
 //! Source: `operations/reservations.md`
 //! (<https://docs.mews.com/connector-api/operations/reservations>).
 
@@ -16,7 +17,7 @@ use super::wire::{
 };
 use crate::model::{AgendaItem, Reservation, ReservationState};
 use crate::server::SimCore;
-use crate::state::{self, Hotel};
+use crate::state::{self, Change, Hotel};
 
 /// A listed reservation: a stay, or an agenda booking of an hourly service.
 enum Row<'a> {
@@ -302,4 +303,162 @@ pub(super) fn process(core: &SimCore, body: &Value) -> OpResult {
         state::now(),
     )?;
     Ok((json!({}), changes))
+}
+
+/// An update value `{"Value": x}`; `Value` `null` clears the field.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateValue<T> {
+    #[serde(default)]
+    value: Option<T>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ReservationUpdate {
+    reservation_id: Uuid,
+    /// Absent or `null`: not updated.
+    #[serde(default)]
+    assigned_resource_id: Option<UpdateValue<Uuid>>,
+    #[serde(flatten)]
+    other: serde_json::Map<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Update {
+    reservation_updates: Vec<ReservationUpdate>,
+}
+
+/// Fields of `ReservationUpdateParameters` the simulator does not model: a
+/// non-null value for one is refused rather than silently dropped.
+const UNMODELLED: &[&str] = &[
+    "ChannelNumber",
+    "StartUtc",
+    "EndUtc",
+    "ReleasedUtc",
+    "AdultCount",
+    "ChildCount",
+    "PersonCounts",
+    "RequestedCategoryId",
+    "TraveAgencyId",
+    "TravelAgencyId",
+    "CompanyId",
+    "BusinessSegmentId",
+    "Purpose",
+    "RateId",
+    "CreditCardId",
+    "TimeUnitPrices",
+    "BookerId",
+    "AssignedResourceLocked",
+    "AvailabilityBlockId",
+    "Options",
+];
+
+/// A business-rule refusal, shaped like the other writes' (403).
+fn refuse(message: String) -> MewsError {
+    state::Rejection::Rule(message).into()
+}
+
+/// "Update reservations" (`reservations/update`,
+/// <https://docs.mews.com/connector-api/operations/reservations#update-reservations>):
+/// of the `ReservationUpdates` (max 1000) only `AssignedResourceId` is
+/// modelled. All or nothing: an unknown reservation or resource is a 400
+/// naming the parameter; a canceled or checked-out reservation, a room held
+/// by another in-house (`Started`) stay at overlapping dates, or clearing the
+/// room of an in-house stay is a 403 business refusal. Assigning the room a
+/// reservation already has changes nothing. Answers the updated
+/// reservations, as the documented response does.
+pub(super) fn update(core: &SimCore, body: &Value) -> OpResult {
+    let q: Update = decode(body)?;
+    check_len("ReservationUpdates", Some(&q.reservation_updates), 1000)?;
+    if q.reservation_updates.is_empty() {
+        return Err(MewsError::invalid(
+            "ReservationUpdates",
+            "at least one update is required",
+        ));
+    }
+    for u in &q.reservation_updates {
+        if let Some((name, _)) = u
+            .other
+            .iter()
+            .find(|(name, value)| UNMODELLED.contains(&name.as_str()) && !value.is_null())
+        {
+            return Err(MewsError::invalid(
+                name,
+                "updating it is not modelled by the simulator",
+            ));
+        }
+    }
+    let now = state::now();
+    let mut hotel = core.write();
+    // Validate every update against the state before applying any.
+    let mut moves: Vec<(usize, Option<Uuid>)> = Vec::new();
+    for u in &q.reservation_updates {
+        let Some(i) = hotel.reservations.iter().position(|r| r.id == u.reservation_id) else {
+            return Err(MewsError::invalid(
+                "ReservationId",
+                format!("reservation {} not found", u.reservation_id),
+            ));
+        };
+        let Some(target) = &u.assigned_resource_id else {
+            continue;
+        };
+        let r = &hotel.reservations[i];
+        if target.value == r.room_id {
+            continue;
+        }
+        if matches!(r.state, ReservationState::Canceled | ReservationState::Processed) {
+            return Err(refuse(format!(
+                "Reservation cannot be updated: it is in state {}, and its space can no longer be changed.",
+                r.state.as_str()
+            )));
+        }
+        match target.value {
+            None if r.state == ReservationState::Started => {
+                return Err(refuse(
+                    "Reservation cannot be updated: a checked-in reservation must keep a space.".to_owned(),
+                ));
+            }
+            None => {}
+            Some(room_id) => {
+                let Some(room) = hotel.room(room_id) else {
+                    return Err(MewsError::invalid(
+                        "AssignedResourceId",
+                        format!("resource {room_id} not found"),
+                    ));
+                };
+                let held = hotel.reservations.iter().any(|other| {
+                    other.id != r.id
+                        && other.room_id == Some(room_id)
+                        && other.state == ReservationState::Started
+                        && other.scheduled_start < r.scheduled_end
+                        && other.scheduled_end > r.scheduled_start
+                });
+                // Checked against the state before this request: two updates
+                // of one request are not checked against each other.
+                if held {
+                    return Err(refuse(format!(
+                        "Reservation cannot be updated: space {} is occupied by another reservation in the selected interval.",
+                        room.number
+                    )));
+                }
+            }
+        }
+        moves.push((i, target.value));
+    }
+    let mut changes = Vec::new();
+    for (i, room_id) in moves {
+        let r = &mut hotel.reservations[i];
+        r.room_id = room_id;
+        r.updated = now;
+        changes.push(Change::Reservation(r.id));
+    }
+    let mut reservations = Vec::new();
+    for u in &q.reservation_updates {
+        if let Some(r) = hotel.reservation(u.reservation_id) {
+            reservations.push(render(&hotel, r));
+        }
+    }
+    Ok((json!({ "Reservations": reservations }), changes))
 }
