@@ -23,8 +23,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use pms_core::{
     Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, Clock, DateRange,
     Error, ErrorKind, Folio, FolioCharge, Guest, HealthReport, HotelConfig, OperaSettings, Page, PmsClient,
-    PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation, Room, RoomStatusReport,
-    RoomStatusUpdate, SystemClock, VendorId,
+    PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation, Room, RoomAssignment,
+    RoomStatusReport, RoomStatusUpdate, SystemClock, VendorId,
 };
 
 use crate::envelope::{self, HeaderParams, XmlWriter};
@@ -530,6 +530,29 @@ impl OperaClient {
         .await
     }
 
+    /// `AssignRoom` of a reservation (by resv_name_id) to `room` (its number),
+    /// without reading the booking first: the raw write. Answers
+    /// `RoomNoAssigned` when OPERA echoes it. See [`ops::assign_room`].
+    pub async fn assign_room_number(
+        &self,
+        request_id: RequestId,
+        resv_name_id: &str,
+        room: &str,
+    ) -> Result<Option<String>, OperaError> {
+        let room = room.trim();
+        if room.is_empty() {
+            return Err(OperaError::Validation("AssignRoom needs a room number".into()));
+        }
+        let tx = request_id.simple();
+        self.call(
+            &ops::assign_room::OP,
+            &tx,
+            |w| ops::assign_room::write(w, &self.settings.hotel_code, resv_name_id, room),
+            |doc| ops::assign_room::parse(doc, &tx),
+        )
+        .await
+    }
+
     /// `CheckOut` of a reservation by resv_name_id.
     pub async fn check_out_reservation(
         &self,
@@ -628,6 +651,7 @@ impl PmsClient for OperaClient {
             Capability::CheckOut,
             Capability::PostCharge,
             Capability::Agenda,
+            Capability::AssignRoom,
         ];
         if self.options.charge_read_back {
             capabilities.push(Capability::ChargeReadBack);
@@ -690,10 +714,12 @@ impl PmsClient for OperaClient {
         }
     }
 
-    /// OWS `CheckIn` takes no room: when the caller names one, the booking is
-    /// read first and the check-in goes ahead only if that room is already
-    /// assigned; otherwise the answer is `Unsupported` (room assignment through
-    /// `AssignRoom` is not implemented).
+    /// OWS `CheckIn` takes no room, and check-in never assigns one: when the
+    /// caller names a room, the booking is read first and the check-in goes
+    /// ahead only if that room is already assigned; otherwise the answer is
+    /// `Unsupported` ("check_in with room assignment") and nothing is written.
+    /// Assign the room first with [`PmsClient::assign_room`] (`AssignRoom`), as
+    /// the check-in flow does.
     async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
         if let Some(room) = &request.room {
             let booking = self.fetch_booking(request.reservation.as_str()).await?;
@@ -707,6 +733,34 @@ impl PmsClient for OperaClient {
         Ok(self
             .check_in_reservation(request.request_id, request.reservation.as_str())
             .await?)
+    }
+
+    /// Reads the booking (`FetchBooking`) first: the room it already holds
+    /// succeeds without a write. Otherwise `AssignRoom` with `RoomNoRequested`;
+    /// OPERA's `RoomNoAssigned`, when echoed, must be the room asked for (a
+    /// different one is a decode error naming both). A FAIL (unknown room,
+    /// room not available, stay in a state that cannot be assigned) is
+    /// classified like every other `Result` FAIL.
+    async fn assign_room(&self, request: &RoomAssignment) -> Result<(), Error> {
+        let booking = self.fetch_booking(request.reservation.as_str()).await?;
+        if booking.room_number.as_ref() == Some(&request.room) {
+            return Ok(());
+        }
+        let assigned = self
+            .assign_room_number(
+                request.request_id,
+                request.reservation.as_str(),
+                request.room.as_str(),
+            )
+            .await?;
+        match assigned {
+            Some(number) if number != request.room.as_str() => Err(OperaError::decode(
+                "AssignRoomResponse/RoomNoAssigned",
+                format!("OPERA assigned room {number}, not the requested {}", request.room),
+            )
+            .into()),
+            _ => Ok(()),
+        }
     }
 
     async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {

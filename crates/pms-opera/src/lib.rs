@@ -12,7 +12,7 @@
 //! | `client` | [`OperaClient`]: configuration, per-service endpoints (on-premise `{base}/{Service}.asmx`, OPERA Cloud `{base}/{Service}`), transport, retries, the `PmsClient` impl, [`DEFAULT_RATE_LIMIT`] |
 //! | `envelope` | SOAP envelope, `OGHeader`, WS-Security (OPERA Cloud) |
 //! | `xml` | a bounded, namespace-aware reader (namespace URI + local name, never prefixes; DOCTYPE rejected) |
-//! | `ops` | one file per operation: FetchBooking, FutureBookingSummary, FetchProfile, FetchHouseKeepingRoomStatus, UpdateRoomStatus, CheckIn, CheckOut, PostCharge, Invoice |
+//! | `ops` | one file per operation: FetchBooking, FutureBookingSummary, AssignRoom, FetchProfile, FetchHouseKeepingRoomStatus, UpdateRoomStatus, CheckIn, CheckOut, PostCharge, Invoice |
 //! | `map` | OWS → pms-core: statuses, amounts, dates, reservations, profiles |
 //! | `result` | `Result` FAIL, SOAP Faults, HTML error pages → classified errors |
 //! | `error` | [`OperaError`] and its mapping to [`pms_core::Error`] |
@@ -37,6 +37,10 @@
 //!   reference — **opt-in** ([`OperaOptions::charge_read_back`]), because the
 //!   OWS `BillItem` type has no field documented to echo `LongInfo`; while off,
 //!   `find_charge` is `Unsupported` rather than a possibly false "not posted".
+//! - **Rooms**: `assign_room` reads the booking first and answers at once when
+//!   the room is already assigned; otherwise it sends `Reservation.AssignRoom`
+//!   (`RoomNoRequested`) and checks `RoomNoAssigned`. `check_in` never assigns:
+//!   with a room named it only verifies the assignment (assign first).
 //! - **Lists**: `FutureBookingSummary` filters by `ARRIVAL_DATE` or
 //!   `BOOKED_DATE` only; departures are arrivals of a widened window filtered
 //!   by departure date ([`OperaOptions::max_stay_nights`]).

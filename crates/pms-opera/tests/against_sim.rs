@@ -533,3 +533,170 @@ async fn an_asmx_pool_timeout_fault_is_transient() {
     assert_eq!(read.kind(), ErrorKind::Transient, "{read}");
     sim.shutdown().await;
 }
+
+/// A room `stay` can move to: not its own and with no in-house stay over its
+/// dates (one with no in-house stay at all when there is one). The small
+/// hotel is nearly full, so other not-yet-arrived stays holding it over those
+/// dates are unassigned first (test setup, straight in the shared hotel).
+fn free_room_for(sim: &SimHandle, stay: &VendorId) -> String {
+    sim.state().with_hotel_mut(|h| {
+        let r = h
+            .reservation(OperaSim::reservation_id(h, stay.as_str()).unwrap())
+            .unwrap()
+            .clone();
+        let now = Utc::now();
+        let in_house = |room: uuid::Uuid, overlapping: bool| {
+            h.reservations.iter().any(|o| {
+                o.room_id == Some(room)
+                    && o.state == ReservationState::Started
+                    && (!overlapping || r.scheduled_start < o.scheduled_end.max(now))
+            })
+        };
+        let candidates: Vec<&pms_sim::Room> =
+            h.rooms.iter().filter(|room| Some(room.id) != r.room_id).collect();
+        let room = candidates
+            .iter()
+            .find(|room| !in_house(room.id, false))
+            .or_else(|| candidates.iter().find(|room| !in_house(room.id, true)))
+            .map(|room| (room.id, room.number.clone()))
+            .unwrap();
+        for o in h.reservations.iter_mut() {
+            let waiting = matches!(
+                o.state,
+                ReservationState::Inquired | ReservationState::Optional | ReservationState::Confirmed
+            );
+            if o.id != r.id
+                && waiting
+                && o.room_id == Some(room.0)
+                && o.scheduled_start < r.scheduled_end
+                && r.scheduled_start < o.scheduled_end
+            {
+                o.room_id = None;
+            }
+        }
+        room.1
+    })
+}
+
+/// The room of an in-house stay still there when `stay` arrives.
+fn occupied_room(sim: &SimHandle, stay: &VendorId) -> String {
+    sim.state().with_hotel(|h| {
+        let r = h
+            .reservation(OperaSim::reservation_id(h, stay.as_str()).unwrap())
+            .unwrap();
+        h.reservations
+            .iter()
+            .filter(|o| o.state == ReservationState::Started && o.scheduled_end > r.scheduled_start)
+            .find_map(|o| {
+                o.room_id
+                    .and_then(|id| h.room(id))
+                    .map(|room| room.number.clone())
+            })
+            .unwrap()
+    })
+}
+
+fn assign_room_calls(sim: &SimHandle) -> usize {
+    sim.state()
+        .requests_to("Reservation")
+        .into_iter()
+        .chain(sim.state().requests_to("Reservation.asmx"))
+        .filter(|r| r.body.get("operation").and_then(|o| o.as_str()) == Some("AssignRoom"))
+        .count()
+}
+
+async fn assign_room_then_check_in(deployment: &str) {
+    let sim = start(39).await;
+    let client = client(&sim, deployment);
+    assert!(client.capabilities().supports(Capability::AssignRoom));
+    let (id, old_room) = arrival(&sim, RoomState::Dirty);
+    let new_room = free_room_for(&sim, &id);
+    assert_ne!(new_room, old_room);
+    let assign = |room: &str| RoomAssignment {
+        request_id: RequestId::new_random(),
+        reservation: id.clone(),
+        room: RoomNumber::new(room).unwrap(),
+    };
+    client.assign_room(&assign(&new_room)).await.unwrap();
+    assert_eq!(assign_room_calls(&sim), 1);
+    // Read back through FetchBooking, and in the shared hotel.
+    let booking = client.reservation(&id).await.unwrap();
+    assert_eq!(
+        booking.room_number.as_ref().map(RoomNumber::as_str),
+        Some(new_room.as_str())
+    );
+    assert_eq!(booking.status, ReservationStatus::Confirmed);
+    let sim_room = sim.state().with_hotel(|h| {
+        let r = h
+            .reservation(OperaSim::reservation_id(h, id.as_str()).unwrap())
+            .unwrap();
+        r.room_id
+            .and_then(|room| h.room(room))
+            .map(|room| room.number.clone())
+    });
+    assert_eq!(sim_room.as_deref(), Some(new_room.as_str()));
+
+    // The room it already has: no AssignRoom sent.
+    client.assign_room(&assign(&new_room)).await.unwrap();
+    assert_eq!(assign_room_calls(&sim), 1);
+
+    // An unknown room: a FAIL, classified, nothing changed.
+    let unknown = client.assign_room(&assign("NOPE-999")).await.unwrap_err();
+    assert!(
+        matches!(unknown.kind(), ErrorKind::Validation | ErrorKind::Conflict),
+        "{unknown}"
+    );
+    assert!(unknown.to_string().contains("AssignRoom"), "{unknown}");
+    // The room of an in-house stay: a conflict.
+    let taken = client
+        .assign_room(&assign(&occupied_room(&sim, &id)))
+        .await
+        .unwrap_err();
+    assert_eq!(taken.kind(), ErrorKind::Conflict, "{taken}");
+    assert_eq!(
+        client
+            .reservation(&id)
+            .await
+            .unwrap()
+            .room_number
+            .as_ref()
+            .map(RoomNumber::as_str),
+        Some(new_room.as_str())
+    );
+
+    // The flow's next step: the new room made ready, then check-in verifies it.
+    client
+        .set_room_status(&RoomStatusUpdate {
+            request_id: RequestId::new_random(),
+            room: VendorId::new(new_room.clone()).unwrap(),
+            status: HousekeepingStatus::Inspected,
+        })
+        .await
+        .unwrap();
+    client
+        .check_in(&CheckInRequest {
+            request_id: RequestId::new_random(),
+            reservation: id.clone(),
+            room: Some(RoomNumber::new(new_room.clone()).unwrap()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        client.reservation(&id).await.unwrap().status,
+        ReservationStatus::CheckedIn
+    );
+    // An in-house stay cannot be assigned (moves are not AssignRoom).
+    let moved = client.assign_room(&assign(&old_room)).await.unwrap_err();
+    assert_eq!(moved.kind(), ErrorKind::Conflict, "{moved}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn on_premise_assign_room_moves_a_confirmed_stay_then_check_in() {
+    assign_room_then_check_in("on_premise").await;
+}
+
+#[tokio::test]
+async fn cloud_assign_room_moves_a_confirmed_stay_then_check_in() {
+    assign_room_then_check_in("cloud").await;
+}

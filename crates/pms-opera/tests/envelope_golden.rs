@@ -81,6 +81,22 @@ async fn post_charge_envelope_is_exact_and_escapes_text() {
 }
 
 #[tokio::test]
+async fn assign_room_envelope_is_exact() {
+    let server = server_answering("assign_room.response.xml").await;
+    let client = client(&server.uri(), OperaDeployment::OnPremise, options());
+    let request_id = RequestId::from_uuid(uuid::Uuid::from_u128(0x7a55_1900_0000_4000_8000_0000_0000_1502));
+    let assigned = client
+        .assign_room_number(request_id, "102135879", "1502")
+        .await
+        .unwrap();
+    assert_eq!(assigned.as_deref(), Some("1502"));
+    // A write: the transactionID is the request id, stable across retries.
+    let body = sent_body(&server).await;
+    assert!(body.contains(&format!("transactionID=\"{}\"", request_id.simple())));
+    check_golden("assign_room.request.xml", &body);
+}
+
+#[tokio::test]
 async fn cloud_envelope_has_ws_security_and_no_password_in_og_header() {
     let server = server_answering("post_charge.response.xml").await;
     let client = client(&server.uri(), OperaDeployment::Cloud, options());

@@ -11,7 +11,7 @@ use common::{client, fixture, fixture_str, options};
 use pms_core::{
     ChangeQuery, ChargeKind, ChargeRequest, CheckInRequest, CheckOutRequest, Currency, DateRange,
     DecodeContext, Decoded, ErrorKind, HotelId, HousekeepingStatus, Money, OperaDeployment, PayloadDecoder,
-    PayloadKind, PmsClient, RequestId, RoomNumber, RoomStatusUpdate, VendorId,
+    PayloadKind, PmsClient, RequestId, RoomAssignment, RoomNumber, RoomStatusUpdate, VendorId,
 };
 use pms_opera::{OperaClient, OperaDecoder, OperaOptions};
 use pretty_assertions::assert_eq;
@@ -824,9 +824,146 @@ async fn check_in_with_a_room_checks_the_assignment_first() {
     };
     // The booking already holds 1420: checked in.
     client.check_in(&request("1420")).await.unwrap();
-    // Another room would need AssignRoom, which is not implemented: refused, nothing posted.
+    // check_in never assigns: another room is refused and nothing is written
+    // (the flow calls assign_room first).
     let err = client.check_in(&request("999")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+fn assignment(id: u128, room: &str) -> RoomAssignment {
+    RoomAssignment {
+        request_id: RequestId::from_uuid(uuid::Uuid::from_u128(id)),
+        reservation: VendorId::new("102135879").unwrap(),
+        room: RoomNumber::new(room).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn assign_room_reads_the_booking_then_sends_assign_room() {
+    let server = server().await;
+    // The booking holds 1420 (fetch_booking.response.xml).
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[r#"<ResvNameId type="INTERNAL" source="RESVID">102135879</ResvNameId>"#],
+        soap("fetch_booking.response.xml"),
+        2,
+    )
+    .await;
+    let request = assignment(0x5a, "1502");
+    let tx = request.request_id.simple();
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "AssignRoom",
+        &[
+            concat!(
+                r#"<AssignRoomRequest xmlns="http://webservices.micros.com/ows/5.1/Reservation.wsdl">"#,
+                r#"<HotelReference hotelCode="BLRWE"/>"#,
+                r#"<ResvNameId type="INTERNAL" source="RESVID">102135879</ResvNameId>"#,
+                r#"<RoomNoRequested>1502</RoomNoRequested></AssignRoomRequest>"#
+            ),
+            &format!(r#"transactionID="{tx}""#),
+        ],
+        soap("assign_room.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    assert!(client.capabilities().supports(pms_core::Capability::AssignRoom));
+    // The room the booking already has: confirmed by the read alone, no write.
+    client.assign_room(&assignment(0x5b, " 1420 ")).await.unwrap();
+    // Another room: FetchBooking, then AssignRoom with our request id as transactionID.
+    client.assign_room(&request).await.unwrap();
+    // The raw call reads RoomNoAssigned.
+    let server2 = answering("assign_room.response.xml").await;
+    let raw = onprem(&server2)
+        .assign_room_number(request.request_id, "102135879", "1502")
+        .await
+        .unwrap();
+    assert_eq!(raw.as_deref(), Some("1502"));
+}
+
+/// A server answering every POST with `fixture`.
+async fn answering(fixture_name: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(soap(fixture_name))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn assign_room_fail_is_classified_and_nothing_else_is_sent() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[],
+        soap("fetch_booking.response.xml"),
+        1,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "AssignRoom",
+        &["<RoomNoRequested>1502</RoomNoRequested>"],
+        soap("assign_room.fail.response.xml"),
+        1,
+    )
+    .await;
+    let request = assignment(0x5c, "1502");
+    let err = onprem(&server).assign_room(&request).await.unwrap_err();
+    // GDSError errorCode="-220" (keypr: no room available) with unclassified text.
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    let message = err.to_string();
+    assert!(message.contains("AssignRoom"), "{message}");
+    assert!(message.contains("-220"), "{message}");
+    assert_eq!(
+        err.vendor_request_id(),
+        Some(request.request_id.simple().as_str())
+    );
+    // The vendor text stays out of the message.
+    assert!(!message.contains("cannot be assigned"), "{message}");
+}
+
+#[tokio::test]
+async fn assign_room_to_a_different_room_than_asked_is_a_decode_error() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FetchBooking",
+        &[],
+        soap("fetch_booking.response.xml"),
+        1,
+    )
+    .await;
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "AssignRoom",
+        &["<RoomNoRequested>1601</RoomNoRequested>"],
+        soap("assign_room.response.xml"),
+        1,
+    )
+    .await;
+    let err = onprem(&server)
+        .assign_room(&assignment(0x5d, "1601"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.to_string().contains("1502"), "{err}");
 }
 
 #[tokio::test]

@@ -608,3 +608,91 @@ async fn over_budget_requests_are_delayed_not_refused() {
     let counters = sim.state().counters();
     assert_eq!((counters.requests, counters.total_429()), (3, 0));
 }
+
+async fn assign_room(sim: &SimHandle, resv_name_id: &str, room: &str) -> (u16, String) {
+    // Prefixed, as JAXB/Axis2 clients write it (children qualified in the
+    // Reservation WSDL namespace).
+    let body = format!(
+        r#"<r:AssignRoomRequest xmlns:r="{RES_WSDL}"><r:HotelReference hotelCode="{}"/><r:ResvNameId type="INTERNAL" source="RESVID">{resv_name_id}</r:ResvNameId><r:RoomNoRequested>{room}</r:RoomNoRequested></r:AssignRoomRequest>"#,
+        OperaSim::HOTEL_CODE
+    );
+    post(
+        sim,
+        "/OWS_WS_51/Reservation.asmx",
+        &action("Reservation", "AssignRoom"),
+        onprem(sim, "tx-assign", &body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn assign_room_moves_a_confirmed_stay_and_refuses_unknown_or_occupied_rooms() {
+    let sim = start().await;
+    let (id, old_room) = arrival(&sim, RoomState::Dirty);
+    // A room with no in-house stay; the small hotel is nearly full, so the
+    // not-yet-arrived stays holding it are unassigned first (test setup).
+    let free = sim.state().with_hotel_mut(|h| {
+        let uuid = OperaSim::reservation_id(h, &id).unwrap();
+        let own = h.reservation(uuid).unwrap().room_id;
+        let (room_id, number) = h
+            .rooms
+            .iter()
+            .filter(|room| Some(room.id) != own)
+            .find(|room| {
+                !h.reservations
+                    .iter()
+                    .any(|r| r.room_id == Some(room.id) && r.state == ReservationState::Started)
+            })
+            .map(|room| (room.id, room.number.clone()))
+            .unwrap();
+        for r in h.reservations.iter_mut() {
+            if r.id != uuid && r.room_id == Some(room_id) && r.state == ReservationState::Confirmed {
+                r.room_id = None;
+            }
+        }
+        number
+    });
+    let (status, xml) = assign_room(&sim, &id, &free).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains(r#"resultStatusFlag="SUCCESS""#), "{xml}");
+    assert!(
+        xml.contains(&format!("<s0:RoomNoAssigned>{free}</s0:RoomNoAssigned>")),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"transactionID="tx-assign""#), "{xml}");
+    let (_, booking) = fetch_booking(&sim, &id).await;
+    assert!(booking.contains(&format!("RoomNumber>{free}<")), "{booking}");
+    assert!(!booking.contains(&format!("RoomNumber>{old_room}<")), "{booking}");
+
+    // Again: the same room succeeds.
+    let (_, again) = assign_room(&sim, &id, &free).await;
+    assert!(again.contains(r#"resultStatusFlag="SUCCESS""#), "{again}");
+
+    // Unknown room, room of an in-house stay, an in-house stay itself: FAILs.
+    let (status, unknown) = assign_room(&sim, &id, "NOPE-999").await;
+    assert_eq!(status, 200);
+    assert!(unknown.contains(r#"resultStatusFlag="FAIL""#), "{unknown}");
+    assert!(unknown.contains("INVALID_ROOM"), "{unknown}");
+    // The room of an in-house stay still there when this one arrives.
+    let occupied = sim.state().with_hotel(|h| {
+        let arriving = h.reservation(OperaSim::reservation_id(h, &id).unwrap()).unwrap();
+        h.reservations
+            .iter()
+            .filter(|r| r.state == ReservationState::Started && r.scheduled_end > arriving.scheduled_start)
+            .find_map(|r| {
+                r.room_id
+                    .and_then(|id| h.room(id))
+                    .map(|room| room.number.clone())
+            })
+            .unwrap()
+    });
+    let (_, taken) = assign_room(&sim, &id, &occupied).await;
+    assert!(taken.contains("ROOM_OCCUPIED"), "{taken}");
+    let (_, moved) = assign_room(&sim, &in_house(&sim), &free).await;
+    assert!(moved.contains("ASSIGN_NOT_ALLOWED"), "{moved}");
+    let (_, missing) = assign_room(&sim, "1", &free).await;
+    assert!(missing.contains("RESERVATION_NOT_FOUND"), "{missing}");
+    // Nothing of that changed the stay.
+    let (_, booking) = fetch_booking(&sim, &id).await;
+    assert!(booking.contains(&format!("RoomNumber>{free}<")), "{booking}");
+}

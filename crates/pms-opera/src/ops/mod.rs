@@ -9,6 +9,7 @@ use crate::error::OperaError;
 use crate::result;
 use crate::xml::{Document, Element};
 
+pub mod assign_room;
 pub mod check_in;
 pub mod check_out;
 pub mod fetch_booking;
@@ -23,7 +24,7 @@ pub mod update_room_status;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Service {
-    /// `Reservation` (FetchBooking, FutureBookingSummary).
+    /// `Reservation` (FetchBooking, FutureBookingSummary, AssignRoom).
     Reservation,
     /// `ResvAdvanced` (CheckIn, CheckOut, PostCharge, Invoice).
     ResvAdvanced,

@@ -17,7 +17,7 @@
 //!
 //! | service | operations | file |
 //! |---|---|---|
-//! | `Reservation` | FetchBooking, FutureBookingSummary | `reservation.rs` |
+//! | `Reservation` | FetchBooking, FutureBookingSummary, AssignRoom | `reservation.rs` |
 //! | `Name` | FetchProfile | `name.rs` |
 //! | `HouseKeeping` | FetchHouseKeepingRoomStatus | `housekeeping.rs` |
 //! | `GuestServices` | UpdateRoomStatus | `housekeeping.rs` |
@@ -150,6 +150,13 @@ const OPERATIONS: &[Operation] = &[
         ns: ns::RESERVATION_WSDL,
         write: false,
         run: reservation::future_booking_summary,
+    },
+    Operation {
+        service: Service::Reservation,
+        name: "AssignRoom",
+        ns: ns::RESERVATION_WSDL,
+        write: true,
+        run: reservation::assign_room,
     },
     Operation {
         service: Service::Name,

@@ -1,4 +1,5 @@
-//! `Reservation` service: `FetchBooking` and `FutureBookingSummary`.
+//! `Reservation` service: `FetchBooking`, `FutureBookingSummary` and `AssignRoom`
+//! (rules on `assign_room`).
 //!
 //! Requests (opera.md §1.4; the XSD sequences in JAXB classes generated from
 //! the OWS WSDL, cited in `fixtures/opera/README.md`):
@@ -364,4 +365,100 @@ pub(super) fn future_booking_summary(state: &OperaState, request: &Element) -> O
 enum DateKind {
     Arrival,
     Booked,
+}
+
+/// `AssignRoom` ("Assign Room Number To a Booking"): `AssignRoomRequest/{HotelReference,
+/// ResvNameId, RoomNoRequested, StationID}` answered by
+/// `AssignRoomResponse/{Result, RoomNoAssigned}`, all in the Reservation WSDL
+/// namespace (JAXB classes generated from the OWS WSDL, zengkongfei/ccm
+/// `com/ccm/reservation/AssignRoom{Request,Response}.java`; SOAPAction
+/// `…/Reservation.wsdl#AssignRoom` in rizanc/keypr_bridge `ReservationServiceStub.java`).
+///
+/// Rules of the shared hotel: the stay must not be in house, checked out or
+/// cancelled (`ASSIGN_NOT_ALLOWED`; moving an in-house guest is OPERA's room
+/// move, not `AssignRoom`); the room must exist (`INVALID_ROOM`), and no other
+/// stay holding it may overlap the dates: an in-house one (`ROOM_OCCUPIED`;
+/// it holds the room until it leaves, even past its departure date) or one not
+/// yet arrived (`ROOM_ALREADY_ASSIGNED`). A room whose guest leaves before the
+/// arrival (a due-out room for a same-day arrival) can be assigned. Assigning the room
+/// the stay already has succeeds without a change. `RoomNoRequested` is
+/// required: OPERA picks a room when it is absent (keypr's "-220 no room
+/// available"), the simulator does not. The codes are the simulator's own.
+pub(super) fn assign_room(state: &OperaState, request: &Element) -> OpResult {
+    check_hotel(request.child_any(ANY, "HotelReference"))?;
+    let id = request
+        .child_any(ANY, "ResvNameId")
+        .and_then(Element::text)
+        .ok_or_else(|| Fail::invalid("ResvNameId is required"))?;
+    let number = request
+        .child_any(ANY, "RoomNoRequested")
+        .and_then(Element::text)
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Fail::invalid("RoomNoRequested is required"))?
+        .to_owned();
+    let mut hotel = state.core().write();
+    let Some((position, r)) = reservation_at(&hotel, id) else {
+        return Err(Fail::new("RESERVATION_NOT_FOUND", "Reservation not found."));
+    };
+    let (uuid, current, start, end) = (r.id, r.room_id, r.scheduled_start, r.scheduled_end);
+    match r.state {
+        ReservationState::Inquired | ReservationState::Optional | ReservationState::Confirmed => {}
+        _ => {
+            return Err(Fail::new(
+                "ASSIGN_NOT_ALLOWED",
+                format!(
+                    "Room assignment is not allowed: the reservation is {}.",
+                    status(r)
+                ),
+            ));
+        }
+    }
+    let Some(room) = hotel.rooms.iter().find(|room| room.number == number) else {
+        return Err(Fail::new(
+            "INVALID_ROOM",
+            format!("Room {number} does not exist in this hotel."),
+        ));
+    };
+    let room_id = room.id;
+    if current != Some(room_id) {
+        let now = state::now();
+        for other in hotel
+            .reservations
+            .iter()
+            .filter(|o| o.id != uuid && o.room_id == Some(room_id))
+        {
+            // An in-house guest holds the room until they leave, even past
+            // their scheduled departure.
+            let (holds, other_end) = match other.state {
+                ReservationState::Started => (true, other.scheduled_end.max(now)),
+                ReservationState::Inquired | ReservationState::Optional | ReservationState::Confirmed => {
+                    (true, other.scheduled_end)
+                }
+                ReservationState::Processed | ReservationState::Canceled => (false, other.scheduled_end),
+            };
+            let overlaps = other.scheduled_start < end && start < other_end;
+            if !holds || !overlaps {
+                continue;
+            }
+            return Err(if other.state == ReservationState::Started {
+                Fail::new(
+                    "ROOM_OCCUPIED",
+                    format!("Room {number} is occupied by an in-house reservation."),
+                )
+            } else {
+                Fail::new(
+                    "ROOM_ALREADY_ASSIGNED",
+                    format!("Room {number} is already assigned to another reservation for these dates."),
+                )
+            });
+        }
+        if let Some(r) = hotel.reservations.get_mut(position) {
+            r.room_id = Some(room_id);
+            r.updated = now;
+        }
+    }
+    let mut w = Xml::fragment();
+    w.text("s0:RoomNoAssigned", &[], &number).map_err(xml_fail)?;
+    Ok(w.finish())
 }
