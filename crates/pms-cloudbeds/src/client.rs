@@ -27,7 +27,8 @@ use pms_core::{
     Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, Clock,
     CloudbedsAuth, DateRange, ErrorKind, Folio, FolioCharge, Guest, HealthReport, HotelConfig, Money, Page,
     PageToken, PmsClient, PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation,
-    ReservationStatus, Room, RoomStatusReport, RoomStatusUpdate, SystemClock, VendorId, VoidChargeRequest,
+    ReservationStatus, Room, RoomAssignment, RoomNumber, RoomStatusReport, RoomStatusUpdate, SystemClock,
+    VendorId, VoidChargeRequest,
 };
 use reqwest::Method;
 use secrecy::SecretString;
@@ -41,7 +42,7 @@ use crate::wire::folio::{PostAdjustmentData, PostCustomItemData, PostPaymentResp
 use crate::wire::guest::GuestDetail;
 use crate::wire::housekeeping::{HousekeepingItem, PostHousekeepingData};
 use crate::wire::reservation::{ReservationDetail, ReservationListItem, ReservationRates};
-use crate::wire::room::PropertyRooms;
+use crate::wire::room::{PropertyRooms, RoomItem};
 use crate::wire::webhook::{PostWebhookData, WebhookSubscription};
 use crate::wire::{Envelope, Probe};
 
@@ -1005,6 +1006,38 @@ impl CloudbedsClient {
         Ok(())
     }
 
+    /// `POST /postRoomAssign` (SDK `cloudbeds_pms_v1_3` `RoomApi.post_room_assign_post`;
+    /// developers.cloudbeds.com `post_postroomassign-2`): puts the reservation
+    /// in `new_room_id`, whose `roomTypeID` "Need to be provided in case of
+    /// assignment"; `old_room_id` "Need to be provided in case of
+    /// reassignment". `adjustPrice` is not sent, so "the rate will retain its
+    /// original value". The answer is `{success}` only.
+    pub async fn post_room_assign(
+        &self,
+        reservation: &VendorId,
+        new_room_id: &str,
+        room_type_id: &str,
+        old_room_id: Option<&str>,
+    ) -> Result<(), CloudbedsError> {
+        let mut params = vec![
+            self.property(),
+            p("reservationID", reservation.as_str()),
+            p("newRoomID", new_room_id),
+            p("roomTypeID", room_type_id),
+        ];
+        if let Some(old) = old_room_id {
+            params.push(p("oldRoomID", old));
+        }
+        self.execute(Call {
+            method: Method::POST,
+            name: "postRoomAssign",
+            params,
+            write: true,
+        })
+        .await?;
+        Ok(())
+    }
+
     /// `POST /postWebhook` (`object`/`action`, e.g. `reservation`/`created`);
     /// returns `subscriptionID`. Put a secret token in `endpoint_url`: Cloudbeds
     /// signs nothing (see [`crate::webhook`]).
@@ -1046,6 +1079,79 @@ impl CloudbedsClient {
         })
         .await?;
         Ok(())
+    }
+
+    /// The room the front desk calls `number`, from `getRooms` (paged as
+    /// [`PmsClient::rooms`]); virtual rooms are skipped.
+    async fn room_by_number(&self, number: &RoomNumber) -> Result<Option<RoomItem>, CloudbedsError> {
+        let mut seen = 0u64;
+        for page in 1..=MAX_PAGES {
+            let list = self.get_rooms(page, MAX_PAGE_SIZE).await?;
+            let mut got = 0u64;
+            for room in list.items.into_iter().flat_map(|property| property.rooms) {
+                got += 1;
+                if room.is_virtual != Some(true)
+                    && room.room_name.as_deref().map(str::trim) == Some(number.as_str())
+                {
+                    return Ok(Some(room));
+                }
+            }
+            seen += got;
+            let total_says_more = list.total.is_some_and(|t| seen < u64::from(t));
+            if got == 0 || !(got >= u64::from(MAX_PAGE_SIZE) || total_says_more) {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    /// [`PmsClient::assign_room`]: one booked room per reservation (the
+    /// record's `room_number` is its first room); the room number resolved to
+    /// its `roomID`/`roomTypeID` with `getRooms`; `oldRoomID` sent when the
+    /// room is moved rather than first assigned.
+    async fn assign_room_inner(&self, request: &RoomAssignment) -> Result<(), CloudbedsError> {
+        let (detail, _) = self.get_reservation(request.reservation.as_str()).await?;
+        let number = request.room.as_str();
+        if detail
+            .assigned
+            .iter()
+            .any(|r| r.room_name.as_deref().map(str::trim) == Some(number))
+        {
+            return Ok(());
+        }
+        if let Some(status) = detail.status.as_deref()
+            && matches!(status, "canceled" | "no_show" | "checked_out")
+        {
+            return Err(CloudbedsError::Api {
+                method: "postRoomAssign",
+                status: 200,
+                kind: ErrorKind::Conflict,
+                message: format!("reservation is {status}; refusing to assign a room"),
+                request_id: None,
+            });
+        }
+        let booked = detail.assigned.len() + detail.unassigned.len();
+        if booked != 1 {
+            return Err(CloudbedsError::Validation(format!(
+                "the reservation has {booked} booked rooms; assign_room moves a reservation of exactly one"
+            )));
+        }
+        let room = self.room_by_number(&request.room).await?.ok_or_else(|| {
+            CloudbedsError::Validation(format!("no room numbered {number} at this property (getRooms)"))
+        })?;
+        let (Some(room_id), Some(room_type_id)) = (room.room_id.as_deref(), room.room_type_id.as_deref())
+        else {
+            return Err(CloudbedsError::decode(
+                "$.data[].rooms[].roomID",
+                "room without roomID or roomTypeID",
+            ));
+        };
+        let old = detail.assigned.first().and_then(|r| r.room_id.as_deref());
+        if old == Some(room_id) {
+            return Ok(());
+        }
+        self.post_room_assign(&request.reservation, room_id, room_type_id, old)
+            .await
     }
 
     fn same_currency(&self, amount: &Money) -> Result<(), CloudbedsError> {
@@ -1398,6 +1504,7 @@ impl PmsClient for CloudbedsClient {
             Capability::PostCharge,
             Capability::VoidCharge,
             Capability::ChargeReadBack,
+            Capability::AssignRoom,
         ]
         .into_iter()
         .collect()
@@ -1579,6 +1686,15 @@ impl PmsClient for CloudbedsClient {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// `getReservation`, then `getRooms` to resolve the number, then
+    /// `postRoomAssign` (see [`CloudbedsClient::post_room_assign`]). A room
+    /// already assigned answers `Ok` without a write; an unknown number is
+    /// `Validation` with nothing sent. Not resent on failure: read back with
+    /// [`PmsClient::reservation`].
+    async fn assign_room(&self, request: &RoomAssignment) -> Result<(), pms_core::Error> {
+        core(self.assign_room_inner(request).await)
     }
 
     async fn health(&self) -> HealthReport {

@@ -39,6 +39,11 @@
 //!   [`pms_core::PmsClient::find_charge`] reads `getTransactions` and matches
 //!   that marker in `notes`/`description` (that `itemNote` surfaces there is
 //!   unverified). `getTransactions` left the public spec in June 2025.
+//! * **Room assignment.** [`pms_core::PmsClient::assign_room`] resolves the
+//!   room number with `getRooms` and sends `postRoomAssign` with `newRoomID`,
+//!   `roomTypeID` and, when moving, `oldRoomID`; `adjustPrice` is left out
+//!   (the rate is kept). Reservations of several rooms are refused
+//!   (`Validation`): which of them to move is not ours to guess.
 //! * **Webhooks.** Cloudbeds signs nothing: authenticate with a secret URL
 //!   token ([`WebhookVerifier`]) and check the property.
 //!

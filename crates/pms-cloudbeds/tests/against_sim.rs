@@ -595,3 +595,81 @@ async fn webhook_subscriptions_filter_events_and_metadata_names_the_api() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn assign_room_moves_a_confirmed_stay_and_refuses_unknown_or_taken_rooms() {
+    let sim = start(27).await;
+    let cb = client(&sim);
+    let active = |s: ReservationState| {
+        matches!(
+            s,
+            ReservationState::Inquired
+                | ReservationState::Optional
+                | ReservationState::Confirmed
+                | ReservationState::Started
+        )
+    };
+    // A confirmed stay, a free room for its dates, and a room another stay holds then.
+    let (reservation, uuid, free, taken) = sim.state().with_hotel(|h| {
+        h.reservations
+            .iter()
+            .filter(|r| r.state == ReservationState::Confirmed)
+            .find_map(|r| {
+                let overlaps = |o: &pms_sim::Reservation| {
+                    o.id != r.id
+                        && active(o.state)
+                        && o.scheduled_start < r.scheduled_end
+                        && r.scheduled_start < o.scheduled_end
+                };
+                let free = h.rooms.iter().find(|room| {
+                    Some(room.id) != r.room_id
+                        && !matches!(room.state, RoomState::OutOfOrder | RoomState::OutOfService)
+                        && !h
+                            .reservations
+                            .iter()
+                            .any(|o| overlaps(o) && o.room_id == Some(room.id))
+                })?;
+                let taken = h
+                    .reservations
+                    .iter()
+                    .find(|o| overlaps(o) && o.room_id.is_some() && o.room_id != r.room_id)
+                    .and_then(|o| h.room(o.room_id?))?;
+                Some((
+                    CloudbedsIds::reservation_id(r),
+                    r.id,
+                    (free.id, free.number.clone()),
+                    taken.number.clone(),
+                ))
+            })
+            .unwrap()
+    });
+    let assign = |room: &str| pms_core::RoomAssignment {
+        request_id: RequestId::new_random(),
+        reservation: vendor(&reservation),
+        room: pms_core::RoomNumber::new(room).unwrap(),
+    };
+    assert!(cb.capabilities().supports(pms_core::Capability::AssignRoom));
+
+    // An unknown number: Validation, and nothing is sent.
+    let err = cb.assign_room(&assign("no-such-room")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert!(sim.state().requests_to("postRoomAssign").is_empty());
+
+    // A room another stay holds on these dates: the simulator refuses, nothing changes.
+    let before = sim.state().reservation(uuid).unwrap().room_id;
+    let err = cb.assign_room(&assign(&taken)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert_eq!(sim.state().reservation(uuid).unwrap().room_id, before);
+
+    // A free room: assigned, and read back.
+    cb.assign_room(&assign(&free.1)).await.unwrap();
+    assert_eq!(sim.state().reservation(uuid).unwrap().room_id, Some(free.0));
+    let read = cb.reservation(&vendor(&reservation)).await.unwrap();
+    assert_eq!(read.room_number.unwrap().as_str(), free.1);
+
+    // Again: already assigned, success without a write.
+    let writes = sim.state().requests_to("postRoomAssign").len();
+    cb.assign_room(&assign(&free.1)).await.unwrap();
+    assert_eq!(sim.state().requests_to("postRoomAssign").len(), writes);
+    sim.shutdown().await;
+}

@@ -1240,3 +1240,85 @@ async fn opted_in_read_retries_resend_a_failed_read_and_never_a_write() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn assign_room_resolves_the_number_and_posts_the_form() {
+    let server = server().await;
+    mount_get_reservation(&server).await;
+    Mock::given(method("GET"))
+        .and(path(api("getRooms")))
+        .and(query_param("propertyIDs", "318267"))
+        .respond_with(json("get_rooms.json"))
+        .mount(&server)
+        .await;
+    // Reassignment: the new room's id and type, and the room it leaves.
+    Mock::given(method("POST"))
+        .and(path(api("postRoomAssign")))
+        .and(form(&[
+            ("propertyID", "318267"),
+            ("reservationID", "8176082119429"),
+            ("newRoomID", "601917-0"),
+            ("roomTypeID", "601917"),
+            ("oldRoomID", "544559-0"),
+        ]))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", REQUEST_ID)
+                .set_body_string(r#"{"success":true}"#),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = key_client(&server);
+    assert!(client.capabilities().supports(pms_core::Capability::AssignRoom));
+    let request = pms_core::RoomAssignment {
+        request_id: RequestId::new_random(),
+        reservation: vid("8176082119429"),
+        room: pms_core::RoomNumber::new("Garden Suite").unwrap(),
+    };
+    client.assign_room(&request).await.unwrap();
+    // The room it already has: success without a write (expect(1) above).
+    let same = pms_core::RoomAssignment {
+        room: pms_core::RoomNumber::new("101").unwrap(),
+        ..request.clone()
+    };
+    client.assign_room(&same).await.unwrap();
+    // A number getRooms does not know: Validation, nothing sent.
+    let unknown = pms_core::RoomAssignment {
+        room: pms_core::RoomNumber::new("999").unwrap(),
+        ..request
+    };
+    assert_eq!(
+        client.assign_room(&unknown).await.unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+}
+
+#[tokio::test]
+async fn assign_room_refused_with_success_false_is_an_error() {
+    let server = server().await;
+    mount_get_reservation(&server).await;
+    Mock::given(method("GET"))
+        .and(path(api("getRooms")))
+        .respond_with(json("get_rooms.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api("postRoomAssign")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"success":false,"message":"Room 601917-0 is already assigned to another reservation on these dates"}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = key_client(&server);
+    let err = client
+        .assign_room(&pms_core::RoomAssignment {
+            request_id: RequestId::new_random(),
+            reservation: vid("8176082119429"),
+            room: pms_core::RoomNumber::new("Garden Suite").unwrap(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+}

@@ -258,6 +258,12 @@ const OPERATIONS: &[Operation] = &[
         run: rooms::post_housekeeping_status,
     },
     Operation {
+        name: "postRoomAssign",
+        verb: Verb::Post,
+        write: true,
+        run: rooms::post_room_assign,
+    },
+    Operation {
         name: "getHotelDetails",
         verb: Verb::Get,
         write: false,

@@ -1,5 +1,6 @@
 //! Rooms and housekeeping: `GET /getRooms`, `GET /getHousekeepingStatus`,
-//! `POST /postHousekeepingStatus`, and `GET /getHotelDetails` (the property).
+//! `POST /postHousekeepingStatus`, `POST /postRoomAssign`, and
+//! `GET /getHotelDetails` (the property).
 //! Source: `src/pms-v1.3-openapi.yaml` paths of the same names
 //! (`GetRoomsResponse`, `GetHousekeepingStatusResponse`,
 //! `PostHousekeepingStatusResponse`, `GetHotelDetailsResponse`); vendor notes
@@ -351,4 +352,156 @@ pub(super) fn get_hotel_details(front: &Front, params: &Params) -> OpResult {
             }
         }
     })))
+}
+
+/// Whether a reservation in `state` holds its room (an active stay).
+fn holds_room(state: ReservationState) -> bool {
+    matches!(
+        state,
+        ReservationState::Inquired
+            | ReservationState::Optional
+            | ReservationState::Confirmed
+            | ReservationState::Started
+    )
+}
+
+/// `POST /postRoomAssign` ("Assign/Reassign a room on a guest reservation";
+/// SDK `cloudbeds_pms_v1_3` `RoomApi.post_room_assign_post`, docs page
+/// `post_postroomassign-2`). Form: `propertyID`, `reservationID` or
+/// `subReservationID` (the same value here, see [`CloudbedsIds`]),
+/// `newRoomID`, `roomTypeID` ("Need to be provided in case of assignment"),
+/// `oldRoomID` ("Need to be provided in case of reassignment"),
+/// `reservationRoomID` with an empty `newRoomID` to unassign, `adjustPrice`
+/// and the deprecated `overrideRates` (accepted; the simulator keeps rates).
+/// The answer is `{success}` only (`PostRoomAssignResponse`). Refused with
+/// `success: false` in HTTP 200: an unknown reservation or room, a room of
+/// another type than `roomTypeID`, a blocked room, a room another active
+/// stay holds on overlapping dates, a missing or wrong `oldRoomID` when the
+/// reservation already has a room, and stays that are over or canceled.
+/// Assigning the room the reservation has is an accepted no-op.
+pub(super) fn post_room_assign(front: &Front, params: &Params) -> OpResult {
+    let id = match params.get("reservationID") {
+        Some(id) => id.to_owned(),
+        None => params
+            .get("subReservationID")
+            .ok_or_else(|| CbError::required("reservationID"))?
+            .to_owned(),
+    };
+    params.bool("adjustPrice")?;
+    params.bool("overrideRates")?;
+    let now = state::now();
+    let mut hotel = front.core.write();
+    check_property(&hotel, params, "propertyID")?;
+    let r = CloudbedsIds::find_reservation(&hotel, &id)
+        .ok_or_else(|| CbError::business(format!("Reservation {id} not found")))?;
+    let (uuid, state, start, end, current) = (r.id, r.state, r.scheduled_start, r.scheduled_end, r.room_id);
+    if let Some(sub) = params.get("subReservationID")
+        && sub != id
+    {
+        return Err(CbError::business(format!(
+            "Sub reservation {sub} not found in reservation {id}"
+        )));
+    }
+    if !holds_room(state) {
+        return Err(CbError::business(format!(
+            "Reservation {id} is {}; its room cannot be changed",
+            super::render::status(state, false)
+        )));
+    }
+    let ids = CloudbedsIds::room_ids(&hotel);
+    let wire_of = |room: Uuid| ids.get(&room).cloned().unwrap_or_default();
+    let position = hotel.reservations.iter().position(|r| r.id == uuid);
+    let Some(new_wire) = params.get("newRoomID").map(str::to_owned) else {
+        if !params.has("newRoomID") {
+            return Err(CbError::required("newRoomID"));
+        }
+        // An empty newRoomID unassigns the room named by reservationRoomID.
+        let room_row = params.required("reservationRoomID")?;
+        if room_row != id {
+            return Err(CbError::business(format!(
+                "Reservation room {room_row} not found in reservation {id}"
+            )));
+        }
+        let Some(previous) = current else {
+            return Ok(Reply {
+                body: json!({ "success": true }),
+                events: Vec::new(),
+                applied: false,
+            });
+        };
+        if state == ReservationState::Started {
+            return Err(CbError::business(
+                "The room of a checked-in reservation cannot be unassigned",
+            ));
+        }
+        if let Some(r) = position.and_then(|i| hotel.reservations.get_mut(i)) {
+            r.room_id = None;
+            r.updated = now;
+        }
+        let event = webhook::accommodation_changed(&hotel, &id, "", &wire_of(previous), now);
+        return Ok(Reply::write(json!({ "success": true }), vec![event]));
+    };
+    let room_id = ids
+        .iter()
+        .find_map(|(uuid, wire)| (*wire == new_wire).then_some(*uuid))
+        .ok_or_else(|| CbError::business(format!("Room {new_wire} not found")))?;
+    let Some(room) = hotel.room(room_id) else {
+        return Err(CbError::business(format!("Room {new_wire} not found")));
+    };
+    let (category, room_state) = (room.category_id, room.state);
+    let type_id = CloudbedsIds::room_type_id(category);
+    let sent_type = params.required("roomTypeID")?;
+    if sent_type != type_id {
+        return Err(CbError::invalid(
+            "roomTypeID",
+            format!("room {new_wire} is of room type {type_id}, not {sent_type}"),
+        ));
+    }
+    match (current, params.get("oldRoomID")) {
+        (Some(have), _) if have == room_id => {
+            // Already there: nothing to change.
+            return Ok(Reply {
+                body: json!({ "success": true }),
+                events: Vec::new(),
+                applied: false,
+            });
+        }
+        (Some(_), None) => return Err(CbError::required("oldRoomID")),
+        (Some(have), Some(old)) if wire_of(have) != old => {
+            return Err(CbError::business(format!(
+                "Room {old} is not assigned to reservation {id}"
+            )));
+        }
+        (None, Some(old)) => {
+            return Err(CbError::business(format!(
+                "Room {old} is not assigned to reservation {id}"
+            )));
+        }
+        _ => {}
+    }
+    if blocked(room_state) {
+        return Err(CbError::business(format!(
+            "Room {new_wire} is blocked (out of service) and cannot be assigned"
+        )));
+    }
+    let taken = hotel.reservations.iter().any(|other| {
+        other.id != uuid
+            && other.room_id == Some(room_id)
+            && holds_room(other.state)
+            && other.scheduled_start < end
+            && start < other.scheduled_end
+    });
+    if taken {
+        return Err(CbError::business(format!(
+            "Room {new_wire} is already assigned to another reservation on these dates"
+        )));
+    }
+    if let Some(r) = position.and_then(|i| hotel.reservations.get_mut(i)) {
+        r.room_id = Some(room_id);
+        r.category_id = category;
+        r.updated = now;
+    }
+    let previous = current.map(wire_of).unwrap_or_default();
+    let event = webhook::accommodation_changed(&hotel, &id, &new_wire, &previous, now);
+    Ok(Reply::write(json!({ "success": true }), vec![event]))
 }

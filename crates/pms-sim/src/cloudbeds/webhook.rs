@@ -64,6 +64,30 @@ pub(crate) fn room_condition_changed(
     })
 }
 
+/// `reservation/accommodation_changed` (secondary catalog only, vendor notes
+/// §7.2): `propertyId`, `reservationId`, `subReservationId`, `roomId`,
+/// `roomIdPrev` (empty when there was none / when unassigned).
+pub(crate) fn accommodation_changed(
+    hotel: &Hotel,
+    reservation_id: &str,
+    room_id: &str,
+    previous_room_id: &str,
+    at: DateTime<Utc>,
+) -> Value {
+    let (property_id, property_str) = property(hotel);
+    json!({
+        "version": "1.0",
+        "event": "reservation/accommodation_changed",
+        "timestamp": timestamp(at),
+        "propertyId": property_id,
+        "propertyId_str": property_str,
+        "reservationId": reservation_id,
+        "subReservationId": reservation_id,
+        "roomId": room_id,
+        "roomIdPrev": previous_room_id
+    })
+}
+
 /// `accounting/transaction` (Pipedream test event): `propertyId` as a
 /// string, `internalTransactionCode, serviceDate, transactionDateTime`
 /// (zone-less, `T`-separated), `transactionId, parentTransactionId`, and **no
