@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use pms_core::Clock;
-use pms_core::{CardToken, DocumentKind, ErrorKind, IdentityDocument, Money, Pii, ReservationStatus};
+use pms_core::{
+    Capability, CardToken, DocumentKind, ErrorKind, IdentityDocument, Money, Pii, ReservationStatus,
+};
 use pms_flows::{
     BalancePolicy, CheckInFlow, CheckInInput, CheckOutFlow, CheckOutInput, Deactivation, FlowError,
     HoldRequest, IdCheck, Notification, SignedCard, StepOutcome, pending_deactivations,
@@ -85,6 +87,110 @@ async fn a_refused_check_in_activates_no_key() {
         assert_eq!(outcome.keys.len(), 1);
         assert_eq!(h.keys.activations(), 1);
         assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedIn);
+    }
+}
+
+/// A guest checking in to another room than the one assigned: the flow
+/// assigns it in the PMS first (where the PMS can), checks in, and only then
+/// cuts the key, for the new room; a vendor that cannot assign refuses the
+/// check-in and no key is cut.
+#[tokio::test]
+async fn checking_in_to_another_room_assigns_it_first() {
+    for vendor in vendors().await {
+        let _scope = vendor.scope();
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.arriving_ready(0);
+        let other = vendor.free_room_for(&reservation);
+        let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
+        let mut input = CheckInInput::new(reservation.clone());
+        input.room = Some(other.clone());
+
+        if !vendor.client.capabilities().supports(Capability::AssignRoom) {
+            let err = flow.run(&input).await.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    FlowError::Refused {
+                        operation: "check_in",
+                        ..
+                    }
+                ),
+                "{}: {err:?}",
+                vendor.name()
+            );
+            assert_eq!(h.keys.activations(), 0);
+            assert_eq!(vendor.status(&reservation), ReservationStatus::Confirmed);
+            continue;
+        }
+
+        let outcome = flow.run(&input).await.unwrap();
+        assert_eq!(outcome.room, other);
+        assert_eq!(vendor.status(&reservation), ReservationStatus::CheckedIn);
+        let read = vendor.client.reservation(&reservation).await.unwrap();
+        assert_eq!(read.room_number.as_ref(), Some(&other), "{}", vendor.name());
+        assert_eq!(h.keys.activations(), 1);
+        let assigned = h.audit(&reservation, AuditAction::RoomAssigned).await;
+        assert_eq!(assigned.len(), 1);
+        assert_eq!(assigned[0]["outcome"], "confirmed");
+        assert_eq!(assigned[0]["room"], other.as_str());
+
+        // Run again: nothing is assigned, checked in or cut twice.
+        flow.run(&input).await.unwrap();
+        assert_eq!(h.keys.activations(), 1);
+        assert_eq!(h.audit(&reservation, AuditAction::RoomAssigned).await.len(), 1);
+    }
+}
+
+/// A room the PMS will not give (another stay holds it): the assignment is
+/// refused, audited, nothing is checked in and no key is cut.
+#[tokio::test]
+async fn a_refused_room_assignment_checks_in_nothing() {
+    for vendor in vendors().await {
+        let _scope = vendor.scope();
+        if !vendor.client.capabilities().supports(Capability::AssignRoom) {
+            continue;
+        }
+        let h = Harness::new(vendor.client.clone()).await;
+        let reservation = vendor.arriving_ready(0);
+        let in_house = vendor.in_house(0);
+        let taken = vendor
+            .client
+            .reservation(&in_house)
+            .await
+            .unwrap()
+            .room_number
+            .unwrap();
+        let flow = CheckInFlow::new(h.ctx.clone(), h.keys.clone());
+        let mut input = CheckInInput::new(reservation.clone());
+        input.room = Some(taken.clone());
+
+        let err = flow.run(&input).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FlowError::Refused {
+                    operation: "assign_room",
+                    ..
+                }
+            ),
+            "{}: {err:?}",
+            vendor.name()
+        );
+        assert_eq!(vendor.status(&reservation), ReservationStatus::Confirmed);
+        assert_ne!(
+            vendor
+                .client
+                .reservation(&reservation)
+                .await
+                .unwrap()
+                .room_number
+                .as_ref(),
+            Some(&taken)
+        );
+        assert_eq!(h.keys.activations(), 0);
+        let assigned = h.audit(&reservation, AuditAction::RoomAssigned).await;
+        assert_eq!(assigned.len(), 1);
+        assert_eq!(assigned[0]["outcome"], "refused");
     }
 }
 

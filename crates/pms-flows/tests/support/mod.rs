@@ -315,6 +315,50 @@ impl Vendor {
         })
     }
 
+    /// A room no in-house stay holds during this stay's dates (of its
+    /// category when there is one), freed of the confirmed stays that were
+    /// to use it and made inspected, by the number the front desk uses.
+    /// (The small generated hotel is fully booked.)
+    pub fn free_room_for(&self, id: &VendorId) -> pms_core::RoomNumber {
+        let stay = self.reservation_uuid(id);
+        let state = self.sim().state();
+        let number = state
+            .with_hotel_mut(|h| {
+                let r = h.reservation(stay).unwrap().clone();
+                let overlaps = |o: &pms_sim::Reservation| {
+                    o.id != stay
+                        && o.scheduled_start < r.scheduled_end
+                        && r.scheduled_start < o.scheduled_end
+                        && !matches!(o.state, ReservationState::Canceled)
+                };
+                let in_house: BTreeSet<Uuid> = h
+                    .reservations
+                    .iter()
+                    .filter(|o| overlaps(o) && o.state != ReservationState::Confirmed)
+                    .filter_map(|o| o.room_id)
+                    .collect();
+                let mut free: Vec<_> = h
+                    .rooms
+                    .iter()
+                    .filter(|room| Some(room.id) != r.room_id && !in_house.contains(&room.id))
+                    .map(|room| (room.category_id != r.category_id, room.number.clone(), room.id))
+                    .collect();
+                free.sort();
+                let (_, number, room_id) = free.into_iter().next().expect("a room no guest is in");
+                for other in h
+                    .reservations
+                    .iter_mut()
+                    .filter(|o| overlaps(o) && o.room_id == Some(room_id))
+                {
+                    other.room_id = None;
+                }
+                h.set_room_states(&[(room_id, RoomState::Inspected)], Utc::now())
+                    .map(|_| number)
+            })
+            .unwrap();
+        pms_core::RoomNumber::new(number).unwrap()
+    }
+
     /// The n-th in-house reservation departing today.
     pub fn departing_today(&self, n: usize) -> VendorId {
         self.pick(n, |h, r| {
