@@ -30,7 +30,8 @@
 //!
 //! - **Mews** ([`Vendor::Mews`], [`MewsSim`]): `POST /api/connector/v1/{resource}/{operation}`
 //!   with tokens in the JSON body. Operations: `configuration/get`,
-//!   `reservations/getAll/2023-06-06`, `reservations/start`, `reservations/process`,
+//!   `reservations/getAll/2023-06-06`, `reservations/update` (room assignment), `reservations/start`,
+//!   `reservations/process`,
 //!   `customers/getAll`, `resources/getAll`, `resources/update`, `services/getAll`,
 //!   `orders/add`, `orderItems/getAll`, `orderItems/cancel`, `bills/getAll`,
 //!   `payments/getAll`, `payments/addExternal`. General webhooks: `ServiceOrderUpdated`,
@@ -38,7 +39,7 @@
 //! - **OPERA** ([`Vendor::Opera`], [`OperaSim`]): OWS 5.1 SOAP 1.1 at
 //!   `POST {base}/{Service}.asmx` (on-premise) and `POST {base}/{Service}`
 //!   (OPERA Cloud gateway, WS-Security required). Services and operations:
-//!   `Reservation` (FetchBooking, FutureBookingSummary), `Name` (FetchProfile),
+//!   `Reservation` (FetchBooking, FutureBookingSummary, AssignRoom), `Name` (FetchProfile),
 //!   `HouseKeeping` (FetchHouseKeepingRoomStatus), `GuestServices`
 //!   (UpdateRoomStatus), `ResvAdvanced` (CheckIn, CheckOut, PostCharge, Invoice).
 //!   User [`OperaSim::USER_NAME`], passwords = the access tokens, hotel code
@@ -46,7 +47,7 @@
 //! - **Cloudbeds** ([`Vendor::Cloudbeds`], [`CloudbedsSim`]): API v1.3 at
 //!   `{base}/api/v1.3/{method}`, form-encoded writes, `{success, data, count,
 //!   total}` envelopes and `success: false` inside HTTP 200. Methods:
-//!   `getReservations`, `getReservation`, `getReservationsWithRateDetails`, `putReservation`, `getGuest`,
+//!   `getReservations`, `getReservation`, `getReservationsWithRateDetails`, `putReservation`, `postRoomAssign`, `getGuest`,
 //!   `getGuestList`, `getRooms`, `getHousekeepingStatus`,
 //!   `postHousekeepingStatus`, `getHotelDetails`, `postCustomItem`
 //!   (`referenceID` dedupe), `postVoidItem`, `postAdjustment`,
