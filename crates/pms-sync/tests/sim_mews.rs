@@ -17,7 +17,7 @@ use pms_sync::crypto::Cipher;
 use pms_sync::store::Store;
 use pms_sync::*;
 use secrecy::SecretString;
-use support::CrashAfter;
+use support::{CrashAfter, Hooked, PageHook};
 
 const WEBHOOK_TOKEN: &str = "wh-token-3f9a1c";
 
@@ -378,27 +378,17 @@ async fn a_rate_limited_poll_stays_inside_the_vendor_budget() {
     with.sim.shutdown().await;
 }
 
-/// A client whose first change page waits (up to 10 s) until `hotels` first
+/// Holds a client's first change page (up to 10 s) until `hotels` first
 /// pages are in flight at once: it proves several hotels really poll together.
 struct MeetAt {
-    inner: Arc<dyn PmsClient>,
     barrier: Arc<tokio::sync::Barrier>,
     first: std::sync::atomic::AtomicBool,
     met: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 #[async_trait::async_trait]
-impl PmsClient for MeetAt {
-    fn kind(&self) -> PmsKind {
-        self.inner.kind()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
-        self.inner.reservation(id).await
-    }
-    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+impl PageHook for MeetAt {
+    async fn before(&self) -> Result<(), Error> {
         if self.first.swap(false, std::sync::atomic::Ordering::SeqCst)
             && tokio::time::timeout(Duration::from_secs(10), self.barrier.wait())
                 .await
@@ -406,40 +396,7 @@ impl PmsClient for MeetAt {
         {
             self.met.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
-        self.inner.reservations_modified(query).await
-    }
-    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
-        self.inner.arrivals(range).await
-    }
-    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
-        self.inner.departures(range).await
-    }
-    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
-        self.inner.guest(id).await
-    }
-    async fn rooms(&self) -> Result<Vec<Room>, Error> {
-        self.inner.rooms().await
-    }
-    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
-        self.inner.room_statuses().await
-    }
-    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
-        self.inner.folio(reservation).await
-    }
-    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
-        self.inner.set_room_status(update).await
-    }
-    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
-        self.inner.check_in(request).await
-    }
-    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
-        self.inner.check_out(request).await
-    }
-    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
-        self.inner.post_charge(charge).await
-    }
-    async fn health(&self) -> HealthReport {
-        self.inner.health().await
+        Ok(())
     }
 }
 
@@ -455,11 +412,13 @@ async fn a_worker_polls_hotels_concurrently_and_reports_them_in_order() {
     let syncs = names
         .iter()
         .map(|name| {
-            let gated: Arc<dyn PmsClient> = Arc::new(MeetAt {
+            let gated: Arc<dyn PmsClient> = Arc::new(Hooked {
                 inner: client.clone(),
-                barrier: barrier.clone(),
-                first: true.into(),
-                met: met.clone(),
+                hook: MeetAt {
+                    barrier: barrier.clone(),
+                    first: true.into(),
+                    met: met.clone(),
+                },
             });
             HotelSync::new(
                 HotelId::new(*name).unwrap(),

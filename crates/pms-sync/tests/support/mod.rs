@@ -245,31 +245,26 @@ impl Harness {
     }
 }
 
-/// A client that dies after `n` non-empty change pages, like a process killed
-/// mid-sync, and remembers the ids it returned before dying.
-pub struct CrashAfter {
-    inner: Arc<dyn PmsClient>,
-    pages_left: std::sync::atomic::AtomicUsize,
-    returned: Mutex<std::collections::BTreeSet<String>>,
+/// What a [`Hooked`] client does around each change page.
+#[async_trait]
+pub trait PageHook: Send + Sync {
+    /// Before the page is asked for; an error is answered instead of the page.
+    async fn before(&self) -> Result<(), Error> {
+        Ok(())
+    }
+    /// After the page came back.
+    fn after(&self, _page: &Page<Reservation>) {}
 }
 
-impl CrashAfter {
-    pub fn new(inner: Arc<dyn PmsClient>, non_empty_pages: usize) -> Self {
-        CrashAfter {
-            inner,
-            pages_left: non_empty_pages.into(),
-            returned: Mutex::default(),
-        }
-    }
-
-    /// Ids of the reservations handed out before the crash.
-    pub fn returned(&self) -> std::collections::BTreeSet<String> {
-        self.returned.lock().unwrap().clone()
-    }
+/// A connector that runs `hook` around every change page and passes
+/// everything else through: one delegation for every test double of polling.
+pub struct Hooked<H> {
+    pub inner: Arc<dyn PmsClient>,
+    pub hook: H,
 }
 
 #[async_trait]
-impl PmsClient for CrashAfter {
+impl<H: PageHook> PmsClient for Hooked<H> {
     fn kind(&self) -> PmsKind {
         self.inner.kind()
     }
@@ -280,18 +275,9 @@ impl PmsClient for CrashAfter {
         self.inner.reservation(id).await
     }
     async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
-        use std::sync::atomic::Ordering;
-        if self.pages_left.load(Ordering::SeqCst) == 0 {
-            return Err(Error::transient("killed"));
-        }
+        self.hook.before().await?;
         let page = self.inner.reservations_modified(query).await?;
-        if !page.items.is_empty() {
-            self.pages_left.fetch_sub(1, Ordering::SeqCst);
-        }
-        self.returned
-            .lock()
-            .unwrap()
-            .extend(page.items.iter().map(|r| r.external.id.to_string()));
+        self.hook.after(&page);
         Ok(page)
     }
     async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
@@ -326,6 +312,53 @@ impl PmsClient for CrashAfter {
     }
     async fn health(&self) -> HealthReport {
         self.inner.health().await
+    }
+}
+
+/// Dies after `n` non-empty change pages, like a process killed mid-sync,
+/// and remembers the ids it returned before dying.
+#[derive(Default)]
+pub struct Crash {
+    pages_left: std::sync::atomic::AtomicUsize,
+    returned: Mutex<std::collections::BTreeSet<String>>,
+}
+
+#[async_trait]
+impl PageHook for Crash {
+    async fn before(&self) -> Result<(), Error> {
+        if self.pages_left.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            return Err(Error::transient("killed"));
+        }
+        Ok(())
+    }
+    fn after(&self, page: &Page<Reservation>) {
+        if !page.items.is_empty() {
+            self.pages_left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.returned
+            .lock()
+            .unwrap()
+            .extend(page.items.iter().map(|r| r.external.id.to_string()));
+    }
+}
+
+/// A client that dies after `n` non-empty change pages.
+pub type CrashAfter = Hooked<Crash>;
+
+impl Hooked<Crash> {
+    pub fn new(inner: Arc<dyn PmsClient>, non_empty_pages: usize) -> Self {
+        Hooked {
+            inner,
+            hook: Crash {
+                pages_left: non_empty_pages.into(),
+                returned: Mutex::default(),
+            },
+        }
+    }
+
+    /// Ids of the reservations handed out before the crash.
+    pub fn returned(&self) -> std::collections::BTreeSet<String> {
+        self.hook.returned.lock().unwrap().clone()
     }
 }
 
