@@ -1081,28 +1081,49 @@ impl CloudbedsClient {
         Ok(())
     }
 
-    /// The room the front desk calls `number`, from `getRooms` (paged as
-    /// [`PmsClient::rooms`]); virtual rooms are skipped.
-    async fn room_by_number(&self, number: &RoomNumber) -> Result<Option<RoomItem>, CloudbedsError> {
-        let mut seen = 0u64;
+    /// The rooms of `getRooms`, each with its JSON path, page by page until
+    /// the last page or until a page holds a room `stop` accepts. `count`/`total`
+    /// are documented as properties but observed as rooms (vendor notes §3.3),
+    /// and the pageSize cap is undocumented: go on after a full page, or while
+    /// a rooms-like total says more exist.
+    async fn rooms_until(
+        &self,
+        stop: impl Fn(&RoomItem) -> bool,
+    ) -> Result<Vec<(String, RoomItem)>, CloudbedsError> {
+        let mut out = Vec::new();
         for page in 1..=MAX_PAGES {
             let list = self.get_rooms(page, MAX_PAGE_SIZE).await?;
-            let mut got = 0u64;
-            for room in list.items.into_iter().flat_map(|property| property.rooms) {
-                got += 1;
-                if room.is_virtual != Some(true)
-                    && room.room_name.as_deref().map(str::trim) == Some(number.as_str())
-                {
-                    return Ok(Some(room));
+            let before = out.len();
+            for (pi, property) in list.items.into_iter().enumerate() {
+                for (ri, room) in property.rooms.into_iter().enumerate() {
+                    out.push((format!("$.data[{pi}].rooms[{ri}]"), room));
                 }
             }
-            seen += got;
-            let total_says_more = list.total.is_some_and(|t| seen < u64::from(t));
-            if got == 0 || !(got >= u64::from(MAX_PAGE_SIZE) || total_says_more) {
+            let got = out.len() - before;
+            if out[before..].iter().any(|(_, room)| stop(room)) {
+                break;
+            }
+            let total_says_more = list.total.is_some_and(|t| (out.len() as u64) < u64::from(t));
+            if got == 0 || !(got as u64 >= u64::from(MAX_PAGE_SIZE) || total_says_more) {
                 break;
             }
         }
-        Ok(None)
+        Ok(out)
+    }
+
+    /// The room the front desk calls `number`, from `getRooms` (paged as
+    /// [`PmsClient::rooms`], stopping at the page that has it); virtual rooms
+    /// are skipped.
+    async fn room_by_number(&self, number: &RoomNumber) -> Result<Option<RoomItem>, CloudbedsError> {
+        let wanted = |room: &RoomItem| {
+            room.is_virtual != Some(true) && room.room_name.as_deref().map(str::trim) == Some(number.as_str())
+        };
+        Ok(self
+            .rooms_until(wanted)
+            .await?
+            .into_iter()
+            .map(|(_, room)| room)
+            .find(wanted))
     }
 
     /// [`PmsClient::assign_room`]: one booked room per reservation (the
@@ -1571,25 +1592,10 @@ impl PmsClient for CloudbedsClient {
     }
 
     async fn rooms(&self) -> Result<Vec<Room>, pms_core::Error> {
-        let mut out = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let list = core(self.get_rooms(page, MAX_PAGE_SIZE).await)?;
-            let mut got = 0usize;
-            for (pi, property) in list.items.iter().enumerate() {
-                for (ri, room) in property.rooms.iter().enumerate() {
-                    got += 1;
-                    out.push(core(map::room(room, &format!("$.data[{pi}].rooms[{ri}]")))?);
-                }
-            }
-            // `count`/`total` are documented as properties but observed as rooms
-            // (vendor notes §3.3), and the pageSize cap is undocumented: go on
-            // after a full page, or while a rooms-like total says more exist.
-            let total_says_more = list.total.is_some_and(|t| (out.len() as u64) < u64::from(t));
-            if got == 0 || !(got as u64 >= u64::from(MAX_PAGE_SIZE) || total_says_more) {
-                break;
-            }
-        }
-        Ok(out)
+        core(self.rooms_until(|_| false).await)?
+            .iter()
+            .map(|(path, room)| core(map::room(room, path)))
+            .collect()
     }
 
     async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, pms_core::Error> {
