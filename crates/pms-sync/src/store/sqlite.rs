@@ -721,7 +721,6 @@ where
     row.try_get(column).map_err(|_| shared::corrupt(what, column))
 }
 
-/// An instant as stored: microseconds since the Unix epoch.
 /// Inserts one inbox event unless an unprocessed one with its id is there.
 async fn insert_inbox(conn: &mut sqlx::SqliteConnection, event: &InboxEvent) -> Result<bool, SyncError> {
     let payload = serde_json::to_string(&event.payload)
@@ -739,6 +738,7 @@ async fn insert_inbox(conn: &mut sqlx::SqliteConnection, event: &InboxEvent) -> 
     Ok(done.rows_affected() == 1)
 }
 
+/// An instant as stored: microseconds since the Unix epoch.
 fn micros(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros()
 }
