@@ -507,7 +507,6 @@ impl ChargeFlow {
         Ok(report)
     }
 
-    /// Our postings on a stay (request id → total) and the ones we voided, from the audit log.
     /// Voids line `charge` (the PMS's id) through the journal as intent `request_id`.
     async fn void_as(
         &self,
@@ -551,6 +550,7 @@ impl ChargeFlow {
             }))
     }
 
+    /// Our postings on a stay (request id → total) and the ones we voided, from the audit log.
     async fn our_postings(
         &self,
         reservation: &VendorId,
