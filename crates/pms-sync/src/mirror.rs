@@ -131,19 +131,7 @@ impl Mirror {
 
     /// Seals a record for [`crate::store::ApplyBatch::upserts`].
     pub fn seal<T: Mirrored>(&self, hotel: &HotelId, record: &T) -> Result<SealedRecord, SyncError> {
-        let plaintext = serde_json::to_vec(record)
-            .map_err(|e| SyncError::Store(format!("cannot serialize record: {e}")))?;
-        let external_id = record.external_id().to_owned();
-        let aad = aad(hotel, T::KIND, &external_id);
-        Ok(SealedRecord {
-            hotel: hotel.clone(),
-            kind: T::KIND,
-            fingerprint: self.cipher.fingerprint(&plaintext)?,
-            key_id: self.cipher.current_key_id().to_owned(),
-            sealed: self.cipher.seal(&plaintext, &aad)?,
-            updated_at: record.updated_at(),
-            external_id,
-        })
+        self.seal_prepared(hotel, self.prepare(record)?)
     }
 
     /// Opens a stored record.
