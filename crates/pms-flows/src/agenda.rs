@@ -300,10 +300,8 @@ impl Agenda {
             if !deleted {
                 let stored = durable
                     .storage
-                    .load::<AgendaItem>(&durable.hotel, AGENDA_RECORDS, false)
-                    .await?
-                    .into_iter()
-                    .find(|r| r.value.id == id);
+                    .get::<AgendaItem>(&durable.hotel, AGENDA_RECORDS, &id.to_string())
+                    .await?;
                 // Gone from the store already: drop it here too. Changed: take the stored one.
                 if let Some(stored) = stored {
                     durable.versions.insert(id, stored.version);

@@ -83,6 +83,20 @@ impl FlowStorage {
             .collect()
     }
 
+    /// One record, if stored.
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        hotel: &HotelId,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<Stored<T>>, FlowError> {
+        self.store
+            .flow_get(hotel, kind, key)
+            .await?
+            .map(|record| self.open(&record))
+            .transpose()
+    }
+
     /// Writes `value` under `key` if the stored version is `expected` (`None`: absent).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn save<T: Serialize + DeserializeOwned>(
