@@ -74,7 +74,11 @@ async fn run(store: Arc<dyn Store>, mut queue: mpsc::Receiver<Delivery>) {
         match store.inbox_push_many(&events).await {
             Ok(fresh) => {
                 for (range, done) in answers {
-                    let _ = done.send(Ok(fresh.get(range).map(<[bool]>::to_vec).unwrap_or_default()));
+                    let mine = fresh
+                        .get(range)
+                        .map(<[bool]>::to_vec)
+                        .ok_or_else(|| "the store answered fewer results than events".to_owned());
+                    let _ = done.send(mine);
                 }
             }
             Err(_) if answers.len() > 1 => {

@@ -122,10 +122,14 @@ impl Worker {
                 HotelOutcome::Failed(hotel, error) => report.failed.push((hotel, error)),
             }
         }
-        drop(outcomes);
         let retention =
             chrono::Duration::from_std(self.journal_retention).unwrap_or_else(|_| chrono::Duration::days(7));
-        report.journal_purged = self.store.journal_purge(self.clock.now() - retention).await?;
+        // Housekeeping: a failed purge is retried on the next pass; it must not
+        // fail a pass whose hotels synced (`run` would stop the worker on it).
+        match self.store.journal_purge(self.clock.now() - retention).await {
+            Ok(purged) => report.journal_purged = purged,
+            Err(err) => tracing::warn!(error = %err, "journal purge failed; retried next pass"),
+        }
         Ok(report)
     }
 

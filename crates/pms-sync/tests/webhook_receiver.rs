@@ -122,3 +122,29 @@ async fn redeliveries_are_acknowledged_and_stored_once() {
     }
     assert_eq!(stored(&store).await, 2);
 }
+
+/// Concurrent deliveries are committed together (group commit): every one
+/// is acknowledged only once durable, and copies arriving in the same group
+/// as their original are stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_deliveries_are_all_stored_once() {
+    let (base, store) = receiver().await;
+    let url = format!("{base}/webhooks/grand?Token={TOKEN}");
+    let body = |i: usize| {
+        format!(
+            r#"{{"EnterpriseId":"851df8c8-90f2-4c4a-8e01-a4fc46b25178","IntegrationId":"c8bee838-7fb1-4f4e-8fac-ac87008b2f90","Events":[{{"Discriminator":"ServiceOrderUpdated","Value":{{"Id":"00000000-0000-4000-8000-{:012}"}}}}]}}"#,
+            i
+        )
+    };
+    // 40 distinct reservations, each delivered twice, all at once.
+    let statuses = futures::future::join_all((0..80).map(|n| {
+        let (url, body) = (url.clone(), body(n % 40));
+        async move { post(&url, body).await }
+    }))
+    .await;
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
+    let pending = store.inbox_pending(&hotel(), 1000).await.unwrap();
+    let ids: std::collections::BTreeSet<_> = pending.iter().map(|e| e.event_id.clone()).collect();
+    assert_eq!(pending.len(), 40, "each reservation's event once");
+    assert_eq!(ids.len(), 40);
+}
