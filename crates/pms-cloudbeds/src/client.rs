@@ -1637,7 +1637,9 @@ impl PmsClient for CloudbedsClient {
         }
         if let Some(room) = &request.room {
             let assigned = detail.assigned.iter().any(|r| {
-                r.room_name.as_deref() == Some(room.as_str()) || r.room_id.as_deref() == Some(room.as_str())
+                // Trimmed, as RoomNumber and assign_room compare it.
+                r.room_name.as_deref().map(str::trim) == Some(room.as_str())
+                    || r.room_id.as_deref() == Some(room.as_str())
             });
             if !assigned {
                 return Err(pms_core::Error::validation(
