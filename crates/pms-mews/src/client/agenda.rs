@@ -39,7 +39,6 @@ use pms_core::{
 use serde::Serialize;
 
 use super::{MewsClient, decode, local_midnight_utc, split_window};
-use crate::error::CallKind;
 use crate::wire::reservations::{AccountType, Reservation, ReservationsPage, ServiceOrderState};
 use crate::wire::services::{Service, ServiceDataDiscriminator, ServicesPage};
 use crate::wire::{Limitation, TimeInterval};
@@ -268,28 +267,19 @@ pub fn decode_agenda(
 }
 
 impl MewsClient {
-    /// Every page of one agenda query.
-    async fn agenda_reservations(
-        &self,
-        mut request: GetAgendaReservations,
-    ) -> Result<Vec<Reservation>, Error> {
-        let mut out = Vec::new();
-        loop {
-            let count = request.limitation.count as usize;
-            let page: ReservationsPage = self
-                .call("reservations/getAll/2023-06-06", &request, CallKind::Read)
-                .await?;
-            let len = page.reservations.len();
-            out.extend(page.reservations);
-            match page.cursor {
-                Some(next)
-                    if len >= count && len > 0 && request.limitation.cursor.as_deref() != Some(&next) =>
-                {
-                    request.limitation = self.limitation(Some(next));
-                }
-                _ => return Ok(out),
-            }
-        }
+    /// Every page of one agenda query (through [`MewsClient::all_pages`]: the
+    /// request's `Limitation` is replaced page by page, and a repeated
+    /// `Cursor` is an error rather than a silent end).
+    async fn agenda_reservations(&self, request: GetAgendaReservations) -> Result<Vec<Reservation>, Error> {
+        self.all_pages(
+            "reservations/getAll/2023-06-06",
+            |limitation| GetAgendaReservations {
+                limitation,
+                ..request.clone()
+            },
+            |page: ReservationsPage| (page.reservations, page.cursor),
+        )
+        .await
     }
 
     /// The agenda for `range`: see the module documentation.
