@@ -38,13 +38,10 @@ use pms_core::{
 };
 use serde::Serialize;
 
-use super::{MewsClient, decode, local_midnight_utc, split_window};
+use super::{MAX_FILTER_IDS, MewsClient, decode, local_midnight_utc, split_window};
 use crate::wire::reservations::{AccountType, Reservation, ReservationsPage, ServiceOrderState};
 use crate::wire::services::{Service, ServiceDataDiscriminator, ServicesPage};
 use crate::wire::{Limitation, TimeInterval};
-
-/// Most ids one filter takes ("max 1000 items").
-const MAX_IDS: usize = 1000;
 
 /// `reservations/getAll/2023-06-06` as the agenda asks it.
 #[derive(Debug, Clone, Serialize)]
@@ -314,7 +311,7 @@ impl MewsClient {
                 .collect();
             let accounts: Vec<String> = accounts.into_iter().collect();
             if !stay_services.is_empty() {
-                for chunk in accounts.chunks(MAX_IDS) {
+                for chunk in accounts.chunks(MAX_FILTER_IDS) {
                     stays.extend(
                         self.agenda_reservations(GetAgendaReservations {
                             enterprise_ids: self.enterprise_ids(),
