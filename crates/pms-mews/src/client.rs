@@ -498,39 +498,25 @@ impl MewsClient {
         Ok(services)
     }
 
-    fn configured_stay_services(&self) -> Option<Vec<String>> {
-        self.configured_stays.clone()
-    }
-
     /// The `ServiceIds` every stay listing sends: the configured ones, or the
     /// stay services of `services/getAll` (cached for [`STAY_SERVICES_TTL`]).
     /// `reservations/getAll/2023-06-06` without `ServiceIds` uses "all
     /// bookable services" (<https://docs.mews.com/connector-api/operations/reservations>),
     /// so hourly spa / table / activity bookings would be listed as stays.
     async fn stay_service_ids(&self) -> Result<Vec<String>, Error> {
-        let ids = match self.configured_stay_services() {
+        let cached = match &self.configured_stays {
+            Some(ids) => Some(ids.clone()),
+            None => self
+                .stay_services
+                .lock()
+                .await
+                .as_ref()
+                .filter(|(read_at, _)| read_at.elapsed() < STAY_SERVICES_TTL)
+                .map(|(_, ids)| ids.clone()),
+        };
+        let ids = match cached {
             Some(ids) => ids,
-            None => {
-                let cached = self
-                    .stay_services
-                    .lock()
-                    .await
-                    .as_ref()
-                    .filter(|(read_at, _)| read_at.elapsed() < STAY_SERVICES_TTL)
-                    .map(|(_, ids)| ids.clone());
-                match cached {
-                    Some(ids) => ids,
-                    None => {
-                        self.services().await?;
-                        self.stay_services
-                            .lock()
-                            .await
-                            .as_ref()
-                            .map(|(_, ids)| ids.clone())
-                            .unwrap_or_default()
-                    }
-                }
-            }
+            None => agenda::stay_service_ids(&self.services().await?),
         };
         if ids.is_empty() {
             // Without a stay service there is no filter that excludes the

@@ -288,7 +288,7 @@ impl MewsClient {
             return Ok(Vec::new());
         }
         let hourly: Vec<String> = split.hourly.keys().map(|id| (*id).to_owned()).collect();
-        let stay_services = self.configured_stay_services().unwrap_or(split.stays);
+        let stay_services = self.configured_stays.clone().unwrap_or(split.stays);
         let tz: Tz = self.config.time_zone;
         let start = local_midnight_utc(range.first, tz);
         let end = local_midnight_utc(range.last.succ_opt().unwrap_or(range.last), tz);
