@@ -140,7 +140,13 @@ impl HotelSync {
                     .await?;
             }
             Err((read, err)) => {
-                let records = self.mirror().all::<Room>(self.hotel()).await?.len();
+                // A count needs no decryption.
+                let records = self
+                    .mirror()
+                    .store()
+                    .records(self.hotel(), RecordKind::Room)
+                    .await?
+                    .len();
                 report.unverified.push(Unverified {
                     kind: RecordKind::Room,
                     read,
