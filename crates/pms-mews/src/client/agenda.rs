@@ -36,28 +36,12 @@ use pms_core::{
     AgendaItem, AgendaItemId, AgendaKind, AgendaSource, AgendaStatus, DateRange, Error, ExternalRef, GuestId,
     HotelId, PmsKind, ReservationId, VendorId,
 };
-use serde::Serialize;
 
 use super::{MAX_FILTER_IDS, MewsClient, decode, local_midnight_utc, split_window};
-use crate::wire::reservations::{AccountType, Reservation, ReservationsPage, ServiceOrderState};
+use crate::wire::reservations::{
+    AccountType, GetAllReservations, Reservation, ReservationsPage, ServiceOrderState,
+};
 use crate::wire::services::{Service, ServiceDataDiscriminator, ServicesPage};
-use crate::wire::{Limitation, TimeInterval};
-
-/// `reservations/getAll/2023-06-06` as the agenda asks it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct GetAgendaReservations {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    enterprise_ids: Option<Vec<String>>,
-    service_ids: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    account_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scheduled_start_utc: Option<TimeInterval>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    colliding_utc: Option<TimeInterval>,
-    limitation: Limitation,
-}
 
 /// The bookable services, split by time unit.
 #[derive(Debug, Default)]
@@ -267,11 +251,11 @@ impl MewsClient {
     /// Every page of one agenda query (through [`MewsClient::all_pages`]: the
     /// request's `Limitation` is replaced page by page, and a repeated
     /// `Cursor` is an error rather than a silent end).
-    async fn agenda_reservations(&self, request: GetAgendaReservations) -> Result<Vec<Reservation>, Error> {
+    async fn agenda_reservations(&self, request: GetAllReservations) -> Result<Vec<Reservation>, Error> {
         self.all_pages(
             "reservations/getAll/2023-06-06",
-            |limitation| GetAgendaReservations {
-                limitation,
+            |limitation| GetAllReservations {
+                limitation: Some(limitation),
                 ..request.clone()
             },
             |page: ReservationsPage| (page.reservations, page.cursor),
@@ -296,13 +280,11 @@ impl MewsClient {
         let mut stays = Vec::new();
         for window in split_window(start, end) {
             let found = self
-                .agenda_reservations(GetAgendaReservations {
+                .agenda_reservations(GetAllReservations {
                     enterprise_ids: self.enterprise_ids(),
-                    service_ids: hourly.clone(),
-                    account_ids: None,
+                    service_ids: Some(hourly.clone()),
                     scheduled_start_utc: Some(window),
-                    colliding_utc: None,
-                    limitation: self.limitation(None),
+                    ..GetAllReservations::default()
                 })
                 .await?;
             let accounts: BTreeSet<String> = found
@@ -313,13 +295,12 @@ impl MewsClient {
             if !stay_services.is_empty() {
                 for chunk in accounts.chunks(MAX_FILTER_IDS) {
                     stays.extend(
-                        self.agenda_reservations(GetAgendaReservations {
+                        self.agenda_reservations(GetAllReservations {
                             enterprise_ids: self.enterprise_ids(),
-                            service_ids: stay_services.clone(),
+                            service_ids: Some(stay_services.clone()),
                             account_ids: Some(chunk.to_vec()),
-                            scheduled_start_utc: None,
                             colliding_utc: Some(window),
-                            limitation: self.limitation(None),
+                            ..GetAllReservations::default()
                         })
                         .await?,
                     );

@@ -22,9 +22,15 @@ pub struct GetAllReservations {
     /// (<https://docs.mews.com/connector-api/operations/reservations>).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_ids: Option<Vec<String>>,
+    /// `AccountIds` (owners), max 1000.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_ids: Option<Vec<String>>,
     /// `UpdatedUtc`, max 3 months.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_utc: Option<TimeInterval>,
+    /// `CollidingUtc`: reservations whose interval overlaps it, max 3 months.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub colliding_utc: Option<TimeInterval>,
     /// `ScheduledStartUtc`, max 3 months.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_start_utc: Option<TimeInterval>,
