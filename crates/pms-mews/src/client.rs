@@ -672,12 +672,11 @@ impl MewsClient {
         let cached = self.room_names.lock().await.is_some();
         let mut names = self.room_names().await?;
         let find = |names: &HashMap<String, RoomNumber>| {
-            let mut ids: Vec<&String> = names
+            let ids: Vec<&String> = names
                 .iter()
                 .filter(|(_, number)| *number == room)
                 .map(|(id, _)| id)
                 .collect();
-            ids.sort();
             match ids.as_slice() {
                 [id] => Ok(Some((*id).clone())),
                 [] => Ok(None),
