@@ -4,7 +4,7 @@
 //! config, client, record, outcome and error reachable: zero occurrences of a
 //! seeded guest's name, email, phone or document number, or of any token or
 //! secret. The SQLite file (and its WAL) hold no plaintext PII; PostgreSQL
-//! rows neither, when `PMS_TEST_DATABASE_URL` is set. Connectors and plain
+//! rows neither, for every leg, when `PMS_TEST_DATABASE_URL` is set. Connectors and plain
 //! HTTP to a non-loopback host: see `connectors_refuse_plain_http_off_loopback`.
 #![allow(clippy::unwrap_used)]
 
@@ -443,49 +443,71 @@ async fn no_plaintext_pii_in_postgres_rows() {
         eprintln!("skipped: PMS_TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)");
         return;
     };
-    let schema = format!("reliability_leaks_{}", uuid::Uuid::new_v4().simple());
-    let store = PostgresStore::connect_with_schema(&url, &schema).await.unwrap();
-    let leg = pms_reliability::mews_leg(HotelSpec::small(72), Duration::from_secs(5))
+    let legs = pms_reliability::legs(&HotelSpec::small(72), Duration::from_secs(5))
         .await
         .unwrap();
-    let needles = needles(std::slice::from_ref(&leg));
-    let shared: Arc<dyn Store> = Arc::new(store.clone());
-    scenario(&leg, shared, store_cipher()).await;
-    store.close().await;
-
+    let names: Vec<&str> = legs.iter().map(|l| l.name).collect();
+    assert_eq!(
+        names,
+        ["mews", "cloudbeds", "opera"],
+        "every vendor leg is checked"
+    );
+    let needles = needles(&legs);
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
         .connect(&url)
         .await
         .unwrap();
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1")
-            .bind(&schema)
-            .fetch_all(&pool)
+    for leg in &legs {
+        let schema = format!("reliability_leaks_{}_{}", leg.name, uuid::Uuid::new_v4().simple());
+        let store = PostgresStore::connect_with_schema(&url, &schema).await.unwrap();
+        let shared: Arc<dyn Store> = Arc::new(store.clone());
+        scenario(leg, shared, store_cipher()).await;
+        store.close().await;
+        let (tables, rows) = assert_no_needle_in_schema(&pool, &schema, &needles).await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(r#"DROP SCHEMA "{schema}" CASCADE"#)))
+            .execute(&pool)
             .await
             .unwrap();
-    assert!(!tables.is_empty());
+        eprintln!(
+            "postgres, {} leg: {rows} rows in {tables} tables checked",
+            leg.name
+        );
+    }
+    for leg in legs {
+        leg.shutdown().await;
+    }
+}
+
+/// Dumps every row of every table in `schema` as JSON text and asserts no
+/// needle occurs in it; returns how many tables and rows were read.
+async fn assert_no_needle_in_schema(pool: &sqlx::PgPool, schema: &str, needles: &Needles) -> (usize, usize) {
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1")
+            .bind(schema)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert!(!tables.is_empty(), "the store created its tables in {schema}");
     let mut rows = 0;
     for table in &tables {
         let dumped: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             r#"SELECT row_to_json(t)::text FROM "{schema}"."{table}" t"#
         )))
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await
         .unwrap();
         rows += dumped.len();
         for row in dumped {
-            let found = find_in(&row, &needles);
-            assert!(found.is_empty(), "plaintext PII or secret in {table}: {found:?}");
+            let found = find_in(&row, needles);
+            assert!(
+                found.is_empty(),
+                "plaintext PII or secret in {schema}.{table}: {found:?}"
+            );
         }
     }
-    assert!(rows > 0);
-    sqlx::query(sqlx::AssertSqlSafe(format!(r#"DROP SCHEMA "{schema}" CASCADE"#)))
-        .execute(&pool)
-        .await
-        .unwrap();
-    eprintln!("postgres: {rows} rows in {} tables checked", tables.len());
-    leg.shutdown().await;
+    assert!(rows > 0, "the scenario wrote rows into {schema}");
+    (tables.len(), rows)
 }
 
 /// Builds each connector on a plain-http, non-loopback base URL and reports
