@@ -267,6 +267,52 @@ struct State {
     unsaved: BTreeSet<Uuid>,
 }
 
+impl State {
+    /// Settles a lost write race for `ours` against `theirs`, the slot's
+    /// stored task: `Some` when their state stands (memory now holds it),
+    /// `None` when ours is to be written again over the new version.
+    fn settle_conflict(&mut self, ours: &Task, theirs: Task) -> Option<Durability> {
+        let same_task = theirs.id == ours.id;
+        // Another task holding the slot stands if it is open (ours is then a
+        // duplicate, or stale); a closed one is overwritten.
+        let theirs_stands = if same_task {
+            covered_by(ours, &theirs)
+        } else {
+            theirs.status == TaskStatus::Open
+        };
+        if theirs_stands {
+            self.unsaved.remove(&ours.id);
+            if same_task {
+                if let Some(t) = self.task_mut(ours.id) {
+                    *t = theirs.clone();
+                }
+            } else {
+                if ours.status == TaskStatus::Open {
+                    self.tasks.retain(|t| t.id != ours.id);
+                }
+                if !self.tasks.iter().any(|t| t.id == theirs.id) {
+                    self.tasks.push(theirs.clone());
+                }
+            }
+            return Some(Durability::Replaced(Box::new(theirs)));
+        }
+        if same_task && let Some(t) = self.task_mut(ours.id) {
+            // Keep what the other writer added (an overdue alert, a refused
+            // completion) beside our change.
+            t.overdue_alerted |= theirs.overdue_alerted;
+            if theirs.completion_attempts > t.completion_attempts {
+                t.completion_attempts = theirs.completion_attempts;
+                t.last_refusal = theirs.last_refusal;
+            }
+        }
+        None
+    }
+
+    fn task_mut(&mut self, id: Uuid) -> Option<&mut Task> {
+        self.tasks.iter_mut().find(|t| t.id == id)
+    }
+}
+
 /// What writing one task to the store came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Durability {
@@ -425,40 +471,8 @@ impl Dispatcher {
                 }
                 Ok(Saved::Conflict(Some(stored))) => {
                     state.versions.insert(key, stored.version);
-                    let theirs = stored.value;
-                    let replace = if theirs.id == task.id {
-                        covered_by(&task, &theirs)
-                    } else {
-                        // Another task holds the slot: it stands if it is open
-                        // (ours is then a duplicate, or stale); a closed one is overwritten.
-                        theirs.status == TaskStatus::Open
-                    };
-                    if replace {
-                        state.unsaved.remove(&id);
-                        if theirs.id == task.id {
-                            if let Some(t) = state.tasks.iter_mut().find(|t| t.id == id) {
-                                *t = theirs.clone();
-                            }
-                        } else {
-                            if task.status == TaskStatus::Open {
-                                state.tasks.retain(|t| t.id != id);
-                            }
-                            if !state.tasks.iter().any(|t| t.id == theirs.id) {
-                                state.tasks.push(theirs.clone());
-                            }
-                        }
-                        return Durability::Replaced(Box::new(theirs));
-                    }
-                    if theirs.id == task.id
-                        && let Some(t) = state.tasks.iter_mut().find(|t| t.id == id)
-                    {
-                        // Keep what the other writer added (an overdue alert, a
-                        // refused completion) beside our change.
-                        t.overdue_alerted |= theirs.overdue_alerted;
-                        if theirs.completion_attempts > t.completion_attempts {
-                            t.completion_attempts = theirs.completion_attempts;
-                            t.last_refusal = theirs.last_refusal.clone();
-                        }
+                    if let Some(settled) = state.settle_conflict(&task, stored.value) {
+                        return settled;
                     }
                 }
                 Err(err) => {
