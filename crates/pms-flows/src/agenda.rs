@@ -314,6 +314,47 @@ impl Agenda {
         Ok(self.items.remove(&id).map(|_| AgendaChange::Removed { id }))
     }
 
+    /// Forgets internal items that ended before `before` (from the store
+    /// first on a durable agenda), so the stored set, and what
+    /// [`Agenda::restore`] loads, stays bounded. PMS items are a mirror and
+    /// left to the feed. An item another writer changed since this agenda read
+    /// it is kept (it may have moved to a later time); it goes on a later
+    /// purge once this agenda holds its version. Returns the items forgotten.
+    pub async fn purge_ended(&mut self, before: DateTime<Utc>) -> Result<Vec<AgendaItemId>, FlowError> {
+        let ended: Vec<AgendaItemId> = self
+            .items
+            .values()
+            .filter(|i| i.source == AgendaSource::Internal && i.ends_at < before)
+            .map(|i| i.id)
+            .collect();
+        let mut purged = Vec::with_capacity(ended.len());
+        for id in ended {
+            if let Some(durable) = &mut self.durable
+                && let Some(version) = durable.versions.get(&id).copied()
+            {
+                let key = id.to_string();
+                if !durable
+                    .storage
+                    .delete(&durable.hotel, AGENDA_RECORDS, &key, version)
+                    .await?
+                    && let Some(stored) = durable
+                        .storage
+                        .get::<AgendaItem>(&durable.hotel, AGENDA_RECORDS, &key)
+                        .await?
+                {
+                    // Changed by another writer: keep its version. Gone: forget it here too.
+                    durable.versions.insert(id, stored.version);
+                    self.items.insert(id, stored.value);
+                    continue;
+                }
+                durable.versions.remove(&id);
+            }
+            self.items.remove(&id);
+            purged.push(id);
+        }
+        Ok(purged)
+    }
+
     /// Adds or replaces an item in memory; returns what changed (`None` if
     /// nothing did). An item whose end is not after its start is refused, and
     /// so is an internal item on a durable agenda (it would not survive a

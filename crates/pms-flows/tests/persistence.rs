@@ -337,6 +337,71 @@ async fn internal_agenda_items_survive_a_restart_sealed_and_pms_items_are_not_st
 }
 
 #[tokio::test]
+async fn ended_internal_items_are_purged_from_memory_and_store_unless_changed_meanwhile() {
+    let vendor = Vendor::mews(11).await;
+    let h = Harness::new(vendor.client.clone()).await;
+    let store: Arc<dyn Store> = h.store.clone();
+    let flows = FlowStorage::new(store, Arc::new(Cipher::random()));
+    let mut desk = Agenda::restore(&h.ctx, flows.clone()).await.unwrap();
+    // Each lasts 90 minutes: breakfast ends 09:30, lunch 13:30, dinner 20:30.
+    let breakfast = internal(1, 7, 8, "Breakfast");
+    let lunch = internal(2, 7, 12, "Lunch");
+    let dinner = internal(3, 8, 19, "Dinner");
+    for item in [&breakfast, &lunch, &dinner] {
+        desk.book(item.clone()).await.unwrap();
+    }
+    let mut pms_item = internal(4, 7, 6, "Massage");
+    pms_item.source = AgendaSource::Pms(PmsKind::Mews);
+    desk.upsert(pms_item.clone()).unwrap();
+    // Another writer moves lunch to the evening; the desk has not seen it.
+    let mut concierge = Agenda::restore(&h.ctx, flows.clone()).await.unwrap();
+    let mut late_lunch = lunch.clone();
+    late_lunch.starts_at += Duration::hours(6);
+    late_lunch.ends_at += Duration::hours(6);
+    concierge.book(late_lunch.clone()).await.unwrap();
+
+    let two_pm = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
+    let purged = desk.purge_ended(two_pm).await.unwrap();
+    assert_eq!(
+        purged,
+        [breakfast.id],
+        "lunch was moved past the cut-off, dinner ends after it"
+    );
+    assert_eq!(desk.get(breakfast.id), None);
+    assert_eq!(
+        desk.get(lunch.id),
+        Some(&late_lunch),
+        "the desk took the stored version"
+    );
+    assert_eq!(
+        desk.get(pms_item.id),
+        Some(&pms_item),
+        "PMS items are the feed's to remove"
+    );
+    assert_eq!(
+        desk.purge_ended(two_pm).await.unwrap(),
+        [],
+        "nothing more has ended"
+    );
+
+    let restored = Agenda::restore(&h.ctx, flows.clone()).await.unwrap();
+    assert_eq!(restored.get(breakfast.id), None, "gone from the store too");
+    assert_eq!(restored.get(lunch.id), Some(&late_lunch));
+    assert_eq!(restored.get(dinner.id), Some(&dinner));
+
+    // Later in the night everything internal has ended.
+    let midnight = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+    let mut purged = desk.purge_ended(midnight).await.unwrap();
+    purged.sort();
+    let mut expected = vec![lunch.id, dinner.id];
+    expected.sort();
+    assert_eq!(purged, expected);
+    let restored = Agenda::restore(&h.ctx, flows).await.unwrap();
+    assert_eq!(restored.get(lunch.id), None);
+    assert_eq!(restored.get(dinner.id), None);
+}
+
+#[tokio::test]
 async fn a_booking_changed_by_another_writer_is_not_overwritten() {
     let vendor = Vendor::mews(10).await;
     let h = Harness::new(vendor.client.clone()).await;
