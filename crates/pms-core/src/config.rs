@@ -23,6 +23,9 @@ use url::Url;
 
 use crate::{Currency, Error, HotelId, PmsKind};
 
+mod ohip;
+pub use ohip::{OhipGrant, OhipSettings};
+
 /// Every configured hotel.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -161,6 +164,10 @@ pub struct OperaSettings {
     pub destination: OgEntity,
     /// On-premise (`.asmx`) or OPERA Cloud gateway (WS-Security).
     pub deployment: OperaDeployment,
+    /// OHIP REST credentials for cashiering (`PMS_HOTEL_<ID>_OPERA_OHIP_*`),
+    /// when configured: charges then go through OHIP and can be read back.
+    /// Boxed: it is large and most hotels have none.
+    pub ohip: Option<Box<OhipSettings>>,
 }
 
 /// An `entityID` / `systemType` pair of the OGHeader.
@@ -390,6 +397,7 @@ fn opera_settings(vars: &Vars<'_>, var: &dyn Fn(&str) -> String) -> Result<Opera
             system_type: vars.required(&var("OPERA_DESTINATION_SYSTEM_TYPE"))?,
         },
         deployment,
+        ohip: ohip::ohip_settings(vars, var)?,
     })
 }
 

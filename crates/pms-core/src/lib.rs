@@ -65,8 +65,8 @@ pub use client::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    CloudbedsAuth, CloudbedsSettings, Config, Feature, HotelConfig, MewsSettings, OgEntity, OperaDeployment,
-    OperaSettings, PmsSettings,
+    CloudbedsAuth, CloudbedsSettings, Config, Feature, HotelConfig, MewsSettings, OgEntity, OhipGrant,
+    OhipSettings, OperaDeployment, OperaSettings, PmsSettings,
 };
 pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind};
 pub use error::{Error, ErrorKind, without_quoted_values};

@@ -51,6 +51,7 @@ pub fn hotel(base_url: &str, deployment: OperaDeployment) -> HotelConfig {
                 system_type: "PMS".into(),
             },
             deployment,
+            ohip: None,
         }),
     }
 }
