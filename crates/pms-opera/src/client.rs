@@ -30,6 +30,7 @@ use pms_core::{
 use crate::envelope::{self, HeaderParams, XmlWriter};
 use crate::error::OperaError;
 use crate::map::{self, MapContext};
+use crate::ohip::{Cashiering, OhipConfig};
 use crate::ops::fetch_booking::BookingKey;
 use crate::ops::fetch_housekeeping_room_status::HousekeepingRoom;
 use crate::ops::future_booking_summary::DateKind;
@@ -120,6 +121,8 @@ pub struct OperaClient {
     ctx: MapContext,
     options: OperaOptions,
     clock: Arc<dyn Clock>,
+    /// OHIP cashiering: when set, charges are posted and read back through it.
+    ohip: Option<Arc<Cashiering>>,
 }
 
 impl OperaClient {
@@ -148,7 +151,11 @@ impl OperaClient {
             .timeout(options.timeout)
             .build()
             .map_err(|e| OperaError::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(OperaClient {
+        let ohip = settings
+            .ohip
+            .as_ref()
+            .map(|ohip| OhipConfig::from_settings(ohip, &settings.hotel_code));
+        let client = OperaClient {
             http,
             base: hotel.base_url.as_str().trim_end_matches('/').to_owned(),
             settings: settings.clone(),
@@ -160,7 +167,35 @@ impl OperaClient {
             },
             options,
             clock,
+            ohip: None,
+        };
+        Ok(match ohip {
+            Some(config) => client.ohip_cashiering(config),
+            None => client,
         })
+    }
+
+    /// Posts charges through OHIP `postBillingCharges` with our reference and
+    /// reads them back with `getGuestsTransactions` (see [`crate::ohip`]):
+    /// `post_charge` and `find_charge` use OHIP and the client advertises
+    /// [`Capability::ChargeReadBack`]. Every other call stays on OWS.
+    /// [`OperaClient::from_config`] does this when the hotel has
+    /// `PMS_HOTEL_<ID>_OPERA_OHIP_*` variables.
+    pub fn ohip_cashiering(mut self, config: OhipConfig) -> Self {
+        self.ohip = Some(Arc::new(Cashiering::new(
+            self.http.clone(),
+            config,
+            self.clock.clone(),
+            self.options.limits.max_bytes,
+            self.options.read_retries,
+            self.options.retry_backoff,
+        )));
+        self
+    }
+
+    /// OHIP cashiering, when configured.
+    pub fn ohip(&self) -> Option<&Cashiering> {
+        self.ohip.as_deref()
     }
 
     /// The endpoint of `service` for this deployment.
@@ -569,14 +604,19 @@ impl OperaClient {
         .await
     }
 
-    /// `PostCharge`. See [`ops::post_charge`] for the field mapping.
-    pub async fn post_charge_request(&self, charge: &ChargeRequest) -> Result<PostedCharge, OperaError> {
+    /// The total and transaction code of a charge both OWS and OHIP can post:
+    /// in the hotel currency (neither path converts), whole minor units (a
+    /// sub-cent amount is refused rather than rounded), with a code.
+    fn charge_total_and_code<'a>(
+        &'a self,
+        charge: &'a ChargeRequest,
+    ) -> Result<(pms_core::Money, &'a str), OperaError> {
         let total = charge
             .total()
             .map_err(|e| OperaError::Validation(format!("charge total: {e}")))?;
         if total.currency != self.ctx.currency {
             return Err(OperaError::Validation(format!(
-                "OWS PostCharge posts in the hotel currency {}; the charge is in {}",
+                "OPERA posts in the hotel currency {}; the charge is in {}",
                 self.ctx.currency, total.currency
             )));
         }
@@ -591,7 +631,17 @@ impl OperaClient {
             .as_deref()
             .or(self.options.default_transaction_code.as_deref())
             .filter(|c| !c.trim().is_empty())
-            .ok_or_else(|| OperaError::Validation("PostCharge needs a transaction code (Account)".into()))?;
+            .ok_or_else(|| OperaError::Validation("posting a charge needs a transaction code".into()))?;
+        Ok((total, code))
+    }
+
+    /// Posts a charge: through OHIP when [configured](Self::ohip_cashiering),
+    /// else OWS `PostCharge` (see [`ops::post_charge`] for its field mapping).
+    pub async fn post_charge_request(&self, charge: &ChargeRequest) -> Result<PostedCharge, OperaError> {
+        let (total, code) = self.charge_total_and_code(charge)?;
+        if let Some(ohip) = &self.ohip {
+            return ohip.post_charge(charge, total, code).await;
+        }
         let local = charge.consumed_at.with_timezone(&self.ctx.time_zone);
         let reference = ops::post_charge::reference(charge.request_id);
         let mut amount = total.amount;
@@ -653,7 +703,7 @@ impl PmsClient for OperaClient {
             Capability::Agenda,
             Capability::AssignRoom,
         ];
-        if self.options.charge_read_back {
+        if self.options.charge_read_back || self.ohip.is_some() {
             capabilities.push(Capability::ChargeReadBack);
         }
         capabilities.into_iter().collect()
@@ -773,13 +823,20 @@ impl PmsClient for OperaClient {
         Ok(self.post_charge_request(charge).await?)
     }
 
-    /// Reads the Invoice and returns the line carrying `PMSREQ:{request id}`.
-    /// `Unsupported` unless [`OperaOptions::charge_read_back`] is on.
+    /// With OHIP cashiering, the posting whose `reference` is ours (see
+    /// [`Cashiering::find_charge`]). Otherwise reads the Invoice and returns
+    /// the line carrying `PMSREQ:{request id}`, `Unsupported` unless
+    /// [`OperaOptions::charge_read_back`] is on.
     async fn find_charge(
         &self,
         reservation: &VendorId,
         request_id: RequestId,
     ) -> Result<Option<FolioCharge>, Error> {
+        if let Some(ohip) = &self.ohip {
+            return Ok(ohip
+                .find_charge(reservation.as_str(), request_id, &self.ctx)
+                .await?);
+        }
         if !self.options.charge_read_back {
             return Err(Error::unsupported(
                 PmsKind::Opera,

@@ -156,6 +156,25 @@ pub enum OperaError {
         /// Our `transactionID`.
         transaction_id: String,
     },
+    /// OHIP REST answered an error status; the body, when it is the spec's
+    /// `exceptionDetailType`, gives `o:errorCode` and `detail` (see [`crate::ohip`]).
+    #[error("{operation}: HTTP {status}{} (x-request-id {request_id})", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Ohip {
+        /// The OHIP operation (operationId).
+        operation: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// `o:errorCode`, when the body carried one.
+        code: Option<String>,
+        /// `detail` / `title`, which may quote guest data.
+        detail: Pii<String>,
+        /// `Retry-After`, when sent.
+        retry_after: Option<Duration>,
+        /// How the sync layer should treat it.
+        kind: ErrorKind,
+        /// Our `x-request-id`.
+        request_id: String,
+    },
     /// Our input cannot be sent.
     #[error("invalid input: {0}")]
     Validation(String),
@@ -183,6 +202,7 @@ impl OperaError {
             OperaError::NotXml { .. } | OperaError::Decode { .. } | OperaError::Xml(_) => ErrorKind::Decode,
             OperaError::Fault { fault, .. } => fault.kind,
             OperaError::Fail { failure, .. } => failure.kind,
+            OperaError::Ohip { kind, .. } => *kind,
             OperaError::Transport { .. } => ErrorKind::Transient,
             OperaError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             OperaError::Validation(_) => ErrorKind::Validation,
@@ -200,6 +220,7 @@ impl OperaError {
             | OperaError::Fail { transaction_id, .. }
             | OperaError::Transport { transaction_id, .. }
             | OperaError::OutcomeUnknown { transaction_id, .. } => Some(transaction_id),
+            OperaError::Ohip { request_id, .. } => Some(request_id),
             _ => None,
         }
     }
@@ -212,7 +233,8 @@ impl OperaError {
             | OperaError::Fault { operation, .. }
             | OperaError::Fail { operation, .. }
             | OperaError::Transport { operation, .. }
-            | OperaError::OutcomeUnknown { operation, .. } => Some(operation),
+            | OperaError::OutcomeUnknown { operation, .. }
+            | OperaError::Ohip { operation, .. } => Some(operation),
             _ => None,
         }
     }
@@ -253,7 +275,10 @@ impl From<OperaError> for Error {
                 message,
                 vendor_request_id,
             },
-            (OperaError::Http { retry_after, .. }, ErrorKind::RateLimited) => Error::RateLimited {
+            (
+                OperaError::Http { retry_after, .. } | OperaError::Ohip { retry_after, .. },
+                ErrorKind::RateLimited,
+            ) => Error::RateLimited {
                 retry_after,
                 vendor_request_id,
             },
@@ -290,6 +315,7 @@ fn vendor_code(err: &OperaError) -> String {
         OperaError::Fault { fault, .. } => fault.string_code.clone().unwrap_or_else(|| fault.code.clone()),
         OperaError::Fail { failure, .. } => failure.codes(),
         OperaError::NotXml { .. } => "NOT_XML".to_owned(),
+        OperaError::Ohip { code, status, .. } => code.clone().unwrap_or_else(|| format!("HTTP {status}")),
         _ => "OWS".to_owned(),
     }
 }

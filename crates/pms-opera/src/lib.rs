@@ -14,6 +14,7 @@
 //! | `xml` | a bounded, namespace-aware reader (namespace URI + local name, never prefixes; DOCTYPE rejected) |
 //! | `ops` | one file per operation: FetchBooking, FutureBookingSummary, AssignRoom, FetchProfile, FetchHouseKeepingRoomStatus, UpdateRoomStatus, CheckIn, CheckOut, PostCharge, Invoice |
 //! | `map` | OWS → pms-core: statuses, amounts, dates, reservations, profiles |
+//! | `ohip` | OHIP REST cashiering (optional): OAuth token cache, `postBillingCharges` with our `postingReference`, read-back by it ([`OhipConfig`], [`Cashiering`]) |
 //! | `result` | `Result` FAIL, SOAP Faults, HTML error pages → classified errors |
 //! | `error` | [`OperaError`] and its mapping to [`pms_core::Error`] |
 //! | `poll` | changed-reservation polling with a stored [`PollCheckpoint`] |
@@ -37,6 +38,11 @@
 //!   reference — **opt-in** ([`OperaOptions::charge_read_back`]), because the
 //!   OWS `BillItem` type has no field documented to echo `LongInfo`; while off,
 //!   `find_charge` is `Unsupported` rather than a possibly false "not posted".
+//!   With **OHIP cashiering** configured (`PMS_HOTEL_<ID>_OPERA_OHIP_*`, or
+//!   [`OperaClient::ohip_cashiering`]) charges go through OHIP
+//!   `postBillingCharges` with `postingReference` `PMSREQ:{request id}` and
+//!   `find_charge` reads them back by it, so an ambiguous charge is settled
+//!   exactly once instead of left unknown; everything else stays on OWS.
 //! - **Rooms**: `assign_room` reads the booking first and answers at once when
 //!   the room is already assigned; otherwise it sends `Reservation.AssignRoom`
 //!   (`RoomNoRequested`) and checks `RoomNoAssigned`. `check_in` never assigns:
@@ -98,6 +104,7 @@ pub mod decode;
 pub mod envelope;
 pub mod error;
 pub mod map;
+pub mod ohip;
 pub mod ops;
 pub mod poll;
 pub mod result;
@@ -107,6 +114,7 @@ pub use client::{DEFAULT_RATE_LIMIT, OperaClient, OperaOptions};
 pub use decode::OperaDecoder;
 pub use error::{GdsError, OperaError, ResultFailure, SoapFault};
 pub use map::MapContext;
+pub use ohip::{Cashiering, OhipConfig};
 pub use ops::future_booking_summary::DateKind;
 pub use ops::{Operation, Service};
 pub use poll::{PollBatch, PollCheckpoint, PollConfig, Sweep};

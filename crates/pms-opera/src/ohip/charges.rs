@@ -1,0 +1,380 @@
+//! [`Cashiering`]: `postBillingCharges` with our reference, and the read-back
+//! of a posting by that reference through `getGuestsTransactions`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use pms_core::{
+    ChargeId, ChargeKind, ChargeRequest, Clock, Currency, ErrorKind, ExternalRef, FolioCharge, Money,
+    PmsKind, PostedCharge, RequestId, VendorId,
+};
+use rust_decimal::Decimal;
+use secrecy::ExposeSecret;
+use serde_json::value::RawValue;
+
+use super::OhipConfig;
+use super::http::{self, Body};
+use super::token::TokenCache;
+use super::wire::{
+    BillingCharges, BillingChargesCriteria, BillingChargesDetails, ChargeCriteria, GuestsTransactions, Price,
+    ReservationId, SummaryPosting,
+};
+use crate::error::OperaError;
+use crate::map::MapContext;
+
+const POST: &str = "postBillingCharges";
+const READ: &str = "getGuestsTransactions";
+
+/// `summaryPostingType.reference` maxLength in `csh.json`; the write-side
+/// `chargeCriteriaType.postingReference` bound was not found in the spec
+/// version read, so ours is checked against the read-side one.
+pub const MAX_REFERENCE_LEN: usize = 2000;
+
+/// Longest `postingRemark` sent (`summaryPostingType.remark` maxLength).
+const MAX_REMARK_CHARS: usize = 2000;
+
+const PREFIX: &str = "PMSREQ:";
+
+/// The `postingReference` of a request: `PMSREQ:` and the 32 hex digits of
+/// the id (39 ASCII characters, the same text OWS `LongInfo` carries), so the
+/// same intent always sends, and finds, the same reference.
+pub fn posting_reference(request_id: RequestId) -> String {
+    format!("{PREFIX}{}", request_id.simple())
+}
+
+fn request_id_of(reference: &str) -> Option<RequestId> {
+    reference.trim().strip_prefix(PREFIX)?.parse().ok()
+}
+
+/// OHIP cashiering for one hotel.
+#[derive(Debug)]
+pub struct Cashiering {
+    http: reqwest::Client,
+    config: Arc<OhipConfig>,
+    tokens: TokenCache,
+    limit: usize,
+    read_retries: u32,
+    retry_backoff: Duration,
+}
+
+impl Cashiering {
+    /// Cashiering over `http` (its timeout applies), reading at most `limit`
+    /// bytes per answer and retrying a failed read `read_retries` times.
+    pub fn new(
+        http: reqwest::Client,
+        config: OhipConfig,
+        clock: Arc<dyn Clock>,
+        limit: usize,
+        read_retries: u32,
+        retry_backoff: Duration,
+    ) -> Self {
+        let config = Arc::new(config);
+        Cashiering {
+            tokens: TokenCache::new(http.clone(), config.clone(), clock, limit),
+            http,
+            config,
+            limit,
+            read_retries,
+            retry_backoff,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &OhipConfig {
+        &self.config
+    }
+
+    /// One authenticated exchange; a 401 renews the token and sends once more.
+    async fn exchange<F>(
+        &self,
+        operation: &'static str,
+        request_id: &str,
+        write: bool,
+        build: F,
+    ) -> Result<Body, OperaError>
+    where
+        F: Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, OperaError>,
+    {
+        let mut renewed = false;
+        loop {
+            let token = self.tokens.get(request_id).await?;
+            let request = build(&self.http)?
+                .bearer_auth(token.expose_secret())
+                .header("x-app-key", &self.config.app_key)
+                .header("x-hotelid", &self.config.hotel_id)
+                .header("x-request-id", request_id);
+            let body = http::send(request, operation, request_id, write, self.limit).await?;
+            if body.status == 401 && !renewed {
+                tracing::debug!(operation, request_id, "OHIP token refused, renewing it");
+                self.tokens.invalidate(&token).await;
+                renewed = true;
+                continue;
+            }
+            return Ok(body);
+        }
+    }
+
+    /// Posts `charge` (already validated: `total` in the hotel currency,
+    /// `transaction_code` set) as one posting of quantity 1 carrying
+    /// [`posting_reference`]. OHIP takes no posting date: OPERA posts on its
+    /// business date.
+    pub async fn post_charge(
+        &self,
+        charge: &ChargeRequest,
+        total: Money,
+        transaction_code: &str,
+    ) -> Result<PostedCharge, OperaError> {
+        let reservation = charge.reservation.as_str();
+        let reference = posting_reference(charge.request_id);
+        let request_id = charge.request_id.simple();
+        let mut amount = total.amount;
+        amount.rescale(total.currency.minor_units());
+        let amount = RawValue::from_string(amount.to_string())
+            .map_err(|e| OperaError::Validation(format!("charge amount: {e}")))?;
+        let remark: String = charge.description.chars().take(MAX_REMARK_CHARS).collect();
+        let body = BillingCharges {
+            criteria: BillingChargesCriteria {
+                hotel_id: &self.config.hotel_id,
+                reservation_id: ReservationId {
+                    id: reservation,
+                    kind: "Reservation",
+                    id_context: "OPERA",
+                },
+                charges: vec![ChargeCriteria {
+                    transaction_code,
+                    price: Price {
+                        amount,
+                        currency_code: total.currency.code().to_owned(),
+                    },
+                    posting_quantity: 1,
+                    posting_reference: &reference,
+                    posting_remark: &remark,
+                    cashier_id: self.config.cashier_id,
+                }],
+                cashier_id: self.config.cashier_id,
+            },
+        };
+        let json =
+            serde_json::to_vec(&body).map_err(|e| OperaError::Validation(format!("charge body: {e}")))?;
+        let url = self.config.url(&[
+            "csh",
+            "v1",
+            "hotels",
+            &self.config.hotel_id,
+            "reservations",
+            reservation,
+            "charges",
+        ])?;
+        let answer = self
+            .exchange(POST, &request_id, true, |http| {
+                Ok(http
+                    .post(url.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(json.clone()))
+            })
+            .await?;
+        let lost = |message: String| OperaError::OutcomeUnknown {
+            operation: POST,
+            message,
+            transaction_id: request_id.clone(),
+        };
+        match answer.status {
+            200..=299 => {}
+            // The gateway or OPERA may have applied it before failing.
+            500 | 502 | 504 => return Err(lost(format!("HTTP {}", answer.status))),
+            status => {
+                return Err(http::status_error(
+                    POST,
+                    &request_id,
+                    status,
+                    &answer.bytes,
+                    answer.retry_after,
+                    http::status_kind(status),
+                ));
+            }
+        }
+        let details: BillingChargesDetails = if answer.bytes.iter().all(u8::is_ascii_whitespace) {
+            BillingChargesDetails::default()
+        } else {
+            serde_json::from_slice(&answer.bytes).map_err(|e| lost(format!("unreadable answer: {e}")))?
+        };
+        // The transaction number when OPERA returns the posting; our reference otherwise.
+        let id = details
+            .postings
+            .iter()
+            .find(|p| p.reference.as_deref().map(str::trim) == Some(reference.as_str()))
+            .or_else(|| details.postings.first())
+            .and_then(|p| p.transaction_no.clone())
+            .unwrap_or(reference);
+        let id = VendorId::new(id).map_err(|e| OperaError::Validation(e.to_string()))?;
+        Ok(PostedCharge {
+            request_id: charge.request_id,
+            external: ExternalRef::new(PmsKind::Opera, id),
+        })
+    }
+
+    /// The posting of `reservation` whose `reference` is our reference for
+    /// `request_id`, if OPERA holds one. The reference filter is also sent to
+    /// OPERA (`referenceNumberWildCard`), but the match is exact and local.
+    pub async fn find_charge(
+        &self,
+        reservation: &str,
+        request_id: RequestId,
+        ctx: &MapContext,
+    ) -> Result<Option<FolioCharge>, OperaError> {
+        let reference = posting_reference(request_id);
+        let call_id = RequestId::new_random().simple();
+        let mut url = self
+            .config
+            .url(&["csh", "v1", "hotels", &self.config.hotel_id, "transactions"])?;
+        url.query_pairs_mut()
+            .append_pair("reservationList", reservation)
+            .append_pair("referenceNumberWildCard", &reference);
+        let mut attempt = 0;
+        let answer = loop {
+            attempt += 1;
+            let outcome = self
+                .exchange(READ, &call_id, false, |http| Ok(http.get(url.clone())))
+                .await
+                .and_then(|answer| match answer.status {
+                    200..=299 => Ok(answer),
+                    status => Err(http::status_error(
+                        READ,
+                        &call_id,
+                        status,
+                        &answer.bytes,
+                        answer.retry_after,
+                        http::status_kind(status),
+                    )),
+                });
+            match outcome {
+                Err(err) if attempt <= self.read_retries && err.kind() == ErrorKind::Transient => {
+                    tracing::debug!(
+                        operation = READ,
+                        request_id = call_id,
+                        attempt,
+                        "transient OHIP failure, retrying"
+                    );
+                    if !self.retry_backoff.is_zero() {
+                        tokio::time::sleep(self.retry_backoff).await;
+                    }
+                }
+                other => break other?,
+            }
+        };
+        // 204: "GuestsTransactions not found".
+        if answer.status == 204 || answer.bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        let transactions: GuestsTransactions = serde_json::from_slice(&answer.bytes)
+            .map_err(|e| OperaError::decode("guestsTransactions", e.to_string()))?;
+        transactions
+            .reservation_folio_information
+            .iter()
+            .flat_map(|info| &info.folio_windows)
+            .flat_map(|window| &window.folios)
+            .flat_map(|folio| &folio.postings)
+            .find(|p| p.reference.as_deref().map(str::trim) == Some(reference.as_str()))
+            .map(|posting| folio_charge(posting, ctx))
+            .transpose()
+    }
+}
+
+fn money(
+    amount: &super::wire::CurrencyAmount,
+    ctx: &MapContext,
+    path: &str,
+) -> Result<Option<Money>, OperaError> {
+    let Some(value) = amount.amount else {
+        return Ok(None);
+    };
+    let currency = match amount.currency_code.as_deref().map(str::trim) {
+        None | Some("") => ctx.currency,
+        Some(code) => Currency::new(code).map_err(|_| OperaError::decode(path, "unknown currencyCode"))?,
+    };
+    Ok(Some(Money::new(value, currency)))
+}
+
+/// A `summaryPostingType` as a folio line.
+fn folio_charge(posting: &SummaryPosting, ctx: &MapContext) -> Result<FolioCharge, OperaError> {
+    let total = match posting.posted_amount.as_ref() {
+        Some(posted) => money(posted, ctx, "postings/postedAmount")?,
+        None => None,
+    }
+    .or_else(|| posting.transaction_amount.map(|a| Money::new(a, ctx.currency)))
+    .ok_or_else(|| OperaError::decode("postings/postedAmount", "missing"))?;
+    let quantity = posting.quantity.filter(|q| !q.is_zero()).unwrap_or(Decimal::ONE);
+    let unit = match posting.price.as_ref() {
+        Some(price) => money(price, ctx, "postings/price")?,
+        None => None,
+    }
+    .map_or_else(
+        || {
+            total
+                .amount
+                .checked_div(quantity)
+                .map(|a| Money::new(a, total.currency))
+                .ok_or_else(|| OperaError::decode("postings/quantity", "cannot divide"))
+        },
+        Ok,
+    )?;
+    let reference = posting.reference.as_deref().unwrap_or_default().trim();
+    let line = posting
+        .transaction_no
+        .clone()
+        .unwrap_or_else(|| reference.to_owned());
+    let external = ExternalRef::new(
+        PmsKind::Opera,
+        VendorId::new(line).map_err(|_| OperaError::decode("postings/transactionNo", "empty"))?,
+    );
+    let business_date = posting
+        .transaction_date
+        .as_deref()
+        .map(|d| NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d"))
+        .transpose()
+        .map_err(|_| OperaError::decode("postings/transactionDate", "not a date"))?;
+    // A posting carries its business date only (`format: date`).
+    let posted_at = business_date
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| ctx.time_zone.from_local_datetime(&t).earliest())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let code = posting.transaction_code.clone().filter(|c| !c.trim().is_empty());
+    Ok(FolioCharge {
+        id: ChargeId::derive(&ctx.hotel, &external),
+        external,
+        kind: ChargeKind::Other(code.clone().unwrap_or_default()),
+        description: posting
+            .transaction_description
+            .clone()
+            .or_else(|| posting.remark.clone())
+            .unwrap_or_default(),
+        unit_amount: unit,
+        quantity,
+        total,
+        tax: None,
+        transaction_code: code,
+        outlet: None,
+        posted_at,
+        business_date,
+        voided: false,
+        request_id: request_id_of(reference),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_short_stable_and_parse_back() {
+        let id = RequestId::new_random();
+        let reference = posting_reference(id);
+        assert_eq!(reference, posting_reference(id));
+        assert_eq!(reference.len(), 39);
+        assert!(reference.len() <= MAX_REFERENCE_LEN);
+        assert_eq!(request_id_of(&reference), Some(id));
+        assert_eq!(request_id_of("PMSREQ:nothex"), None);
+        assert_eq!(request_id_of("someone else's reference"), None);
+    }
+}
