@@ -43,7 +43,12 @@
 //!   `HouseKeeping` (FetchHouseKeepingRoomStatus), `GuestServices`
 //!   (UpdateRoomStatus), `ResvAdvanced` (CheckIn, CheckOut, PostCharge, Invoice).
 //!   User [`OperaSim::USER_NAME`], passwords = the access tokens, hotel code
-//!   [`OperaSim::HOTEL_CODE`]. No webhooks (OWS has none).
+//!   [`OperaSim::HOTEL_CODE`]. No webhooks (OWS has none). Beside OWS, the
+//!   OHIP REST cashiering front on the same hotel: `POST /oauth/v1/tokens`,
+//!   `POST /csh/v1/hotels/{hotelId}/reservations/{id}/charges`
+//!   (`postBillingCharges`, `postingReference` kept) and
+//!   `GET /csh/v1/hotels/{hotelId}/transactions` (`getGuestsTransactions`),
+//!   client [`OperaSim::OHIP_CLIENT_ID`].
 //! - **Cloudbeds** ([`Vendor::Cloudbeds`], [`CloudbedsSim`]): API v1.3 at
 //!   `{base}/api/v1.3/{method}`, form-encoded writes, `{success, data, count,
 //!   total}` envelopes and `success: false` inside HTTP 200. Methods:
@@ -182,8 +187,13 @@ impl OperaSim {
     /// `wsse:UsernameToken` on the Cloud path, where `{user}@I{hotel}` is
     /// accepted in the OGHeader too). Passwords are [`Credentials::access_tokens`].
     pub const USER_NAME: &'static str = opera::USER_NAME;
-    /// The hotel code (`Domain`, `HotelReference@hotelCode`).
+    /// The hotel code (`Domain`, `HotelReference@hotelCode`, OHIP `hotelId`).
     pub const HOTEL_CODE: &'static str = opera::HOTEL_CODE;
+    /// The OHIP OAuth client id; its secrets (and the password-grant user
+    /// [`OperaSim::USER_NAME`]'s passwords) are [`Credentials::access_tokens`].
+    pub const OHIP_CLIENT_ID: &'static str = opera::OHIP_CLIENT_ID;
+    /// Lifetime of an OHIP token the simulator issues, in seconds.
+    pub const OHIP_TOKEN_SECONDS: i64 = opera::OHIP_TOKEN_SECONDS;
 
     /// Starts an OPERA simulator on `options.addr` (default `127.0.0.1:0`).
     pub async fn start(options: SimOptions) -> Result<SimHandle, SimError> {

@@ -23,6 +23,10 @@
 //! | `GuestServices` | UpdateRoomStatus | `housekeeping.rs` |
 //! | `ResvAdvanced` | CheckIn, CheckOut, PostCharge, Invoice | `resv_advanced.rs` |
 //!
+//! Beside OWS the same router serves the OHIP REST cashiering front (token,
+//! `postBillingCharges`, `getGuestsTransactions`) over the same hotel, with
+//! the same fault injection: see `ohip.rs`.
+//!
 //! Ids: OPERA ids are numbers. A reservation's `resv_name_id` (`RESVID`) is
 //! [`RESV_ID_BASE`] + its position in [`Hotel::reservations`], its confirmation
 //! number is [`Reservation::number`](crate::Reservation), a profile's `NameID`
@@ -46,12 +50,13 @@
 
 mod housekeeping;
 mod name;
+mod ohip;
 mod reservation;
 mod resv_advanced;
 mod soap;
 mod xml;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -59,7 +64,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -81,6 +86,7 @@ pub const HOTEL_CODE: &str = "SAND01";
 pub const RESV_ID_BASE: u64 = 10_000_000;
 /// `NameID` of the guest profile at position 0.
 pub const NAME_ID_BASE: u64 = 20_000_000;
+pub use ohip::{OHIP_CLIENT_ID, OHIP_TOKEN_SECONDS};
 
 /// Bodies above this get a 413 fault before parsing.
 const MAX_BODY: usize = 1024 * 1024;
@@ -215,6 +221,10 @@ pub(crate) struct OperaState {
     core: Arc<SimCore>,
     /// `PostChargeRequest@Account` of charges posted through this front.
     transaction_codes: Mutex<HashMap<Uuid, String>>,
+    /// OHIP access tokens issued, with their expiry.
+    ohip_tokens: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// Charges posted through OHIP: only theirs show a `reference` when read.
+    ohip_charges: Mutex<HashSet<Uuid>>,
 }
 
 impl OperaState {
@@ -228,8 +238,16 @@ pub(crate) fn router(core: Arc<SimCore>) -> Router {
     let state = Arc::new(OperaState {
         core,
         transaction_codes: Mutex::new(HashMap::new()),
+        ohip_tokens: Mutex::new(HashMap::new()),
+        ohip_charges: Mutex::new(HashSet::new()),
     });
     Router::new()
+        .route("/oauth/v1/tokens", post(ohip::token))
+        .route(
+            "/csh/v1/hotels/{hotel_id}/reservations/{reservation_id}/charges",
+            post(ohip::post_charges),
+        )
+        .route("/csh/v1/hotels/{hotel_id}/transactions", get(ohip::transactions))
         .route("/{*endpoint}", post(handle).fallback(wrong_method))
         .with_state(state)
 }

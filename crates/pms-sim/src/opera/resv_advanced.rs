@@ -134,12 +134,6 @@ pub(super) fn post_charge(state: &OperaState, request: &Element) -> OpResult {
     let code = request
         .attr("Account")
         .ok_or_else(|| Fail::invalid("PostChargeRequest@Account (transaction code) is required"))?;
-    let Some(&(code, text)) = TRANSACTION_CODES.iter().find(|(c, _)| *c == code) else {
-        return Err(Fail::new(
-            "INVALID_TRANSACTION_CODE",
-            format!("Transaction code {code} is not valid for postings."),
-        ));
-    };
     let posting = request
         .child_any(ANY, "Posting")
         .ok_or_else(|| Fail::invalid("Posting is required"))?;
@@ -149,17 +143,7 @@ pub(super) fn post_charge(state: &OperaState, request: &Element) -> OpResult {
         .ok_or_else(|| Fail::invalid("Posting@Charge is required"))?
         .parse()
         .map_err(|_| Fail::invalid("Posting@Charge is not a number"))?;
-    if amount.is_zero() || amount.scale() > 2 {
-        return Err(Fail::new(
-            "INVALID_AMOUNT",
-            "The amount must be non-zero with at most 2 decimals.",
-        ));
-    }
-    let short_info = posting.attr("ShortInfo").unwrap_or(text).to_owned();
-    let long_info = posting.attr("LongInfo").map(str::to_owned);
-    let now = state::now();
-    let mut hotel = state.core().write();
-    let tz = hotel.property.time_zone;
+    let tz = state.core().read().property.time_zone;
     let consumed = match posting.attr("PostDate") {
         Some(d) => {
             let day = NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d")
@@ -171,10 +155,58 @@ pub(super) fn post_charge(state: &OperaState, request: &Element) -> OpResult {
             };
             tz.from_local_datetime(&day.and_time(time))
                 .earliest()
-                .map_or(now, |t| t.with_timezone(&Utc))
+                .map(|t| t.with_timezone(&Utc))
         }
-        None => now,
+        None => None,
     };
+    let line = Line {
+        code,
+        amount,
+        short_info: posting.attr("ShortInfo"),
+        reference: posting.attr("LongInfo").map(str::to_owned),
+        consumed,
+    };
+    let (position, _) = post_line(state, id, line)?;
+    let mut w = Xml::fragment();
+    reservation_echo(&mut w, position).map_err(xml_fail)?;
+    Ok(w.finish())
+}
+
+/// One posting, from OWS `PostCharge` or OHIP `postBillingCharges`.
+pub(super) struct Line<'a> {
+    /// The transaction code (see [`TRANSACTION_CODES`]).
+    pub code: &'a str,
+    /// The amount in the hotel currency.
+    pub amount: Decimal,
+    /// The folio text (the code's own text when absent).
+    pub short_info: Option<&'a str>,
+    /// Kept verbatim on the charge: OWS `LongInfo`, OHIP `postingReference`.
+    pub reference: Option<String>,
+    /// When it was consumed (now when absent: OHIP has no posting date).
+    pub consumed: Option<chrono::DateTime<Utc>>,
+}
+
+/// Posts `line` to the stay `id` (a `resv_name_id`) under the shared hotel's
+/// rules; answers the stay's position and the new charge ids.
+pub(super) fn post_line(state: &OperaState, id: &str, line: Line<'_>) -> Result<(usize, Vec<Uuid>), Fail> {
+    let Some(&(code, text)) = TRANSACTION_CODES.iter().find(|(c, _)| *c == line.code) else {
+        return Err(Fail::new(
+            "INVALID_TRANSACTION_CODE",
+            format!("Transaction code {} is not valid for postings.", line.code),
+        ));
+    };
+    let amount = line.amount;
+    if amount.is_zero() || amount.scale() > 2 {
+        return Err(Fail::new(
+            "INVALID_AMOUNT",
+            "The amount must be non-zero with at most 2 decimals.",
+        ));
+    }
+    let short_info = line.short_info.unwrap_or(text).to_owned();
+    let long_info = line.reference;
+    let now = state::now();
+    let consumed = line.consumed.unwrap_or(now);
+    let mut hotel = state.core().write();
     if consumed < now - chrono::Duration::days(hotel.property.editable_history_days) {
         return Err(Fail::new(
             "POSTING_NOT_ALLOWED",
@@ -239,16 +271,14 @@ pub(super) fn post_charge(state: &OperaState, request: &Element) -> OpResult {
     let ids: Vec<Uuid> = hotel.charges_of_order(order_id).map(|c| c.id).collect();
     drop(hotel);
     let mut codes = state.transaction_codes.lock().unwrap_or_else(|p| p.into_inner());
-    for id in ids {
-        codes.insert(id, code.to_owned());
+    for id in &ids {
+        codes.insert(*id, code.to_owned());
     }
-    let mut w = Xml::fragment();
-    reservation_echo(&mut w, position).map_err(xml_fail)?;
-    Ok(w.finish())
+    Ok((position, ids))
 }
 
 /// The transaction code of a folio line.
-fn line_code(state: &OperaState, hotel: &Hotel, charge: &crate::model::Charge) -> String {
+pub(super) fn line_code(state: &OperaState, hotel: &Hotel, charge: &crate::model::Charge) -> String {
     if let Some(code) = state
         .transaction_codes
         .lock()
