@@ -79,6 +79,7 @@ conformance!(
     journal_unsettled_and_purge,
     inbox_dedupes_and_keeps_arrival_order,
     inbox_push_many_dedupes_within_and_across_batches,
+    batches_larger_than_one_statement_keep_every_row,
     records_by_ids_finds_only_the_asked_ids_of_the_hotel_and_kind,
     audit_appends_and_filters,
     leases_two_owners_expiry_and_release,
@@ -906,6 +907,37 @@ async fn inbox_push_many_dedupes_within_and_across_batches(store: Arc<dyn Store>
     assert_eq!(names, ["evt-0", "evt-1", "evt-2"]);
     assert_eq!(pending[1].received_at, at(1), "the first of two copies is kept");
     assert_eq!(store.inbox_pending(&hotel("harbor"), 10).await.unwrap().len(), 1);
+}
+
+/// The SQLite store writes a batch in multi-row statements of at most 64
+/// rows; 150 rows span several, and what a row-by-row store would keep must
+/// not change: the last copy of a record, the first of an event.
+async fn batches_larger_than_one_statement_keep_every_row(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    let reservation = |i: usize, fingerprint: &str| {
+        sealed("grand", RecordKind::Reservation, &format!("r{i:03}"), fingerprint)
+    };
+    let mut records: Vec<_> = (0..150).map(|i| reservation(i, &format!("f{i}"))).collect();
+    records.push(reservation(7, "f7-again"));
+    store.apply(upsert(records)).await.unwrap();
+    let stored = store.records(&grand, RecordKind::Reservation).await.unwrap();
+    assert_eq!(stored.len(), 150);
+    assert_eq!(stored[7], reservation(7, "f7-again"), "the later copy wins");
+    assert_eq!(stored[6], reservation(6, "f6"));
+    assert_eq!(stored[149], reservation(149, "f149"));
+
+    assert!(store.inbox_push(&event("grand", "e000", at(0))).await.unwrap());
+    // Every tenth event repeats its predecessor's id, as a redelivery would.
+    let id = |i: usize| format!("e{:03}", if i % 10 == 9 { i - 1 } else { i });
+    let events: Vec<_> = (0..150).map(|i| event("grand", &id(i), at(i as i64))).collect();
+    let fresh = store.inbox_push_many(&events).await.unwrap();
+    let expected: Vec<bool> = (0..150).map(|i| i != 0 && i % 10 != 9).collect();
+    assert_eq!(fresh, expected);
+    let pending = store.inbox_pending(&grand, 500).await.unwrap();
+    let names: Vec<&str> = pending.iter().map(|e| e.event_id.as_str()).collect();
+    let arrived: Vec<String> = (0..150).filter(|i| i % 10 != 9).map(id).collect();
+    assert_eq!(names, arrived, "arrival order, one row per id");
+    assert_eq!(pending[8].received_at, at(8), "the first of two copies is kept");
 }
 
 async fn records_by_ids_finds_only_the_asked_ids_of_the_hotel_and_kind(store: Arc<dyn Store>) {

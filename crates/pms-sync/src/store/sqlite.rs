@@ -7,6 +7,8 @@
 //! the same stale read, and a deferred read lock never has to be upgraded (an upgrade
 //! fails with `SQLITE_BUSY` at once, whatever the busy timeout).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, Row, SqlSafeStr, Sqlite, Transaction};
 
+use self::rows::MultiRow;
 use super::{
     ApplyBatch, AuditEntry, AuditFilter, Cursor, InboxEvent, JournalBegin, JournalEntry, JournalState,
     NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store,
@@ -27,6 +30,7 @@ use super::{
 use crate::SyncError;
 
 mod flows;
+mod rows;
 
 /// How long a connection waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -233,23 +237,19 @@ impl Store for SqliteStore {
 
     async fn apply(&self, batch: ApplyBatch) -> Result<(), SyncError> {
         let mut tx = self.write_tx().await?;
-        for record in &batch.upserts {
-            sqlx::query(
-                "INSERT INTO records (hotel, kind, external_id, fingerprint, key_id, sealed, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-                 ON CONFLICT (hotel, kind, external_id) DO UPDATE SET \
-                 fingerprint = excluded.fingerprint, key_id = excluded.key_id, \
-                 sealed = excluded.sealed, updated_at = excluded.updated_at",
-            )
-            .bind(record.hotel.as_str())
-            .bind(record.kind.as_str())
-            .bind(&record.external_id)
-            .bind(&record.fingerprint)
-            .bind(&record.key_id)
-            .bind(&record.sealed)
-            .bind(record.updated_at.map(micros))
-            .execute(&mut *tx)
-            .await?;
+        for (range, text) in UPSERT_RECORDS.chunks(batch.upserts.len()) {
+            let mut query = sqlx::query(text);
+            for record in &batch.upserts[range] {
+                query = query
+                    .bind(record.hotel.as_str())
+                    .bind(record.kind.as_str())
+                    .bind(&record.external_id)
+                    .bind(&record.fingerprint)
+                    .bind(&record.key_id)
+                    .bind(&record.sealed)
+                    .bind(record.updated_at.map(micros));
+            }
+            query.execute(&mut *tx).await?;
         }
         for (hotel, kind, external_id) in &batch.deletes {
             sqlx::query("DELETE FROM records WHERE hotel = ?1 AND kind = ?2 AND external_id = ?3")
@@ -521,10 +521,36 @@ impl Store for SqliteStore {
     }
 
     async fn inbox_push_many(&self, events: &[InboxEvent]) -> Result<Vec<bool>, SyncError> {
+        // Of two events with one id in a batch, the first is stored and the
+        // second would conflict with it: only first occurrences are sent, and
+        // the rows the insert returns name the ones that were new.
+        let mut position = HashMap::with_capacity(events.len());
+        let mut sent = Vec::with_capacity(events.len());
+        for (i, event) in events.iter().enumerate() {
+            if let Entry::Vacant(slot) = position.entry((event.hotel.as_str(), event.event_id.as_str())) {
+                slot.insert(i);
+                sent.push((event, inbox_payload(event)?));
+            }
+        }
+        let mut fresh = vec![false; events.len()];
         let mut tx = self.pool.begin().await?;
-        let mut fresh = Vec::with_capacity(events.len());
-        for event in events {
-            fresh.push(insert_inbox(&mut tx, event).await?);
+        for (range, text) in INSERT_INBOX.chunks(sent.len()) {
+            let mut query = sqlx::query(text);
+            for (event, payload) in &sent[range] {
+                query = query
+                    .bind(event.hotel.as_str())
+                    .bind(&event.event_id)
+                    .bind(payload)
+                    .bind(micros(event.received_at));
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                const WHAT: &str = "inbox event";
+                let hotel: String = get(&row, "hotel", WHAT)?;
+                let event_id: String = get(&row, "event_id", WHAT)?;
+                if let Some(&i) = position.get(&(hotel.as_str(), event_id.as_str())) {
+                    fresh[i] = true;
+                }
+            }
         }
         tx.commit().await?;
         Ok(fresh)
@@ -721,10 +747,32 @@ where
     row.try_get(column).map_err(|_| shared::corrupt(what, column))
 }
 
+/// Upserts records by (hotel, kind, external id); the last of two rows with
+/// one key wins, as it would one statement at a time.
+static UPSERT_RECORDS: MultiRow = MultiRow::new(
+    "INSERT INTO records (hotel, kind, external_id, fingerprint, key_id, sealed, updated_at)",
+    7,
+    "ON CONFLICT (hotel, kind, external_id) DO UPDATE SET \
+     fingerprint = excluded.fingerprint, key_id = excluded.key_id, \
+     sealed = excluded.sealed, updated_at = excluded.updated_at",
+);
+
+/// Inserts inbox events unless an unprocessed one with the id is there, and
+/// names those it inserted (a skipped row returns nothing).
+static INSERT_INBOX: MultiRow = MultiRow::new(
+    "INSERT INTO inbox (hotel, event_id, payload, received_at)",
+    4,
+    "ON CONFLICT DO NOTHING RETURNING hotel, event_id",
+);
+
+fn inbox_payload(event: &InboxEvent) -> Result<String, SyncError> {
+    serde_json::to_string(&event.payload)
+        .map_err(|e| SyncError::Store(format!("cannot serialize inbox payload: {e}")))
+}
+
 /// Inserts one inbox event unless an unprocessed one with its id is there.
 async fn insert_inbox(conn: &mut sqlx::SqliteConnection, event: &InboxEvent) -> Result<bool, SyncError> {
-    let payload = serde_json::to_string(&event.payload)
-        .map_err(|e| SyncError::Store(format!("cannot serialize inbox payload: {e}")))?;
+    let payload = inbox_payload(event)?;
     let done = sqlx::query(
         "INSERT INTO inbox (hotel, event_id, payload, received_at) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT DO NOTHING",
