@@ -38,6 +38,8 @@ use url::Url;
 use crate::auth::{ApiKeyHeader, Authenticator, Credential, without_url};
 use crate::error::{CloudbedsError, classify_message, truncate};
 use crate::map::{self, MapContext};
+use crate::redact::RedactedJson;
+use crate::reservations::{self, Unusual};
 use crate::wire::folio::{PostAdjustmentData, PostCustomItemData, PostPaymentResponse, Transaction};
 use crate::wire::guest::GuestDetail;
 use crate::wire::housekeeping::{HousekeepingItem, PostHousekeepingData};
@@ -503,24 +505,52 @@ impl CloudbedsClient {
 
     // ---- reads --------------------------------------------------------------------
 
+    fn reservation_call(&self, reservation_id: &str) -> Call {
+        Call {
+            method: Method::GET,
+            name: "getReservation",
+            params: vec![self.property(), p("reservationID", reservation_id)],
+            write: false,
+        }
+    }
+
     /// `GET /getReservation`: the detail and its raw `data` object.
     pub async fn get_reservation(
         &self,
         reservation_id: &str,
     ) -> Result<(ReservationDetail, serde_json::Value), CloudbedsError> {
-        let envelope: Envelope<serde_json::Value> = self
-            .data(Call {
-                method: Method::GET,
-                name: "getReservation",
-                params: vec![self.property(), p("reservationID", reservation_id)],
-                write: false,
-            })
-            .await?;
-        let raw = envelope
-            .data
-            .ok_or_else(|| CloudbedsError::decode("$.data", "missing"))?;
-        let detail = from_value::<ReservationDetail>(&raw, "$.data")?;
-        Ok((detail, raw))
+        let (body, _) = self.read(self.reservation_call(reservation_id)).await?;
+        detail_from_tree(&body)
+    }
+
+    /// `GET /getReservation` as a record, through the text path when it
+    /// vouches for the answer ([`reservations`]), else the tree path.
+    async fn reservation_record(&self, reservation_id: &str) -> Result<Reservation, CloudbedsError> {
+        let (body, _) = self.read(self.reservation_call(reservation_id)).await?;
+        let from_text = reservations::single(&body)
+            .and_then(|answer| reservations::detail(answer.data.ok_or(Unusual)?, self.ctx()));
+        match from_text {
+            Ok(reservation) => Ok(reservation),
+            Err(Unusual) => {
+                let (detail, raw) = detail_from_tree(&body)?;
+                map::reservation_detail(&detail, RedactedJson::from_value(raw), self.ctx())
+            }
+        }
+    }
+
+    fn reservations_call(&self, filters: &[(String, String)], page_number: u32, page_size: u32) -> Call {
+        let mut params = vec![
+            self.property(),
+            p("pageNumber", page_number.to_string()),
+            p("pageSize", page_size.clamp(1, MAX_PAGE_SIZE).to_string()),
+        ];
+        params.extend_from_slice(filters);
+        Call {
+            method: Method::GET,
+            name: "getReservations",
+            params,
+            write: false,
+        }
     }
 
     /// `GET /getReservations` with extra filters, one page.
@@ -530,30 +560,10 @@ impl CloudbedsClient {
         page_number: u32,
         page_size: u32,
     ) -> Result<ListPage<(ReservationListItem, serde_json::Value)>, CloudbedsError> {
-        let mut params = vec![
-            self.property(),
-            p("pageNumber", page_number.to_string()),
-            p("pageSize", page_size.clamp(1, MAX_PAGE_SIZE).to_string()),
-        ];
-        params.extend_from_slice(filters);
-        let envelope: Envelope<Vec<serde_json::Value>> = self
-            .data(Call {
-                method: Method::GET,
-                name: "getReservations",
-                params,
-                write: false,
-            })
+        let (body, _) = self
+            .read(self.reservations_call(filters, page_number, page_size))
             .await?;
-        let mut items = Vec::new();
-        for (i, raw) in envelope.data.unwrap_or_default().into_iter().enumerate() {
-            let item = from_value::<ReservationListItem>(&raw, &format!("$.data[{i}]"))?;
-            items.push((item, raw));
-        }
-        Ok(ListPage {
-            items,
-            count: envelope.count,
-            total: envelope.total,
-        })
+        rows_from_tree(&body)
     }
 
     /// `GET /getReservationsWithRateDetails?reservationID=a,b,...`: the rate
@@ -601,18 +611,31 @@ impl CloudbedsClient {
         let mut filters = filters.to_vec();
         filters.push(p("includeAllRooms", "true"));
         filters.push(p("includeGuestsDetails", "true"));
-        let list = self.get_reservations(&filters, page, page_size).await?;
-        let mut out = Vec::with_capacity(list.items.len());
-        for (i, (item, raw)) in list.items.iter().enumerate() {
-            out.push(map::reservation_list_item(
-                item,
-                i,
-                Some(raw.clone()),
-                self.ctx(),
-            )?);
-        }
+        let (body, _) = self
+            .read(self.reservations_call(&filters, page, page_size))
+            .await?;
+        let from_text = reservations::page(&body).and_then(|list| {
+            let rows = list.data.as_deref().unwrap_or_default();
+            Ok((reservations::rows(rows, self.ctx())?, list.total))
+        });
+        let (mut out, total) = match from_text {
+            Ok(page) => page,
+            Err(Unusual) => {
+                let list = rows_from_tree(&body)?;
+                let mut out = Vec::with_capacity(list.items.len());
+                for (i, (item, raw)) in list.items.into_iter().enumerate() {
+                    out.push(map::reservation_list_item(
+                        &item,
+                        i,
+                        RedactedJson::from_value(raw),
+                        self.ctx(),
+                    )?);
+                }
+                (out, list.total)
+            }
+        };
         if out.is_empty() {
-            return Ok((out, list.total));
+            return Ok((out, total));
         }
         let ids: Vec<&str> = out.iter().map(|r| r.external.id.as_str()).collect();
         let rates = self.get_reservations_rates(&ids).await?;
@@ -624,12 +647,11 @@ impl CloudbedsClient {
             match by_id.get(reservation.external.id.as_str()) {
                 Some(rates) => map::complete_with_rates(reservation, rates, self.ctx()),
                 None => {
-                    let (detail, raw) = self.get_reservation(reservation.external.id.as_str()).await?;
-                    *reservation = map::reservation_detail(&detail, Some(raw), self.ctx())?;
+                    *reservation = self.reservation_record(reservation.external.id.as_str()).await?;
                 }
             }
         }
-        Ok((out, list.total))
+        Ok((out, total))
     }
 
     async fn reservations_all(
@@ -1390,6 +1412,31 @@ fn from_value<T: DeserializeOwned>(value: &serde_json::Value, prefix: &str) -> R
     serde_path_to_error::deserialize(value).map_err(|e| CloudbedsError::from_path_error(prefix, e))
 }
 
+/// A `getReservation` body through the tree: the detail and its `data`.
+fn detail_from_tree(body: &[u8]) -> Result<(ReservationDetail, serde_json::Value), CloudbedsError> {
+    let envelope: Envelope<serde_json::Value> = parse_json(body)?;
+    let raw = envelope
+        .data
+        .ok_or_else(|| CloudbedsError::decode("$.data", "missing"))?;
+    let detail = from_value::<ReservationDetail>(&raw, "$.data")?;
+    Ok((detail, raw))
+}
+
+/// A `getReservations` body through the tree: each row with its `data[]` item.
+fn rows_from_tree(body: &[u8]) -> Result<ListPage<(ReservationListItem, serde_json::Value)>, CloudbedsError> {
+    let envelope: Envelope<Vec<serde_json::Value>> = parse_json(body)?;
+    let mut items = Vec::new();
+    for (i, raw) in envelope.data.unwrap_or_default().into_iter().enumerate() {
+        let item = from_value::<ReservationListItem>(&raw, &format!("$.data[{i}]"))?;
+        items.push((item, raw));
+    }
+    Ok(ListPage {
+        items,
+        count: envelope.count,
+        total: envelope.total,
+    })
+}
+
 /// HTTP status and `success` flag to a result.
 fn check(call: &Call, response: RawResponse) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
     let RawResponse {
@@ -1532,8 +1579,7 @@ impl PmsClient for CloudbedsClient {
     }
 
     async fn reservation(&self, id: &VendorId) -> Result<Reservation, pms_core::Error> {
-        let (detail, raw) = core(self.get_reservation(id.as_str()).await)?;
-        core(map::reservation_detail(&detail, Some(raw), self.ctx()))
+        core(self.reservation_record(id.as_str()).await)
     }
 
     /// `getReservations?modifiedFrom&modifiedTo` in property-local time, each

@@ -11,12 +11,14 @@
 //! | `webhook` | one webhook body |
 
 use chrono::Utc;
-use pms_core::{DecodeContext, Decoded, PayloadDecoder, PayloadKind, PmsKind};
+use pms_core::{DecodeContext, Decoded, PayloadDecoder, PayloadKind, PmsKind, Reservation};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::CloudbedsError;
 use crate::map::{self, MapContext};
+use crate::redact::RedactedJson;
+use crate::reservations::{self, Unusual};
 use crate::webhook;
 use crate::wire::folio::Transaction;
 use crate::wire::guest::GuestDetail;
@@ -60,6 +62,24 @@ fn data(body: &[u8]) -> Result<Envelope<Value>, CloudbedsError> {
     parse(body)
 }
 
+/// Reservations through the text path ([`reservations`]): a `getReservations`
+/// page, or a `getReservation` answer whose `data` is one object.
+fn reservations_from_text(body: &[u8], ctx: &MapContext) -> Result<Vec<Reservation>, Unusual> {
+    if let Ok(page) = reservations::page(body) {
+        if page.success != Some(true) {
+            return Err(Unusual);
+        }
+        return reservations::rows(page.data.as_deref().ok_or(Unusual)?, ctx);
+    }
+    let answer = reservations::single(body)?;
+    match answer.data {
+        Some(data) if answer.success == Some(true) && data.get().starts_with('{') => {
+            Ok(vec![reservations::detail(data, ctx)?])
+        }
+        _ => Err(Unusual),
+    }
+}
+
 impl CloudbedsDecoder {
     fn decode_inner(
         &self,
@@ -72,6 +92,13 @@ impl CloudbedsDecoder {
             let delivery = webhook::parse_webhook(body, &ctx.hotel, Utc::now())?;
             return Ok(Decoded::Events(delivery.pms_event.into_iter().collect()));
         }
+        if kind == PayloadKind::Reservations
+            && let Ok(records) = reservations_from_text(body, &ctx)
+        {
+            return Ok(Decoded::Reservations(records));
+        }
+        // Everything else, and reservations the text path would not vouch
+        // for (their error names the JSON path from the tree).
         let envelope = data(body)?;
         let payload = envelope
             .data
@@ -82,7 +109,12 @@ impl CloudbedsDecoder {
                     let mut out = Vec::with_capacity(items.len());
                     for (i, raw) in items.iter().enumerate() {
                         let item: ReservationListItem = from_value(raw, &format!("$.data[{i}]"))?;
-                        out.push(map::reservation_list_item(&item, i, Some(raw.clone()), &ctx)?);
+                        out.push(map::reservation_list_item(
+                            &item,
+                            i,
+                            RedactedJson::from_value(raw.clone()),
+                            &ctx,
+                        )?);
                     }
                     Ok(Decoded::Reservations(out))
                 }
@@ -90,7 +122,7 @@ impl CloudbedsDecoder {
                     let detail: ReservationDetail = from_value(&payload, "$.data")?;
                     Ok(Decoded::Reservations(vec![map::reservation_detail(
                         &detail,
-                        Some(payload.clone()),
+                        RedactedJson::from_value(payload.clone()),
                         &ctx,
                     )?]))
                 }

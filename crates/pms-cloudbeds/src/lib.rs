@@ -15,6 +15,8 @@
 //! | `auth` | API key and OAuth2 refresh (the `oauth2` crate over our reqwest 0.13) |
 //! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
 //! | [`map`] | wire to pms-core; every Cloudbeds enum mapped explicitly |
+//! | [`redact`] | personal data out of the raw payloads kept on records |
+//! | `reservations` | reservation pages decoded from their text, no tree built |
 //! | [`webhook`] | [`WebhookVerifier`], [`parse_webhook`], [`authenticate_and_parse`] |
 //! | [`error`] | [`CloudbedsError`], [`classify_message`] |
 //! | `decode` | [`CloudbedsDecoder`] for `pms decode` and fixtures |
@@ -87,6 +89,8 @@ mod client;
 mod decode;
 pub mod error;
 pub mod map;
+pub mod redact;
+mod reservations;
 pub mod webhook;
 pub mod wire;
 

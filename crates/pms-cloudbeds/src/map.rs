@@ -10,12 +10,14 @@ use chrono_tz::Tz;
 use pms_core::{
     Address, ChargeId, ChargeKind, Currency, DecodeContext, DocumentKind, ExternalRef, Folio, FolioCharge,
     FolioId, Guest, GuestId, GuestRef, HotelId, HousekeepingStatus, IdentityDocument, Money, Occupancy,
-    Payment, PaymentState, PersonName, Pii, PmsKind, RawJson, RawPayload, RequestId, Reservation,
-    ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
+    Payment, PaymentState, PersonName, Pii, PmsKind, RequestId, Reservation, ReservationId,
+    ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
 };
 use rust_decimal::Decimal;
 
 use crate::error::CloudbedsError;
+use crate::redact::RedactedJson;
+pub use crate::redact::redact_raw;
 use crate::wire::folio::Transaction;
 use crate::wire::guest::GuestDetail;
 use crate::wire::housekeeping::HousekeepingItem;
@@ -41,72 +43,6 @@ impl From<&DecodeContext> for MapContext {
             currency: c.currency,
         }
     }
-}
-
-/// Keys of Cloudbeds payloads that hold personal data (compared in lower case).
-const PII_KEYS: &[&str] = &[
-    "guestname",
-    "guestemail",
-    "guestfirstname",
-    "guestlastname",
-    "guestgender",
-    "guestphone",
-    "guestcellphone",
-    "guestaddress",
-    "guestaddress1",
-    "guestaddress2",
-    "guestcity",
-    "gueststate",
-    "guestzip",
-    "guestbirthdate",
-    "guestdocumenttype",
-    "guestdocumentnumber",
-    "guestdocumentissuedate",
-    "guestdocumentissuingcountry",
-    "guestdocumentexpirationdate",
-    "guestrequirements",
-    "firstname",
-    "lastname",
-    "email",
-    "phone",
-    "cellphone",
-    "address",
-    "address1",
-    "address2",
-    "birthdate",
-    "documentnumber",
-    "taxid",
-    "companytaxid",
-    "companyname",
-    "cardsonfile",
-    "customfields",
-];
-
-/// Replaces personal data in a raw payload with `"<redacted>"`, so the
-/// [`RawPayload`] kept on a record (whose `Debug` prints it) carries ids,
-/// dates, amounts and states but no guest. Profiles come from `guest()`.
-pub fn redact_raw(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if PII_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
-                    *v = serde_json::Value::String("<redacted>".into());
-                } else {
-                    redact_raw(v);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_raw),
-        _ => {}
-    }
-}
-
-fn redacted(raw: Option<serde_json::Value>) -> Option<RawPayload> {
-    raw.and_then(|mut v| {
-        redact_raw(&mut v);
-        // A `Value` always serializes; the `None` arm is unreachable.
-        RawJson::from_value(&v).ok().map(RawPayload::Json)
-    })
 }
 
 fn cb_ref(id: &str, path: &str) -> Result<ExternalRef, CloudbedsError> {
@@ -227,10 +163,10 @@ fn parse_eta(time: &str) -> Option<NaiveTime> {
 }
 
 /// `getReservation.data` to a reservation. `raw` is the `data` object as
-/// received; it is kept with personal data redacted ([`redact_raw`]).
+/// received, personal data redacted ([`crate::redact`]).
 pub fn reservation_detail(
     wire: &ReservationDetail,
-    raw: Option<serde_json::Value>,
+    raw: Option<RedactedJson>,
     ctx: &MapContext,
 ) -> Result<Reservation, CloudbedsError> {
     let id = required(&wire.reservation_id, "data.reservationID")?;
@@ -285,7 +221,7 @@ pub fn reservation_detail(
         updated_at: wire.date_modified.map(|t| local_to_utc(t, ctx.time_zone)),
         source: wire.source.clone(),
         channel: wire.source_id.clone(),
-        raw: redacted(raw),
+        raw: raw.map(RedactedJson::into_payload),
     })
 }
 
@@ -323,11 +259,12 @@ fn eta_of(time: Option<&str>, arrival: NaiveDate, ctx: &MapContext) -> Option<Da
 /// `getReservation` has; it has no `total` and no `estimatedArrivalTime`
 /// (`GetReservationsResponseDataInner`), which [`complete_with_rates`] adds
 /// from `getReservationsWithRateDetails`. Without the guest list the main
-/// guest comes from `guestID`.
+/// guest comes from `guestID`. `raw` is the row as received, personal data
+/// redacted ([`crate::redact`]).
 pub fn reservation_list_item(
     wire: &ReservationListItem,
     index: usize,
-    raw: Option<serde_json::Value>,
+    raw: Option<RedactedJson>,
     ctx: &MapContext,
 ) -> Result<Reservation, CloudbedsError> {
     let at = |field: &str| format!("data[{index}].{field}");
@@ -379,7 +316,7 @@ pub fn reservation_list_item(
         updated_at: wire.date_modified.map(|t| local_to_utc(t, ctx.time_zone)),
         source: wire.source_name.clone(),
         channel: wire.source_id.clone(),
-        raw: redacted(raw),
+        raw: raw.map(RedactedJson::into_payload),
     })
 }
 
