@@ -57,7 +57,7 @@ fn kind_of(code: &str, title: &str) -> AgendaKind {
     }
 }
 
-fn first_text(package: &Element, name: &str) -> Option<String> {
+fn first_text(package: Element<'_>, name: &str) -> Option<String> {
     package
         .children_any(HC, name)
         .map(|d| d.all_strings().join(" ").trim().to_owned())
@@ -67,7 +67,7 @@ fn first_text(package: &Element, name: &str) -> Option<String> {
 /// The timed packages of one `HotelReservation` as agenda items.
 pub fn reservation_packages(
     doc: &Document<'_>,
-    element: &Element,
+    element: Element<'_>,
     ctx: &MapContext,
 ) -> Result<Vec<AgendaItem>, OperaError> {
     let reservation = map::hotel_reservation(doc, element, ctx)?;
@@ -176,7 +176,6 @@ pub fn decode_agenda(body: &[u8], ctx: &MapContext) -> Result<Vec<AgendaItem>, O
     let response = ops::open(&doc, &ops::fetch_booking::OP, "recorded")?;
     let reservation = response
         .descendants_any(&[ns::RESERVATION_WSDL, ns::RESERVATION], "HotelReservation")
-        .into_iter()
         .next()
         .ok_or_else(|| OperaError::decode("FetchBookingResponse/HotelReservation", "missing"))?;
     reservation_packages(&doc, reservation, ctx)

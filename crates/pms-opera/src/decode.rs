@@ -42,17 +42,16 @@ fn transaction_id(doc: &Document<'_>) -> String {
         .to_owned()
 }
 
-fn body_element<'d>(doc: &'d Document<'_>) -> Result<&'d Element, OperaError> {
+fn body_element<'d>(doc: &'d Document<'_>) -> Result<Element<'d>, OperaError> {
     result::soap_body(doc)?
         .elements()
-        .first()
+        .next()
         .ok_or_else(|| OperaError::decode("Envelope/Body", "empty Body"))
 }
 
-fn find_id<'d>(element: &'d Element, sources: &[&str]) -> Option<&'d str> {
+fn find_id<'d>(element: Element<'d>, sources: &[&str]) -> Option<&'d str> {
     element
         .descendants_any(&[ns::COMMON], "UniqueID")
-        .into_iter()
         .find(|u| u.attr_value("source").is_some_and(|s| sources.contains(&s)) || sources.is_empty())
         .and_then(Element::text_value)
 }

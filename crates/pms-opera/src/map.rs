@@ -102,7 +102,7 @@ pub fn occupancy(raw: &str) -> Option<Occupancy> {
 /// as money. The text is the amount as written; `decimals` is not applied
 /// (the capture's `decimals="2"` on `15500` INR reads as 15500.00 INR,
 /// \[unverified\]). An empty `currencyCode` falls back to the hotel currency.
-pub fn money(element: &Element, ctx: &MapContext, path: &str) -> Result<Option<Money>, OperaError> {
+pub fn money(element: Element<'_>, ctx: &MapContext, path: &str) -> Result<Option<Money>, OperaError> {
     let Some(text) = element.text_value() else {
         return Ok(None);
     };
@@ -193,7 +193,7 @@ const RES_NS: &[&str] = &[
 
 /// The ids of a `HotelReservation`'s `UniqueIDList`: (`RESVID` = resv_name_id,
 /// confirmation number = the `INTERNAL` id with an empty `source`).
-pub fn reservation_ids(element: &Element) -> (Option<String>, Option<String>) {
+pub fn reservation_ids(element: Element<'_>) -> (Option<String>, Option<String>) {
     let mut resv_name_id = None;
     let mut confirmation = None;
     if let Some(list) = element.child_any(RES_NS, "UniqueIDList") {
@@ -224,7 +224,7 @@ pub fn reservation_ids(element: &Element) -> (Option<String>, Option<String>) {
 /// - total: `RoomStay/Total`; balance: `RoomStay/CurrentBalance` [unverified element].
 pub fn hotel_reservation(
     doc: &Document<'_>,
-    element: &Element,
+    element: Element<'_>,
     ctx: &MapContext,
 ) -> Result<Reservation, OperaError> {
     let (resv_name_id, confirmation) = reservation_ids(element);
@@ -346,11 +346,7 @@ pub fn hotel_reservation(
                 .unwrap_or(i64::MAX);
             let profile_id = res_guest
                 .descendants_any(ns::NAME_ANY, "ProfileIDs")
-                .into_iter()
-                .flat_map(|ids| {
-                    ids.children_any(&[ns::COMMON, ns::NAME], "UniqueID")
-                        .collect::<Vec<_>>()
-                })
+                .flat_map(|ids| ids.children_any(&[ns::COMMON, ns::NAME], "UniqueID"))
                 .find_map(Element::text_value);
             if let Some(id) = profile_id {
                 let external = opera_ref(id, "ResGuest/Profiles/Profile/ProfileIDs/UniqueID")?;
@@ -401,7 +397,7 @@ pub fn hotel_reservation(
 /// §1.6: `Customer/PersonName/{nameTitle, firstName, middleName, lastName}`,
 /// `Addresses/NameAddress`, `Phones/NamePhone/PhoneNumber`, `EMails/NameEmail`;
 /// the `primary="true"` entry wins, else the first.
-pub fn profile(element: &Element, id: &str, ctx: &MapContext) -> Result<Guest, OperaError> {
+pub fn profile(element: Element<'_>, id: &str, ctx: &MapContext) -> Result<Guest, OperaError> {
     let external = opera_ref(id, "Profile/NameID")?;
     let any = ns::NAME_ANY;
     let person = element.path_any(any, &["Customer", "PersonName"]);
@@ -417,9 +413,9 @@ pub fn profile(element: &Element, id: &str, ctx: &MapContext) -> Result<Guest, O
         middle: part("middleName"),
         last: part("lastName"),
     };
-    fn pick<'e>(element: &'e Element, list: &str, item: &str) -> Option<&'e Element> {
+    fn pick<'e>(element: Element<'e>, list: &str, item: &str) -> Option<Element<'e>> {
         let any = ns::NAME_ANY;
-        let items: Vec<&Element> = element
+        let items: Vec<Element<'_>> = element
             .child_any(any, list)
             .map(|l| l.children_any(any, item).collect())
             .unwrap_or_default();

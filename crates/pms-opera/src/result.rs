@@ -95,7 +95,7 @@ pub(crate) fn check_answer<'a>(
 }
 
 /// The SOAP `Body` of an envelope (SOAP 1.1, or 1.2 on input).
-pub(crate) fn soap_body<'d>(doc: &'d Document<'_>) -> Result<&'d Element, OperaError> {
+pub(crate) fn soap_body<'d>(doc: &'d Document<'_>) -> Result<Element<'d>, OperaError> {
     let root = doc.root();
     if !root.is_any(&[ns::SOAP, ns::SOAP12], "Envelope") {
         return Err(OperaError::decode(
@@ -112,7 +112,7 @@ pub(crate) fn response_element<'d>(
     doc: &'d Document<'_>,
     nss: &[&str],
     local: &str,
-) -> Result<&'d Element, OperaError> {
+) -> Result<Element<'d>, OperaError> {
     soap_body(doc)?
         .child_any(nss, local)
         .ok_or_else(|| OperaError::decode(format!("Envelope/Body/{local}"), "missing response element"))
@@ -123,7 +123,7 @@ pub(crate) fn response_element<'d>(
 pub(crate) fn check_result(
     operation: &'static str,
     transaction_id: &str,
-    response: &Element,
+    response: Element<'_>,
     nss: &[&str],
 ) -> Result<(), OperaError> {
     let result = response
@@ -147,7 +147,7 @@ pub(crate) fn check_result(
     }
 }
 
-fn failure(result: &Element) -> ResultFailure {
+fn failure(result: Element<'_>) -> ResultFailure {
     let opera_error_code = result
         .child(ns::COMMON, "OperaErrorCode")
         .and_then(Element::text_value)
@@ -282,7 +282,6 @@ pub(crate) fn find_fault(doc: &Document<'_>) -> Option<SoapFault> {
     let unqualified = |local: &str| {
         fault
             .elements()
-            .iter()
             .find(|e| e.namespace().is_none() && e.local_name() == local)
             .map(|e| e.text().to_owned())
     };

@@ -59,7 +59,7 @@ pub fn write(w: &mut XmlWriter, hotel_code: &str, range: Option<(&str, &str)>) -
     w.end("FetchHouseKeepingRoomStatusRequest")
 }
 
-fn field<'a>(e: &'a Element, names: &[&str]) -> Option<&'a str> {
+fn field<'a>(e: Element<'a>, names: &[&str]) -> Option<&'a str> {
     names.iter().find_map(|n| {
         e.attr_value(n)
             .or_else(|| e.child_any(NSS, n).and_then(Element::text_value))
@@ -71,7 +71,6 @@ pub fn parse(doc: &Document<'_>, transaction_id: &str) -> Result<Vec<Housekeepin
     let response = open(doc, &OP, transaction_id)?;
     response
         .descendants_any(NSS, "HouseKeepingRoom")
-        .into_iter()
         .map(|room| {
             let number = field(room, &["RoomNumber", "roomNumber"])
                 .ok_or_else(|| OperaError::decode("HouseKeepingRoom/RoomNumber", "missing"))?;

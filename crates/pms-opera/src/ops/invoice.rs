@@ -63,7 +63,7 @@ pub fn write(w: &mut XmlWriter, hotel_code: &str, resv_name_id: &str) -> io::Res
     w.end("InvoiceRequest")
 }
 
-fn field<'a>(e: &'a Element, names: &[&str]) -> Option<&'a str> {
+fn field<'a>(e: Element<'a>, names: &[&str]) -> Option<&'a str> {
     names.iter().find_map(|n| {
         e.attr_value(n)
             .or_else(|| e.child_any(NSS, n).and_then(Element::text_value))
@@ -82,10 +82,10 @@ pub fn parse(
         PmsKind::Opera,
         VendorId::new(resv_name_id).map_err(|_| OperaError::Validation("empty reservation id".into()))?,
     );
-    let headers: Vec<&Element> = response
+    let headers: Vec<Element<'_>> = response
         .children_any(NSS, "Invoice")
         .flat_map(|invoice| {
-            let inner: Vec<&Element> = invoice.children_any(NSS, "BillHeader").collect();
+            let inner: Vec<Element<'_>> = invoice.children_any(NSS, "BillHeader").collect();
             if inner.is_empty() { vec![invoice] } else { inner }
         })
         .collect();
@@ -110,10 +110,10 @@ pub fn parse(
                 None => money,
             });
         }
-        let items: Vec<&Element> = header
+        let items: Vec<Element<'_>> = header
             .children_any(NSS, "BillItems")
             .flat_map(|items| {
-                let inner: Vec<&Element> = items.children_any(NSS, "BillItem").collect();
+                let inner: Vec<Element<'_>> = items.children_any(NSS, "BillItem").collect();
                 if inner.is_empty() { vec![items] } else { inner }
             })
             .collect();
@@ -134,7 +134,7 @@ pub fn parse(
 }
 
 fn bill_item(
-    item: &Element,
+    item: Element<'_>,
     resv_name_id: &str,
     window: &str,
     index: usize,

@@ -92,7 +92,7 @@ pub(crate) fn open<'d>(
     doc: &'d Document<'_>,
     op: &Operation,
     transaction_id: &str,
-) -> Result<&'d Element, OperaError> {
+) -> Result<Element<'d>, OperaError> {
     let response = result::response_element(doc, op.response_ns, &op.response_element())?;
     result::check_result(op.name, transaction_id, response, op.response_ns)?;
     Ok(response)
