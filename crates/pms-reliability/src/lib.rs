@@ -11,7 +11,7 @@
 //! builder in virtual time.
 //!
 //! Adding a vendor is one constructor (see [`mews_leg`], [`cloudbeds_leg`],
-//! [`opera_leg`]) plus its line in [`legs`].
+//! [`opera_leg`], [`opera_ohip_leg`]) plus its line in [`legs`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -68,6 +68,8 @@ pub struct Leg {
     /// The connector.
     pub client: Arc<dyn PmsClient>,
     ids: Ids,
+    /// OPERA with OHIP cashiering (charges through OHIP, read back by reference).
+    ohip: bool,
 }
 
 impl std::fmt::Debug for Leg {
@@ -154,14 +156,21 @@ impl Leg {
         Ok(match self.ids {
             Ids::Uuid => Arc::new(mews_client(&self.sim, timeout)?),
             Ids::Cloudbeds => Arc::new(cloudbeds_client(&self.sim, timeout)?),
+            Ids::Opera if self.ohip => Arc::new(opera_ohip_client(&self.sim, timeout)?),
             Ids::Opera => Arc::new(opera_client(&self.sim, timeout)?),
         })
     }
 
     /// Charge writes the simulator has received (Mews `orders/add`,
-    /// Cloudbeds `postCustomItem`, OPERA `PostCharge`), answered or not.
+    /// Cloudbeds `postCustomItem`, OPERA `PostCharge` or OHIP
+    /// `postBillingCharges`), answered or not.
     pub fn charge_writes(&self) -> usize {
-        self.requests_for(("orders/add", "postCustomItem", "PostCharge"))
+        let opera = if self.ohip {
+            "postBillingCharges"
+        } else {
+            "PostCharge"
+        };
+        self.requests_for(("orders/add", "postCustomItem", opera))
     }
 
     /// Reservation list reads the simulator has received: what one poll page
@@ -466,6 +475,7 @@ pub async fn mews_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result<Leg>
         sim,
         client,
         ids: Ids::Uuid,
+        ohip: false,
     })
 }
 
@@ -479,6 +489,7 @@ pub async fn cloudbeds_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result
         sim,
         client,
         ids: Ids::Cloudbeds,
+        ohip: false,
     })
 }
 
@@ -497,16 +508,25 @@ pub fn opera_client_at(
     timeout: Duration,
 ) -> anyhow::Result<pms_opera::OperaClient> {
     let config = config_of(&opera_vars(base_url, password))?;
-    let options = pms_opera::OperaOptions {
-        timeout,
-        default_transaction_code: Some("2000".into()),
-        ..pms_opera::OperaOptions::default()
-    };
+    let options = opera_options(timeout);
     Ok(pms_opera::OperaClient::with_options(
         &config.hotels[0],
         options,
         Arc::new(SystemClock),
     )?)
+}
+
+/// Options of the OPERA test clients: charges without a code of their own go
+/// to the restaurant code `2000`; a failed read is resent after 100 ms rather
+/// than the default 500 ms (the simulator's 5xx answer at once, and the pause
+/// is real time: the backoff's length is not what the suite tests).
+fn opera_options(timeout: Duration) -> pms_opera::OperaOptions {
+    pms_opera::OperaOptions {
+        timeout,
+        default_transaction_code: Some("2000".into()),
+        retry_backoff: Duration::from_millis(100),
+        ..pms_opera::OperaOptions::default()
+    }
 }
 
 /// The OPERA leg: an OPERA simulator with `spec` and an `OperaClient` on it.
@@ -520,7 +540,62 @@ pub async fn opera_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result<Leg
         sim,
         client,
         ids: Ids::Opera,
+        ohip: false,
     })
+}
+
+/// An OPERA client on a running OPERA simulator with OHIP cashiering
+/// (`PMS_HOTEL_GRAND_OPERA_OHIP_*` on the simulator's OHIP front): OWS for
+/// everything but charges, which go through OHIP and are read back.
+pub fn opera_ohip_client(sim: &SimHandle, timeout: Duration) -> anyhow::Result<pms_opera::OperaClient> {
+    let mut vars = opera_vars(&sim.base_url(), sim.access_token());
+    vars.extend(ohip_vars(&sim.base_url(), sim.access_token()));
+    let config = config_of(&vars)?;
+    let options = opera_options(timeout);
+    Ok(pms_opera::OperaClient::with_options(
+        &config.hotels[0],
+        options,
+        Arc::new(SystemClock),
+    )?)
+}
+
+/// The OPERA leg with OHIP cashiering: charges are exactly once, like Mews
+/// and Cloudbeds (see `RELIABILITY.md`).
+pub async fn opera_ohip_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result<Leg> {
+    let sim = OperaSim::start(SimOptions::with_hotel(spec)).await?;
+    let client = Arc::new(opera_ohip_client(&sim, timeout)?);
+    Ok(Leg {
+        name: "opera-ohip",
+        kind: PmsKind::Opera,
+        sim,
+        client,
+        ids: Ids::Opera,
+        ohip: true,
+    })
+}
+
+/// The OHIP variables (password grant) for the simulator's OHIP front at `base_url`.
+fn ohip_vars(base_url: &str, secret: &str) -> HashMap<String, String> {
+    [
+        ("PMS_HOTEL_GRAND_OPERA_OHIP_URL", base_url.to_owned()),
+        (
+            "PMS_HOTEL_GRAND_OPERA_OHIP_APP_KEY",
+            "3fa85f64-5717-4562-b3fc-2c963f66afa6".to_owned(),
+        ),
+        (
+            "PMS_HOTEL_GRAND_OPERA_OHIP_CLIENT_ID",
+            OperaSim::OHIP_CLIENT_ID.to_owned(),
+        ),
+        ("PMS_HOTEL_GRAND_OPERA_OHIP_CLIENT_SECRET", secret.to_owned()),
+        (
+            "PMS_HOTEL_GRAND_OPERA_OHIP_USERNAME",
+            OperaSim::USER_NAME.to_owned(),
+        ),
+        ("PMS_HOTEL_GRAND_OPERA_OHIP_PASSWORD", secret.to_owned()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect()
 }
 
 /// Every vendor leg the suite runs.

@@ -4,12 +4,16 @@
 //! reconcile; assert exactly-once, no lost write, key discipline, a mirror
 //! equal to the simulator and a complete audit log.
 //!
-//! Legs: Mews, Cloudbeds and OPERA. OPERA has no webhooks (it is polled) and
-//! no charge read-back: there an ambiguous charge is left `unknown` for review
-//! and the leg asserts at-most-once instead of exactly-once (RELIABILITY.md).
+//! Legs: Mews, Cloudbeds, OPERA with OHIP cashiering, and OPERA on OWS only.
+//! OPERA has no webhooks (it is polled). With OHIP, charges carry a
+//! `postingReference` that is read back, so the leg asserts exactly-once like
+//! Mews and Cloudbeds. On OWS only there is no charge read-back: an ambiguous
+//! charge is left `unknown` for review and that (smaller) leg asserts
+//! at-most-once instead (RELIABILITY.md).
 //!
 //! `cargo test` runs the fast form (150 charges, 20 stays, 50 room changes
-//! per leg); `PMS_CHAOS_LONG=1` runs 1,000 / 200 / 500.
+//! per leg; the OWS-only leg a quarter of the charges and stays, no room
+//! changes); `PMS_CHAOS_LONG=1` runs 1,000 / 200 / 500 (OWS-only: 250 / 50 / 0).
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -227,11 +231,14 @@ async fn chaos(leg: Leg, seed: u64, scale: Scale) {
         (RoomState::Inspected, HousekeepingStatus::Inspected),
     ];
     let mut expected_rooms: BTreeMap<uuid::Uuid, RoomState> = BTreeMap::new();
+    // Ten writes at full scale; a smaller leg gets a proportional burst that
+    // still ends inside the room changes (else 40 % stays on for the rest).
+    let burst = (scale.room_changes / 5).clamp(1, 10);
     for i in 0..scale.room_changes {
         if i == scale.room_changes / 2 {
             leg.sim.faults().update(|f| f.throttle_429 = 0.4);
         }
-        if i == scale.room_changes / 2 + 10 {
+        if i == scale.room_changes / 2 + burst {
             leg.sim.faults().update(|f| f.throttle_429 = 0.05);
         }
         let room = free_rooms[(i * 7) % free_rooms.len()];
@@ -256,7 +263,7 @@ async fn chaos(leg: Leg, seed: u64, scale: Scale) {
     }
 
     // 3. Charges, spread over the stays just checked in, eight in flight at once.
-    // A vendor without charge read-back (OPERA) cannot resolve an ambiguous
+    // A vendor without charge read-back (OPERA on OWS only) cannot resolve an ambiguous
     // posting: the journal leaves it `unknown` for review and re-running the
     // flow cannot change that, so it is taken as the answer; everywhere else
     // an unknown outcome is re-run until the read-back settles it.
@@ -403,7 +410,7 @@ async fn chaos(leg: Leg, seed: u64, scale: Scale) {
     } else {
         assert_eq!(
             unknown_applied, ambiguous_charges,
-            "{name}: unconfirmed charges the PMS holds = PostCharges applied and then timed out"
+            "{name}: unconfirmed charges the PMS holds = charge writes applied and then timed out"
         );
     }
 
@@ -537,7 +544,7 @@ async fn chaos(leg: Leg, seed: u64, scale: Scale) {
 
     eprintln!(
         "chaos {name}: {} charges ({} confirmed, {} unknown of which {unknown_applied} applied; \
-         {ambiguous_charges} PostCharges applied then timed out), {} stays, {} room changes; \
+         {ambiguous_charges} charge writes applied then timed out), {} stays, {} room changes; \
          sim counters {counters:?}; webhooks {webhooks:?}; flow/read re-runs {}; first reconcile {}",
         scale.charges,
         posted.len(),
@@ -564,12 +571,32 @@ async fn chaos_mews() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chaos_opera() {
+async fn chaos_opera_ohip() {
     let scale = scale();
-    let leg = pms_reliability::opera_leg(spec(45, scale), timeout())
+    let leg = pms_reliability::opera_ohip_leg(spec(45, scale), timeout())
         .await
         .unwrap();
+    assert!(leg.client.capabilities().supports(Capability::ChargeReadBack));
     chaos(leg, 45, scale).await;
+}
+
+/// OWS only: still at most once, every ambiguous charge left for review. A
+/// quarter of the charges and stays and no room changes (the OHIP leg runs
+/// those on the same OWS front): what it shows does not grow with the scale,
+/// and the fast form stays fast.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_opera_ows_only() {
+    let full = scale();
+    let scale = Scale {
+        charges: full.charges / 4,
+        stays: full.stays / 4,
+        room_changes: 0,
+    };
+    let leg = pms_reliability::opera_leg(spec(46, scale), timeout())
+        .await
+        .unwrap();
+    assert!(!leg.client.capabilities().supports(Capability::ChargeReadBack));
+    chaos(leg, 46, scale).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
