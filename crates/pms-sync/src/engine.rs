@@ -225,6 +225,11 @@ impl HotelSync {
             self.pms(self.client.reservations_modified(&query)).await
         };
         let mut fetched = read_page(page).await?;
+        // Three pages are in the pipe at once: the previous one commits (disk),
+        // this one is diffed and sealed (CPU), the next one is read (PMS).
+        // Pages still commit in order, each with its cursor, so the cursor
+        // moves only with a durable page; a crash re-reads at most two pages.
+        let mut sealed: Option<SealedPage> = None;
         loop {
             report.pages += 1;
             report.read += fetched.items.len();
@@ -242,29 +247,49 @@ impl HotelSync {
                     updated_at: until,
                 },
             };
-            // The next page is read while this one is diffed, sealed and
-            // applied, so the store's work hides behind the PMS round trip.
-            // The cursor still moves only with a durable page: a crash costs
-            // at most the one page read ahead.
             let ahead: OptionFuture<_> = fetched.next.clone().map(|token| read_page(Some(token))).into();
-            let apply = async {
-                let (mut batch, events) = self.diff_reservations(&fetched.items, EventSource::Poll).await?;
-                batch.cursor = Some((self.hotel.clone(), RESERVATIONS_STREAM.to_owned(), cursor));
-                store.apply(batch).await?;
-                Ok::<_, SyncError>(events)
+            let (previous_items, previous_batch, previous_events) = match sealed.take() {
+                Some(page) => (page.items, Some(page.batch), page.events),
+                None => (Vec::new(), None, Vec::new()),
             };
-            let (applied, ahead) = futures::future::join(apply, ahead).await;
-            let events = applied?;
-            report.changed += events.len();
-            self.emit(events);
-            match ahead {
-                Some(next) => fetched = next?,
-                None => {
+            // The store does not hold the previous page until its commit ends,
+            // so this page is compared with what that commit will write.
+            let upserts = previous_batch
+                .as_ref()
+                .map_or(&[][..], |batch| &batch.upserts[..]);
+            let in_flight = InFlight::of(&previous_items, upserts);
+            let commit: OptionFuture<_> = previous_batch.map(|batch| store.apply(batch)).into();
+            let diff = self.diff_reservations_after(&fetched.items, EventSource::Poll, &in_flight);
+            let (committed, diffed, ahead) = futures::join!(commit, diff, ahead);
+            if let Some(committed) = committed {
+                committed?;
+                report.changed += previous_events.len();
+                self.emit(previous_events);
+            }
+            let (mut batch, events) = diffed?;
+            batch.cursor = Some((self.hotel.clone(), RESERVATIONS_STREAM.to_owned(), cursor));
+            let next = match ahead {
+                Some(Ok(next)) => next,
+                end_or_failure => {
+                    // Last page, or the next read failed: commit what is sealed,
+                    // so a retry resumes after it.
+                    store.apply(batch).await?;
+                    report.changed += events.len();
+                    self.emit(events);
+                    if let Some(Err(err)) = end_or_failure {
+                        return Err(err.into());
+                    }
                     report.high_water = Some(until);
                     self.health.set_lag(now - until);
                     return Ok(report);
                 }
-            }
+            };
+            sealed = Some(SealedPage {
+                items: std::mem::take(&mut fetched.items),
+                batch,
+                events,
+            });
+            fetched = next;
         }
     }
 
@@ -341,6 +366,18 @@ impl HotelSync {
         fresh: &[Reservation],
         source: EventSource,
     ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
+        self.diff_reservations_after(fresh, source, &InFlight::default())
+            .await
+    }
+
+    /// [`Self::diff_reservations`] against the store as it will be once the
+    /// `in_flight` commit ends.
+    async fn diff_reservations_after(
+        &self,
+        fresh: &[Reservation],
+        source: EventSource,
+        in_flight: &InFlight<'_>,
+    ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
         let mut batch = ApplyBatch::default();
         let mut events = Vec::new();
         // One store round trip per page, not per reservation.
@@ -355,21 +392,26 @@ impl HotelSync {
             .collect();
         for reservation in fresh {
             let prepared = self.mirror.prepare(reservation)?;
-            let stored = stored_by_id.get(reservation.external_id());
-            if stored.as_ref().is_some_and(|s| self.mirror.holds(s, &prepared)) {
-                continue;
-            }
-            let sealed = self.mirror.seal_prepared(&self.hotel, prepared)?;
-            let previous: Option<Reservation> = match &stored {
-                Some(s) => self.mirror.open(s).ok(),
-                None => None,
+            let id = reservation.external_id();
+            // The status the mirror holds (or will hold), `None` if it holds no such record.
+            let previous = match in_flight.0.get(id) {
+                Some((fingerprint, _)) if *fingerprint == prepared.fingerprint() => continue,
+                Some((_, pending)) => Some(pending.status.clone()),
+                None => {
+                    let stored = stored_by_id.get(id);
+                    if stored.is_some_and(|s| self.mirror.holds(s, &prepared)) {
+                        continue;
+                    }
+                    stored.and_then(|s| self.mirror.open::<Reservation>(s).ok().map(|old| old.status))
+                }
             };
+            let sealed = self.mirror.seal_prepared(&self.hotel, prepared)?;
             let external = reservation.external.clone();
             let change = match previous {
                 None => Change::ReservationCreated {
                     reservation: external,
                 },
-                Some(old) if old.status != reservation.status => match reservation.status {
+                Some(old) if old != reservation.status => match reservation.status {
                     ReservationStatus::Cancelled => Change::ReservationCancelled {
                         reservation: external,
                     },
@@ -479,5 +521,35 @@ impl HotelSync {
             // No subscriber is fine: the mirror is the durable record.
             let _ = self.events.send(event);
         }
+    }
+}
+
+/// A page diffed and sealed, waiting for its commit.
+struct SealedPage {
+    items: Vec<Reservation>,
+    batch: ApplyBatch,
+    events: Vec<PmsEvent>,
+}
+
+/// What a page being committed writes: per vendor id, the new fingerprint
+/// and the reservation it seals.
+#[derive(Default)]
+struct InFlight<'p>(HashMap<&'p str, (String, &'p Reservation)>);
+
+impl<'p> InFlight<'p> {
+    fn of(items: &'p [Reservation], upserts: &[SealedRecord]) -> Self {
+        if upserts.is_empty() {
+            return InFlight::default();
+        }
+        let by_id: HashMap<&str, &Reservation> = items.iter().map(|r| (r.external_id(), r)).collect();
+        InFlight(
+            upserts
+                .iter()
+                .filter_map(|sealed| {
+                    let (&id, &reservation) = by_id.get_key_value(sealed.external_id.as_str())?;
+                    Some((id, (sealed.fingerprint.clone(), reservation)))
+                })
+                .collect(),
+        )
     }
 }

@@ -63,6 +63,13 @@ pub struct Prepared<'r, T> {
     fingerprint: String,
 }
 
+impl<T> Prepared<'_, T> {
+    /// The keyed fingerprint of the record's plaintext, under the current key.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
 /// Seals records on the way into the store and opens them on the way out.
 #[derive(Debug, Clone)]
 pub struct Mirror {

@@ -403,7 +403,11 @@ impl PageHook for MeetAt {
 #[tokio::test]
 async fn a_worker_polls_hotels_concurrently_and_reports_them_in_order() {
     let sim = start_sim(41).await;
-    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::new(mews_config(&sim).await).unwrap());
+    let mut config = mews_config(&sim).await;
+    // Three hotels and the simulator share this test's one thread: 400 ms
+    // (short, for the timeout tests) expired on a loaded machine.
+    config.timeout = Duration::from_secs(10);
+    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::new(config).unwrap());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
     let names = ["grand", "harbor", "alpine"];
