@@ -5,6 +5,8 @@
 //! date-times are property-local and converted with the hotel's time zone
 //! ([`local_to_utc`]); bare amounts get the property currency.
 
+use std::fmt::Display;
+
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use pms_core::{
@@ -45,16 +47,18 @@ impl From<&DecodeContext> for MapContext {
     }
 }
 
-fn cb_ref(id: &str, path: &str) -> Result<ExternalRef, CloudbedsError> {
+// Paths are `Display` and written out only for an error: formatting them for
+// every row cost more than the rest of the mapping.
+fn cb_ref(id: &str, path: impl Display) -> Result<ExternalRef, CloudbedsError> {
     VendorId::new(id)
         .map(|v| ExternalRef::new(PmsKind::Cloudbeds, v))
-        .map_err(|_| CloudbedsError::decode(path, "empty id"))
+        .map_err(|_| CloudbedsError::decode(path.to_string(), "empty id"))
 }
 
-fn required<'a>(value: &'a Option<String>, path: &str) -> Result<&'a str, CloudbedsError> {
+fn required(value: &Option<String>, path: impl Display) -> Result<&str, CloudbedsError> {
     value
         .as_deref()
-        .ok_or_else(|| CloudbedsError::decode(path, "missing required field"))
+        .ok_or_else(|| CloudbedsError::decode(path.to_string(), "missing required field"))
 }
 
 /// A property-local wall-clock time to UTC. In a DST gap the time does not
@@ -148,7 +152,7 @@ pub fn document_kind(kind: &str) -> DocumentKind {
     }
 }
 
-fn guest_ref(hotel: &HotelId, id: &str, path: &str) -> Result<GuestRef, CloudbedsError> {
+fn guest_ref(hotel: &HotelId, id: &str, path: impl Display) -> Result<GuestRef, CloudbedsError> {
     let external = cb_ref(id, path)?;
     Ok(GuestRef {
         id: GuestId::derive(hotel, &external),
@@ -236,8 +240,7 @@ fn guests(
     let mut companions = Vec::new();
     for (key, guest) in list {
         let gid = guest.guest_id.as_deref().unwrap_or(key);
-        let path = format!("{at}.guestList.{key}");
-        let r = guest_ref(&ctx.hotel, gid, &path)?;
+        let r = guest_ref(&ctx.hotel, gid, format_args!("{at}.guestList.{key}"))?;
         if guest.is_main_guest == Some(true) && primary_guest.is_none() {
             primary_guest = Some(r);
         } else {
@@ -268,9 +271,9 @@ pub fn reservation_list_item(
     ctx: &MapContext,
 ) -> Result<Reservation, CloudbedsError> {
     let at = |field: &str| format!("data[{index}].{field}");
-    let id = required(&wire.reservation_id, &at("reservationID"))?;
-    let external = cb_ref(id, &at("reservationID"))?;
-    let status = reservation_status(required(&wire.status, &at("status"))?);
+    let id = required(&wire.reservation_id, format_args!("data[{index}].reservationID"))?;
+    let external = cb_ref(id, format_args!("data[{index}].reservationID"))?;
+    let status = reservation_status(required(&wire.status, format_args!("data[{index}].status"))?);
     let arrival = wire
         .start_date
         .ok_or_else(|| CloudbedsError::decode(at("startDate"), "missing required field"))?;
@@ -279,7 +282,7 @@ pub fn reservation_list_item(
         .ok_or_else(|| CloudbedsError::decode(at("endDate"), "missing required field"))?;
     let (primary_guest, companions) = if wire.guest_list.is_empty() {
         let primary = match &wire.guest_id {
-            Some(g) => Some(guest_ref(&ctx.hotel, g, &at("guestID"))?),
+            Some(g) => Some(guest_ref(&ctx.hotel, g, format_args!("data[{index}].guestID"))?),
             None => None,
         };
         (primary, Vec::new())
@@ -382,10 +385,10 @@ pub fn guest(wire: &GuestDetail, id: &str, path: &str, ctx: &MapContext) -> Resu
 
 /// One `getRooms.data[].rooms[]` item.
 pub fn room(wire: &RoomItem, path: &str) -> Result<Room, CloudbedsError> {
-    let id = required(&wire.room_id, &format!("{path}.roomID"))?;
-    let name = required(&wire.room_name, &format!("{path}.roomName"))?;
+    let id = required(&wire.room_id, format_args!("{path}.roomID"))?;
+    let name = required(&wire.room_name, format_args!("{path}.roomName"))?;
     Ok(Room {
-        external: cb_ref(id, &format!("{path}.roomID"))?,
+        external: cb_ref(id, format_args!("{path}.roomID"))?,
         number: RoomNumber::new(name)
             .map_err(|_| CloudbedsError::decode(format!("{path}.roomName"), "empty"))?,
         room_type: wire
@@ -405,16 +408,16 @@ pub fn housekeeping(
     path: &str,
     ctx: &MapContext,
 ) -> Result<RoomStatusReport, CloudbedsError> {
-    let id = required(&wire.room_id, &format!("{path}.roomID"))?;
-    let name = required(&wire.room_name, &format!("{path}.roomName"))?;
-    let condition = required(&wire.room_condition, &format!("{path}.roomCondition"))?;
+    let id = required(&wire.room_id, format_args!("{path}.roomID"))?;
+    let name = required(&wire.room_name, format_args!("{path}.roomName"))?;
+    let condition = required(&wire.room_condition, format_args!("{path}.roomCondition"))?;
     let housekeeping = if wire.room_blocked == Some(true) {
         HousekeepingStatus::OutOfOrder
     } else {
         room_condition(condition)
     };
     Ok(RoomStatusReport {
-        room: cb_ref(id, &format!("{path}.roomID"))?,
+        room: cb_ref(id, format_args!("{path}.roomID"))?,
         number: RoomNumber::new(name)
             .map_err(|_| CloudbedsError::decode(format!("{path}.roomName"), "empty"))?,
         status: RoomStatus {
@@ -517,8 +520,8 @@ pub fn folio(
             continue;
         }
         let path = |f: &str| format!("data[{i}].{f}");
-        let tid = required(&t.transaction_id, &path("transactionID"))?;
-        let external = cb_ref(tid, &path("transactionID"))?;
+        let tid = required(&t.transaction_id, path("transactionID"))?;
+        let external = cb_ref(tid, path("transactionID"))?;
         let currency = match &t.currency {
             Some(code) => {
                 Currency::new(code).map_err(|_| CloudbedsError::decode(path("currency"), "not ISO 4217"))?

@@ -33,14 +33,15 @@ pub(crate) fn single(body: &[u8]) -> Result<Envelope<&RawValue>, Unusual> {
 
 /// `getReservations.data[]` rows to records, in order.
 pub(crate) fn rows(rows: &[&RawValue], ctx: &MapContext) -> Result<Vec<Reservation>, Unusual> {
-    rows.iter()
-        .enumerate()
-        .map(|(i, raw)| {
-            let item: ReservationListItem = serde_json::from_str(raw.get()).map_err(|_| Unusual)?;
-            let kept = RedactedJson::from_text(raw).map_err(|_| Unusual)?;
-            map::reservation_list_item(&item, i, Some(kept), ctx).map_err(|_| Unusual)
-        })
-        .collect()
+    // Sized up front: a collected `Result` iterator grows by doubling, and
+    // moving the large records cost as much as mapping them.
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, raw) in rows.iter().enumerate() {
+        let item: ReservationListItem = serde_json::from_str(raw.get()).map_err(|_| Unusual)?;
+        let kept = RedactedJson::from_text(raw).map_err(|_| Unusual)?;
+        out.push(map::reservation_list_item(&item, i, Some(kept), ctx).map_err(|_| Unusual)?);
+    }
+    Ok(out)
 }
 
 /// `getReservation.data` to a record.

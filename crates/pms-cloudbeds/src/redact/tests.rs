@@ -17,6 +17,37 @@ fn tree(text: &str) -> Value {
 }
 
 #[test]
+fn the_keys_by_length_are_exactly_the_personal_keys() {
+    let mut by_length: Vec<&str> = (0..64).flat_map(same_length_keys).copied().collect();
+    let mut all = PII_KEYS.to_vec();
+    by_length.sort_unstable();
+    all.sort_unstable();
+    assert_eq!(by_length, all);
+    for key in PII_KEYS {
+        assert!(is_pii_key(key) && is_pii_key(&key.to_ascii_uppercase()), "{key}");
+    }
+}
+
+#[test]
+fn the_string_scan_stops_at_the_first_quote_backslash_or_control_byte() {
+    let text = "abcdefghijklmnopqrstuvwxyz é😀 0123456789";
+    for stop in ["\"", "\\", "\u{0}", "\u{1f}", "\n"] {
+        for at in 0..text.len() {
+            if !text.is_char_boundary(at) {
+                continue;
+            }
+            let probe = format!("{}{stop}{}\"", &text[..at], &text[at..]);
+            assert_eq!(string_stop(probe.as_bytes(), 0), at, "{probe:?}");
+            for from in 0..=at {
+                assert_eq!(string_stop(probe.as_bytes(), from), at);
+            }
+        }
+    }
+    assert_eq!(string_stop(b"no stop here, long enough", 0), 25);
+    assert_eq!(string_stop(b"\x7f\xff\x80 \"", 0), 4);
+}
+
+#[test]
 fn every_kind_of_personal_value_is_replaced_whole() {
     let text = r#"{"guestName":"Ada","email":null,"phone":5551234,"address":{"city":"London","lines":["1 Way"]},
         "customFields":[{"customFieldName":"x","customFieldValue":"y"}],"cardsOnFile":true,"taxID":-1.5e3,

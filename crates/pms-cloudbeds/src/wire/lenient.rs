@@ -108,26 +108,69 @@ fn parse_decimal(text: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("`{text}` is not a decimal amount"))
 }
 
+/// Reads a scalar as [`opt_string`] does (trimmed text, a number as its
+/// digits, `""`/`null` as `None`) and hands the text to `parse` without
+/// copying it. A `parse` failure comes back as a value and is raised by
+/// [`text`], after the deserializer returns, where these helpers always
+/// raised it (so serde_json reports the same position).
+struct Text<F>(F);
+
+impl<'de, T, F: FnOnce(&str) -> Result<T, String>> Visitor<'de> for Text<F> {
+    type Value = Option<Result<T, String>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        Ok((!t.is_empty()).then(|| (self.0)(t)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some((self.0)(&v.to_string())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some((self.0)(&v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            Ok(Some((self.0)(&format!("{v:.0}"))))
+        } else {
+            Err(E::custom("expected an integer id, found a fractional number"))
+        }
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn text<'de, D: Deserializer<'de>, T>(
+    d: D,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, D::Error> {
+    match d.deserialize_option(Text(parse))? {
+        None => Ok(None),
+        Some(Ok(value)) => Ok(Some(value)),
+        Some(Err(message)) => Err(de::Error::custom(message)),
+    }
+}
+
+fn count<N: FromStr>(s: &str) -> Result<N, String> {
+    s.parse().map_err(|_| format!("`{s}` is not a count"))
+}
+
 /// A count sent as `"2"` or `2`; `""`/`null` are `None`.
 pub fn opt_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
-    match opt_string(d)? {
-        None => Ok(None),
-        Some(s) => s
-            .parse::<u16>()
-            .map(Some)
-            .map_err(|_| de::Error::custom(format!("`{s}` is not a count"))),
-    }
+    text(d, count)
 }
 
 /// A count sent as `"20"` or `20`; `""`/`null` are `None`.
 pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    match opt_string(d)? {
-        None => Ok(None),
-        Some(s) => s
-            .parse::<u32>()
-            .map(Some)
-            .map_err(|_| de::Error::custom(format!("`{s}` is not a count"))),
-    }
+    text(d, count)
 }
 
 /// A boolean sent as `true`, `"true"`, `"1"`, `1` (and the negatives); `""`/`null` are `None`.
@@ -178,17 +221,18 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
 
 /// A civil date `YYYY-MM-DD`; `""`, `null` and `0000-00-00` are `None`.
 pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
-    match opt_string(d)? {
-        None => Ok(None),
-        Some(s) if s.starts_with("0000-00-00") => Ok(None),
-        Some(s) => {
-            // Some list methods send a date-time where a date is documented.
-            let day = s.get(..10).unwrap_or(&s);
-            NaiveDate::parse_from_str(day, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| de::Error::custom(format!("`{s}` is not a YYYY-MM-DD date")))
+    text(d, |s| {
+        if s.starts_with("0000-00-00") {
+            return Ok(None);
         }
-    }
+        // Some list methods send a date-time where a date is documented.
+        let day = s.get(..10).unwrap_or(s);
+        canonical_date(day.as_bytes())
+            .or_else(|| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
+            .map(Some)
+            .ok_or_else(|| format!("`{s}` is not a YYYY-MM-DD date"))
+    })
+    .map(Option::flatten)
 }
 
 /// A zone-less date-time `YYYY-MM-DD HH:MM:SS` (also accepted: `T` separator,
@@ -196,13 +240,15 @@ pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D:
 /// `None`. The time zone is applied by the mapper (property-local for the
 /// v1.x `date*` fields, UTC for the `*UTC` ones).
 pub fn opt_local_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
-    match opt_string(d)? {
-        None => Ok(None),
-        Some(s) if s.starts_with("0000-00-00") => Ok(None),
-        Some(s) => parse_local_datetime(&s)
+    text(d, |s| {
+        if s.starts_with("0000-00-00") {
+            return Ok(None);
+        }
+        parse_local_datetime(s)
             .map(Some)
-            .ok_or_else(|| de::Error::custom(format!("`{s}` is not a YYYY-MM-DD HH:MM:SS date-time"))),
-    }
+            .ok_or_else(|| format!("`{s}` is not a YYYY-MM-DD HH:MM:SS date-time"))
+    })
+    .map(Option::flatten)
 }
 
 /// A JSON object keyed by id (`guestList`, `getGuestList.data`). PHP encodes
@@ -232,6 +278,9 @@ where
 /// Parses the date-time spellings Cloudbeds uses.
 pub fn parse_local_datetime(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
+    if let Some(at) = canonical_datetime(s.as_bytes()) {
+        return Some(at);
+    }
     for format in [
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%dT%H:%M:%S",
@@ -245,6 +294,32 @@ pub fn parse_local_datetime(s: &str) -> Option<NaiveDateTime> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .map(|d| d.and_time(NaiveTime::MIN))
+}
+
+/// `YYYY-MM-DD`, digits only, as Cloudbeds writes dates; read without
+/// chrono's format interpreter (a page has four dates a row). `None` for
+/// anything else, which then goes through chrono as before.
+fn canonical_date(s: &[u8]) -> Option<NaiveDate> {
+    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = s else {
+        return None;
+    };
+    let year = i32::try_from(digits(&[y0, y1, y2, y3])?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(&[m0, m1])?, digits(&[d0, d1])?)
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (or with `T`), as [`canonical_date`].
+fn canonical_datetime(s: &[u8]) -> Option<NaiveDateTime> {
+    let &[ref day @ .., b' ' | b'T', h0, h1, b':', n0, n1, b':', s0, s1] = s else {
+        return None;
+    };
+    let time = NaiveTime::from_hms_opt(digits(&[h0, h1])?, digits(&[n0, n1])?, digits(&[s0, s1])?)?;
+    Some(canonical_date(day)?.and_time(time))
+}
+
+fn digits(text: &[u8]) -> Option<u32> {
+    text.iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
 }
 
 #[cfg(test)]
@@ -322,6 +397,74 @@ mod tests {
             let parsed = serde_json::from_str::<T>(&json).unwrap().d.unwrap();
             proptest::prop_assert_eq!(parsed, amount);
         }
+    }
+
+    #[derive(Deserialize)]
+    struct Dates {
+        #[serde(default, deserialize_with = "opt_date")]
+        day: Option<NaiveDate>,
+        #[serde(default, deserialize_with = "opt_local_datetime")]
+        at: Option<NaiveDateTime>,
+    }
+
+    proptest::proptest! {
+        /// Read directly or through chrono, any text gives the same date,
+        /// date-time or error message.
+        #[test]
+        fn canonical_dates_read_as_chrono_reads_them(
+            text in "[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}:[0-9]{2})?|[0-9: T-]{0,20}"
+        ) {
+            let day = text.get(..10).unwrap_or(&text);
+            let chrono_day = NaiveDate::parse_from_str(day, "%Y-%m-%d").ok();
+            if let Some(direct) = canonical_date(day.as_bytes()) {
+                proptest::prop_assert_eq!(Some(direct), chrono_day);
+            }
+            let chrono_at = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok());
+            if let Some(direct) = canonical_datetime(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(direct), chrono_at);
+            }
+        }
+    }
+
+    #[test]
+    fn dates_counts_and_their_errors() {
+        let dates = |json: &str| {
+            serde_json::from_str::<Dates>(json)
+                .map(|d| (d.day, d.at))
+                .map_err(|e| e.to_string())
+        };
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok();
+        assert_eq!(
+            dates(r#"{"day": "2026-02-01", "at": " 2026-01-19T18:11:31 "}"#),
+            Ok((NaiveDate::from_ymd_opt(2026, 2, 1), at("2026-01-19 18:11:31")))
+        );
+        assert_eq!(
+            dates(r#"{"day": "2026-02-01 10:00", "at": "2026-01-19"}"#),
+            Ok((NaiveDate::from_ymd_opt(2026, 2, 1), at("2026-01-19 00:00:00")))
+        );
+        assert_eq!(dates(r#"{"day": "0000-00-00", "at": ""}"#), Ok((None, None)));
+        assert_eq!(
+            dates(r#"{"day": "2026-02-30"}"#).unwrap_err(),
+            "`2026-02-30` is not a YYYY-MM-DD date at line 1 column 21"
+        );
+        assert_eq!(
+            dates(r#"{"at": 20260119}"#).unwrap_err(),
+            "`20260119` is not a YYYY-MM-DD HH:MM:SS date-time at line 1 column 16"
+        );
+        assert_eq!(
+            dates(r#"{"day": true}"#).unwrap_err(),
+            "invalid type: boolean `true`, expected a string, a number or null at line 1 column 12"
+        );
+        assert_eq!(
+            serde_json::from_str::<T>(r#"{"n": "many"}"#)
+                .map(|t| t.n)
+                .map_err(|e| e.to_string()),
+            Err("`many` is not a count at line 1 column 13".to_owned())
+        );
+        assert_eq!(t(r#"{"n": " 7 "}"#).n, Some(7));
+        assert_eq!(t(r#"{"n": 7.0}"#).n, Some(7));
     }
 
     #[test]
