@@ -93,7 +93,13 @@ fn password_grant_is_read_into_secrets() {
     };
     assert_eq!(username, "INTEGRATION");
     assert_eq!(password.expose_secret(), format!("{SECRET}-user"));
-    assert!(!format!("{config:?}").contains(SECRET), "Debug shows a secret");
+    let debug = format!("{config:?}");
+    assert!(!debug.contains(SECRET), "Debug shows a secret");
+    assert!(!debug.contains("3fa85f64"), "Debug shows the app key");
+    assert_eq!(
+        settings.app_key.expose_secret(),
+        "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    );
 }
 
 #[test]

@@ -52,7 +52,7 @@ async fn server() -> MockServer {
 fn config(server: &MockServer) -> OhipConfig {
     OhipConfig {
         gateway: server.uri().parse().unwrap(),
-        app_key: APP_KEY.into(),
+        app_key: SecretString::from(APP_KEY.to_owned()),
         client_id: "partner_client".into(),
         client_secret: SecretString::from("client-s3cret".to_owned()),
         grant: OhipGrant::Password {
@@ -159,6 +159,10 @@ async fn post_charge_sends_the_spec_request_with_our_reference() {
         "887766",
         "the transactionNo OPERA returned"
     );
+    let debug = format!("{client:?}");
+    for secret in [APP_KEY, "client-s3cret", "us3r&pass", TOKEN] {
+        assert!(!debug.contains(secret), "client Debug shows {secret}");
+    }
 
     let requests: Vec<Request> = server.received_requests().await.unwrap();
     let sent = requests.iter().find(|r| r.url.path() == CHARGES).unwrap();

@@ -31,8 +31,8 @@ use crate::Error;
 pub struct OhipSettings {
     /// The OHIP gateway (`{gateway}/oauth/v1/tokens`, `{gateway}/csh/v1/...`).
     pub gateway_url: Url,
-    /// `x-app-key`: the partner application key (a UUID v4).
-    pub app_key: String,
+    /// `x-app-key`: the partner application key (a UUID v4), a credential.
+    pub app_key: SecretString,
     /// OAuth client id (HTTP Basic user on the token request).
     pub client_id: String,
     /// OAuth client secret.
@@ -159,7 +159,7 @@ pub(super) fn ohip_settings(
         .map_err(|_| Error::config(&cashier_var, "is not a whole number"))?;
     Ok(Some(Box::new(OhipSettings {
         gateway_url,
-        app_key,
+        app_key: SecretString::from(app_key),
         client_id: vars.required(&name("CLIENT_ID"))?,
         client_secret: vars.secret(&name("CLIENT_SECRET"))?,
         grant,

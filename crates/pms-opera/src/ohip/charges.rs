@@ -101,7 +101,7 @@ impl Cashiering {
             let token = self.tokens.get(request_id).await?;
             let request = build(&self.http)?
                 .bearer_auth(token.expose_secret())
-                .header("x-app-key", &self.config.app_key)
+                .header("x-app-key", self.config.app_key.expose_secret())
                 .header("x-hotelid", &self.config.hotel_id)
                 .header("x-request-id", request_id);
             let body = http::send(request, operation, request_id, write, self.limit).await?;

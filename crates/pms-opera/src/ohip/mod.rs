@@ -51,8 +51,8 @@ pub use token::TokenCache;
 pub struct OhipConfig {
     /// The gateway base URL (paths are appended to it).
     pub gateway: reqwest::Url,
-    /// `x-app-key`.
-    pub app_key: String,
+    /// `x-app-key` (a credential: redacted in `Debug`).
+    pub app_key: SecretString,
     /// OAuth client id.
     pub client_id: String,
     /// OAuth client secret.

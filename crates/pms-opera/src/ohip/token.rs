@@ -95,7 +95,7 @@ impl TokenCache {
             .http
             .post(url)
             .basic_auth(&config.client_id, Some(config.client_secret.expose_secret()))
-            .header("x-app-key", &config.app_key)
+            .header("x-app-key", config.app_key.expose_secret())
             .header("x-request-id", request_id);
         match &config.grant {
             OhipGrant::Password { username, password } => {
