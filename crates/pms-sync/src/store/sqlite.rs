@@ -29,6 +29,7 @@ use super::{
 };
 use crate::SyncError;
 
+mod checkpoint;
 mod flows;
 mod rows;
 
@@ -83,6 +84,8 @@ macro_rules! audit_columns {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Keeps a file store's checkpointer running (see `checkpoint`).
+    _checkpointer: Option<tokio::sync::mpsc::Sender<()>>,
 }
 
 impl SqliteStore {
@@ -112,9 +115,16 @@ impl SqliteStore {
 
         let pool = SqlitePoolOptions::new()
             .max_connections(FILE_POOL_SIZE)
-            .connect_with(options)
+            // The store's own task checkpoints, so that no commit has to.
+            .connect_with(options.pragma("wal_autocheckpoint", "0"))
             .await?;
-        Ok(SqliteStore { pool })
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let checkpointer = checkpoint::spawn(pool.clone(), wal.into());
+        Ok(SqliteStore {
+            pool,
+            _checkpointer: Some(checkpointer),
+        })
     }
 
     /// A private in-memory database (for tests and throwaway use).
@@ -147,7 +157,10 @@ impl SqliteStore {
         let mut conn = pool.acquire().await?;
         migrate(&mut conn).await?;
         drop(conn);
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            _checkpointer: None,
+        })
     }
 
     /// A transaction that holds the write lock from its first statement.
