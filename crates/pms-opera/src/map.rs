@@ -15,6 +15,8 @@ use rust_decimal::Decimal;
 use crate::error::OperaError;
 use crate::xml::{Document, Element, ns};
 
+mod fixed;
+
 /// What a mapper needs besides the payload.
 #[derive(Debug, Clone)]
 pub struct MapContext {
@@ -110,6 +112,8 @@ pub fn money(element: Element<'_>, ctx: &MapContext, path: &str) -> Result<Optio
         .parse()
         .map_err(|_| OperaError::decode(path, "amount is not a decimal number"))?;
     let currency = match element.attr_value("currencyCode") {
+        // The hotel currency is valid already: no need to look it up again.
+        Some(code) if code == ctx.currency.code() => ctx.currency,
         Some(code) => Currency::new(code).map_err(|_| OperaError::decode(path, "unknown currencyCode"))?,
         None => ctx.currency,
     };
@@ -120,13 +124,25 @@ pub fn money(element: Element<'_>, ctx: &MapContext, path: &str) -> Result<Optio
 pub fn civil_date(raw: &str, path: &str) -> Result<NaiveDate, OperaError> {
     let raw = raw.trim();
     let date = raw.get(..10).unwrap_or(raw);
-    NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| OperaError::decode(path, "not a date"))
+    fixed::date(date)
+        .map(Ok)
+        .unwrap_or_else(|| NaiveDate::parse_from_str(date, "%Y-%m-%d"))
+        .map_err(|_| OperaError::decode(path, "not a date"))
 }
 
 /// An instant from an OWS date-time: with an offset (`...+05:30`, `...Z`) it
 /// is taken as is; without one it is property-local and converted with `tz`.
 pub fn instant(raw: &str, tz: Tz, path: &str) -> Result<DateTime<Utc>, OperaError> {
     let raw = raw.trim();
+    // Without an offset (property-local) or with `Z`: no RFC 3339 attempt needed.
+    let (head, utc) = raw.strip_suffix('Z').map_or((raw, false), |head| (head, true));
+    if let Some(local) = fixed::date_time(head) {
+        return if utc {
+            Ok(Utc.from_utc_datetime(&local))
+        } else {
+            local_to_utc(local, tz, path)
+        };
+    }
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Ok(at.with_timezone(&Utc));
     }
