@@ -548,8 +548,18 @@ pub async fn opera_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Result<Leg
 /// (`PMS_HOTEL_GRAND_OPERA_OHIP_*` on the simulator's OHIP front): OWS for
 /// everything but charges, which go through OHIP and are read back.
 pub fn opera_ohip_client(sim: &SimHandle, timeout: Duration) -> anyhow::Result<pms_opera::OperaClient> {
-    let mut vars = opera_vars(&sim.base_url(), sim.access_token());
-    vars.extend(ohip_vars(&sim.base_url(), sim.access_token()));
+    opera_ohip_client_at(&sim.base_url(), sim.access_token(), timeout)
+}
+
+/// An OPERA client with OHIP cashiering on a simulator known only by its URL
+/// and password (what a separate process gets); see [`opera_ohip_client`].
+pub fn opera_ohip_client_at(
+    base_url: &str,
+    password: &str,
+    timeout: Duration,
+) -> anyhow::Result<pms_opera::OperaClient> {
+    let mut vars = opera_vars(base_url, password);
+    vars.extend(ohip_vars(base_url, password));
     let config = config_of(&vars)?;
     let options = opera_options(timeout);
     Ok(pms_opera::OperaClient::with_options(
@@ -574,14 +584,14 @@ pub async fn opera_ohip_leg(spec: HotelSpec, timeout: Duration) -> anyhow::Resul
     })
 }
 
+/// The `x-app-key` of the OHIP test clients (a UUID v4, as oauth.json's pattern asks).
+pub const OHIP_APP_KEY: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
 /// The OHIP variables (password grant) for the simulator's OHIP front at `base_url`.
 fn ohip_vars(base_url: &str, secret: &str) -> HashMap<String, String> {
     [
         ("PMS_HOTEL_GRAND_OPERA_OHIP_URL", base_url.to_owned()),
-        (
-            "PMS_HOTEL_GRAND_OPERA_OHIP_APP_KEY",
-            "3fa85f64-5717-4562-b3fc-2c963f66afa6".to_owned(),
-        ),
+        ("PMS_HOTEL_GRAND_OPERA_OHIP_APP_KEY", OHIP_APP_KEY.to_owned()),
         (
             "PMS_HOTEL_GRAND_OPERA_OHIP_CLIENT_ID",
             OperaSim::OHIP_CLIENT_ID.to_owned(),
@@ -604,6 +614,7 @@ pub async fn legs(spec: &HotelSpec, timeout: Duration) -> anyhow::Result<Vec<Leg
         mews_leg(spec.clone(), timeout).await?,
         cloudbeds_leg(spec.clone(), timeout).await?,
         opera_leg(spec.clone(), timeout).await?,
+        opera_ohip_leg(spec.clone(), timeout).await?,
     ])
 }
 

@@ -36,7 +36,17 @@ const KEY_B64: &str = "Y3Jhc2gtdGVzdC1zdG9yZS1rZXktMzItYnl0ZXMhISE="; // 32 byte
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Vendor {
     Mews,
+    /// OWS only: no charge read-back.
     Opera,
+    /// OWS with OHIP cashiering: charges read back by `postingReference`.
+    OperaOhip,
+}
+
+impl Vendor {
+    /// Whether an in-flight charge can be found again after a crash.
+    fn reads_charges_back(self) -> bool {
+        self != Vendor::Opera
+    }
 }
 
 fn cipher() -> Arc<Cipher> {
@@ -99,7 +109,7 @@ fn catch_a_write_in_flight(leg: &Leg) {
 }
 
 /// The restarted run: resolve what was in flight, then re-drive the batch.
-async fn resume_charges(leg: &Leg, store_path: &Path, reservation: &VendorId) {
+async fn resume_charges(vendor: Vendor, leg: &Leg, store_path: &Path, reservation: &VendorId) {
     leg.sim.faults().clear();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(store_path).await.unwrap());
     // Ten minutes on: the dead worker's claims have expired.
@@ -113,7 +123,7 @@ async fn resume_charges(leg: &Leg, store_path: &Path, reservation: &VendorId) {
     );
     let client = leg.connect(Duration::from_secs(5)).unwrap();
     let read_back = client.capabilities().supports(Capability::ChargeReadBack);
-    assert_eq!(read_back, leg.kind != pms_core::PmsKind::Opera);
+    assert_eq!(read_back, vendor.reads_charges_back());
 
     let unsettled = store.journal_unsettled(&hotel(), clock.now()).await.unwrap();
     assert!(
@@ -289,6 +299,7 @@ fn host(vendor: Vendor) -> (tokio::runtime::Runtime, Leg) {
             match vendor {
                 Vendor::Mews => pms_reliability::mews_leg(HotelSpec::small(61), timeout).await,
                 Vendor::Opera => pms_reliability::opera_leg(HotelSpec::small(63), timeout).await,
+                Vendor::OperaOhip => pms_reliability::opera_ohip_leg(HotelSpec::small(64), timeout).await,
             }
         })
         .unwrap();
@@ -371,7 +382,7 @@ fn drop_the_runtime_mid_batch(vendor: Vendor) {
     // The crash: every task of the sync dies where it stands.
     doomed.shutdown_timeout(Duration::from_secs(5));
 
-    sync_runtime().block_on(resume_charges(&leg, &path, &reservation));
+    sync_runtime().block_on(resume_charges(vendor, &leg, &path, &reservation));
     host.block_on(leg.shutdown());
 }
 
@@ -422,11 +433,17 @@ fn opera_dropping_the_runtime_mid_poll_resumes_from_the_cursor() {
     drop_the_runtime_mid_poll(Vendor::Opera);
 }
 
+#[test]
+fn opera_ohip_dropping_the_runtime_mid_batch_resolves_the_in_flight_charge_by_read_back() {
+    drop_the_runtime_mid_batch(Vendor::OperaOhip);
+}
+
 // ---- (b) a child process is killed with SIGKILL ----
 
 fn worker(mode: &str, leg: &Leg, path: &Path, reservation: &VendorId) -> std::process::Child {
     let (pms, client_token, service) = match leg.kind {
-        pms_core::PmsKind::Opera => ("opera", "-".to_owned(), "-".to_owned()),
+        // "opera" or "opera-ohip": the worker builds the same client.
+        pms_core::PmsKind::Opera => (leg.name, "-".to_owned(), "-".to_owned()),
         _ => (
             "mews",
             leg.sim.client_token().to_owned(),
@@ -466,7 +483,7 @@ fn sigkill_mid_batch(vendor: Vendor) {
     let status = child.wait().unwrap();
     assert!(!status.success());
 
-    sync_runtime().block_on(resume_charges(&leg, &path, &reservation));
+    sync_runtime().block_on(resume_charges(vendor, &leg, &path, &reservation));
     host.block_on(leg.shutdown());
 }
 
@@ -506,6 +523,11 @@ fn opera_sigkill_mid_batch_leaves_the_in_flight_charge_unknown_never_resent() {
 #[test]
 fn opera_sigkill_mid_poll_resumes_from_the_cursor() {
     sigkill_mid_poll(Vendor::Opera);
+}
+
+#[test]
+fn opera_ohip_sigkill_mid_batch_resolves_the_in_flight_charge_by_read_back() {
+    sigkill_mid_batch(Vendor::OperaOhip);
 }
 
 // ---- found by the long chaos run ----

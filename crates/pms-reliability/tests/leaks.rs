@@ -123,6 +123,7 @@ fn needles(legs: &[Leg]) -> Needles {
     }
     n.pii.push(DOCUMENT_PREFIX.to_owned());
     n.secrets.push(WEBHOOK_TOKEN.to_owned());
+    n.secrets.push(pms_reliability::OHIP_APP_KEY.to_owned());
     n.secrets.push(STORE_KEY_B64.to_owned());
     n.secrets.push("leak-test-store-key-32-bytes!!!!".to_owned());
     n.pii.retain(|s| s.trim().len() >= 4);
@@ -348,8 +349,9 @@ fn mews_debug(leg: &Leg) -> Vec<String> {
 }
 
 fn opera_debug(leg: &Leg) -> Vec<String> {
-    let client = pms_reliability::opera_client(&leg.sim, Duration::from_secs(1)).unwrap();
-    vec![format!("{client:?}")]
+    let ows = pms_reliability::opera_client(&leg.sim, Duration::from_secs(1)).unwrap();
+    let ohip = pms_reliability::opera_ohip_client(&leg.sim, Duration::from_secs(1)).unwrap();
+    vec![format!("{ows:?}"), format!("{ohip:?}")]
 }
 
 fn cloudbeds_debug(leg: &Leg) -> Vec<String> {
@@ -375,7 +377,7 @@ async fn no_pii_or_secret_in_traces_debug_or_the_sqlite_file() {
     let names: Vec<&str> = legs.iter().map(|l| l.name).collect();
     assert_eq!(
         names,
-        ["mews", "cloudbeds", "opera"],
+        ["mews", "cloudbeds", "opera", "opera-ohip"],
         "every vendor leg is checked"
     );
     let needles = needles(&legs);
@@ -449,7 +451,7 @@ async fn no_plaintext_pii_in_postgres_rows() {
     let names: Vec<&str> = legs.iter().map(|l| l.name).collect();
     assert_eq!(
         names,
-        ["mews", "cloudbeds", "opera"],
+        ["mews", "cloudbeds", "opera", "opera-ohip"],
         "every vendor leg is checked"
     );
     let needles = needles(&legs);
@@ -459,7 +461,11 @@ async fn no_plaintext_pii_in_postgres_rows() {
         .await
         .unwrap();
     for leg in &legs {
-        let schema = format!("reliability_leaks_{}_{}", leg.name, uuid::Uuid::new_v4().simple());
+        let schema = format!(
+            "reliability_leaks_{}_{}",
+            leg.name.replace('-', "_"),
+            uuid::Uuid::new_v4().simple()
+        );
         let store = PostgresStore::connect_with_schema(&url, &schema).await.unwrap();
         let shared: Arc<dyn Store> = Arc::new(store.clone());
         scenario(leg, shared, store_cipher()).await;

@@ -1,6 +1,6 @@
 //! A sync worker the crash tests kill with SIGKILL in the middle of its work.
 //!
-//! `crash_worker <mews|opera> <poll|charges> <base_url> <client_token> <access_token> <service_id> <store.db> <reservation> <count>`
+//! `crash_worker <mews|opera|opera-ohip> <poll|charges> <base_url> <client_token> <access_token> <service_id> <store.db> <reservation> <count>`
 //!
 //! For OPERA, `access_token` is the OWS password and `client_token` and
 //! `service_id` are ignored (pass `-`). The store key comes from `PMS_STORE_KEY` / `PMS_STORE_KEY_ID`. `poll`
@@ -37,7 +37,7 @@ fn main() -> anyhow::Result<()> {
     ] = args.as_slice()
     else {
         bail!(
-            "usage: crash_worker <mews|opera> <poll|charges> <base_url> <client_token> <access_token> <service_id> <store.db> <reservation> <count>"
+            "usage: crash_worker <mews|opera|opera-ohip> <poll|charges> <base_url> <client_token> <access_token> <service_id> <store.db> <reservation> <count>"
         );
     };
     let count: usize = count.parse().context("count")?;
@@ -55,6 +55,11 @@ fn main() -> anyhow::Result<()> {
                 timeout,
             )?),
             "opera" => Arc::new(pms_reliability::opera_client_at(base_url, access_token, timeout)?),
+            "opera-ohip" => Arc::new(pms_reliability::opera_ohip_client_at(
+                base_url,
+                access_token,
+                timeout,
+            )?),
             other => bail!("unknown PMS {other}"),
         };
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(Path::new(store_path)).await?);
