@@ -527,8 +527,7 @@ impl CloudbedsClient {
     /// vouches for the answer ([`reservations`]), else the tree path.
     async fn reservation_record(&self, reservation_id: &str) -> Result<Reservation, CloudbedsError> {
         let (body, _) = self.read(self.reservation_call(reservation_id)).await?;
-        let from_text = reservations::single(&body)
-            .and_then(|answer| reservations::detail(answer.data.ok_or(Unusual)?, self.ctx()));
+        let from_text = reservations::single(&body, self.ctx()).and_then(|answer| answer.data.ok_or(Unusual));
         match from_text {
             Ok(reservation) => Ok(reservation),
             Err(Unusual) => {
@@ -614,10 +613,8 @@ impl CloudbedsClient {
         let (body, _) = self
             .read(self.reservations_call(&filters, page, page_size))
             .await?;
-        let from_text = reservations::page(&body).and_then(|list| {
-            let rows = list.data.as_deref().unwrap_or_default();
-            Ok((reservations::rows(rows, self.ctx())?, list.total))
-        });
+        let from_text =
+            reservations::page(&body, self.ctx()).map(|list| (list.data.unwrap_or_default(), list.total));
         let (mut out, total) = match from_text {
             Ok(page) => page,
             Err(Unusual) => {

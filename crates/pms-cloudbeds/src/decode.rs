@@ -65,19 +65,18 @@ fn data(body: &[u8]) -> Result<Envelope<Value>, CloudbedsError> {
 /// Reservations through the text path ([`reservations`]): a `getReservations`
 /// page, or a `getReservation` answer whose `data` is one object.
 fn reservations_from_text(body: &[u8], ctx: &MapContext) -> Result<Vec<Reservation>, Unusual> {
-    if let Ok(page) = reservations::page(body) {
-        if page.success != Some(true) {
-            return Err(Unusual);
+    let records = match reservations::page(body, ctx) {
+        Ok(page) if page.success == Some(true) => page.data,
+        Ok(_) => return Err(Unusual),
+        Err(Unusual) => {
+            let answer = reservations::single(body, ctx)?;
+            if answer.success != Some(true) {
+                return Err(Unusual);
+            }
+            answer.data.map(|one| vec![one])
         }
-        return reservations::rows(page.data.as_deref().ok_or(Unusual)?, ctx);
-    }
-    let answer = reservations::single(body)?;
-    match answer.data {
-        Some(data) if answer.success == Some(true) && data.get().starts_with('{') => {
-            Ok(vec![reservations::detail(data, ctx)?])
-        }
-        _ => Err(Unusual),
-    }
+    };
+    records.ok_or(Unusual)
 }
 
 impl CloudbedsDecoder {

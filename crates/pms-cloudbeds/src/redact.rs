@@ -182,6 +182,12 @@ impl RedactedJson {
             .map_err(|_| NotRedactable { offset: 0 })
     }
 
+    /// A part of a text [`redact_raw_text`] returned (and serde_json then
+    /// split), kept as it stands.
+    pub(crate) fn from_redacted_text(raw: &RawValue) -> Self {
+        RedactedJson(raw.into())
+    }
+
     /// The payload to keep on a record.
     pub fn into_payload(self) -> RawPayload {
         RawPayload::Json(self.0)

@@ -110,3 +110,16 @@ fn a_row_with_a_duplicate_key_decodes_as_the_tree_did_the_last_one_winning() {
     assert_eq!(got[1].status, ReservationStatus::Cancelled);
     assert!(!format!("{got:?}").contains("Ada"));
 }
+
+#[test]
+fn a_guest_list_keyed_by_a_personal_key_name_still_maps_its_guest() {
+    let keyed = r#"{"reservationID":"2","status":"confirmed","startDate":"2026-02-01","endDate":"2026-02-03","guestList":{"email":{"guestID":"7","isMainGuest":true}}}"#;
+    let Decoded::Reservations(got) = decode(&page(&[keyed])).unwrap() else {
+        panic!("wrong kind")
+    };
+    let guest = got[0]
+        .primary_guest
+        .as_ref()
+        .map(|g| g.external.id.as_str().to_owned());
+    assert_eq!(guest.as_deref(), Some("7"));
+}
