@@ -22,6 +22,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, Row, SqlSafeStr, Sqlite, Transaction};
 
+use self::checkpoint::Checkpointer;
 use self::rows::MultiRow;
 use super::{
     ApplyBatch, AuditEntry, AuditFilter, Cursor, InboxEvent, JournalBegin, JournalEntry, JournalState,
@@ -38,6 +39,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Connections of a file-backed store: WAL lets readers run beside the one writer.
 const FILE_POOL_SIZE: u32 = 4;
+
+/// WAL bytes a row costs beyond its largest values (keys, index entries,
+/// page headers), for counting towards a checkpoint.
+const ROW_OVERHEAD: usize = 128;
 
 /// Where applied migrations are recorded.
 const MIGRATIONS_TABLE: &str = "pms_sync_migrations";
@@ -84,8 +89,8 @@ macro_rules! audit_columns {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// Keeps a file store's checkpointer running (see `checkpoint`).
-    _checkpointer: Option<tokio::sync::mpsc::Sender<()>>,
+    /// A file store's WAL checkpointer (see `checkpoint`).
+    checkpointer: Option<Checkpointer>,
 }
 
 impl SqliteStore {
@@ -120,10 +125,10 @@ impl SqliteStore {
             .await?;
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
-        let checkpointer = checkpoint::spawn(pool.clone(), wal.into());
+        let checkpointer = Checkpointer::spawn(pool.clone(), wal.into());
         Ok(SqliteStore {
             pool,
-            _checkpointer: Some(checkpointer),
+            checkpointer: Some(checkpointer),
         })
     }
 
@@ -159,8 +164,15 @@ impl SqliteStore {
         drop(conn);
         Ok(SqliteStore {
             pool,
-            _checkpointer: None,
+            checkpointer: None,
         })
+    }
+
+    /// Counts the rows a commit wrote towards the next WAL checkpoint.
+    fn wrote(&self, rows: impl Iterator<Item = usize>) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.wrote(rows.map(|bytes| bytes as u64).sum());
+        }
     }
 
     /// A transaction that holds the write lock from its first statement.
@@ -298,6 +310,12 @@ impl Store for SqliteStore {
             .await?;
         }
         tx.commit().await?;
+        self.wrote(
+            batch
+                .upserts
+                .iter()
+                .map(|r| r.sealed.len() + r.external_id.len() + ROW_OVERHEAD),
+        );
         Ok(())
     }
 
@@ -566,6 +584,10 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().await?;
+        self.wrote(
+            sent.iter()
+                .map(|(e, payload)| payload.len() + e.event_id.len() + ROW_OVERHEAD),
+        );
         Ok(fresh)
     }
 

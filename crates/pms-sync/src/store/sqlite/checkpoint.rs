@@ -5,48 +5,89 @@
 //! then also copies the WAL into the database file and fsyncs it before it
 //! returns, and the poll page or webhook group waiting on it waits for both.
 //! A file store's connections turn automatic checkpoints off and this task
-//! runs the same passive checkpoint beside the commits instead, at the same
-//! size. Commits keep their one WAL fsync (`synchronous=FULL` is unchanged),
-//! and a checkpoint still fsyncs the database before the WAL is reused.
+//! runs the same passive checkpoint beside the commits instead: after about
+//! as many bytes as SQLite's default, as counted by the store's bulk writes
+//! (records, inbox events), and at most once a second for whatever else
+//! changed the WAL (journal, audit, leases). Commits keep their one WAL fsync
+//! (`synchronous=FULL` is unchanged), and a checkpoint still fsyncs the
+//! database before the WAL is reused.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use sqlx::SqlitePool;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::MissedTickBehavior;
 
-/// The WAL size at which SQLite's default would checkpoint: 1,000 pages of 4 KiB.
-pub(super) const WAL_LIMIT_BYTES: u64 = 1_000 * 4_096;
+/// Bytes written between checkpoints: SQLite's default of 1,000 pages of 4 KiB.
+const WAL_LIMIT_BYTES: u64 = 1_000 * 4_096;
 
-/// How often the WAL's size is looked at (one `stat`).
-const LOOK_EVERY: Duration = Duration::from_millis(50);
+/// How often other writes are looked for (one `stat` of the WAL).
+const LOOK_EVERY: Duration = Duration::from_secs(1);
 
-/// Starts the checkpointer of the database whose WAL is `wal`. It stops when
-/// every clone of the returned sender is dropped (the store is gone) or the
-/// pool is closed.
-pub(super) fn spawn(pool: SqlitePool, wal: PathBuf) -> mpsc::Sender<()> {
-    let (alive, mut gone) = mpsc::channel::<()>(1);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(LOOK_EVERY);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = gone.recv() => return,
-                _ = tick.tick() => {}
-            }
-            let size = tokio::fs::metadata(&wal).await.map_or(0, |m| m.len());
-            if size < WAL_LIMIT_BYTES {
-                continue;
-            }
-            // PASSIVE, as SQLite's own: it copies what no reader still needs
-            // and never blocks a writer; the next writer then restarts the WAL.
-            match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-                Ok(_) => {}
-                Err(sqlx::Error::PoolClosed) => return,
-                Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; retrying"),
+/// The store's handle on its checkpointer; the task stops when the last
+/// clone is dropped (the store is gone) or the pool is closed.
+#[derive(Debug, Clone)]
+pub(super) struct Checkpointer {
+    shared: Arc<Shared>,
+    _alive: mpsc::Sender<()>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    written: AtomicU64,
+    wake: Notify,
+}
+
+impl Checkpointer {
+    /// Starts the checkpointer of the database whose WAL is `wal`.
+    pub(super) fn spawn(pool: SqlitePool, wal: PathBuf) -> Self {
+        let (alive, gone) = mpsc::channel::<()>(1);
+        let shared = Arc::new(Shared::default());
+        tokio::spawn(run(pool, wal, shared.clone(), gone));
+        Checkpointer {
+            shared,
+            _alive: alive,
+        }
+    }
+
+    /// Counts `bytes` just committed; past the limit, the task checkpoints.
+    pub(super) fn wrote(&self, bytes: u64) {
+        let before = self.shared.written.fetch_add(bytes, Ordering::Relaxed);
+        if before < WAL_LIMIT_BYTES && before + bytes >= WAL_LIMIT_BYTES {
+            self.shared.wake.notify_one();
+        }
+    }
+}
+
+async fn run(pool: SqlitePool, wal: PathBuf, shared: Arc<Shared>, mut gone: mpsc::Receiver<()>) {
+    let mut tick = tokio::time::interval(LOOK_EVERY);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut checkpointed: Option<SystemTime> = None;
+    loop {
+        tokio::select! {
+            _ = gone.recv() => return,
+            () = shared.wake.notified() => {}
+            _ = tick.tick() => {
+                if modified(&wal).await == checkpointed {
+                    continue;
+                }
             }
         }
-    });
-    alive
+        shared.written.store(0, Ordering::Relaxed);
+        checkpointed = modified(&wal).await;
+        // PASSIVE, as SQLite's own: it copies what no reader still needs and
+        // never blocks a writer; the next writer then restarts the WAL.
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            Ok(_) => {}
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; it is retried"),
+        }
+    }
+}
+
+async fn modified(wal: &PathBuf) -> Option<SystemTime> {
+    tokio::fs::metadata(wal).await.and_then(|m| m.modified()).ok()
 }
