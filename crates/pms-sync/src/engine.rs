@@ -248,16 +248,12 @@ impl HotelSync {
                 },
             };
             let ahead: OptionFuture<_> = fetched.next.clone().map(|token| read_page(Some(token))).into();
-            let (previous_items, previous_batch, previous_events) = match sealed.take() {
-                Some(page) => (page.items, Some(page.batch), page.events),
-                None => (Vec::new(), None, Vec::new()),
-            };
             // The store does not hold the previous page until its commit ends,
             // so this page is compared with what that commit will write.
-            let upserts = previous_batch
-                .as_ref()
-                .map_or(&[][..], |batch| &batch.upserts[..]);
-            let in_flight = InFlight::of(&previous_items, upserts);
+            let (in_flight, previous_batch, previous_events) = match sealed.take() {
+                Some(page) => (page.in_flight, Some(page.batch), page.events),
+                None => (InFlight::default(), None, Vec::new()),
+            };
             let commit: OptionFuture<_> = previous_batch.map(|batch| store.apply(batch)).into();
             let diff = self.diff_reservations_after(&fetched.items, EventSource::Poll, &in_flight);
             let (committed, diffed, ahead) = futures::join!(commit, diff, ahead);
@@ -284,8 +280,9 @@ impl HotelSync {
                     return Ok(report);
                 }
             };
+            // Only what the next diff needs is kept: the decoded page goes now.
             sealed = Some(SealedPage {
-                items: std::mem::take(&mut fetched.items),
+                in_flight: InFlight::of(&fetched.items, &batch.upserts),
                 batch,
                 events,
             });
@@ -376,7 +373,7 @@ impl HotelSync {
         &self,
         fresh: &[Reservation],
         source: EventSource,
-        in_flight: &InFlight<'_>,
+        in_flight: &InFlight,
     ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
         let mut batch = ApplyBatch::default();
         let mut events = Vec::new();
@@ -396,7 +393,7 @@ impl HotelSync {
             // The status the mirror holds (or will hold), `None` if it holds no such record.
             let previous = match in_flight.0.get(id) {
                 Some((fingerprint, _)) if *fingerprint == prepared.fingerprint() => continue,
-                Some((_, pending)) => Some(pending.status.clone()),
+                Some((_, pending)) => Some(pending.clone()),
                 None => {
                     let stored = stored_by_id.get(id);
                     if stored.is_some_and(|s| self.mirror.holds(s, &prepared)) {
@@ -526,18 +523,19 @@ impl HotelSync {
 
 /// A page diffed and sealed, waiting for its commit.
 struct SealedPage {
-    items: Vec<Reservation>,
+    in_flight: InFlight,
     batch: ApplyBatch,
     events: Vec<PmsEvent>,
 }
 
 /// What a page being committed writes: per vendor id, the new fingerprint
-/// and the reservation it seals.
+/// and the status it seals (all the next page's diff needs, so the decoded
+/// page need not stay in memory while it commits).
 #[derive(Default)]
-struct InFlight<'p>(HashMap<&'p str, (String, &'p Reservation)>);
+struct InFlight(HashMap<String, (String, ReservationStatus)>);
 
-impl<'p> InFlight<'p> {
-    fn of(items: &'p [Reservation], upserts: &[SealedRecord]) -> Self {
+impl InFlight {
+    fn of(items: &[Reservation], upserts: &[SealedRecord]) -> Self {
         if upserts.is_empty() {
             return InFlight::default();
         }
@@ -546,8 +544,11 @@ impl<'p> InFlight<'p> {
             upserts
                 .iter()
                 .filter_map(|sealed| {
-                    let (&id, &reservation) = by_id.get_key_value(sealed.external_id.as_str())?;
-                    Some((id, (sealed.fingerprint.clone(), reservation)))
+                    let reservation = by_id.get(sealed.external_id.as_str())?;
+                    Some((
+                        sealed.external_id.clone(),
+                        (sealed.fingerprint.clone(), reservation.status.clone()),
+                    ))
                 })
                 .collect(),
         )
