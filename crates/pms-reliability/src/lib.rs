@@ -507,11 +507,18 @@ pub fn opera_client_at(
     password: &str,
     timeout: Duration,
 ) -> anyhow::Result<pms_opera::OperaClient> {
-    let config = config_of(&opera_vars(base_url, password))?;
-    let options = opera_options(timeout);
+    opera_client_of(&opera_vars(base_url, password), timeout)
+}
+
+/// An OPERA client of the first hotel configured by `vars`, with [`opera_options`].
+fn opera_client_of(
+    vars: &HashMap<String, String>,
+    timeout: Duration,
+) -> anyhow::Result<pms_opera::OperaClient> {
+    let config = config_of(vars)?;
     Ok(pms_opera::OperaClient::with_options(
         &config.hotels[0],
-        options,
+        opera_options(timeout),
         Arc::new(SystemClock),
     )?)
 }
@@ -560,13 +567,7 @@ pub fn opera_ohip_client_at(
 ) -> anyhow::Result<pms_opera::OperaClient> {
     let mut vars = opera_vars(base_url, password);
     vars.extend(ohip_vars(base_url, password));
-    let config = config_of(&vars)?;
-    let options = opera_options(timeout);
-    Ok(pms_opera::OperaClient::with_options(
-        &config.hotels[0],
-        options,
-        Arc::new(SystemClock),
-    )?)
+    opera_client_of(&vars, timeout)
 }
 
 /// The OPERA leg with OHIP cashiering: charges are exactly once, like Mews
