@@ -255,30 +255,21 @@ impl OperaClient {
         W: Fn(&mut XmlWriter) -> std::io::Result<()>,
         P: Fn(&Document<'_>) -> Result<T, OperaError>,
     {
+        // Writes are sent once: OWS has no idempotency key. Reads keep their
+        // transactionID across tries.
         let attempts = if op.write {
             1
         } else {
             1 + self.options.read_retries
         };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let outcome = self.call_once(op, transaction_id, &write, &parse).await;
-            match outcome {
-                Err(err) if attempt < attempts && err.kind() == ErrorKind::Transient => {
-                    tracing::debug!(
-                        operation = op.name,
-                        transaction_id,
-                        attempt,
-                        "transient OWS failure, retrying with the same transactionID"
-                    );
-                    if !self.options.retry_backoff.is_zero() {
-                        tokio::time::sleep(self.options.retry_backoff).await;
-                    }
-                }
-                other => return other,
-            }
-        }
+        crate::retry::transient(
+            op.name,
+            transaction_id,
+            attempts,
+            self.options.retry_backoff,
+            || self.call_once(op, transaction_id, &write, &parse),
+        )
+        .await
     }
 
     async fn call_once<T, W, P>(

@@ -108,6 +108,7 @@ pub mod ohip;
 pub mod ops;
 pub mod poll;
 pub mod result;
+mod retry;
 pub mod xml;
 
 pub use client::{DEFAULT_RATE_LIMIT, OperaClient, OperaOptions};

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use pms_core::{
-    ChargeId, ChargeKind, ChargeRequest, Clock, Currency, ErrorKind, ExternalRef, FolioCharge, Money,
-    PmsKind, PostedCharge, RequestId, VendorId,
+    ChargeId, ChargeKind, ChargeRequest, Clock, Currency, ExternalRef, FolioCharge, Money, PmsKind,
+    PostedCharge, RequestId, VendorId,
 };
 use rust_decimal::Decimal;
 use secrecy::ExposeSecret;
@@ -231,13 +231,16 @@ impl Cashiering {
         url.query_pairs_mut()
             .append_pair("reservationList", reservation)
             .append_pair("referenceNumberWildCard", &reference);
-        let mut attempt = 0;
-        let answer = loop {
-            attempt += 1;
-            let outcome = self
-                .exchange(READ, &call_id, false, |http| Ok(http.get(url.clone())))
-                .await
-                .and_then(|answer| match answer.status {
+        let answer = crate::retry::transient(
+            READ,
+            &call_id,
+            1 + self.read_retries,
+            self.retry_backoff,
+            || async {
+                let answer = self
+                    .exchange(READ, &call_id, false, |http| Ok(http.get(url.clone())))
+                    .await?;
+                match answer.status {
                     200..=299 => Ok(answer),
                     status => Err(http::status_error(
                         READ,
@@ -247,22 +250,10 @@ impl Cashiering {
                         answer.retry_after,
                         http::status_kind(status),
                     )),
-                });
-            match outcome {
-                Err(err) if attempt <= self.read_retries && err.kind() == ErrorKind::Transient => {
-                    tracing::debug!(
-                        operation = READ,
-                        request_id = call_id,
-                        attempt,
-                        "transient OHIP failure, retrying"
-                    );
-                    if !self.retry_backoff.is_zero() {
-                        tokio::time::sleep(self.retry_backoff).await;
-                    }
                 }
-                other => break other?,
-            }
-        };
+            },
+        )
+        .await?;
         // 204: "GuestsTransactions not found".
         if answer.status == 204 || answer.bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
