@@ -1,4 +1,4 @@
-//! A small, bounded, namespace-aware XML reader on quick-xml's `Reader`.
+//! A small, bounded, namespace-aware XML reader with its own tokenizer (`lex`).
 //!
 //! OPERA re-declares prefixes on almost every element (`xmlns:s2=` on each
 //! `UniqueID`), uses different prefixes in every capture (`s0`/`res`/`r`) and
@@ -12,9 +12,11 @@
 //! are XML's five predefined ones and character references: a billion-laughs
 //! body fails at its DOCTYPE and never expands anything.
 
+mod lex;
 mod names;
 mod parse;
 mod tree;
+mod unescape;
 
 pub use parse::parse;
 pub use tree::{Children, Document, Element};

@@ -1,6 +1,11 @@
 //! The reader resolves namespaces itself; quick-xml's `NsReader` is the
 //! reference it must agree with: the same elements (namespace URI, local name,
 //! own text) and attributes in the same order, and the same documents accepted.
+//!
+//! One deliberate difference: the arena's tokenizer refuses element and
+//! attribute names that are not XML names, which quick-xml takes as they come
+//! (anything up to whitespace: `<a"b">`, `< a>`, `<a x="1"="2">`). The
+//! reference below refuses them too, by [`is_name`], before comparing.
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod common;
@@ -25,8 +30,31 @@ fn uri(resolved: ResolveResult<'_>) -> Result<Option<String>, ()> {
     }
 }
 
-/// The document as `NsReader` sees it, or `None` when it refuses it.
+/// An XML `Name` as the tokenizer checks it: ASCII by the XML 1.0 rules,
+/// any non-ASCII character accepted (the full `NameStartChar` ranges are not
+/// checked by either side).
+fn is_name(name: &[u8]) -> bool {
+    let start = |b: u8| b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80;
+    match name.split_first() {
+        Some((&first, rest)) => {
+            start(first)
+                && rest
+                    .iter()
+                    .all(|&b| start(b) || b.is_ascii_digit() || b == b'-' || b == b'.')
+        }
+        None => false,
+    }
+}
+
+/// The document as `NsReader` sees it, or `None` when it refuses it (or has
+/// a name that is not an XML name, see the module comment).
 fn reference(source: &[u8]) -> Option<Flat> {
+    ns_reader(source, true)
+}
+
+/// The document as `NsReader` reads it; with `names`, a name that is not an
+/// XML name refuses it as well.
+fn ns_reader(source: &[u8], names: bool) -> Option<Flat> {
     let text = std::str::from_utf8(source).ok()?;
     let mut reader = NsReader::from_str(text);
     reader.config_mut().check_end_names = true;
@@ -40,10 +68,16 @@ fn reference(source: &[u8]) -> Option<Flat> {
                 if done || open.len() >= Limits::default().max_depth {
                     return None;
                 }
+                if names && !is_name(start.name().as_ref().as_bytes()) {
+                    return None;
+                }
                 let ns = uri(resolved).ok()?;
                 let mut attrs = Vec::new();
                 for attr in start.attributes() {
                     let attr = attr.ok()?;
+                    if names && !is_name(attr.key.as_ref().as_bytes()) {
+                        return None;
+                    }
                     if attr.key.as_namespace_binding().is_some() {
                         continue;
                     }
@@ -209,8 +243,228 @@ fn scoping_edge_cases_read_as_the_ns_reader_reads_them() {
     }
 }
 
+#[test]
+fn tokenizer_edge_cases_read_as_the_ns_reader_reads_them() {
+    let cases: &[&str] = &[
+        // entity and character reference forms, in text and in values
+        "<a>&lt;&gt;&amp;&apos;&quot;&#65;&#x41;&#x6a;&#0065;&#x1F600;</a>",
+        "<a v='&lt;&gt;&amp;&apos;&quot;&#65;&#x41;&#x1F600;'/>",
+        "<a>&#X41;</a>",
+        "<a>&#0;</a>",
+        "<a>&#xD800;</a>",
+        "<a>&#1114112;</a>",
+        "<a>&#+65;</a>",
+        "<a>&#-65;</a>",
+        "<a>&#;</a>",
+        "<a>&#x;</a>",
+        "<a>&;</a>",
+        "<a>&lt</a>",
+        "<a>a & b</a>",
+        "<a>&a&b;</a>",
+        "<a>&nbsp;</a>",
+        "<a v='&a&b;'/>",
+        "<a v='a & b'/>",
+        "<a v='&unknown;'/>",
+        // line ends: CRLF and CR become LF in text, one space in values
+        "<a v='x\r\ny\rz\nw\tv'>1\r\n2\r3\r&amp;\n4</a>",
+        // CDATA in the middle of text, empty, with markup and a lone `]]`
+        "<a>x<![CDATA[ <b>&amp; ]] ]]>y<![CDATA[]]>z</a>",
+        "<a><![CDATA[x\r\ny]]></a>",
+        // comments between text pieces, `--` inside, the shortest ones
+        "<a>x<!-- c -->y<!---->z<!-- a--b --->w</a>",
+        "<a>x<!--->y--></a>",
+        "<a>x<!-->y--></a>",
+        // processing instructions and declarations anywhere
+        "<?xml version='1.0'?><?pi x?><a><?pi?>x<??>y</a><?after?>",
+        "<a><?></a>",
+        // attribute whitespace, quote styles, `>`, `<` and the other quote inside values
+        "<a x = \"1\"\ty\n=\r\n'2' z='\">' w=\"'<\" />",
+        "<a x=\"1\"y='2'/>",
+        "<a x/>",
+        "<a x=/>",
+        "<a x=1/>",
+        "<a x='1/>",
+        "<a x='1'/ >",
+        // end tags: whitespace after the name, not before it, nothing else
+        "<a></a \t\r\n>",
+        "<a></ a>",
+        "<a></a x='1'>",
+        "<a></b>",
+        "<a><b></a></b>",
+        "</a>",
+        // unterminated constructs
+        "<a",
+        "<a>",
+        "<a><",
+        "<a>x</a",
+        "<a><!--",
+        "<a><![CDATA[x",
+        "<a><?pi",
+        "<a>&amp",
+        "<a><!X></a>",
+        "<a><![CDATX[x]]></a>",
+        // text and markup around the root
+        " \r\n\t<a/> ",
+        "x<a/>",
+        "<a/>x",
+        "<a/><b/>",
+        "<a/><!-- -->",
+        "&#32;<a/>&#10;",
+        "&amp;<a/>",
+        "<![CDATA[ ]]><a/>",
+        "\u{feff}<a/>",
+        "<a>\u{feff}</a>",
+        // non-ASCII names and text
+        "<é:ü xmlns:é='urn:x' ä='ö'>ß</é:ü>",
+        // DOCTYPE in any case, anywhere
+        "<!DOCTYPE a><a/>",
+        "<!doctype a><a/>",
+        "<a><!DOCTYPE a></a>",
+        "",
+        "   ",
+    ];
+    for case in cases {
+        assert_agree(case.as_bytes());
+    }
+}
+
+/// Where the tokenizer refuses what quick-xml accepts: names that are not XML
+/// names (see the module comment).
+#[test]
+fn names_that_are_not_xml_names_are_refused_though_quick_xml_takes_them() {
+    let cases: &[&str] = &[
+        "<></>",
+        "<1a/>",
+        "<-a/>",
+        "<.a/>",
+        "<a\"b\"></a\"b\">",
+        "<a#b/>",
+        "<a;b/>",
+        "<a 'x'='1'/>",
+        "<a 1x='1'/>",
+    ];
+    let taken: Vec<&str> = cases
+        .iter()
+        .copied()
+        .filter(|case| ns_reader(case.as_bytes(), false).is_some())
+        .collect();
+    assert_eq!(taken, cases, "quick-xml takes them all");
+    for case in cases {
+        assert!(ours(case.as_bytes()).is_none(), "the arena refuses {case}");
+    }
+}
+
+#[test]
+fn bodies_that_are_not_utf8_are_refused() {
+    for bytes in [&b"<a>\xff</a>"[..], b"<a v='\xc3'/>", b"<\xe9/>", b"\xef\xbb<a/>"] {
+        assert_eq!(ns_reader(bytes, false), None);
+        assert!(matches!(
+            xml::parse(bytes, Limits::default()),
+            Err(xml::XmlError::Malformed(_))
+        ));
+    }
+}
+
+/// A well-formed document made of every construct the tokenizer handles.
+fn document() -> impl Strategy<Value = String> {
+    let name = "[a-zA-Z_][a-zA-Z0-9._-]{0,3}";
+    let space = "[ \t\r\n]{1,2}";
+    let opt_space = "[ \t\r\n]{0,2}";
+    let text = prop_oneof![
+        "[a-z0-9 \t\r\n>\\]]{0,6}",
+        Just("&amp;&lt;&gt;&apos;&quot;".to_owned()),
+        "&#[1-9][0-9]{0,3};",
+        "&#x[1-9a-cA-C][0-9a-fA-F]{0,3};",
+        "<!\\[CDATA\\[[a-z<>& ]{0,6}(\\][a-z])?\\]\\]>",
+        "<!--[a-z<>& ]{0,6}(-[a-z])?-->",
+        "<\\?[a-z]{1,3}( [a-z=']{0,6})?\\?>",
+    ];
+    let attr = (
+        name,
+        space,
+        opt_space,
+        opt_space,
+        "[a-z0-9 \t\r\n<>&;#x\"]{0,6}",
+        any::<bool>(),
+    )
+        .prop_map(|(key, pre, before, after, value, single)| {
+            // Only `&`-free or well-formed references: `&` alone is replaced.
+            let value = value.replace('&', "&amp;");
+            let (value, quote) = if single {
+                (value.replace('\'', "&apos;"), '\'')
+            } else {
+                (value.replace('"', "&quot;"), '"')
+            };
+            format!("{pre}{key}{before}={after}{quote}{value}{quote}")
+        });
+    let leaf = (
+        name,
+        prop::collection::vec(attr.clone(), 0..3),
+        text.clone(),
+        any::<bool>(),
+        opt_space,
+    )
+        .prop_map(|(name, attrs, text, empty, end_space)| element(&name, &attrs, &[text], empty, &end_space));
+    leaf.prop_recursive(4, 24, 4, move |inner| {
+        (
+            name,
+            prop::collection::vec(attr.clone(), 0..3),
+            prop::collection::vec((text.clone(), inner), 0..4),
+            opt_space,
+        )
+            .prop_map(|(name, attrs, children, end_space)| {
+                let parts: Vec<String> = children.into_iter().flat_map(|(t, c)| [t, c]).collect();
+                element(&name, &attrs, &parts, false, &end_space)
+            })
+    })
+    .prop_map(|root| format!("<?xml version=\"1.0\"?>\n<!-- head -->{root}\n"))
+}
+
+fn element(name: &str, attrs: &[String], content: &[String], empty: bool, end_space: &str) -> String {
+    // Duplicate attribute names would make the document ill-formed.
+    let mut seen = std::collections::HashSet::new();
+    let attrs: String = attrs
+        .iter()
+        .filter(|a| {
+            seen.insert(
+                a.trim_start()
+                    .split(['=', ' ', '\t', '\r', '\n'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .map(String::as_str)
+        .collect();
+    if empty {
+        format!("<{name}{attrs}{end_space}/>")
+    } else {
+        format!(
+            "<{name}{attrs}{end_space}>{}</{name}{end_space}>",
+            content.concat()
+        )
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// Well-formed by construction: both accept, and read the same.
+    #[test]
+    fn generated_documents_read_as_the_ns_reader_reads_them(doc in document()) {
+        prop_assert!(reference(doc.as_bytes()).is_some(), "quick-xml refuses {doc:?}");
+        assert_agree(doc.as_bytes());
+    }
+
+    /// Markup soup: never a panic, and accepted exactly when quick-xml accepts it.
+    #[test]
+    fn markup_soup_reads_as_the_ns_reader_reads_it(
+        soup in "[<>&;\"'/=!?#xX:a-c0-9 \\[\\]\r\n-]{0,48}",
+    ) {
+        let _ = xml::parse(soup.as_bytes(), Limits::default());
+        assert_agree(format!("<r>{soup}</r>").as_bytes());
+        assert_agree(soup.as_bytes());
+    }
 
     #[test]
     fn mutated_fixtures_read_as_the_ns_reader_reads_them(

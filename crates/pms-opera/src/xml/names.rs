@@ -22,8 +22,6 @@ const MAX_BINDINGS: usize = 128;
 #[derive(Debug, Default)]
 pub(super) struct Scopes<'a> {
     bindings: Vec<(Option<&'a str>, &'a str)>,
-    /// `bindings.len()` when each open element started.
-    marks: Vec<usize>,
 }
 
 /// What an attribute name declares, if it is a namespace declaration
@@ -47,16 +45,16 @@ pub(super) fn split(qname: &str) -> (Option<&str>, &str) {
 }
 
 impl<'a> Scopes<'a> {
-    /// Opens the scope of a new element.
-    pub(super) fn open(&mut self) {
-        self.marks.push(self.bindings.len());
+    /// Where the scope of a new element starts: pass it to [`Scopes::close`]
+    /// when the element ends. (The open-element stack keeps it, so an element
+    /// declaring nothing costs no push here.)
+    pub(super) fn mark(&self) -> usize {
+        self.bindings.len()
     }
 
-    /// Closes the innermost element's scope.
-    pub(super) fn close(&mut self) {
-        if let Some(mark) = self.marks.pop() {
-            self.bindings.truncate(mark);
-        }
+    /// Closes the scope that started at `mark`.
+    pub(super) fn close(&mut self, mark: usize) {
+        self.bindings.truncate(mark);
     }
 
     /// Adds a declaration to the innermost scope.

@@ -22,9 +22,12 @@ pub(super) struct Node<'a> {
     pub(super) end: u32,
     /// The element's own text (not its descendants'), untrimmed.
     pub(super) text: Cow<'a, str>,
-    pub(super) xsi_type: Option<(Option<&'a str>, Cow<'a, str>)>,
     pub(super) span: (usize, usize),
 }
+
+/// An element's `xsi:type`, resolved: (element index, namespace URI, local name).
+/// Kept apart from [`Node`] because few elements carry one.
+pub(super) type XsiType<'a> = (u32, Option<&'a str>, Cow<'a, str>);
 
 /// An attribute, by namespace URI and local name.
 #[derive(Clone)]
@@ -40,6 +43,8 @@ pub struct Document<'a> {
     pub(super) source: &'a [u8],
     pub(super) nodes: Vec<Node<'a>>,
     pub(super) attrs: Vec<Attr<'a>>,
+    /// In element order.
+    pub(super) xsi_types: Vec<XsiType<'a>>,
 }
 
 impl fmt::Debug for Document<'_> {
@@ -151,7 +156,10 @@ impl<'d> Element<'d> {
 
     /// The `xsi:type`, resolved to (namespace URI, local name).
     pub fn xsi_type(self) -> Option<(Option<&'d str>, &'d str)> {
-        self.node().xsi_type.as_ref().map(|(ns, local)| (*ns, &**local))
+        let types = &self.doc.xsi_types;
+        let index = u32::try_from(self.index).ok()?;
+        let at = types.binary_search_by_key(&index, |(i, _, _)| *i).ok()?;
+        types.get(at).map(|(_, ns, local)| (*ns, &**local))
     }
 
     /// The element's own text (not its descendants'), trimmed.
