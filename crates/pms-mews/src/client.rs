@@ -586,13 +586,17 @@ impl MewsClient {
         if reservations.iter().any(|(r, _)| r.assigned_resource_id.is_some()) {
             ctx.room_names = self.room_names().await?;
         }
-        let mapped = reservations
-            .iter()
-            .enumerate()
-            .map(|(i, (r, raw))| {
-                map::reservation(r, Some((*raw).into()), &ctx, &format!("Reservations[{i}]"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // Sized up front and consuming the wire records as it goes: hundreds
+        // of hotels polling at once each hold a page here.
+        let mut mapped = Vec::with_capacity(reservations.len());
+        for (i, (r, raw)) in reservations.into_iter().enumerate() {
+            mapped.push(map::reservation(
+                &r,
+                Some(raw.into()),
+                &ctx,
+                &format!("Reservations[{i}]"),
+            )?);
+        }
         Ok((mapped, page.cursor))
     }
 
@@ -1266,7 +1270,12 @@ async fn read_bounded(
         }
         .into());
     }
-    let mut body = BytesMut::new();
+    // The announced length sizes the buffer once (a grown buffer ends with
+    // up to twice the body's capacity); it is capped, as the answer may lie.
+    let expected = response
+        .content_length()
+        .map_or(0, |len| len.min(limit as u64) as usize);
+    let mut body = BytesMut::with_capacity(expected);
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
