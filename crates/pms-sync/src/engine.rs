@@ -2,7 +2,7 @@
 //! inbox, applying changes to the mirror and emitting events.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,8 +21,8 @@ use crate::retry::RetryPolicy;
 use crate::store::{ApplyBatch, Cursor, InboxEvent, SealedRecord};
 use crate::time::{Sleeper, TokioSleeper};
 
-/// Undelivered events buffered per hotel by default: a page of changes with
-/// room to spare, without preallocating thousands of slots for each of
+/// Undelivered events buffered per subscribed hotel by default: a page of
+/// changes with room to spare, without thousands of slots for each of
 /// hundreds of hotels.
 pub const DEFAULT_EVENT_CAPACITY: usize = 256;
 
@@ -71,7 +71,10 @@ pub struct HotelSync {
     client: Arc<dyn PmsClient>,
     mirror: Mirror,
     clock: Arc<dyn Clock>,
-    events: broadcast::Sender<PmsEvent>,
+    /// Created by the first `subscribe` (shared by clones): a hotel nobody
+    /// listens to keeps no event buffer.
+    events: Arc<OnceLock<broadcast::Sender<PmsEvent>>>,
+    event_capacity: usize,
     health: Arc<HealthTracker>,
     settings: PollSettings,
     limiter: Option<(Arc<RateLimiter>, String)>,
@@ -96,14 +99,14 @@ impl HotelSync {
         clock: Arc<dyn Clock>,
         settings: PollSettings,
     ) -> Self {
-        let (events, _) = broadcast::channel(DEFAULT_EVENT_CAPACITY);
         let health = Arc::new(HealthTracker::new(client.kind()));
         HotelSync {
             hotel,
             client,
             mirror,
             clock,
-            events,
+            events: Arc::default(),
+            event_capacity: DEFAULT_EVENT_CAPACITY,
             health,
             settings,
             limiter: None,
@@ -176,17 +179,22 @@ impl HotelSync {
     }
 
     /// Keeps up to `events` undelivered events per subscriber (default
-    /// [`DEFAULT_EVENT_CAPACITY`]). The buffer is allocated up front for every
-    /// hotel, subscribed or not; a subscriber that falls further behind gets
-    /// `Lagged` and re-reads (the flows raise a drift notice). Call before `subscribe`.
+    /// [`DEFAULT_EVENT_CAPACITY`]). The buffer is allocated by the first
+    /// `subscribe`, so hotels nobody subscribes to hold none; a subscriber
+    /// that falls further behind gets `Lagged` and re-reads (the flows raise
+    /// a drift notice). Call before `subscribe`.
     pub fn with_event_capacity(mut self, events: usize) -> Self {
-        self.events = broadcast::channel(events.max(1)).0;
+        self.events = Arc::default();
+        self.event_capacity = events.max(1);
         self
     }
 
-    /// Events of real changes (not echoes of what the mirror already holds).
+    /// Events of real changes (not echoes of what the mirror already holds),
+    /// from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<PmsEvent> {
-        self.events.subscribe()
+        self.events
+            .get_or_init(|| broadcast::channel(self.event_capacity).0)
+            .subscribe()
     }
 
     /// Polls the reservations stream from its cursor to now. Each page is
@@ -255,14 +263,30 @@ impl HotelSync {
                 None => (InFlight::default(), None, Vec::new()),
             };
             let commit: OptionFuture<_> = previous_batch.map(|batch| store.apply(batch)).into();
-            let diff = self.diff_reservations_after(&fetched.items, EventSource::Poll, &in_flight);
-            let (committed, diffed, ahead) = futures::join!(commit, diff, ahead);
+            // With hundreds of hotels on one store, most of a page's time goes
+            // to waiting for the store; a hotel then holds only one decoded page:
+            // the next read starts once this page's stored rows are in, and the
+            // seal drops each reservation as it goes (the next diff needs only
+            // fingerprints and statuses).
+            let items = std::mem::take(&mut fetched.items);
+            let diff_then_read = async {
+                let stored = match self.stored_by_id(&items).await {
+                    Ok(stored) => stored,
+                    Err(err) => return (Err(err), None),
+                };
+                // The read goes first: it waits on the PMS while the seal runs.
+                let sealing = async { self.seal_page(items, &stored, &in_flight) };
+                let (ahead, sealed) = futures::join!(ahead, sealing);
+                (sealed, ahead)
+            };
+            let (committed, (diffed, ahead)) = futures::join!(commit, diff_then_read);
+            drop(in_flight);
             if let Some(committed) = committed {
                 committed?;
                 report.changed += previous_events.len();
                 self.emit(previous_events);
             }
-            let (mut batch, events) = diffed?;
+            let (mut batch, events, written) = diffed?;
             batch.cursor = Some((self.hotel.clone(), RESERVATIONS_STREAM.to_owned(), cursor));
             let next = match ahead {
                 Some(Ok(next)) => next,
@@ -280,9 +304,8 @@ impl HotelSync {
                     return Ok(report);
                 }
             };
-            // Only what the next diff needs is kept: the decoded page goes now.
             sealed = Some(SealedPage {
-                in_flight: InFlight::of(&fetched.items, &batch.upserts),
+                in_flight: written,
                 batch,
                 events,
             });
@@ -363,68 +386,108 @@ impl HotelSync {
         fresh: &[Reservation],
         source: EventSource,
     ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
-        self.diff_reservations_after(fresh, source, &InFlight::default())
-            .await
-    }
-
-    /// [`Self::diff_reservations`] against the store as it will be once the
-    /// `in_flight` commit ends.
-    async fn diff_reservations_after(
-        &self,
-        fresh: &[Reservation],
-        source: EventSource,
-        in_flight: &InFlight,
-    ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
+        let stored_by_id = self.stored_by_id(fresh).await?;
         let mut batch = ApplyBatch::default();
         let mut events = Vec::new();
-        // One store round trip per page, not per reservation.
+        let nothing_in_flight = InFlight::default();
+        for reservation in fresh {
+            let stored = stored_by_id.get(reservation.external_id());
+            if let Some((sealed, change)) = self.diff_reservation(reservation, stored, &nothing_in_flight)? {
+                events.push(self.event(change, reservation.updated_at, source, &sealed));
+                batch.upserts.push(sealed);
+            }
+        }
+        Ok((batch, events))
+    }
+
+    /// The poll's diff of one page against its `stored` rows and the
+    /// `in_flight` commit (the store as it will be once that commit ends). It
+    /// consumes the page, dropping each reservation once sealed, and returns
+    /// what its own commit will write (for the next page's diff).
+    fn seal_page(
+        &self,
+        fresh: Vec<Reservation>,
+        stored_by_id: &HashMap<String, SealedRecord>,
+        in_flight: &InFlight,
+    ) -> Result<(ApplyBatch, Vec<PmsEvent>, InFlight), SyncError> {
+        let mut batch = ApplyBatch::default();
+        batch.upserts.reserve_exact(fresh.len());
+        let mut events = Vec::with_capacity(fresh.len());
+        let mut written = HashMap::with_capacity(fresh.len());
+        for reservation in fresh {
+            let stored = stored_by_id.get(reservation.external_id());
+            let Some((sealed, change)) = self.diff_reservation(&reservation, stored, in_flight)? else {
+                continue;
+            };
+            events.push(self.event(change, reservation.updated_at, EventSource::Poll, &sealed));
+            written.insert(
+                sealed.external_id.clone(),
+                (sealed.fingerprint.clone(), reservation.status),
+            );
+            batch.upserts.push(sealed);
+        }
+        // An unchanged page (the common re-poll) keeps no empty slots until its commit.
+        batch.upserts.shrink_to_fit();
+        events.shrink_to_fit();
+        written.shrink_to_fit();
+        Ok((batch, events, InFlight(written)))
+    }
+
+    /// The stored rows of `fresh`, by vendor id: one store round trip per
+    /// page, not per reservation.
+    async fn stored_by_id(&self, fresh: &[Reservation]) -> Result<HashMap<String, SealedRecord>, SyncError> {
         let ids: Vec<&str> = fresh.iter().map(Reservation::external_id).collect();
-        let stored_by_id: HashMap<String, SealedRecord> = self
+        Ok(self
             .mirror
             .store()
             .records_by_ids(&self.hotel, Reservation::KIND, &ids)
             .await?
             .into_iter()
             .map(|record| (record.external_id.clone(), record))
-            .collect();
-        for reservation in fresh {
-            let prepared = self.mirror.prepare(reservation)?;
-            let id = reservation.external_id();
-            // The status the mirror holds (or will hold), `None` if it holds no such record.
-            let previous = match in_flight.0.get(id) {
-                Some((fingerprint, _)) if *fingerprint == prepared.fingerprint() => continue,
-                Some((_, pending)) => Some(pending.clone()),
-                None => {
-                    let stored = stored_by_id.get(id);
-                    if stored.is_some_and(|s| self.mirror.holds(s, &prepared)) {
-                        continue;
-                    }
-                    stored.and_then(|s| self.mirror.open::<Reservation>(s).ok().map(|old| old.status))
+            .collect())
+    }
+
+    /// One reservation against its `stored` row, or against the `in_flight`
+    /// commit when that writes it: `None` when the mirror holds (or will hold)
+    /// it already, else the sealed record and the change it makes.
+    fn diff_reservation(
+        &self,
+        reservation: &Reservation,
+        stored: Option<&SealedRecord>,
+        in_flight: &InFlight,
+    ) -> Result<Option<(SealedRecord, Change)>, SyncError> {
+        let prepared = self.mirror.prepare(reservation)?;
+        // The status the mirror holds (or will hold), `None` if it holds no such record.
+        let previous = match in_flight.0.get(reservation.external_id()) {
+            Some((fingerprint, _)) if *fingerprint == prepared.fingerprint() => return Ok(None),
+            Some((_, pending)) => Some(pending.clone()),
+            None => {
+                if stored.is_some_and(|s| self.mirror.holds(s, &prepared)) {
+                    return Ok(None);
                 }
-            };
-            let sealed = self.mirror.seal_prepared(&self.hotel, prepared)?;
-            let external = reservation.external.clone();
-            let change = match previous {
-                None => Change::ReservationCreated {
+                stored.and_then(|s| self.mirror.open::<Reservation>(s).ok().map(|old| old.status))
+            }
+        };
+        let sealed = self.mirror.seal_prepared(&self.hotel, prepared)?;
+        let external = reservation.external.clone();
+        let change = match previous {
+            None => Change::ReservationCreated {
+                reservation: external,
+            },
+            Some(old) if old != reservation.status => match reservation.status {
+                ReservationStatus::Cancelled => Change::ReservationCancelled {
                     reservation: external,
                 },
-                Some(old) if old != reservation.status => match reservation.status {
-                    ReservationStatus::Cancelled => Change::ReservationCancelled {
-                        reservation: external,
-                    },
-                    _ => Change::ReservationStatusChanged {
-                        reservation: external,
-                        status: Some(reservation.status.clone()),
-                    },
-                },
-                Some(_) => Change::ReservationUpdated {
+                _ => Change::ReservationStatusChanged {
                     reservation: external,
+                    status: Some(reservation.status.clone()),
                 },
-            };
-            events.push(self.event(change, reservation.updated_at, source, &sealed));
-            batch.upserts.push(sealed);
-        }
-        Ok((batch, events))
+            },
+            Some(_) => Change::ReservationUpdated {
+                reservation: external,
+            },
+        };
+        Ok(Some((sealed, change)))
     }
 
     pub(crate) async fn diff_room_statuses(
@@ -512,11 +575,14 @@ impl HotelSync {
     }
 
     pub(crate) fn emit(&self, events: Vec<PmsEvent>) {
+        let sender = self.events.get();
         for event in events {
             metrics::counter!("pms_sync_events_total", "source" => format!("{:?}", event.source))
                 .increment(1);
             // No subscriber is fine: the mirror is the durable record.
-            let _ = self.events.send(event);
+            if let Some(sender) = sender {
+                let _ = sender.send(event);
+            }
         }
     }
 }
@@ -533,24 +599,3 @@ struct SealedPage {
 /// page need not stay in memory while it commits).
 #[derive(Default)]
 struct InFlight(HashMap<String, (String, ReservationStatus)>);
-
-impl InFlight {
-    fn of(items: &[Reservation], upserts: &[SealedRecord]) -> Self {
-        if upserts.is_empty() {
-            return InFlight::default();
-        }
-        let by_id: HashMap<&str, &Reservation> = items.iter().map(|r| (r.external_id(), r)).collect();
-        InFlight(
-            upserts
-                .iter()
-                .filter_map(|sealed| {
-                    let reservation = by_id.get(sealed.external_id.as_str())?;
-                    Some((
-                        sealed.external_id.clone(),
-                        (sealed.fingerprint.clone(), reservation.status.clone()),
-                    ))
-                })
-                .collect(),
-        )
-    }
-}

@@ -251,3 +251,25 @@ async fn a_failed_read_keeps_the_sealed_page_and_the_retry_resumes_after_it() {
         .unwrap();
     assert_eq!(mirrored.len(), 8);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clones_made_before_the_first_subscribe_share_its_events() {
+    use ReservationStatus::Confirmed;
+    let harness = Harness::new().await;
+    let unheard = sync(
+        &harness,
+        &PagedPms::new(vec![vec![reservation("r0", Confirmed)]], &[]),
+    );
+    // Events sent while nobody listens are not kept for a later subscriber.
+    unheard.poll_reservations().await.unwrap();
+    assert_eq!(drain(&mut unheard.subscribe()), []);
+
+    let pms = PagedPms::new(vec![vec![reservation("r1", Confirmed)]], &[]);
+    let sync = sync(&harness, &pms).with_event_capacity(8);
+    let poller = sync.clone();
+    let mut events = sync.subscribe();
+
+    poller.poll_reservations().await.unwrap();
+
+    assert_eq!(drain(&mut events), [("r1".to_owned(), "created")]);
+}
