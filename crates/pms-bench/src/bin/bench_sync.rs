@@ -12,11 +12,14 @@
 //!
 //! Options: `--quick` (smaller everything), `--only a,c`, `--page-size N`
 //! (reservations per poll page, default 100), `--burst N` (limiter burst, default 10),
-//! `--hotels N` (scenario b). See `BENCHMARKS.md` at the repository root.
+//! `--hotels N`, `--max-concurrent N` and `--sim-process` (scenario b: the
+//! simulator in a child process of its own, so that the peak RSS is the
+//! sync's alone). See `BENCHMARKS.md` at the repository root.
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
-use std::process::Command;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -51,6 +54,7 @@ struct Opts {
     burst: u32,
     hotels: Option<usize>,
     max_concurrent: Option<usize>,
+    sim_process: bool,
 }
 
 impl Opts {
@@ -63,6 +67,7 @@ impl Opts {
             burst: 10,
             hotels: None,
             max_concurrent: None,
+            sim_process: false,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -72,6 +77,7 @@ impl Opts {
             };
             match arg.as_str() {
                 "--quick" => o.quick = true,
+                "--sim-process" => o.sim_process = true,
                 "--only" => o.only = value("--only").chars().filter(char::is_ascii_lowercase).collect(),
                 "--section" => o.section = value("--section").chars().next(),
                 "--page-size" => {
@@ -113,6 +119,9 @@ impl Opts {
         if let Some(h) = self.hotels {
             args.extend(["--hotels".to_owned(), h.to_string()]);
         }
+        if self.sim_process {
+            args.push("--sim-process".to_owned());
+        }
         args
     }
 }
@@ -123,6 +132,7 @@ fn usage(problem: &str) -> ! {
     }
     eprintln!(
         "usage: bench_sync [--quick] [--only a,b,c,d] [--page-size N] [--burst N] [--hotels N]\n\
+         \x20                 [--max-concurrent N] [--sim-process]\n\
          a: full sync under a rate limit  b: many hotels  c: webhook ingestion  d: charge posting"
     );
     std::process::exit(2)
@@ -210,6 +220,8 @@ async fn run_section(section: char, opts: &Opts) {
         'b' => many_hotels(opts).await,
         'c' => webhooks(opts).await,
         'd' => charges(opts).await,
+        // Not a scenario: scenario b's simulator when run with `--sim-process`.
+        'S' => serve_many_hotels_sim(opts).await,
         other => usage(&format!("no section {other}")),
     }
 }
@@ -220,16 +232,21 @@ fn hotel_id(name: &str) -> HotelId {
 
 /// A Mews client config for `hotel` against `sim` with `access_token`.
 fn mews_config(sim: &SimHandle, hotel: &str, access_token: &str) -> MewsConfig {
+    mews_config_at(&sim.base_url(), sim.client_token(), hotel, access_token)
+}
+
+/// A Mews client config for `hotel` against the simulator at `base_url`.
+fn mews_config_at(base_url: &str, client_token: &str, hotel: &str, access_token: &str) -> MewsConfig {
     let up = hotel.to_ascii_uppercase();
     let vars = HashMap::from([
         ("PMS_HOTELS".to_owned(), hotel.to_owned()),
         (format!("PMS_HOTEL_{up}_PMS"), "mews".to_owned()),
-        (format!("PMS_HOTEL_{up}_BASE_URL"), sim.base_url()),
+        (format!("PMS_HOTEL_{up}_BASE_URL"), base_url.to_owned()),
         (format!("PMS_HOTEL_{up}_TIME_ZONE"), "Europe/Berlin".to_owned()),
         (format!("PMS_HOTEL_{up}_CURRENCY"), "EUR".to_owned()),
         (
             format!("PMS_HOTEL_{up}_MEWS_CLIENT_TOKEN"),
-            sim.client_token().to_owned(),
+            client_token.to_owned(),
         ),
         (
             format!("PMS_HOTEL_{up}_MEWS_ACCESS_TOKEN"),
@@ -438,14 +455,12 @@ fn token(i: usize) -> String {
     format!("51AACCE55A0A4B0C9D0E1F2{i:09X}-51A{i:028X}")
 }
 
-async fn many_hotels(o: &Opts) {
-    let hotels = o.hotels.unwrap_or(if o.quick { 20 } else { 200 });
-    let (rooms, reservations) = (50, 500);
-    let tokens: Vec<String> = (0..hotels).map(token).collect();
-    let sim = MewsSim::start(SimOptions {
+/// Scenario b's simulator: one generated hotel served under every token.
+fn many_hotels_sim_options(tokens: &[String]) -> SimOptions {
+    SimOptions {
         hotel: HotelSpec {
-            rooms,
-            reservations,
+            rooms: MANY_ROOMS,
+            reservations: MANY_RESERVATIONS,
             guests: 300,
             folio_lines_per_stay: 1,
             agenda_items: 0,
@@ -453,13 +468,152 @@ async fn many_hotels(o: &Opts) {
         },
         faults: sim_limit(),
         credentials: Credentials {
-            access_tokens: tokens.clone(),
+            access_tokens: tokens.to_vec(),
             ..Credentials::default()
         },
         ..SimOptions::default()
-    })
-    .await
-    .expect("simulator starts");
+    }
+}
+
+/// Rooms and reservations of each of scenario b's hotels.
+const MANY_ROOMS: u32 = 50;
+const MANY_RESERVATIONS: u32 = 500;
+
+fn many_hotels_count(o: &Opts) -> usize {
+    o.hotels.unwrap_or(if o.quick { 20 } else { 200 })
+}
+
+/// Scenario b's simulator, in this process or (`--sim-process`) in a child
+/// of its own, so that the sync process's peak RSS is the sync's alone.
+enum ManySim {
+    Here(SimHandle),
+    Child {
+        child: std::process::Child,
+        answers: BufReader<std::process::ChildStdout>,
+        base_url: String,
+        client_token: String,
+    },
+}
+
+/// What the simulator counted, and its own peak RSS when it ran apart.
+struct SimTotals {
+    requests: usize,
+    too_many: usize,
+    own_peak: Option<f64>,
+}
+
+impl ManySim {
+    async fn start(o: &Opts, tokens: &[String]) -> ManySim {
+        if !o.sim_process {
+            let sim = MewsSim::start(many_hotels_sim_options(tokens))
+                .await
+                .expect("simulator starts");
+            return ManySim::Here(sim);
+        }
+        let exe = std::env::current_exe().expect("own executable path");
+        let mut args = o.child_args('S');
+        args.retain(|a| a != "--sim-process");
+        let mut child = Command::new(exe)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("simulator process starts");
+        let mut answers = BufReader::new(child.stdout.take().expect("piped stdout"));
+        // Blocking, once, before any hotel syncs.
+        let mut line = String::new();
+        answers.read_line(&mut line).expect("simulator process answers");
+        let mut fields = line.trim_end().split('\t');
+        let (Some("SIM"), Some(base_url), Some(client_token)) = (fields.next(), fields.next(), fields.next())
+        else {
+            panic!("simulator process said {line:?}");
+        };
+        ManySim::Child {
+            base_url: base_url.to_owned(),
+            client_token: client_token.to_owned(),
+            child,
+            answers,
+        }
+    }
+
+    fn base_url(&self) -> String {
+        match self {
+            ManySim::Here(sim) => sim.base_url(),
+            ManySim::Child { base_url, .. } => base_url.clone(),
+        }
+    }
+
+    fn client_token(&self) -> &str {
+        match self {
+            ManySim::Here(sim) => sim.client_token(),
+            ManySim::Child { client_token, .. } => client_token,
+        }
+    }
+
+    /// Stops the simulator and returns its counters.
+    async fn finish(self) -> SimTotals {
+        match self {
+            ManySim::Here(sim) => {
+                let counters = sim.state().counters();
+                sim.shutdown().await;
+                SimTotals {
+                    requests: counters.requests,
+                    too_many: counters.total_429(),
+                    own_peak: None,
+                }
+            }
+            ManySim::Child {
+                mut child,
+                mut answers,
+                ..
+            } => {
+                // Closing its stdin asks the child for its totals and ends it.
+                drop(child.stdin.take());
+                let mut line = String::new();
+                answers.read_line(&mut line).expect("simulator process answers");
+                let _ = child.wait();
+                let fields: Vec<&str> = line.trim_end().split('\t').collect();
+                match fields.as_slice() {
+                    ["TOTALS", requests, too_many, peak] => SimTotals {
+                        requests: requests.parse().unwrap_or(0),
+                        too_many: too_many.parse().unwrap_or(0),
+                        own_peak: peak.parse().ok(),
+                    },
+                    _ => panic!("simulator process said {line:?}"),
+                }
+            }
+        }
+    }
+}
+
+/// The `S` section: serves scenario b's simulator until stdin closes, then
+/// prints its totals and its own peak RSS.
+async fn serve_many_hotels_sim(o: &Opts) {
+    let tokens: Vec<String> = (0..many_hotels_count(o)).map(token).collect();
+    let sim = MewsSim::start(many_hotels_sim_options(&tokens))
+        .await
+        .expect("simulator starts");
+    println!("SIM\t{}\t{}", sim.base_url(), sim.client_token());
+    std::io::stdout().flush().expect("stdout");
+    tokio::task::spawn_blocking(|| std::io::copy(&mut std::io::stdin(), &mut std::io::sink()))
+        .await
+        .ok();
+    let counters = sim.state().counters();
+    println!(
+        "TOTALS\t{}\t{}\t{:.1}",
+        counters.requests,
+        counters.total_429(),
+        peak_rss_mib().unwrap_or(0.0)
+    );
+    sim.shutdown().await;
+}
+
+async fn many_hotels(o: &Opts) {
+    let hotels = many_hotels_count(o);
+    let (rooms, reservations) = (MANY_ROOMS, MANY_RESERVATIONS);
+    let tokens: Vec<String> = (0..hotels).map(token).collect();
+    let sim = ManySim::start(o, &tokens).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&dir.path().join("b.db"))
@@ -477,7 +631,7 @@ async fn many_hotels(o: &Opts) {
     for (i, token) in tokens.iter().enumerate() {
         let name = format!("h{i:03}");
         let client: Arc<dyn PmsClient> = Arc::new(
-            MewsClient::new(mews_config(&sim, &name, token))
+            MewsClient::new(mews_config_at(&sim.base_url(), sim.client_token(), &name, token))
                 .expect("client builds")
                 .with_http_client(http.clone()),
         );
@@ -520,7 +674,7 @@ async fn many_hotels(o: &Opts) {
     }
     let wall = started.elapsed();
     let peak = peak_rss_mib().unwrap_or(0.0);
-    let counters = sim.state().counters();
+    let counters = sim.finish().await;
     let mut total = 0;
     for i in 0..hotels {
         total += mirrored(&store, &hotel_id(&format!("h{i:03}"))).await;
@@ -551,11 +705,23 @@ async fn many_hotels(o: &Opts) {
         &(hotels * reservations as usize).to_string(),
         Some(total == hotels * reservations as usize),
     );
+    // The target is the sync process's; with the simulator in this process
+    // the figure is an upper bound of it.
+    let (metric, simulator) = match counters.own_peak {
+        None => (
+            "peak RSS (VmHWM), simulator in this process",
+            "incl. the simulator".to_owned(),
+        ),
+        Some(own) => (
+            "peak RSS (VmHWM) of the sync alone",
+            format!("simulator in its own process, whose peak was {own:.1} MiB"),
+        ),
+    };
     row(
         s,
-        "peak RSS (VmHWM)",
+        metric,
         format!(
-            "{peak:.1} MiB (before clients: {baseline:.1} MiB incl. in-process simulator; after building {hotels} clients + syncs: {with_clients:.1} MiB)"
+            "{peak:.1} MiB (before clients: {baseline:.1} MiB, {simulator}; after building {hotels} clients + syncs: {with_clients:.1} MiB)"
         ),
         "< 200 MB",
         Some(peak * 1.048_576 < 200.0),
@@ -563,9 +729,9 @@ async fn many_hotels(o: &Opts) {
     row(
         s,
         "429s from simulator",
-        counters.total_429(),
+        counters.too_many,
         "0",
-        Some(counters.total_429() == 0),
+        Some(counters.too_many == 0),
     );
     row(
         s,
@@ -577,7 +743,6 @@ async fn many_hotels(o: &Opts) {
     if let Some(first) = failed.first() {
         row(s, "first failure", first, "", None);
     }
-    sim.shutdown().await;
 }
 
 async fn webhooks(o: &Opts) {
