@@ -722,7 +722,8 @@ async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end()
         3,
     )
     .await;
-    // The sweep's last call also asks for bookings created in the change window.
+    // After the arrivals, the sweep asks for bookings created in the change
+    // window, in a call (and a checkpoint) of its own.
     expect_call(
         &server,
         "/ows_51/Reservation.asmx",
@@ -750,14 +751,17 @@ async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end()
     let first = client.poll_changes(None).await.unwrap();
     assert!(!first.sweep_done);
     // First change window: the last day. Only 900001 (updated 2026-03-01T04:30Z) is in it.
-    let ids: Vec<_> = first
-        .reservations
-        .iter()
-        .map(|r| r.external.id.as_str())
-        .collect();
-    assert_eq!(ids, ["900001"]);
+    let ids = |batch: &pms_opera::PollBatch| -> Vec<String> {
+        batch
+            .reservations
+            .iter()
+            .map(|r| r.external.id.as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&first), ["900001"]);
     let sweep = first.checkpoint.sweep.clone().unwrap();
     assert_eq!(sweep.next_window.to_string(), "2026-03-04");
+    assert!(!sweep.booked);
     assert_eq!(
         first.checkpoint.modified_since.to_rfc3339(),
         "2026-02-28T10:00:00+00:00"
@@ -768,18 +772,23 @@ async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end()
     let second = client.poll_changes(Some(&stored)).await.unwrap();
     assert!(!second.sweep_done);
     let third = client.poll_changes(Some(&second.checkpoint)).await.unwrap();
-    assert!(third.sweep_done);
-    // The booked-date answer repeats 900001: merged, not duplicated.
-    let ids: Vec<_> = third
-        .reservations
-        .iter()
-        .map(|r| r.external.id.as_str())
-        .collect();
-    assert_eq!(ids, ["900001"]);
-    assert_eq!(third.checkpoint.sweep, None);
-    // Next change window starts 10 minutes before the sweep's end.
+    // The last arrival window is not the end: the booking dates come next,
+    // from the change window's first property-local date.
+    assert!(!third.sweep_done);
+    let sweep = third.checkpoint.sweep.clone().unwrap();
+    assert!(sweep.booked);
+    assert_eq!(sweep.next_window.to_string(), "2026-02-28");
     assert_eq!(
         third.checkpoint.modified_since.to_rfc3339(),
+        "2026-02-28T10:00:00+00:00"
+    );
+    let fourth = client.poll_changes(Some(&third.checkpoint)).await.unwrap();
+    assert!(fourth.sweep_done);
+    assert_eq!(ids(&fourth), ["900001"]);
+    assert_eq!(fourth.checkpoint.sweep, None);
+    // Next change window starts 10 minutes before the sweep's end.
+    assert_eq!(
+        fourth.checkpoint.modified_since.to_rfc3339(),
         "2026-03-01T09:50:00+00:00"
     );
     let bodies: Vec<String> = server
@@ -789,8 +798,72 @@ async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end()
         .iter()
         .map(|r| String::from_utf8_lossy(&r.body).into_owned())
         .collect();
+    assert_eq!(bodies.len(), 4, "one request per poll");
     assert!(bodies[0].contains("<hc:StartDate>2026-02-27</hc:StartDate><hc:EndDate>2026-03-03</hc:EndDate>"));
     assert!(bodies[2].contains("<hc:StartDate>2026-03-09</hc:StartDate><hc:EndDate>2026-03-11</hc:EndDate>"));
+    assert!(bodies[3].contains(r#"dateType="BOOKED_DATE""#));
+}
+
+#[tokio::test]
+async fn reservations_modified_reads_booking_dates_in_bounded_pages_after_the_arrivals() {
+    let server = server().await;
+    // Change window 2026-02-10T00:00Z .. 2026-03-01T10:00Z = Kolkata dates
+    // 2026-02-10 ..= 2026-03-01, seven days per call: three booked-date pages.
+    for (first, last) in [
+        ("2026-02-10", "2026-02-16"),
+        ("2026-02-17", "2026-02-23"),
+        ("2026-02-24", "2026-03-01"),
+    ] {
+        expect_call(
+            &server,
+            "/ows_51/Reservation.asmx",
+            "Reservation",
+            "FutureBookingSummary",
+            &[&format!(
+                r#"<QueryDateRange dateType="BOOKED_DATE"><hc:StartDate>{first}</hc:StartDate><hc:EndDate>{last}</hc:EndDate>"#
+            )],
+            soap("future_booking_summary.response.xml"),
+            1,
+        )
+        .await;
+    }
+    expect_call(
+        &server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FutureBookingSummary",
+        &[r#"dateType="ARRIVAL_DATE""#],
+        soap("future_booking_summary.response.xml"),
+        1,
+    )
+    .await;
+    let client = onprem(&server);
+    let mut query = ChangeQuery {
+        since: "2026-02-10T00:00:00Z".parse().unwrap(),
+        until: "2026-03-01T10:00:00Z".parse().unwrap(),
+        page: None,
+        page_size: 100,
+    };
+    // The default sweep's last arrival window: today (2026-03-01) + 365 days.
+    query.page = Some(pms_core::PageToken::new("2027-03-01"));
+    let mut tokens = Vec::new();
+    loop {
+        let page = client.reservations_modified(&query).await.unwrap();
+        let ids: Vec<_> = page
+            .items
+            .iter()
+            .map(|r| r.external.id.as_str().to_owned())
+            .collect();
+        // Updated 2026-03-01T04:30Z: in the window; 2026-02-20T08:00Z: too.
+        assert_eq!(ids, ["900001", "900002"], "{tokens:?}");
+        let Some(next) = page.next else { break };
+        tokens.push(next.as_str().to_owned());
+        query.page = Some(next);
+    }
+    assert_eq!(
+        tokens,
+        ["booked:2026-02-10", "booked:2026-02-17", "booked:2026-02-24"]
+    );
 }
 
 #[tokio::test]
