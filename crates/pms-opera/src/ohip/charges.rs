@@ -194,19 +194,7 @@ impl Cashiering {
                 ));
             }
         }
-        let details: BillingChargesDetails = if answer.bytes.iter().all(u8::is_ascii_whitespace) {
-            BillingChargesDetails::default()
-        } else {
-            serde_json::from_slice(&answer.bytes).map_err(|e| lost(format!("unreadable answer: {e}")))?
-        };
-        // The transaction number when OPERA returns the posting; our reference otherwise.
-        let id = details
-            .postings
-            .iter()
-            .find(|p| p.reference.as_deref().map(str::trim) == Some(reference.as_str()))
-            .or_else(|| details.postings.first())
-            .and_then(|p| p.transaction_no.clone())
-            .unwrap_or(reference);
+        let id = posted_id(&answer.bytes, reference).map_err(lost)?;
         let id = VendorId::new(id).map_err(|e| OperaError::Validation(e.to_string()))?;
         Ok(PostedCharge {
             request_id: charge.request_id,
@@ -255,21 +243,53 @@ impl Cashiering {
         )
         .await?;
         // 204: "GuestsTransactions not found".
-        if answer.status == 204 || answer.bytes.iter().all(u8::is_ascii_whitespace) {
+        if answer.status == 204 {
             return Ok(None);
         }
-        let transactions: GuestsTransactions = serde_json::from_slice(&answer.bytes)
-            .map_err(|e| OperaError::decode("guestsTransactions", e.to_string()))?;
-        transactions
-            .reservation_folio_information
-            .iter()
-            .flat_map(|info| &info.folio_windows)
-            .flat_map(|window| &window.folios)
-            .flat_map(|folio| &folio.postings)
-            .find(|p| p.reference.as_deref().map(str::trim) == Some(reference.as_str()))
-            .map(|posting| folio_charge(posting, ctx))
-            .transpose()
+        find_posting(&answer.bytes, &reference, ctx)
     }
+}
+
+/// The id of a posting from a 2xx `postBillingCharges` answer: the
+/// transaction number when OPERA returns the posting, our `reference`
+/// otherwise; `Err` with why an answer that is there cannot be read.
+pub(super) fn posted_id(bytes: &[u8], reference: String) -> Result<String, String> {
+    let details: BillingChargesDetails = if bytes.iter().all(u8::is_ascii_whitespace) {
+        BillingChargesDetails::default()
+    } else {
+        serde_json::from_slice(bytes).map_err(|e| format!("unreadable answer: {e}"))?
+    };
+    Ok(details
+        .postings
+        .iter()
+        .find(|p| p.reference.as_deref().map(str::trim) == Some(reference.as_str()))
+        .or_else(|| details.postings.first())
+        .and_then(|p| p.transaction_no.as_deref().map(str::trim))
+        // A blank number must not turn an applied charge into a refusal.
+        .filter(|number| !number.is_empty())
+        .map_or(reference, str::to_owned))
+}
+
+/// The posting carrying `reference` in a `getGuestsTransactions` answer, if any.
+pub(super) fn find_posting(
+    bytes: &[u8],
+    reference: &str,
+    ctx: &MapContext,
+) -> Result<Option<FolioCharge>, OperaError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let transactions: GuestsTransactions =
+        serde_json::from_slice(bytes).map_err(|e| OperaError::decode("guestsTransactions", e.to_string()))?;
+    transactions
+        .reservation_folio_information
+        .iter()
+        .flat_map(|info| &info.folio_windows)
+        .flat_map(|window| &window.folios)
+        .flat_map(|folio| &folio.postings)
+        .find(|p| p.reference.as_deref().map(str::trim) == Some(reference))
+        .map(|posting| folio_charge(posting, ctx))
+        .transpose()
 }
 
 fn money(

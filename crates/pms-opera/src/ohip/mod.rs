@@ -33,6 +33,8 @@
 //! a token or a header value.
 
 mod http;
+#[cfg(test)]
+mod never_panics;
 mod token;
 mod wire;
 

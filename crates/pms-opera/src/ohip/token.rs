@@ -141,19 +141,7 @@ impl TokenCache {
                 ));
             }
         };
-        let parsed: TokenResponse = serde_json::from_slice(&body)
-            .map_err(|e| OperaError::decode("OAuth2TokenResponse", e.to_string()))?;
-        let access = parsed
-            .access_token
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| OperaError::decode("OAuth2TokenResponse/access_token", "missing"))?;
-        let expires_in = match parsed.expires_in {
-            Some(serde_json::Value::Number(n)) => n.as_u64(),
-            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        }
-        // Absent: the documented typical lifetime.
-        .unwrap_or(3600);
+        let (access, expires_in) = decode_token(&body)?;
         let lifetime = Duration::from_secs(expires_in).saturating_sub(config.token_margin);
         let renew_at = issued + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::zero());
         tracing::debug!(operation = OPERATION, request_id, expires_in, "OHIP token issued");
@@ -162,4 +150,27 @@ impl TokenCache {
             renew_at,
         })
     }
+}
+
+/// Longest token lifetime believed (a day; OHIP's are an hour).
+const MAX_LIFETIME_SECS: u64 = 86_400;
+
+/// The access token and its lifetime in seconds from an `OAuth2TokenResponse`.
+pub(super) fn decode_token(body: &[u8]) -> Result<(String, u64), OperaError> {
+    let parsed: TokenResponse =
+        serde_json::from_slice(body).map_err(|e| OperaError::decode("OAuth2TokenResponse", e.to_string()))?;
+    let access = parsed
+        .access_token
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| OperaError::decode("OAuth2TokenResponse/access_token", "missing"))?;
+    let expires_in = match parsed.expires_in {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    // Absent: the documented typical lifetime.
+    .unwrap_or(3600)
+    // A lifetime past any real token's would overflow the renewal instant.
+    .min(MAX_LIFETIME_SECS);
+    Ok((access, expires_in))
 }
