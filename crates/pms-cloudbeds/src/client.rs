@@ -1162,12 +1162,9 @@ impl CloudbedsClient {
         if let Some(status) = detail.status.as_deref()
             && matches!(status, "canceled" | "no_show" | "checked_out")
         {
-            return Err(CloudbedsError::Api {
+            return Err(CloudbedsError::Refused {
                 method: "postRoomAssign",
-                status: 200,
-                kind: ErrorKind::Conflict,
-                message: format!("reservation is {status}; refusing to assign a room"),
-                request_id: None,
+                reason: format!("reservation is {status}"),
             });
         }
         let booked = detail.assigned.len() + detail.unassigned.len();
@@ -1308,12 +1305,9 @@ impl CloudbedsClient {
         if let Some(status) = detail.status.as_deref()
             && matches!(status, "canceled" | "no_show")
         {
-            return Err(CloudbedsError::Api {
+            return Err(CloudbedsError::Refused {
                 method: "postCustomItem",
-                status: 200,
-                kind: ErrorKind::Conflict,
-                message: format!("reservation is {status}; refusing to post a charge"),
-                request_id: None,
+                reason: format!("reservation is {status}"),
             });
         }
         let sub_reservation = detail

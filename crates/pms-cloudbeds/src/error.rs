@@ -67,6 +67,16 @@ pub enum CloudbedsError {
         /// `X-Request-ID`.
         request_id: Option<String>,
     },
+    /// Refused by this connector before anything was sent, because the PMS
+    /// state it read forbids the write (a charge on a cancelled stay): no
+    /// Cloudbeds answer is behind it, unlike [`CloudbedsError::Api`].
+    #[error("{method} not sent: {reason}")]
+    Refused {
+        /// The API method that was not called.
+        method: &'static str,
+        /// Why (never guest data).
+        reason: String,
+    },
     /// The payload did not match the documented format.
     #[error("cannot decode cloudbeds payload at `{path}`: {message}")]
     Decode {
@@ -98,6 +108,7 @@ impl CloudbedsError {
             CloudbedsError::RateLimited { .. } => ErrorKind::RateLimited,
             CloudbedsError::Auth { .. } | CloudbedsError::WebhookRejected(_) => ErrorKind::Auth,
             CloudbedsError::Api { kind, .. } => *kind,
+            CloudbedsError::Refused { .. } => ErrorKind::Conflict,
             CloudbedsError::Decode { .. } => ErrorKind::Decode,
             CloudbedsError::Validation(_) => ErrorKind::Validation,
             CloudbedsError::Unsupported(_) => ErrorKind::Unsupported,
@@ -274,6 +285,10 @@ impl From<CloudbedsError> for pms_core::Error {
                     },
                 }
             }
+            CloudbedsError::Refused { method, reason } => pms_core::Error::Conflict {
+                message: format!("{method} not sent: {reason}"),
+                vendor_request_id: None,
+            },
             CloudbedsError::Decode { path, message } => pms_core::Error::Decode {
                 pms: PmsKind::Cloudbeds,
                 path,
@@ -323,5 +338,21 @@ mod tests {
         let core: pms_core::Error = err.into();
         assert_eq!(core.kind(), ErrorKind::NotFound);
         assert_eq!(core.vendor_request_id(), Some("r-1"));
+    }
+
+    #[test]
+    fn refusals_before_sending_are_conflicts_without_a_vendor_status() {
+        let err = CloudbedsError::Refused {
+            method: "postCustomItem",
+            reason: "reservation is canceled".into(),
+        };
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+        assert_eq!(
+            err.to_string(),
+            "postCustomItem not sent: reservation is canceled"
+        );
+        let core: pms_core::Error = err.into();
+        assert_eq!(core.kind(), ErrorKind::Conflict);
+        assert_eq!(core.vendor_request_id(), None);
     }
 }

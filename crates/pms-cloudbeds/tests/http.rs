@@ -462,6 +462,29 @@ async fn post_charge_to_an_unknown_reservation_posts_nothing() {
 }
 
 #[tokio::test]
+async fn post_charge_to_a_cancelled_stay_is_refused_without_posting() {
+    let server = server().await;
+    let cancelled =
+        fixture("get_reservation.json").replacen(r#""status": "confirmed""#, r#""status": "canceled""#, 1);
+    Mock::given(method("GET"))
+        .and(path(api("getReservation")))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(cancelled, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // No postCustomItem mock: the catch-all fails the test if one is sent.
+    let err = key_client(&server).post_charge(&charge()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    // Not dressed up as a Cloudbeds answer: no vendor request id, says nothing was sent.
+    assert_eq!(err.vendor_request_id(), None);
+    assert!(
+        err.to_string()
+            .contains("postCustomItem not sent: reservation is canceled"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn post_charge_in_another_currency_is_refused_before_any_call() {
     let server = server().await;
     let mut c = charge();
