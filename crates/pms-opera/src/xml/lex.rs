@@ -30,14 +30,13 @@ pub(super) enum Token<'a> {
         /// An empty-element tag.
         empty: bool,
     },
-    /// `</name>`: the name is not checked against the open element here.
-    End {
-        /// The qualified name.
-        name: &'a str,
-    },
+    /// `</name>`, the name checked against the open element's.
+    End,
     /// Character data up to the next markup, exactly as in the source:
     /// references are not resolved and line ends not normalized. `plain`
-    /// means there is neither a `&` nor a `\r` in it, so it is the content.
+    /// means there is neither a `&` nor a `\r` in it, so it is the content
+    /// (a CRLF opening an otherwise plain run is left out of `raw`, which
+    /// then starts at the LF: that is the run with its line end normalized).
     Text {
         /// The raw text.
         raw: &'a str,
@@ -94,8 +93,27 @@ const fn classes() -> [u8; 256] {
     table
 }
 
+#[inline]
 fn class(byte: u8) -> u8 {
     CLASS[usize::from(byte)]
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes as one word, for the scans that skip eight bytes at a time.
+#[inline]
+fn word(chunk: &[u8]) -> u64 {
+    u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))
+}
+
+/// Whether one of the word's bytes is `<`, `&` or `\r` (a byte equal to `c`
+/// is a zero byte of `word ^ c*ONES`; the zero-byte test has no false negatives).
+#[inline]
+fn has_text_stop(word: u64) -> bool {
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let byte = |c: u8| ONES * u64::from(c);
+    zero(word ^ byte(b'<')) | zero(word ^ byte(b'&')) | zero(word ^ byte(b'\r')) != 0
 }
 
 fn malformed(what: &str) -> XmlError {
@@ -128,18 +146,21 @@ impl<'a> Lexer<'a> {
     }
 
     /// `text[start..end]`; both ends are at ASCII bytes or the end of input.
+    #[inline]
     fn slice(&self, start: usize, end: usize) -> Result<&'a str, XmlError> {
         self.text
             .get(start..end)
             .ok_or_else(|| malformed("token boundary inside a character"))
     }
 
+    #[inline]
     fn byte(&self, at: usize) -> Option<u8> {
         self.text.as_bytes().get(at).copied()
     }
 
-    /// The next token.
-    pub(super) fn next_token(&mut self) -> Result<Token<'a>, XmlError> {
+    /// The next token; `open` is the qualified name of the innermost open
+    /// element, which an end tag must repeat.
+    pub(super) fn next_token(&mut self, open: Option<&str>) -> Result<Token<'a>, XmlError> {
         loop {
             let start = self.pos;
             match self.byte(start) {
@@ -148,7 +169,7 @@ impl<'a> Lexer<'a> {
                 Some(_) => return self.text_run(start),
             }
             match self.byte(start + 1) {
-                Some(b'/') => return self.end_tag(start),
+                Some(b'/') => return self.end_tag(start, open),
                 Some(b'!') => {
                     if let Some(token) = self.bang(start)? {
                         return Ok(token);
@@ -164,24 +185,38 @@ impl<'a> Lexer<'a> {
     fn text_run(&mut self, start: usize) -> Result<Token<'a>, XmlError> {
         let bytes = self.text.as_bytes();
         let mut at = start;
-        let mut plain = true;
-        while let Some(&b) = bytes.get(at) {
-            if class(b) & TEXT_STOP != 0 {
-                if b == b'<' {
+        // `&` and `\r` seen, other than a CRLF opening the run.
+        let mut stops = 0u32;
+        'run: loop {
+            // Indentation and longer texts: eight bytes at a time up to a stop.
+            while let Some(chunk) = bytes.get(at..at + 8) {
+                if has_text_stop(word(chunk)) {
                     break;
                 }
-                plain = false;
+                at += 8;
             }
-            at += 1;
+            for _ in 0..8 {
+                match bytes.get(at) {
+                    None | Some(b'<') => break 'run,
+                    Some(&b) if class(b) & TEXT_STOP != 0 => stops += 1,
+                    Some(_) => {}
+                }
+                at += 1;
+            }
         }
         self.pos = at;
+        // Indentation in a body with CRLF line ends: the run's only CR opens
+        // it, and its normalized form (LF first) is the rest of the run.
+        let crlf = stops == 1 && bytes.get(start..start + 2) == Some(b"\r\n");
+        let from = if crlf { start + 1 } else { start };
         Ok(Token::Text {
-            raw: self.slice(start, at)?,
-            plain,
+            raw: self.slice(from, at)?,
+            plain: stops == 0 || crlf,
         })
     }
 
     /// The end of the name starting at `at`.
+    #[inline]
     fn name_end(&self, at: usize) -> Result<usize, XmlError> {
         let bytes = self.text.as_bytes();
         match bytes.get(at) {
@@ -198,6 +233,7 @@ impl<'a> Lexer<'a> {
         Ok(end)
     }
 
+    #[inline]
     fn skip_space(&self, mut at: usize) -> usize {
         let bytes = self.text.as_bytes();
         while let Some(&b) = bytes.get(at) {
@@ -244,19 +280,7 @@ impl<'a> Lexer<'a> {
             Some(q @ (b'"' | b'\'')) => q,
             _ => return Err(malformed("attribute value not quoted")),
         };
-        let bytes = self.text.as_bytes();
-        let mut end = open + 1;
-        let mut plain = true;
-        loop {
-            match bytes.get(end) {
-                Some(&b) if b == quote => break,
-                // Tab, LF, CR and `&` are all below `'`; most value bytes are not.
-                Some(&b) if b <= b'\'' => plain &= !matches!(b, b'&' | b'\t' | b'\n' | b'\r'),
-                Some(_) => {}
-                None => return Err(malformed("unclosed attribute value")),
-            }
-            end += 1;
-        }
+        let (end, plain) = self.value_end(open + 1, quote)?;
         self.attrs.push(RawAttr {
             key,
             value: self.slice(open + 1, end)?,
@@ -265,16 +289,52 @@ impl<'a> Lexer<'a> {
         Ok(end + 1)
     }
 
-    fn end_tag(&mut self, start: usize) -> Result<Token<'a>, XmlError> {
-        let name_end = self.name_end(start + 2)?;
+    /// The closing `quote` of a value starting at `start`, and whether the
+    /// value is plain. Both quotes, `&`, tab, LF and CR are at or below `'`
+    /// and most value bytes (letters, digits, URIs) are above: eight bytes
+    /// at a time are skipped while none of them is that low.
+    fn value_end(&self, start: usize, quote: u8) -> Result<(usize, bool), XmlError> {
+        let bytes = self.text.as_bytes();
+        let mut at = start;
+        let mut plain = true;
+        loop {
+            while let Some(chunk) = bytes.get(at..at + 8) {
+                let word = word(chunk);
+                // Non-zero when some byte is below 0x28 (`'` + 1).
+                if word.wrapping_sub(ONES * 0x28) & !word & HIGH != 0 {
+                    break;
+                }
+                at += 8;
+            }
+            for _ in 0..8 {
+                match bytes.get(at) {
+                    Some(&b) if b == quote => return Ok((at, plain)),
+                    Some(&b) if b <= b'\'' => plain &= !matches!(b, b'&' | b'\t' | b'\n' | b'\r'),
+                    Some(_) => {}
+                    None => return Err(malformed("unclosed attribute value")),
+                }
+                at += 1;
+            }
+        }
+    }
+
+    /// `</name S? >` closing `open`: compared as bytes with the start tag's
+    /// name (quick-xml's `check_end_names`) instead of being read as a name first.
+    fn end_tag(&mut self, start: usize, open: Option<&str>) -> Result<Token<'a>, XmlError> {
+        let open = open.ok_or_else(|| malformed("end tag with no element open"))?;
+        let name_end = start + 2 + open.len();
+        let same = self.text.as_bytes().get(start + 2..name_end) == Some(open.as_bytes());
+        // `</ab>` does not close `a`.
+        let whole = self.byte(name_end).is_some_and(|b| class(b) & NAME_CHAR == 0);
+        if !(same && whole) {
+            return Err(XmlError::Malformed(format!("end tag does not close `{open}`")));
+        }
         let close = self.skip_space(name_end);
         if self.byte(close) != Some(b'>') {
             return Err(malformed("end tag not closed by `>` after its name"));
         }
         self.pos = close + 1;
-        Ok(Token::End {
-            name: self.slice(start + 2, name_end)?,
-        })
+        Ok(Token::End)
     }
 
     /// `<!--`, `<![CDATA[` or `<!DOCTYPE` at `start`: a comment is skipped (`None`).
@@ -330,12 +390,21 @@ mod tests {
     fn tokens(source: &str) -> Result<Vec<Token<'_>>, XmlError> {
         let mut lexer = Lexer::new(source);
         let mut out = Vec::new();
+        let mut open = Vec::new();
         loop {
-            let token = lexer.next_token()?;
-            out.push(token);
-            if token == Token::Eof {
-                return Ok(out);
+            let token = lexer.next_token(open.last().copied())?;
+            match token {
+                Token::Start { name, empty: false } => open.push(name),
+                Token::End => {
+                    open.pop();
+                }
+                Token::Eof => {
+                    out.push(token);
+                    return Ok(out);
+                }
+                _ => {}
             }
+            out.push(token);
         }
     }
 
@@ -359,17 +428,65 @@ mod tests {
                     name: "b",
                     empty: true
                 },
-                Token::End { name: "a" },
+                Token::End,
                 Token::Eof,
             ]
         );
         let mut lexer = Lexer::new("<a x = 'v>1' y=\"2\" z='&#9;'>");
-        lexer.next_token().unwrap();
+        lexer.next_token(None).unwrap();
         let attrs: Vec<_> = lexer.attrs.iter().map(|a| (a.key, a.value, a.plain)).collect();
         assert_eq!(
             attrs,
             [("x", "v>1", true), ("y", "2", true), ("z", "&#9;", false)]
         );
+    }
+
+    #[test]
+    fn a_crlf_opening_a_run_is_normalized_by_leaving_the_cr_out() {
+        let texts: Vec<_> = tokens("<a>\r\n  <b/>\r\n x\r\n<c/>\r\r\n\n</a>")
+            .unwrap()
+            .into_iter()
+            .filter(|t| matches!(t, Token::Text { .. }))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                Token::Text {
+                    raw: "\n  ",
+                    plain: true
+                },
+                Token::Text {
+                    raw: "\r\n x\r\n",
+                    plain: false
+                },
+                Token::Text {
+                    raw: "\r\r\n\n",
+                    plain: false
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn long_text_runs_stop_at_every_kind_of_stop_wherever_it_falls() {
+        for len in 1..24 {
+            for stop in ["<", "&amp;<", "\r<"] {
+                let filler = "x".repeat(len);
+                let source = format!("<a>{filler}{stop}/a>");
+                let mut lexer = Lexer::new(&source);
+                lexer.next_token(None).unwrap();
+                let text = lexer.next_token(Some("a")).unwrap();
+                let raw = format!("{filler}{}", stop.trim_end_matches('<'));
+                assert_eq!(
+                    text,
+                    Token::Text {
+                        raw: &raw,
+                        plain: stop == "<"
+                    },
+                    "{len} {stop:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -5,12 +5,14 @@ use std::collections::HashSet;
 
 use super::lex::{Lexer, RawAttr, Token};
 use super::names::{Scopes, declared_prefix, split};
-use super::tree::{Attr, Document, Node, XsiType};
+use super::tree::{Attr, Document, Node, Text, XsiType};
 use super::{Limits, XmlError, ns, unescape};
 
-/// Above this many attributes on one tag, duplicates are found with a set
-/// instead of comparing every pair.
-const PAIRWISE_LIMIT: usize = 16;
+/// Up to this many attributes on one tag, duplicates are found by comparing every pair.
+const PAIRWISE_LIMIT: usize = 8;
+/// Up to this many, with a fingerprint filter first; above, with a set (the
+/// filter's worst case is quadratic).
+const FILTER_LIMIT: usize = 64;
 
 /// Parses `source` within `limits`.
 pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
@@ -29,6 +31,8 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
         nodes: Vec::with_capacity((source.len() / 30).min(limits.max_elements)),
         attrs: Vec::with_capacity(source.len() / 30),
         xsi_types: Vec::new(),
+        texts: String::new(),
+        pending: Vec::new(),
         open: Vec::new(),
         scopes: Scopes::default(),
         root_done: false,
@@ -36,14 +40,14 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
     let mut lexer = Lexer::new(text);
     loop {
         let before = lexer.position();
-        match lexer.next_token()? {
+        match lexer.next_token(builder.open.last().map(|o| o.qname))? {
             Token::Start { name, empty } => {
                 builder.start(name, &lexer.attrs, empty, (before, lexer.position()))?;
             }
-            Token::End { name } => builder.end(name, lexer.position())?,
-            Token::Text { raw, plain: true } => builder.text(Cow::Borrowed(raw))?,
-            Token::Text { raw, plain: false } => builder.text(unescape::text(raw)?)?,
-            Token::CData(data) => builder.text(Cow::Borrowed(data))?,
+            Token::End => builder.end(lexer.position())?,
+            Token::Text { raw, plain: true } => builder.text(raw)?,
+            Token::Text { raw, plain: false } => builder.escaped_text(raw)?,
+            Token::CData(data) => builder.text(data)?,
             Token::Eof => break,
         }
     }
@@ -57,6 +61,7 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
         source,
         nodes: builder.nodes,
         attrs: builder.attrs,
+        texts: builder.texts,
         xsi_types: builder.xsi_types,
     })
 }
@@ -68,6 +73,8 @@ struct Open<'a> {
     qname: &'a str,
     /// Its namespace scope's [`Scopes::mark`].
     scope: usize,
+    /// Text pieces so far: the first is in the node, the others in `pending`.
+    pieces: usize,
 }
 
 struct Builder<'a> {
@@ -75,6 +82,11 @@ struct Builder<'a> {
     nodes: Vec<Node<'a>>,
     attrs: Vec<Attr<'a>>,
     xsi_types: Vec<XsiType<'a>>,
+    /// Unescaped and joined texts ([`Text::Buffer`]).
+    texts: String,
+    /// The second and later text pieces of open elements, innermost last:
+    /// joined into `texts` when their element ends.
+    pending: Vec<Text<'a>>,
     open: Vec<Open<'a>>,
     scopes: Scopes<'a>,
     root_done: bool,
@@ -111,14 +123,19 @@ impl<'a> Builder<'a> {
             name: local,
             attrs: (index_u32(first_attr), index_u32(self.attrs.len())),
             end: index_u32(index + 1),
-            text: Cow::Borrowed(""),
+            text: Text::Source(""),
             span,
         });
         if empty {
             self.scopes.close(scope);
             self.root_done = self.open.is_empty();
         } else {
-            self.open.push(Open { index, qname, scope });
+            self.open.push(Open {
+                index,
+                qname,
+                scope,
+                pieces: 0,
+            });
         }
         Ok(())
     }
@@ -167,44 +184,102 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn end(&mut self, qname: &str, after: usize) -> Result<(), XmlError> {
+    /// The innermost element ends (the lexer checked the end tag's name).
+    fn end(&mut self, after: usize) -> Result<(), XmlError> {
         let open = self
             .open
             .pop()
             .ok_or_else(|| XmlError::Malformed("unexpected end tag".into()))?;
-        if open.qname != qname {
-            return Err(XmlError::Malformed(format!(
-                "end tag `{qname}` does not close `{}`",
-                open.qname
-            )));
-        }
         let end = index_u32(self.nodes.len());
+        let joined = (open.pieces > 1).then(|| self.join(open.index, open.pieces - 1));
         if let Some(node) = self.nodes.get_mut(open.index) {
             node.end = end;
             node.span.1 = after;
+            if let Some(joined) = joined {
+                node.text = joined;
+            }
         }
         self.scopes.close(open.scope);
         self.root_done = self.open.is_empty();
         Ok(())
     }
 
-    fn text(&mut self, text: Cow<'a, str>) -> Result<(), XmlError> {
-        match self.open.last() {
-            Some(open) => {
-                if let Some(node) = self.nodes.get_mut(open.index) {
-                    let own = &mut node.text;
-                    if own.is_empty() {
-                        *own = text;
-                    } else {
-                        own.to_mut().push_str(&text);
-                    }
-                }
-                Ok(())
+    /// Joins element `index`'s text with its last `extra` pending pieces
+    /// (its children's were taken when they ended).
+    fn join(&mut self, index: usize, extra: usize) -> Text<'a> {
+        let from = self.pending.len().saturating_sub(extra);
+        let start = self.texts.len();
+        let first = self.nodes.get(index).map_or(Text::Source(""), |n| n.text);
+        for piece in std::iter::once(first).chain(self.pending.drain(from..)) {
+            match piece {
+                Text::Source(text) => self.texts.push_str(text),
+                Text::Buffer(a, b) if a <= b && b <= start => self.texts.extend_from_within(a..b),
+                Text::Buffer(..) => {}
             }
-            None if text.trim().is_empty() => Ok(()),
-            None => Err(XmlError::Malformed("text outside the root element".into())),
+        }
+        Text::Buffer(start, self.texts.len())
+    }
+
+    /// A piece of the open element's text, borrowed from the source.
+    fn text(&mut self, text: &'a str) -> Result<(), XmlError> {
+        if self.open.is_empty() {
+            return outside_root(text);
+        }
+        self.piece(Text::Source(text));
+        Ok(())
+    }
+
+    /// A piece of text with references or CRs, unescaped into `texts`.
+    fn escaped_text(&mut self, raw: &str) -> Result<(), XmlError> {
+        if self.open.is_empty() {
+            let mut text = String::new();
+            unescape::text(raw, &mut text)?;
+            return outside_root(&text);
+        }
+        let start = self.texts.len();
+        unescape::text(raw, &mut self.texts)?;
+        self.piece(Text::Buffer(start, self.texts.len()));
+        Ok(())
+    }
+
+    fn piece(&mut self, piece: Text<'a>) {
+        let empty = match piece {
+            Text::Source(text) => text.is_empty(),
+            Text::Buffer(start, end) => start == end,
+        };
+        let Some(open) = self.open.last_mut() else {
+            return;
+        };
+        if empty {
+            return;
+        }
+        open.pieces += 1;
+        if open.pieces > 1 {
+            self.pending.push(piece);
+        } else if let Some(node) = self.nodes.get_mut(open.index) {
+            node.text = piece;
         }
     }
+}
+
+/// Text outside the root element: only whitespace is allowed there.
+fn outside_root(text: &str) -> Result<(), XmlError> {
+    if text.trim().is_empty() {
+        Ok(())
+    } else {
+        Err(XmlError::Malformed("text outside the root element".into()))
+    }
+}
+
+/// Length, first, middle and last byte: names differing in none of them are rare.
+fn fingerprint(key: &str) -> u32 {
+    let bytes = key.as_bytes();
+    let at = |i: usize| u32::from(bytes.get(i).copied().unwrap_or(0));
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    len.wrapping_mul(31)
+        ^ at(0)
+        ^ at(bytes.len() / 2).wrapping_mul(7)
+        ^ at(bytes.len().wrapping_sub(1)).wrapping_mul(13)
 }
 
 /// Node and attribute counts stay below `u32::MAX` (checked in `start`).
@@ -213,13 +288,29 @@ fn index_u32(index: usize) -> u32 {
 }
 
 /// Compares raw qualified names, as quick-xml does (`p:x` and `q:x` bound to
-/// one URI are not caught, by either).
+/// one URI are not caught, by either). A few attributes are compared pair by
+/// pair; up to [`FILTER_LIMIT`], a 64-bit filter of cheap fingerprints lets a
+/// name be compared with the earlier ones only when its bit was already set
+/// (OWS' `HotelReservation` carries ~35 attributes); beyond, a set.
 fn check_duplicates(attrs: &[RawAttr<'_>]) -> Result<(), XmlError> {
+    let earlier = |i: usize, key: &str| attrs.get(..i).is_some_and(|e| e.iter().any(|a| a.key == key));
     let duplicate = if attrs.len() <= PAIRWISE_LIMIT {
         attrs
             .iter()
             .enumerate()
-            .find(|(i, attr)| attrs[..*i].iter().any(|a| a.key == attr.key))
+            .find(|(i, attr)| earlier(*i, attr.key))
+            .map(|(_, attr)| attr.key)
+    } else if attrs.len() <= FILTER_LIMIT {
+        let mut seen = 0u64;
+        attrs
+            .iter()
+            .enumerate()
+            .find(|(i, attr)| {
+                let bit = 1u64 << (fingerprint(attr.key) % 64);
+                let again = seen & bit != 0 && earlier(*i, attr.key);
+                seen |= bit;
+                again
+            })
             .map(|(_, attr)| attr.key)
     } else {
         let mut seen = HashSet::with_capacity(attrs.len());
@@ -228,5 +319,45 @@ fn check_duplicates(attrs: &[RawAttr<'_>]) -> Result<(), XmlError> {
     match duplicate {
         Some(key) => Err(XmlError::Malformed(format!("duplicate attribute `{key}`"))),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(names: &[String]) -> String {
+        let attrs: String = names.iter().map(|n| format!(" {n}=''")).collect();
+        format!("<a{attrs}/>")
+    }
+
+    #[test]
+    fn duplicate_attributes_are_found_at_every_size() {
+        for count in [2, 8, 9, 40, 64, 65, 200] {
+            let names: Vec<String> = (0..count).map(|i| format!("x{i}")).collect();
+            assert!(
+                parse(tag(&names).as_bytes(), Limits::default()).is_ok(),
+                "{count}"
+            );
+            for (first, second) in [(0, count - 1), (count / 2 - 1, count / 2), (count - 2, count - 1)] {
+                let mut names = names.clone();
+                names[second] = names[first].clone();
+                assert!(
+                    matches!(parse(tag(&names).as_bytes(), Limits::default()), Err(XmlError::Malformed(m)) if m.contains("duplicate")),
+                    "{count}: {first} {second}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn text_split_by_children_is_joined_in_order() {
+        let source = b"<a>x<b>1<c/>2</b>&amp;<![CDATA[y]]><d>&lt;</d>z&gt;<e/></a>";
+        let doc = parse(source, Limits::default()).unwrap();
+        assert_eq!(doc.root().text(), "x&yz>");
+        let b = doc.root().elements().next().unwrap();
+        assert_eq!(b.text(), "12");
+        let d = doc.root().elements().nth(1).unwrap();
+        assert_eq!(d.text(), "<");
     }
 }

@@ -4,9 +4,10 @@
 //! Because elements are stored in document order (pre-order), an element's
 //! descendants are exactly the nodes between it and its `end`: children are
 //! found by hopping from one child's `end` to the next, and a descendant
-//! search is a plain slice scan. Nothing is allocated per element except a
-//! text or attribute value that had to be unescaped (or text split around
-//! child elements, which must be joined).
+//! search is a plain slice scan. Nothing is allocated per element: text that
+//! had to be unescaped, or was split around child elements and joined, is
+//! kept in one buffer for the whole document; only an attribute value that
+//! had to be unescaped gets its own `String`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -21,13 +22,22 @@ pub(super) struct Node<'a> {
     /// Index one past the element's last descendant.
     pub(super) end: u32,
     /// The element's own text (not its descendants'), untrimmed.
-    pub(super) text: Cow<'a, str>,
+    pub(super) text: Text<'a>,
     pub(super) span: (usize, usize),
 }
 
 /// An element's `xsi:type`, resolved: (element index, namespace URI, local name).
 /// Kept apart from [`Node`] because few elements carry one.
 pub(super) type XsiType<'a> = (u32, Option<&'a str>, Cow<'a, str>);
+
+/// Where an element's own text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Text<'a> {
+    /// In the source, as is.
+    Source(&'a str),
+    /// `Document::texts[start..end]`: unescaped or joined.
+    Buffer(usize, usize),
+}
 
 /// An attribute, by namespace URI and local name.
 #[derive(Clone)]
@@ -43,6 +53,8 @@ pub struct Document<'a> {
     pub(super) source: &'a [u8],
     pub(super) nodes: Vec<Node<'a>>,
     pub(super) attrs: Vec<Attr<'a>>,
+    /// The texts that are not slices of the source (see [`Text::Buffer`]).
+    pub(super) texts: String,
     /// In element order.
     pub(super) xsi_types: Vec<XsiType<'a>>,
 }
@@ -95,6 +107,14 @@ impl fmt::Debug for Element<'_> {
 impl<'d> Element<'d> {
     fn node(self) -> &'d Node<'d> {
         &self.doc.nodes[self.index]
+    }
+
+    /// The element's own text, untrimmed.
+    fn own_text(self) -> &'d str {
+        match self.node().text {
+            Text::Source(text) => text,
+            Text::Buffer(start, end) => self.doc.texts.get(start..end).unwrap_or_default(),
+        }
     }
 
     fn attrs(self) -> &'d [Attr<'d>] {
@@ -164,7 +184,7 @@ impl<'d> Element<'d> {
 
     /// The element's own text (not its descendants'), trimmed.
     pub fn text(self) -> &'d str {
-        self.node().text.trim()
+        self.own_text().trim()
     }
 
     /// The text, with `""` treated as absent.
@@ -225,7 +245,7 @@ impl<'d> Element<'d> {
         let mut out = Vec::new();
         let mut stack = vec![self];
         while let Some(e) = stack.pop() {
-            out.push(&*e.node().text);
+            out.push(e.own_text());
             out.extend(e.attr_values());
             stack.extend(e.elements());
         }

@@ -9,28 +9,38 @@ use std::borrow::Cow;
 
 use super::XmlError;
 
-/// Text content: `\r\n` and `\r` become `\n`; `&name;` and `&#...;` resolved.
-/// A `&` must be closed by a `;` before the next `&`.
-pub(super) fn text(raw: &str) -> Result<Cow<'_, str>, XmlError> {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(at) = rest.find(['&', '\r']) {
-        out.push_str(rest.get(..at).unwrap_or_default());
-        let tail = rest.get(at + 1..).unwrap_or_default();
-        if rest.as_bytes().get(at) == Some(&b'\r') {
-            out.push('\n');
-            rest = tail.strip_prefix('\n').unwrap_or(tail);
-            continue;
+/// Appends text content to `out`: `\r\n` and `\r` become `\n`; `&name;`
+/// and `&#...;` resolved. A `&` must be closed by a `;` before the next `&`.
+pub(super) fn text(raw: &str, out: &mut String) -> Result<(), XmlError> {
+    let bytes = raw.as_bytes();
+    let mut done = 0;
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b'\r' => {
+                out.push_str(raw.get(done..at).unwrap_or_default());
+                out.push('\n');
+                at += if bytes.get(at + 1) == Some(&b'\n') { 2 } else { 1 };
+                done = at;
+            }
+            b'&' => {
+                out.push_str(raw.get(done..at).unwrap_or_default());
+                let name_start = at + 1;
+                let end = bytes
+                    .get(name_start..)
+                    .and_then(|rest| rest.iter().position(|&c| c == b';' || c == b'&'))
+                    .map(|i| name_start + i)
+                    .filter(|&end| bytes.get(end) == Some(&b';'))
+                    .ok_or_else(|| XmlError::Malformed("unterminated reference".into()))?;
+                reference(raw.get(name_start..end).unwrap_or_default(), out)?;
+                at = end + 1;
+                done = at;
+            }
+            _ => at += 1,
         }
-        let end = match tail.find([';', '&']) {
-            Some(end) if tail.as_bytes().get(end) == Some(&b';') => end,
-            _ => return Err(XmlError::Malformed("unterminated reference".into())),
-        };
-        reference(tail.get(..end).unwrap_or_default(), &mut out)?;
-        rest = tail.get(end + 1..).unwrap_or_default();
     }
-    out.push_str(rest);
-    Ok(Cow::Owned(out))
+    out.push_str(raw.get(done..).unwrap_or_default());
+    Ok(())
 }
 
 /// An attribute value: tab, `\r\n`, `\r` and `\n` each become one space;
@@ -105,6 +115,11 @@ fn char_ref(number: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(raw: &str) -> Result<String, XmlError> {
+        let mut out = String::new();
+        super::text(raw, &mut out).map(|()| out)
+    }
 
     #[test]
     fn text_resolves_references_and_normalizes_line_ends() {
