@@ -19,7 +19,7 @@ const XMLNS_URI: &str = "http://www.w3.org/2000/xmlns/";
 const MAX_BINDINGS: usize = 128;
 
 /// Prefix bindings in scope, innermost last. `None` is the default namespace.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Scopes<'a> {
     bindings: Vec<(Option<&'a str>, &'a str)>,
 }
@@ -41,6 +41,15 @@ pub(super) fn split(qname: &str) -> (Option<&str>, &str) {
     match qname.bytes().position(|b| b == b':') {
         Some(at) => (qname.get(..at), qname.get(at + 1..).unwrap_or_default()),
         None => (None, qname),
+    }
+}
+
+impl Default for Scopes<'_> {
+    fn default() -> Self {
+        // OWS re-declares on nearly every element: a dozen deep is common.
+        Scopes {
+            bindings: Vec::with_capacity(32),
+        }
     }
 }
 

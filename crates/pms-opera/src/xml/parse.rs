@@ -8,6 +8,10 @@ use super::names::{Scopes, declared_prefix, split};
 use super::tree::{Attr, Document, Node, Text, XsiType};
 use super::{Limits, XmlError, ns, unescape};
 
+/// The text buffer's first size, once some text needs it: an indented
+/// FetchBooking joins ~2 KB of it, a compact answer next to nothing.
+const TEXTS_START: usize = 1024;
+
 /// Up to this many attributes on one tag, duplicates are found by comparing every pair.
 const PAIRWISE_LIMIT: usize = 8;
 /// Up to this many, with a fingerprint filter first; above, with a set (the
@@ -32,8 +36,9 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
         attrs: Vec::with_capacity(source.len() / 30),
         xsi_types: Vec::new(),
         texts: String::new(),
-        pending: Vec::new(),
-        open: Vec::new(),
+        pending: Vec::with_capacity(32),
+        // Deeper than any OWS body (Envelope/Body/.../Profile/ProfileIDs: ~12).
+        open: Vec::with_capacity(32),
         scopes: Scopes::default(),
         root_done: false,
     };
@@ -208,6 +213,9 @@ impl<'a> Builder<'a> {
     /// (its children's were taken when they ended).
     fn join(&mut self, index: usize, extra: usize) -> Text<'a> {
         let from = self.pending.len().saturating_sub(extra);
+        if self.texts.capacity() == 0 {
+            self.texts.reserve(TEXTS_START);
+        }
         let start = self.texts.len();
         let first = self.nodes.get(index).map_or(Text::Source(""), |n| n.text);
         for piece in std::iter::once(first).chain(self.pending.drain(from..)) {
@@ -235,6 +243,9 @@ impl<'a> Builder<'a> {
             let mut text = String::new();
             unescape::text(raw, &mut text)?;
             return outside_root(&text);
+        }
+        if self.texts.capacity() == 0 {
+            self.texts.reserve(TEXTS_START);
         }
         let start = self.texts.len();
         unescape::text(raw, &mut self.texts)?;
