@@ -21,8 +21,11 @@ use sqlx::SqlitePool;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::MissedTickBehavior;
 
-/// Bytes written between checkpoints: SQLite's default of 1,000 pages of 4 KiB.
-const WAL_LIMIT_BYTES: u64 = 1_000 * 4_096;
+/// Pages written between checkpoints: SQLite's default.
+const WAL_LIMIT_PAGES: i64 = 1_000;
+
+/// The same in bytes, with SQLite's default page of 4 KiB.
+const WAL_LIMIT_BYTES: u64 = WAL_LIMIT_PAGES as u64 * 4_096;
 
 /// How often other writes are looked for (one `stat` of the WAL).
 const LOOK_EVERY: Duration = Duration::from_secs(1);
@@ -79,13 +82,38 @@ async fn run(pool: SqlitePool, wal: PathBuf, shared: Arc<Shared>, mut gone: mpsc
         shared.written.store(0, Ordering::Relaxed);
         checkpointed = modified(&wal).await;
         // PASSIVE, as SQLite's own: it copies what no reader still needs and
-        // never blocks a writer; the next writer then restarts the WAL.
-        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+        // never blocks a writer.
+        match checkpoint(&pool, "PRAGMA wal_checkpoint(PASSIVE)").await {
+            // A complete passive checkpoint does not by itself make the next
+            // writer restart the WAL (seen here: it kept appending, 25 MB for
+            // 24 MB written), and commits that never pause can keep a passive
+            // one from completing. So RESTART follows: after a complete copy
+            // it has nothing left to copy and holds writers only while it
+            // marks the WAL for reuse; past twice the limit it waits for the
+            // writers once, so that the WAL stays bounded as SQLite's own
+            // in-commit checkpoint keeps it.
+            Ok(Progress { wal, copied }) if (wal > 0 && copied == wal) || wal > 2 * WAL_LIMIT_PAGES => {
+                if let Err(err) = checkpoint(&pool, "PRAGMA wal_checkpoint(RESTART)").await {
+                    tracing::warn!(error = %err, "WAL restart checkpoint failed; it is retried");
+                }
+            }
             Ok(_) => {}
             Err(sqlx::Error::PoolClosed) => return,
             Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; it is retried"),
         }
     }
+}
+
+/// What `PRAGMA wal_checkpoint` answered: frames in the WAL and frames copied.
+struct Progress {
+    wal: i64,
+    copied: i64,
+}
+
+async fn checkpoint(pool: &SqlitePool, pragma: &'static str) -> Result<Progress, sqlx::Error> {
+    // One row: (busy, log frames, checkpointed frames); -1 when not in WAL mode.
+    let (_busy, wal, copied): (i64, i64, i64) = sqlx::query_as(pragma).fetch_one(pool).await?;
+    Ok(Progress { wal, copied })
 }
 
 async fn modified(wal: &PathBuf) -> Option<SystemTime> {
