@@ -29,6 +29,8 @@ pub struct PassReport {
     pub polled: usize,
     /// Settled journal entries older than the retention, deleted.
     pub journal_purged: u64,
+    /// Applied webhook events older than the inbox retention, deleted.
+    pub inbox_purged: u64,
 }
 
 /// Syncs a set of hotels, each under a lease.
@@ -40,6 +42,11 @@ pub struct Worker {
     lease_ttl: Duration,
     clock: Arc<dyn Clock>,
     journal_retention: Duration,
+    inbox_retention: Duration,
+    housekeeping_every: Duration,
+    /// When this worker last purged: purges are store-wide, so they run at
+    /// most every `housekeeping_every`, not on every pass.
+    last_housekeeping: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     concurrency: usize,
 }
 
@@ -58,6 +65,13 @@ enum HotelOutcome {
 /// request id within this time return the stored outcome.
 pub const DEFAULT_JOURNAL_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// How long applied webhook events are kept by default (for looking into
+/// what a hotel sent; they are hints and nothing reads them once applied).
+pub const DEFAULT_INBOX_RETENTION: Duration = Duration::from_secs(3 * 24 * 3600);
+
+/// How often a worker purges the journal and the inbox by default.
+pub const DEFAULT_HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
+
 impl Worker {
     /// A worker called `name` (unique per process) over `hotels`. A lease
     /// lasts `lease_ttl`: a worker that dies holds its hotels at most that long.
@@ -75,6 +89,9 @@ impl Worker {
             lease_ttl,
             clock,
             journal_retention: DEFAULT_JOURNAL_RETENTION,
+            inbox_retention: DEFAULT_INBOX_RETENTION,
+            housekeeping_every: DEFAULT_HOUSEKEEPING_INTERVAL,
+            last_housekeeping: std::sync::Mutex::new(None),
             concurrency: 1,
         }
     }
@@ -83,6 +100,19 @@ impl Worker {
     /// retrying a write a day later must still get the stored outcome).
     pub fn with_journal_retention(mut self, retention: Duration) -> Self {
         self.journal_retention = retention.max(Duration::from_secs(24 * 3600));
+        self
+    }
+
+    /// Keeps applied webhook events this long (default 3 days).
+    pub fn with_inbox_retention(mut self, retention: Duration) -> Self {
+        self.inbox_retention = retention;
+        self
+    }
+
+    /// Purges the journal and the inbox at most this often (default 1 h;
+    /// the first pass always does).
+    pub fn with_housekeeping_interval(mut self, every: Duration) -> Self {
+        self.housekeeping_every = every;
         self
     }
 
@@ -122,15 +152,49 @@ impl Worker {
                 HotelOutcome::Failed(hotel, error) => report.failed.push((hotel, error)),
             }
         }
-        let retention =
-            chrono::Duration::from_std(self.journal_retention).unwrap_or_else(|_| chrono::Duration::days(7));
-        // Housekeeping: a failed purge is retried on the next pass; it must not
-        // fail a pass whose hotels synced (`run` would stop the worker on it).
-        match self.store.journal_purge(self.clock.now() - retention).await {
-            Ok(purged) => report.journal_purged = purged,
-            Err(err) => tracing::warn!(error = %err, "journal purge failed; retried next pass"),
-        }
+        self.housekeeping(&mut report).await;
         Ok(report)
+    }
+
+    /// Purges what the retentions let go, if `housekeeping_every` has passed
+    /// since the last time. A failed purge is retried on the next pass; it
+    /// must not fail a pass whose hotels synced (`run` would stop the worker on it).
+    async fn housekeeping(&self, report: &mut PassReport) {
+        let now = self.clock.now();
+        let every = chrono::Duration::from_std(self.housekeeping_every).unwrap_or(chrono::Duration::hours(1));
+        {
+            let last = self
+                .last_housekeeping
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if last.is_some_and(|last| now - last < every) {
+                return;
+            }
+        }
+        let before = |retention: Duration| {
+            now - chrono::Duration::from_std(retention).unwrap_or_else(|_| chrono::Duration::days(7))
+        };
+        let journal = self.store.journal_purge(before(self.journal_retention)).await;
+        let inbox = self.store.inbox_purge(before(self.inbox_retention)).await;
+        let mut done = true;
+        for (result, purged) in [
+            (journal, &mut report.journal_purged),
+            (inbox, &mut report.inbox_purged),
+        ] {
+            match result {
+                Ok(count) => *purged = count,
+                Err(err) => {
+                    done = false;
+                    tracing::warn!(error = %err, "purge failed; retried next pass");
+                }
+            }
+        }
+        if done {
+            *self
+                .last_housekeeping
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
+        }
     }
 
     /// One hotel's turn: under its lease, the inbox, then a poll.

@@ -70,6 +70,7 @@ conformance!(
     apply_is_atomic_when_an_inbox_seq_is_unknown,
     apply_is_atomic_when_a_record_violates_a_constraint,
     apply_marks_inbox_events_processed,
+    inbox_purge_deletes_only_applied_events_older_than_the_horizon,
     journal_started_then_settled_replays,
     journal_same_id_with_another_request_is_a_mismatch,
     journal_live_claim_is_busy_and_own_claim_resumes,
@@ -484,6 +485,58 @@ async fn apply_marks_inbox_events_processed(store: Arc<dyn Store>) {
     assert!(!store.inbox_push(&event("grand", "e1", at(9))).await.unwrap());
     assert!(store.inbox_push(&event("grand", "e2", at(9))).await.unwrap());
     assert!(!store.inbox_push(&event("grand", "e2", at(10))).await.unwrap());
+}
+
+async fn inbox_purge_deletes_only_applied_events_older_than_the_horizon(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    for (n, id) in ["old-applied", "old-pending", "new-applied"]
+        .into_iter()
+        .enumerate()
+    {
+        let received = if n == 2 { at(100) } else { at(n as i64) };
+        assert!(store.inbox_push(&event("grand", id, received)).await.unwrap());
+    }
+    assert!(
+        store
+            .inbox_push(&event("harbor", "old-applied", at(0)))
+            .await
+            .unwrap()
+    );
+    let seq_of = |events: &[InboxEvent], id: &str| events.iter().find(|e| e.event_id == id).unwrap().seq;
+    let pending = store.inbox_pending(&grand, 10).await.unwrap();
+    let harbor = store.inbox_pending(&hotel("harbor"), 10).await.unwrap();
+    store
+        .apply(ApplyBatch {
+            processed_inbox: vec![
+                seq_of(&pending, "old-applied"),
+                seq_of(&pending, "new-applied"),
+                seq_of(&harbor, "old-applied"),
+            ],
+            ..ApplyBatch::default()
+        })
+        .await
+        .unwrap();
+    // Received before at(50) and applied: one per hotel. The pending one stays
+    // however old it is, and so does the applied one received after the horizon.
+    assert_eq!(store.inbox_purge(at(50)).await.unwrap(), 2);
+    assert_eq!(store.inbox_purge(at(50)).await.unwrap(), 0);
+    let left: Vec<String> = store
+        .inbox_pending(&grand, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect();
+    assert_eq!(left, ["old-pending"]);
+    assert_eq!(store.inbox_purge(at(101)).await.unwrap(), 1);
+    assert_eq!(store.inbox_pending(&grand, 10).await.unwrap().len(), 1);
+    // A purged id is a new hint when it comes again.
+    assert!(
+        store
+            .inbox_push(&event("grand", "old-applied", at(200)))
+            .await
+            .unwrap()
+    );
 }
 
 // ---------------------------------------------------------------- write journal

@@ -355,6 +355,10 @@ pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
     /// The webhook receiver commits concurrent deliveries together this way.
     async fn inbox_push_many(&self, events: &[InboxEvent]) -> Result<Vec<bool>, SyncError>;
 
+    /// Deletes applied events received before `before` (of every hotel);
+    /// returns how many. Pending events are never deleted.
+    async fn inbox_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError>;
+
     /// Unprocessed events of a hotel, in arrival order.
     async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError>;
 

@@ -46,6 +46,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "flow records",
         include_str!("../../migrations/postgres/0002_flow_records.sql"),
     ),
+    (
+        3,
+        "inbox purge index",
+        include_str!("../../migrations/postgres/0003_inbox_purge.sql"),
+    ),
 ];
 
 /// Longest schema name PostgreSQL keeps without truncating.
@@ -473,6 +478,14 @@ impl Store for PostgresStore {
                 .bind(before)
                 .execute(&self.pool)
                 .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn inbox_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError> {
+        let done = sqlx::query("DELETE FROM inbox WHERE processed AND received_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 

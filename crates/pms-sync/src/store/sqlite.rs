@@ -59,6 +59,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "flow records",
         include_str!("../../migrations/sqlite/0002_flow_records.sql"),
     ),
+    (
+        3,
+        "inbox purge index",
+        include_str!("../../migrations/sqlite/0003_inbox_purge.sql"),
+    ),
 ];
 
 // Column lists shared by every query that reads a whole row.
@@ -543,6 +548,14 @@ impl Store for SqliteStore {
                 .bind(micros(before))
                 .execute(&self.pool)
                 .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn inbox_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError> {
+        let done = sqlx::query("DELETE FROM inbox WHERE processed = 1 AND received_at < ?1")
+            .bind(micros(before))
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 
