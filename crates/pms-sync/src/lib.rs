@@ -50,7 +50,9 @@ pub use retry::RetryPolicy;
 pub use store::{PostgresStore, SqliteStore, Store};
 pub use time::{Sleeper, TokioSleeper, VirtualSleeper};
 pub use webhook::{FnWebhookSource, MAX_WEBHOOK_BYTES, WebhookRequest, WebhookSource, webhook_router};
-pub use worker::{DEFAULT_JOURNAL_RETENTION, PassReport, Worker};
+pub use worker::{
+    DEFAULT_HOUSEKEEPING_INTERVAL, DEFAULT_INBOX_RETENTION, DEFAULT_JOURNAL_RETENTION, PassReport, Worker,
+};
 pub use writes::{
     AssignRoom, CheckIn, CheckOut, JournalSettings, PostCharge, ReplayOutcome, SetRoomStatus, VoidCharge,
     WriteJournal, WriteOp,
