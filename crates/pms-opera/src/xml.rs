@@ -153,6 +153,8 @@ mod tests {
         assert_eq!(b.attr("v"), Some("a&b"));
         assert_eq!(b.text(), "x < y A");
         assert_eq!(doc.outer_xml(b).len(), b.span().1 - b.span().0);
+        let unbound = br#"<A xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="q:T"/>"#;
+        assert_eq!(parse(unbound, Limits::default()).unwrap().root().xsi_type(), None);
     }
 
     #[test]

@@ -22,21 +22,33 @@ pub(super) struct Node<'a> {
     /// Index one past the element's last descendant.
     pub(super) end: u32,
     /// The element's own text (not its descendants'), untrimmed.
-    pub(super) text: Text<'a>,
-    pub(super) span: (usize, usize),
+    pub(super) text: Str,
+    /// Byte range in the source.
+    pub(super) span: (u32, u32),
 }
 
 /// An element's `xsi:type`, resolved: (element index, namespace URI, local name).
 /// Kept apart from [`Node`] because few elements carry one.
 pub(super) type XsiType<'a> = (u32, Option<&'a str>, Cow<'a, str>);
 
-/// Where an element's own text is.
+/// A text or attribute value, as a byte range rather than a `&str` so that
+/// nodes and attributes stay small (a 13 MB answer holds ~420,000 elements,
+/// and the arena's size shows in page faults). Offsets fit in `u32`: bodies
+/// above 4 GiB are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Text<'a> {
-    /// In the source, as is.
-    Source(&'a str),
+pub(super) enum Str {
+    /// `source[start..end]`, as is.
+    Source(u32, u32),
     /// `Document::texts[start..end]`: unescaped or joined.
-    Buffer(usize, usize),
+    Buffer(u32, u32),
+}
+
+impl Str {
+    pub(super) fn is_empty(self) -> bool {
+        match self {
+            Str::Source(start, end) | Str::Buffer(start, end) => start == end,
+        }
+    }
 }
 
 /// An attribute, by namespace URI and local name.
@@ -44,16 +56,18 @@ pub(super) enum Text<'a> {
 pub(super) struct Attr<'a> {
     pub(super) ns: Option<&'a str>,
     pub(super) name: &'a str,
-    pub(super) value: Cow<'a, str>,
+    pub(super) value: Str,
 }
 
 /// A parsed document: the source and its elements (the root first).
 #[derive(Clone)]
 pub struct Document<'a> {
     pub(super) source: &'a [u8],
+    /// `source`, validated as UTF-8.
+    pub(super) text: &'a str,
     pub(super) nodes: Vec<Node<'a>>,
     pub(super) attrs: Vec<Attr<'a>>,
-    /// The texts that are not slices of the source (see [`Text::Buffer`]).
+    /// The texts and values that are not slices of the source (see [`Str::Buffer`]).
     pub(super) texts: String,
     /// In element order.
     pub(super) xsi_types: Vec<XsiType<'a>>,
@@ -69,6 +83,15 @@ impl fmt::Debug for Document<'_> {
 }
 
 impl<'a> Document<'a> {
+    /// The text a [`Str`] stands for.
+    pub(super) fn str(&self, s: Str) -> &str {
+        match s {
+            Str::Source(start, end) => self.text.get(start as usize..end as usize),
+            Str::Buffer(start, end) => self.texts.get(start as usize..end as usize),
+        }
+        .unwrap_or_default()
+    }
+
     /// The root element.
     pub fn root(&self) -> Element<'_> {
         Element { doc: self, index: 0 }
@@ -111,10 +134,7 @@ impl<'d> Element<'d> {
 
     /// The element's own text, untrimmed.
     fn own_text(self) -> &'d str {
-        match self.node().text {
-            Text::Source(text) => text,
-            Text::Buffer(start, end) => self.doc.texts.get(start..end).unwrap_or_default(),
-        }
+        self.doc.str(self.node().text)
     }
 
     fn attrs(self) -> &'d [Attr<'d>] {
@@ -152,7 +172,7 @@ impl<'d> Element<'d> {
         self.attrs()
             .iter()
             .find(|a| a.ns.is_none() && a.name == local)
-            .map(|a| &*a.value)
+            .map(|a| self.doc.str(a.value))
     }
 
     /// An unqualified attribute, trimmed, with `""` treated as absent (OWS
@@ -166,12 +186,13 @@ impl<'d> Element<'d> {
         self.attrs()
             .iter()
             .find(|a| a.ns == Some(ns) && a.name == local)
-            .map(|a| &*a.value)
+            .map(|a| self.doc.str(a.value))
     }
 
     /// Every attribute value (for reference scans), unqualified or not.
     pub fn attr_values(self) -> impl Iterator<Item = &'d str> {
-        self.attrs().iter().map(|a| &*a.value)
+        let doc = self.doc;
+        self.attrs().iter().map(move |a| doc.str(a.value))
     }
 
     /// The `xsi:type`, resolved to (namespace URI, local name).
@@ -254,7 +275,8 @@ impl<'d> Element<'d> {
 
     /// Byte range of the element in the source.
     pub fn span(self) -> (usize, usize) {
-        self.node().span
+        let (start, end) = self.node().span;
+        (start as usize, end as usize)
     }
 }
 
