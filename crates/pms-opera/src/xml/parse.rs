@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::lex::{Lexer, RawAttr, Token};
 use super::names::{Scopes, declared_prefix, split};
-use super::tree::{Attr, Document, Node, Str, XsiType};
+use super::tree::{Attr, Document, Node, Text, XsiType};
 use super::{Limits, XmlError, ns, unescape};
 
 /// The text buffer's first size, once some text needs it: an indented
@@ -26,17 +26,9 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
             limit: limits.max_bytes,
         });
     }
-    // Texts and values are kept as `u32` offsets (see `Str`).
-    if u32::try_from(source.len()).is_err() {
-        return Err(XmlError::TooLarge {
-            size: source.len(),
-            limit: u32::MAX as usize,
-        });
-    }
     // Validated once, so names and values can be borrowed as `&str` below.
     let text = std::str::from_utf8(source).map_err(|e| XmlError::Malformed(e.to_string()))?;
     let mut builder = Builder {
-        source: text,
         limits,
         // OWS answers without indentation hold about one element per 30 bytes
         // (FutureBookingSummary: 42 elements in 1,250 bytes per reservation).
@@ -55,14 +47,9 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
         let before = lexer.position();
         match lexer.next_token(builder.open.last().map(|o| o.qname))? {
             Token::Start { name, empty } => {
-                builder.start(
-                    name,
-                    &lexer.attrs,
-                    empty,
-                    (offset(before), offset(lexer.position())),
-                )?;
+                builder.start(name, &lexer.attrs, empty, (before, lexer.position()))?;
             }
-            Token::End => builder.end(offset(lexer.position()))?,
+            Token::End => builder.end(lexer.position())?,
             Token::Text { raw, plain: true } => builder.text(raw)?,
             Token::Text { raw, plain: false } => builder.escaped_text(raw)?,
             Token::CData(data) => builder.text(data)?,
@@ -77,7 +64,6 @@ pub fn parse(source: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
     }
     Ok(Document {
         source,
-        text,
         nodes: builder.nodes,
         attrs: builder.attrs,
         texts: builder.texts,
@@ -97,7 +83,6 @@ struct Open<'a> {
 }
 
 struct Builder<'a> {
-    source: &'a str,
     limits: Limits,
     nodes: Vec<Node<'a>>,
     attrs: Vec<Attr<'a>>,
@@ -106,7 +91,7 @@ struct Builder<'a> {
     texts: String,
     /// The second and later text pieces of open elements, innermost last:
     /// joined into `texts` when their element ends.
-    pending: Vec<Str>,
+    pending: Vec<Text<'a>>,
     open: Vec<Open<'a>>,
     scopes: Scopes<'a>,
     root_done: bool,
@@ -118,7 +103,7 @@ impl<'a> Builder<'a> {
         qname: &'a str,
         raw: &[RawAttr<'a>],
         empty: bool,
-        span: (u32, u32),
+        span: (usize, usize),
     ) -> Result<(), XmlError> {
         if self.nodes.len() >= self.limits.max_elements || self.nodes.len() >= u32::MAX as usize {
             return Err(XmlError::TooManyElements(self.limits.max_elements));
@@ -143,7 +128,7 @@ impl<'a> Builder<'a> {
             name: local,
             attrs: (index_u32(first_attr), index_u32(self.attrs.len())),
             end: index_u32(index + 1),
-            text: Str::Source(0, 0),
+            text: Text::Source(""),
             span,
         });
         if empty {
@@ -171,11 +156,9 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let value = if attr.plain {
-                self.in_source(attr.value)
+                Cow::Borrowed(attr.value)
             } else {
-                let start = self.texts.len();
-                unescape::attribute(attr.value, &mut self.texts)?;
-                Str::Buffer(offset(start), offset(self.texts.len()))
+                unescape::attribute(attr.value)?
             };
             self.attrs.push(Attr {
                 ns: None,
@@ -186,60 +169,33 @@ impl<'a> Builder<'a> {
         if raw.len() > 1 {
             check_duplicates(raw)?;
         }
-        for at in first_attr..self.attrs.len() {
-            let Some(attr) = self.attrs.get_mut(at) else {
-                break;
-            };
+        for attr in &mut self.attrs[first_attr..] {
             let (prefix, local) = split(attr.name);
             if prefix.is_none() {
                 continue;
             }
-            let attr_ns = self.scopes.attribute(prefix)?;
-            attr.ns = attr_ns;
+            attr.ns = self.scopes.attribute(prefix)?;
             attr.name = local;
-            if attr_ns == Some(ns::XSI) && local == "type" {
-                let value = attr.value;
-                self.xsi_type(index, value)?;
+            if attr.ns == Some(ns::XSI) && local == "type" {
+                let (type_prefix, type_local) = split(attr.value.trim());
+                // A prefix bound nowhere leaves the element without a type
+                // rather than refusing the document: the `NsReader` never
+                // reads the value.
+                let Ok(type_ns) = self.scopes.element(type_prefix) else {
+                    continue;
+                };
+                let type_local = match &attr.value {
+                    Cow::Borrowed(value) => Cow::Borrowed(split(value.trim()).1),
+                    Cow::Owned(_) => Cow::Owned(type_local.to_owned()),
+                };
+                self.xsi_types.push((index_u32(index), type_ns, type_local));
             }
         }
         Ok(())
     }
 
-    /// Resolves an `xsi:type` value against the tag's scope.
-    fn xsi_type(&mut self, index: usize, value: Str) -> Result<(), XmlError> {
-        let value: Cow<'a, str> = match value {
-            Str::Source(start, end) => {
-                Cow::Borrowed(self.source.get(start as usize..end as usize).unwrap_or_default())
-            }
-            Str::Buffer(start, end) => Cow::Owned(
-                self.texts
-                    .get(start as usize..end as usize)
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
-        };
-        let (type_prefix, _) = split(value.trim());
-        // A prefix bound nowhere leaves the element without a type rather
-        // than refusing the document: the `NsReader` never reads the value.
-        let Ok(type_ns) = self.scopes.element(type_prefix) else {
-            return Ok(());
-        };
-        let type_local = match value {
-            Cow::Borrowed(value) => Cow::Borrowed(split(value.trim()).1),
-            Cow::Owned(value) => Cow::Owned(split(value.trim()).1.to_owned()),
-        };
-        self.xsi_types.push((index_u32(index), type_ns, type_local));
-        Ok(())
-    }
-
-    /// A slice of the source as a [`Str`].
-    fn in_source(&self, text: &str) -> Str {
-        let start = text.as_ptr().addr().wrapping_sub(self.source.as_ptr().addr());
-        Str::Source(offset(start), offset(start + text.len()))
-    }
-
     /// The innermost element ends (the lexer checked the end tag's name).
-    fn end(&mut self, after: u32) -> Result<(), XmlError> {
+    fn end(&mut self, after: usize) -> Result<(), XmlError> {
         let open = self
             .open
             .pop()
@@ -260,25 +216,21 @@ impl<'a> Builder<'a> {
 
     /// Joins element `index`'s text with its last `extra` pending pieces
     /// (its children's were taken when they ended).
-    fn join(&mut self, index: usize, extra: usize) -> Str {
+    fn join(&mut self, index: usize, extra: usize) -> Text<'a> {
         let from = self.pending.len().saturating_sub(extra);
         if self.texts.capacity() == 0 {
             self.texts.reserve(TEXTS_START);
         }
         let start = self.texts.len();
-        let first = self.nodes.get(index).map_or(Str::Source(0, 0), |n| n.text);
+        let first = self.nodes.get(index).map_or(Text::Source(""), |n| n.text);
         for piece in std::iter::once(first).chain(self.pending.drain(from..)) {
             match piece {
-                Str::Source(a, b) => self
-                    .texts
-                    .push_str(self.source.get(a as usize..b as usize).unwrap_or_default()),
-                Str::Buffer(a, b) if a <= b && b as usize <= start => {
-                    self.texts.extend_from_within(a as usize..b as usize);
-                }
-                Str::Buffer(..) => {}
+                Text::Source(text) => self.texts.push_str(text),
+                Text::Buffer(a, b) if a <= b && b <= start => self.texts.extend_from_within(a..b),
+                Text::Buffer(..) => {}
             }
         }
-        Str::Buffer(offset(start), offset(self.texts.len()))
+        Text::Buffer(start, self.texts.len())
     }
 
     /// A piece of the open element's text, borrowed from the source.
@@ -286,8 +238,7 @@ impl<'a> Builder<'a> {
         if self.open.is_empty() {
             return outside_root(text);
         }
-        let piece = self.in_source(text);
-        self.piece(piece);
+        self.piece(Text::Source(text));
         Ok(())
     }
 
@@ -303,12 +254,15 @@ impl<'a> Builder<'a> {
         }
         let start = self.texts.len();
         unescape::text(raw, &mut self.texts)?;
-        self.piece(Str::Buffer(offset(start), offset(self.texts.len())));
+        self.piece(Text::Buffer(start, self.texts.len()));
         Ok(())
     }
 
-    fn piece(&mut self, piece: Str) {
-        let empty = piece.is_empty();
+    fn piece(&mut self, piece: Text<'a>) {
+        let empty = match piece {
+            Text::Source(text) => text.is_empty(),
+            Text::Buffer(start, end) => start == end,
+        };
         let Some(open) = self.open.last_mut() else {
             return;
         };
@@ -342,13 +296,6 @@ fn fingerprint(key: &str) -> u32 {
         ^ at(0)
         ^ at(bytes.len() / 2).wrapping_mul(7)
         ^ at(bytes.len().wrapping_sub(1)).wrapping_mul(13)
-}
-
-/// A byte offset in the source or the text buffer: both stay below 4 GiB
-/// (the source is checked in `parse`; the buffer holds at most its texts,
-/// unescaped, which only shrinks them, and joined once each).
-fn offset(at: usize) -> u32 {
-    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 /// Node and attribute counts stay below `u32::MAX` (checked in `start`).

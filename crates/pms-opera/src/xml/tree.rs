@@ -22,33 +22,21 @@ pub(super) struct Node<'a> {
     /// Index one past the element's last descendant.
     pub(super) end: u32,
     /// The element's own text (not its descendants'), untrimmed.
-    pub(super) text: Str,
-    /// Byte range in the source.
-    pub(super) span: (u32, u32),
+    pub(super) text: Text<'a>,
+    pub(super) span: (usize, usize),
 }
 
 /// An element's `xsi:type`, resolved: (element index, namespace URI, local name).
 /// Kept apart from [`Node`] because few elements carry one.
 pub(super) type XsiType<'a> = (u32, Option<&'a str>, Cow<'a, str>);
 
-/// A text or attribute value, as a byte range rather than a `&str` so that
-/// nodes and attributes stay small (a 13 MB answer holds ~420,000 elements,
-/// and the arena's size shows in page faults). Offsets fit in `u32`: bodies
-/// above 4 GiB are refused.
+/// Where an element's own text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Str {
-    /// `source[start..end]`, as is.
-    Source(u32, u32),
+pub(super) enum Text<'a> {
+    /// In the source, as is.
+    Source(&'a str),
     /// `Document::texts[start..end]`: unescaped or joined.
-    Buffer(u32, u32),
-}
-
-impl Str {
-    pub(super) fn is_empty(self) -> bool {
-        match self {
-            Str::Source(start, end) | Str::Buffer(start, end) => start == end,
-        }
-    }
+    Buffer(usize, usize),
 }
 
 /// An attribute, by namespace URI and local name.
@@ -56,18 +44,16 @@ impl Str {
 pub(super) struct Attr<'a> {
     pub(super) ns: Option<&'a str>,
     pub(super) name: &'a str,
-    pub(super) value: Str,
+    pub(super) value: Cow<'a, str>,
 }
 
 /// A parsed document: the source and its elements (the root first).
 #[derive(Clone)]
 pub struct Document<'a> {
     pub(super) source: &'a [u8],
-    /// `source`, validated as UTF-8.
-    pub(super) text: &'a str,
     pub(super) nodes: Vec<Node<'a>>,
     pub(super) attrs: Vec<Attr<'a>>,
-    /// The texts and values that are not slices of the source (see [`Str::Buffer`]).
+    /// The texts that are not slices of the source (see [`Text::Buffer`]).
     pub(super) texts: String,
     /// In element order.
     pub(super) xsi_types: Vec<XsiType<'a>>,
@@ -83,15 +69,6 @@ impl fmt::Debug for Document<'_> {
 }
 
 impl<'a> Document<'a> {
-    /// The text a [`Str`] stands for.
-    pub(super) fn str(&self, s: Str) -> &str {
-        match s {
-            Str::Source(start, end) => self.text.get(start as usize..end as usize),
-            Str::Buffer(start, end) => self.texts.get(start as usize..end as usize),
-        }
-        .unwrap_or_default()
-    }
-
     /// The root element.
     pub fn root(&self) -> Element<'_> {
         Element { doc: self, index: 0 }
@@ -134,7 +111,10 @@ impl<'d> Element<'d> {
 
     /// The element's own text, untrimmed.
     fn own_text(self) -> &'d str {
-        self.doc.str(self.node().text)
+        match self.node().text {
+            Text::Source(text) => text,
+            Text::Buffer(start, end) => self.doc.texts.get(start..end).unwrap_or_default(),
+        }
     }
 
     fn attrs(self) -> &'d [Attr<'d>] {
@@ -172,7 +152,7 @@ impl<'d> Element<'d> {
         self.attrs()
             .iter()
             .find(|a| a.ns.is_none() && a.name == local)
-            .map(|a| self.doc.str(a.value))
+            .map(|a| &*a.value)
     }
 
     /// An unqualified attribute, trimmed, with `""` treated as absent (OWS
@@ -186,13 +166,12 @@ impl<'d> Element<'d> {
         self.attrs()
             .iter()
             .find(|a| a.ns == Some(ns) && a.name == local)
-            .map(|a| self.doc.str(a.value))
+            .map(|a| &*a.value)
     }
 
     /// Every attribute value (for reference scans), unqualified or not.
     pub fn attr_values(self) -> impl Iterator<Item = &'d str> {
-        let doc = self.doc;
-        self.attrs().iter().map(move |a| doc.str(a.value))
+        self.attrs().iter().map(|a| &*a.value)
     }
 
     /// The `xsi:type`, resolved to (namespace URI, local name).
@@ -275,8 +254,7 @@ impl<'d> Element<'d> {
 
     /// Byte range of the element in the source.
     pub fn span(self) -> (usize, usize) {
-        let (start, end) = self.node().span;
-        (start as usize, end as usize)
+        self.node().span
     }
 }
 

@@ -5,6 +5,8 @@
 //! `NsReader` reads. Only called when the lexer saw a `&` (or a CR, tab or LF
 //! in a value): plain text stays borrowed.
 
+use std::borrow::Cow;
+
 use super::XmlError;
 
 /// Appends text content to `out`: `\r\n` and `\r` become `\n`; `&name;`
@@ -43,7 +45,8 @@ pub(super) fn text(raw: &str, out: &mut String) -> Result<(), XmlError> {
 
 /// An attribute value: tab, `\r\n`, `\r` and `\n` each become one space;
 /// references resolved (a reference runs to the next `;`, whatever is between).
-pub(super) fn attribute(raw: &str, out: &mut String) -> Result<(), XmlError> {
+pub(super) fn attribute(raw: &str) -> Result<Cow<'_, str>, XmlError> {
+    let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(at) = rest.find(['&', '\t', '\r', '\n']) {
         out.push_str(rest.get(..at).unwrap_or_default());
@@ -53,7 +56,7 @@ pub(super) fn attribute(raw: &str, out: &mut String) -> Result<(), XmlError> {
                 let end = tail
                     .find(';')
                     .ok_or_else(|| XmlError::Malformed("unterminated reference".into()))?;
-                reference(tail.get(..end).unwrap_or_default(), out)?;
+                reference(tail.get(..end).unwrap_or_default(), &mut out)?;
                 rest = tail.get(end + 1..).unwrap_or_default();
             }
             Some(b'\r') => {
@@ -67,7 +70,7 @@ pub(super) fn attribute(raw: &str, out: &mut String) -> Result<(), XmlError> {
         }
     }
     out.push_str(rest);
-    Ok(())
+    Ok(Cow::Owned(out))
 }
 
 /// Appends what `&name;` stands for: one of the five predefined entities or
@@ -130,11 +133,6 @@ mod tests {
         ] {
             assert!(text(bad).is_err(), "{bad}");
         }
-    }
-
-    fn attribute(raw: &str) -> Result<String, XmlError> {
-        let mut out = String::new();
-        super::attribute(raw, &mut out).map(|()| out)
     }
 
     #[test]
