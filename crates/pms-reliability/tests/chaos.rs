@@ -13,7 +13,8 @@
 //!
 //! `cargo test` runs the fast form (150 charges, 20 stays, 50 room changes
 //! per leg; the OWS-only leg a quarter of the charges and stays, no room
-//! changes); `PMS_CHAOS_LONG=1` runs 1,000 / 200 / 500 (OWS-only: 250 / 50 / 0).
+//! changes); `PMS_CHAOS_LONG=1` runs 1,000 / 200 / 500 (OWS-only: 250 / 50 / 0),
+//! with a 1.5 s client timeout instead of 300 ms (see [`Scale::timeout`]).
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,6 +48,19 @@ struct Scale {
     charges: usize,
     stays: usize,
     room_changes: usize,
+    /// The clients' request timeout. It must fit the largest legitimate
+    /// answer: OPERA does not page `FutureBookingSummary`, so at full scale
+    /// one reconcile read carries about 3,000 reservations, which a debug
+    /// build on a loaded 2-core machine does not always serve and decode in
+    /// 300 ms. The simulator withholds an applied write's answer for
+    /// `hang()` = this plus half a second, so that still ends in a timeout.
+    timeout: Duration,
+}
+
+impl Scale {
+    fn hang(self) -> Duration {
+        self.timeout + Duration::from_millis(500)
+    }
 }
 
 fn scale() -> Scale {
@@ -55,12 +69,14 @@ fn scale() -> Scale {
             charges: 1_000,
             stays: 200,
             room_changes: 500,
+            timeout: Duration::from_millis(1_500),
         }
     } else {
         Scale {
             charges: 150,
             stays: 20,
             room_changes: 50,
+            timeout: Duration::from_millis(300),
         }
     }
 }
@@ -178,7 +194,7 @@ async fn chaos(leg: Leg, seed: u64, scale: Scale) {
         error_5xx: 0.2,
         throttle_429: 0.05,
         timeout_after_write: 0.1,
-        ambiguous_hang: Duration::from_millis(700),
+        ambiguous_hang: scale.hang(),
         retry_after: Duration::from_secs(1),
         ..pms_sim::FaultConfig::default()
     });
@@ -564,7 +580,7 @@ fn timeout() -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_mews() {
     let scale = scale();
-    let leg = pms_reliability::mews_leg(spec(41, scale), timeout())
+    let leg = pms_reliability::mews_leg(spec(41, scale), scale.timeout)
         .await
         .unwrap();
     chaos(leg, 41, scale).await;
@@ -573,7 +589,7 @@ async fn chaos_mews() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_opera_ohip() {
     let scale = scale();
-    let leg = pms_reliability::opera_ohip_leg(spec(45, scale), timeout())
+    let leg = pms_reliability::opera_ohip_leg(spec(45, scale), scale.timeout)
         .await
         .unwrap();
     assert!(leg.client.capabilities().supports(Capability::ChargeReadBack));
@@ -591,8 +607,9 @@ async fn chaos_opera_ows_only() {
         charges: full.charges / 4,
         stays: full.stays / 4,
         room_changes: 0,
+        ..full
     };
-    let leg = pms_reliability::opera_leg(spec(46, scale), timeout())
+    let leg = pms_reliability::opera_leg(spec(46, scale), scale.timeout)
         .await
         .unwrap();
     assert!(!leg.client.capabilities().supports(Capability::ChargeReadBack));
@@ -602,7 +619,7 @@ async fn chaos_opera_ows_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_cloudbeds() {
     let scale = scale();
-    let leg = pms_reliability::cloudbeds_leg(spec(42, scale), timeout())
+    let leg = pms_reliability::cloudbeds_leg(spec(42, scale), scale.timeout)
         .await
         .unwrap();
     chaos(leg, 42, scale).await;
