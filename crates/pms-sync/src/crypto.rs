@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use base64::Engine;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{Aead, AeadInOut, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -19,6 +19,8 @@ use sha2::Sha256;
 use crate::SyncError;
 
 const NONCE_LEN: usize = 12;
+/// Poly1305 tag after the ciphertext.
+const TAG_LEN: usize = 16;
 
 /// Variable holding the current key (base64 of 32 random bytes).
 pub const KEY_VAR: &str = "PMS_STORE_KEY";
@@ -120,13 +122,16 @@ impl Cipher {
         let material = self.material(&self.current)?;
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
-        let ciphertext = material
-            .aead
-            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad })
-            .map_err(|_| SyncError::Crypto("sealing failed".into()))?;
-        let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
+        // Encrypted where it ends up (nonce, ciphertext, tag), not in a second
+        // buffer copied after: a poll page seals every record it writes.
+        let mut sealed = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
         sealed.extend_from_slice(&nonce);
-        sealed.extend_from_slice(&ciphertext);
+        sealed.extend_from_slice(plaintext);
+        let tag = material
+            .aead
+            .encrypt_inout_detached(&Nonce::from(nonce), aad, (&mut sealed[NONCE_LEN..]).into())
+            .map_err(|_| SyncError::Crypto("sealing failed".into()))?;
+        sealed.extend_from_slice(&tag);
         Ok(sealed)
     }
 
@@ -197,6 +202,24 @@ mod tests {
         let cipher = Cipher::random();
         let sealed = cipher.seal(b"Ottoline Quaxworth", b"grand/guest/g1").unwrap();
         assert!(!sealed.windows(8).any(|w| w == b"Ottoline"));
+        // The stored layout is unchanged: nonce, ciphertext, tag, exactly sized.
+        assert_eq!(sealed.len(), NONCE_LEN + b"Ottoline Quaxworth".len() + TAG_LEN);
+        assert_eq!(sealed.capacity(), sealed.len());
+        // ... and opens with the one-shot API that wrote the rows stored so far.
+        let (nonce, combined) = sealed.split_at(NONCE_LEN);
+        let opened = cipher
+            .material("ephemeral")
+            .unwrap()
+            .aead
+            .decrypt(
+                &Nonce::try_from(nonce).unwrap(),
+                Payload {
+                    msg: combined,
+                    aad: b"grand/guest/g1",
+                },
+            )
+            .unwrap();
+        assert_eq!(opened, b"Ottoline Quaxworth");
         assert_eq!(
             cipher.open("ephemeral", &sealed, b"grand/guest/g1").unwrap(),
             b"Ottoline Quaxworth"
