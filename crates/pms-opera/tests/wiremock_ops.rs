@@ -45,6 +45,20 @@ fn soap(fixture_name: &str) -> ResponseTemplate {
         .set_body_string(fixture_str(fixture_name))
 }
 
+/// Mounts `Reservation.FutureBookingSummary` answering the fixture, for a body holding every needle.
+async fn expect_future_booking_summary(server: &MockServer, needles: &[&str], times: u64) {
+    expect_call(
+        server,
+        "/ows_51/Reservation.asmx",
+        "Reservation",
+        "FutureBookingSummary",
+        needles,
+        soap("future_booking_summary.response.xml"),
+        times,
+    )
+    .await;
+}
+
 /// Mounts `POST {endpoint}` with the SOAPAction and content type, expecting `times` calls.
 async fn expect_call(
     server: &MockServer,
@@ -172,30 +186,12 @@ async fn fetch_booking_cloud_uses_the_gateway_endpoint_and_ws_security() {
 #[tokio::test]
 async fn arrivals_and_departures_use_future_booking_summary_windows() {
     let server = server().await;
-    expect_call(
-        &server,
-        "/ows_51/Reservation.asmx",
-        "Reservation",
-        "FutureBookingSummary",
-        &[
+    expect_future_booking_summary(&server, &[
             r#"<QueryDateRange dateType="ARRIVAL_DATE"><hc:StartDate>2026-03-10</hc:StartDate><hc:EndDate>2026-03-12</hc:EndDate></QueryDateRange>"#,
             r#"<AdditionalFilters xmlns:r="http://webservices.micros.com/og/4.3/Reservation/" GetList="true"><r:HotelReference hotelCode="BLRWE"/></AdditionalFilters>"#,
-        ],
-        soap("future_booking_summary.response.xml"),
-        1,
-    )
-    .await;
-    expect_call(
-        &server,
-        "/ows_51/Reservation.asmx",
-        "Reservation",
-        "FutureBookingSummary",
-        // No departure filter in OWS: arrivals from 30 nights before the range.
-        &[r#"<QueryDateRange dateType="ARRIVAL_DATE"><hc:StartDate>2026-02-08</hc:StartDate><hc:EndDate>2026-03-12</hc:EndDate>"#],
-        soap("future_booking_summary.response.xml"),
-        1,
-    )
-    .await;
+        ], 1).await;
+    // No departure filter in OWS: arrivals from 30 nights before the range.
+    expect_future_booking_summary(&server, &[r#"<QueryDateRange dateType="ARRIVAL_DATE"><hc:StartDate>2026-02-08</hc:StartDate><hc:EndDate>2026-03-12</hc:EndDate>"#], 1).await;
     let client = onprem(&server);
     let range = DateRange::new("2026-03-10".parse().unwrap(), "2026-03-12".parse().unwrap()).unwrap();
     let arrivals = client.arrivals(range).await.unwrap();
@@ -681,13 +677,9 @@ async fn billion_laughs_from_the_server_is_a_decode_error() {
 #[tokio::test]
 async fn reservations_modified_sweeps_windows_and_filters_by_update_date() {
     let server = server().await;
-    expect_call(
+    expect_future_booking_summary(
         &server,
-        "/ows_51/Reservation.asmx",
-        "Reservation",
-        "FutureBookingSummary",
         &[r#"<hc:StartDate>2026-03-10</hc:StartDate><hc:EndDate>2026-03-16</hc:EndDate>"#],
-        soap("future_booking_summary.response.xml"),
         1,
     )
     .await;
@@ -712,28 +704,10 @@ async fn reservations_modified_sweeps_windows_and_filters_by_update_date() {
 #[tokio::test]
 async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end() {
     let server = server().await;
-    expect_call(
-        &server,
-        "/ows_51/Reservation.asmx",
-        "Reservation",
-        "FutureBookingSummary",
-        &[r#"dateType="ARRIVAL_DATE""#],
-        soap("future_booking_summary.response.xml"),
-        3,
-    )
-    .await;
+    expect_future_booking_summary(&server, &[r#"dateType="ARRIVAL_DATE""#], 3).await;
     // After the arrivals, the sweep asks for bookings created in the change
     // window, in a call (and a checkpoint) of its own.
-    expect_call(
-        &server,
-        "/ows_51/Reservation.asmx",
-        "Reservation",
-        "FutureBookingSummary",
-        &[r#"<QueryDateRange dateType="BOOKED_DATE"><hc:StartDate>2026-02-28</hc:StartDate><hc:EndDate>2026-03-01</hc:EndDate>"#],
-        soap("future_booking_summary.response.xml"),
-        1,
-    )
-    .await;
+    expect_future_booking_summary(&server, &[r#"<QueryDateRange dateType="BOOKED_DATE"><hc:StartDate>2026-02-28</hc:StartDate><hc:EndDate>2026-03-01</hc:EndDate>"#], 1).await;
     let client = client(
         &format!("{}{ONPREM_BASE}", server.uri()),
         OperaDeployment::OnPremise,
@@ -814,29 +788,11 @@ async fn reservations_modified_reads_booking_dates_in_bounded_pages_after_the_ar
         ("2026-02-17", "2026-02-23"),
         ("2026-02-24", "2026-03-01"),
     ] {
-        expect_call(
-            &server,
-            "/ows_51/Reservation.asmx",
-            "Reservation",
-            "FutureBookingSummary",
-            &[&format!(
+        expect_future_booking_summary(&server, &[&format!(
                 r#"<QueryDateRange dateType="BOOKED_DATE"><hc:StartDate>{first}</hc:StartDate><hc:EndDate>{last}</hc:EndDate>"#
-            )],
-            soap("future_booking_summary.response.xml"),
-            1,
-        )
-        .await;
+            )], 1).await;
     }
-    expect_call(
-        &server,
-        "/ows_51/Reservation.asmx",
-        "Reservation",
-        "FutureBookingSummary",
-        &[r#"dateType="ARRIVAL_DATE""#],
-        soap("future_booking_summary.response.xml"),
-        1,
-    )
-    .await;
+    expect_future_booking_summary(&server, &[r#"dateType="ARRIVAL_DATE""#], 1).await;
     let client = onprem(&server);
     let mut query = ChangeQuery {
         since: "2026-02-10T00:00:00Z".parse().unwrap(),
@@ -1042,13 +998,9 @@ async fn assign_room_to_a_different_room_than_asked_is_a_decode_error() {
 #[tokio::test]
 async fn health_probes_with_a_one_day_summary() {
     let server = server().await;
-    expect_call(
+    expect_future_booking_summary(
         &server,
-        "/ows_51/Reservation.asmx",
-        "Reservation",
-        "FutureBookingSummary",
         &["<hc:StartDate>2026-03-01</hc:StartDate><hc:EndDate>2026-03-01</hc:EndDate>"],
-        soap("future_booking_summary.response.xml"),
         1,
     )
     .await;

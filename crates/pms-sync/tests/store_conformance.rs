@@ -456,6 +456,17 @@ async fn apply_is_atomic_when_a_record_violates_a_constraint(store: Arc<dyn Stor
     assert_untouched(&store, seq, &before).await;
 }
 
+/// The ids of a hotel's pending inbox events, in arrival order.
+async fn pending_ids(store: &Arc<dyn Store>, hotel: &HotelId) -> Vec<String> {
+    store
+        .inbox_pending(hotel, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect()
+}
+
 async fn apply_marks_inbox_events_processed(store: Arc<dyn Store>) {
     let grand = hotel("grand");
     for (n, id) in ["e1", "e2", "e3"].into_iter().enumerate() {
@@ -469,13 +480,7 @@ async fn apply_marks_inbox_events_processed(store: Arc<dyn Store>) {
         ..ApplyBatch::default()
     };
     store.apply(processed.clone()).await.unwrap();
-    let left: Vec<String> = store
-        .inbox_pending(&grand, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event_id)
-        .collect();
+    let left = pending_ids(&store, &grand).await;
     assert_eq!(left, ["e1", "e3"]);
 
     // Re-applying a batch after a crash is harmless.
@@ -520,13 +525,7 @@ async fn inbox_purge_deletes_only_applied_events_older_than_the_horizon(store: A
     // however old it is, and so does the applied one received after the horizon.
     assert_eq!(store.inbox_purge(at(50)).await.unwrap(), 2);
     assert_eq!(store.inbox_purge(at(50)).await.unwrap(), 0);
-    let left: Vec<String> = store
-        .inbox_pending(&grand, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event_id)
-        .collect();
+    let left = pending_ids(&store, &grand).await;
     assert_eq!(left, ["old-pending"]);
     assert_eq!(store.inbox_purge(at(101)).await.unwrap(), 1);
     assert_eq!(store.inbox_pending(&grand, 10).await.unwrap().len(), 1);
