@@ -8,8 +8,9 @@
 //! HTTP to a non-loopback host: see `connectors_refuse_plain_http_off_loopback`.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod support;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -26,31 +27,11 @@ use pms_reliability::{Leg, RecordingKeys, flow_context, hotel, serve_webhooks, s
 use pms_sim::{HotelSpec, ReservationState, RoomState};
 use pms_sync::store::{AuditFilter, Store};
 use pms_sync::{Cipher, HotelSync, Mirror, PollSettings, PostgresStore, SetRoomStatus, SqliteStore};
+use support::{Buffer, Matcher};
 
 const WEBHOOK_TOKEN: &str = "leak-webhook-token-0d9c4a7e";
 const STORE_KEY_B64: &str = "bGVhay10ZXN0LXN0b3JlLWtleS0zMi1ieXRlcyEhISE=";
 const DOCUMENT_PREFIX: &str = "X9LEAKDOC";
-
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn store_cipher() -> Arc<Cipher> {
     Arc::new(
@@ -72,31 +53,6 @@ struct Needles {
     matchers: std::sync::OnceLock<(Matcher, Matcher)>,
 }
 
-/// A set of needles found in one pass over a haystack (overlapping matches
-/// count): hundreds of needles against megabytes of store files, where one
-/// `contains` per needle took most of the test's time in a debug build.
-#[derive(Debug)]
-struct Matcher {
-    needles: Vec<String>,
-    automaton: aho_corasick::AhoCorasick,
-}
-
-impl Matcher {
-    fn new(needles: Vec<String>) -> Self {
-        let automaton = aho_corasick::AhoCorasick::new(&needles).unwrap();
-        Matcher { needles, automaton }
-    }
-
-    fn find(&self, haystack: &[u8]) -> Vec<String> {
-        let hits: std::collections::BTreeSet<usize> = self
-            .automaton
-            .find_overlapping_iter(haystack)
-            .map(|m| m.pattern().as_usize())
-            .collect();
-        hits.into_iter().map(|i| self.needles[i].clone()).collect()
-    }
-}
-
 impl Needles {
     /// (PII and secrets, PII only).
     fn matchers(&self) -> &(Matcher, Matcher) {
@@ -110,23 +66,14 @@ impl Needles {
 fn needles(legs: &[Leg]) -> Needles {
     let mut n = Needles::default();
     for leg in legs {
-        leg.sim.state().with_hotel(|h| {
-            for g in &h.guests {
-                n.pii.push(format!("{} {}", g.first_name, g.last_name));
-                n.pii.extend(g.email.clone());
-                n.pii.extend(g.phone.clone());
-            }
-        });
-        n.secrets.push(leg.sim.client_token().to_owned());
-        n.secrets
-            .extend(leg.sim.credentials().access_tokens.iter().cloned());
+        n.pii.extend(support::guest_pii(leg));
+        n.secrets.extend(support::leg_secrets(leg));
     }
     n.pii.push(DOCUMENT_PREFIX.to_owned());
     n.secrets.push(WEBHOOK_TOKEN.to_owned());
     n.secrets.push(pms_reliability::OHIP_APP_KEY.to_owned());
     n.secrets.push(STORE_KEY_B64.to_owned());
     n.secrets.push("leak-test-store-key-32-bytes!!!!".to_owned());
-    n.pii.retain(|s| s.trim().len() >= 4);
     n
 }
 
