@@ -246,9 +246,12 @@ fn from_status(
     }
 }
 
-/// Cuts a vendor message to a bounded length.
+/// Cuts a vendor message to a bounded length, with quoted values redacted:
+/// Mews' `Message` may echo what was sent (a guest's name or email), and the
+/// message ends up in error texts and logs.
 pub(crate) fn bounded_message(message: &str) -> String {
-    let trimmed = message.trim();
+    let redacted = pms_core::without_quoted_values(message);
+    let trimmed = redacted.trim();
     if trimmed.chars().count() <= MAX_MESSAGE_CHARS {
         return trimmed.to_owned();
     }
@@ -335,6 +338,15 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn quoted_values_in_vendor_messages_are_redacted() {
+        let message = bounded_message(r#"Invalid email "anna.berg@example.org" for customer "Anna Berg"."#);
+        assert_eq!(
+            message,
+            r#"Invalid email "<redacted>" for customer "<redacted>"."#
+        );
     }
 
     #[test]
