@@ -53,11 +53,38 @@ pub const PII_KEYS: &[&str] = &[
 /// What replaces a personal value, as JSON text.
 const REDACTED_JSON: &str = "\"<redacted>\"";
 
+#[inline]
 fn is_pii_key(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    let (Some(first), Some(mask)) = (bytes.first(), START_MASKS.get(bytes.len())) else {
+        return false;
+    };
+    // Most keys of a payload fail this one-bit test and skip the compares.
+    let letter = first.to_ascii_lowercase().wrapping_sub(b'a');
+    letter < 26 && mask & (1 << letter) != 0 && is_same_length_key(key)
+}
+
+#[inline(never)]
+fn is_same_length_key(key: &str) -> bool {
     same_length_keys(key.len())
         .iter()
         .any(|k| k.eq_ignore_ascii_case(key))
 }
+
+/// For each key length, a bit per first letter of a [`PII_KEYS`] entry of
+/// that length (all lower-case ASCII, at most 31 bytes: checked here, when
+/// compiling).
+const START_MASKS: [u32; 32] = {
+    let mut masks = [0u32; 32];
+    let mut i = 0;
+    while i < PII_KEYS.len() {
+        let key = PII_KEYS[i].as_bytes();
+        assert!(key.len() < 32 && key[0].is_ascii_lowercase());
+        masks[key.len()] |= 1 << (key[0] - b'a');
+        i += 1;
+    }
+    masks
+};
 
 /// [`PII_KEYS`] of `len` bytes: every key of a payload is looked up, and
 /// comparing it with all 35 cost as much as the rest of the scan.
@@ -309,10 +336,18 @@ impl<'a> Redactor<'a> {
     }
 
     /// At the end of a value: if it is the hidden one, it is replaced.
+    #[inline]
     fn value_ended(&mut self) -> Result<(), NotRedactable> {
-        if let Some((depth, start)) = self.hidden
-            && depth == self.open.len()
-        {
+        match self.hidden {
+            Some((depth, _)) if depth == self.open.len() => self.hidden_ended(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Out of line: few values are hidden, and the check runs after each.
+    #[inline(never)]
+    fn hidden_ended(&mut self) -> Result<(), NotRedactable> {
+        if let Some((_, start)) = self.hidden {
             let kept = self.slice(self.copied, start)?;
             self.out.push_str(kept);
             self.out.push_str(REDACTED_JSON);
@@ -353,6 +388,7 @@ impl<'a> Redactor<'a> {
     /// A string token; returns whether it holds escapes. One with a `\u`
     /// escape is checked by serde_json, which refuses unpaired surrogates
     /// where a `Value` is built.
+    #[inline(always)]
     fn string(&mut self) -> Result<bool, NotRedactable> {
         let start = self.pos;
         self.pos += 1;
