@@ -53,22 +53,21 @@ pub const PII_KEYS: &[&str] = &[
 /// What replaces a personal value, as JSON text.
 const REDACTED_JSON: &str = "\"<redacted>\"";
 
-#[inline]
-fn is_pii_key(key: &str) -> bool {
-    let bytes = key.as_bytes();
+#[inline(always)]
+fn is_pii_key(bytes: &[u8]) -> bool {
     let (Some(first), Some(mask)) = (bytes.first(), START_MASKS.get(bytes.len())) else {
         return false;
     };
     // Most keys of a payload fail this one-bit test and skip the compares.
     let letter = first.to_ascii_lowercase().wrapping_sub(b'a');
-    letter < 26 && mask & (1 << letter) != 0 && is_same_length_key(key)
+    letter < 26 && mask & (1 << letter) != 0 && is_same_length_key(bytes)
 }
 
 #[inline(never)]
-fn is_same_length_key(key: &str) -> bool {
+fn is_same_length_key(key: &[u8]) -> bool {
     same_length_keys(key.len())
         .iter()
-        .any(|k| k.eq_ignore_ascii_case(key))
+        .any(|k| k.as_bytes().eq_ignore_ascii_case(key))
 }
 
 /// For each key length, a bit per first letter of a [`PII_KEYS`] entry of
@@ -148,7 +147,7 @@ pub fn redact_raw(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                if is_pii_key(key) {
+                if is_pii_key(key.as_bytes()) {
                     *v = Value::String("<redacted>".into());
                 } else {
                     redact_raw(v);
@@ -364,13 +363,13 @@ impl<'a> Redactor<'a> {
         let start = self.pos;
         let escaped = self.string()?;
         let personal = self.hidden.is_none() && {
-            let token = self.slice(start, self.pos)?;
             if escaped {
+                let token = self.slice(start, self.pos)?;
                 let key: String = serde_json::from_str(token).map_err(|_| NotRedactable { offset: start })?;
-                is_pii_key(&key)
+                is_pii_key(key.as_bytes())
             } else {
-                let key = token.strip_prefix('"').and_then(|t| t.strip_suffix('"'));
-                key.is_some_and(is_pii_key)
+                // Between the quotes: no escape, so the bytes are the key.
+                self.bytes.get(start + 1..self.pos - 1).is_some_and(is_pii_key)
             }
         };
         self.skip_whitespace()?;
