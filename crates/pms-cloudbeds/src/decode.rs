@@ -65,11 +65,13 @@ fn data(body: &[u8]) -> Result<Envelope<Value>, CloudbedsError> {
 /// Reservations through the text path ([`reservations`]): a `getReservations`
 /// page, or a `getReservation` answer whose `data` is one object.
 fn reservations_from_text(body: &[u8], ctx: &MapContext) -> Result<Vec<Reservation>, Unusual> {
-    let records = match reservations::page(body, ctx) {
+    // Redacted once: a `getReservation` answer is tried as a page first.
+    let text = reservations::redacted(body)?;
+    let records = match reservations::page_of(&text, ctx) {
         Ok(page) if page.success == Some(true) => page.data,
         Ok(_) => return Err(Unusual),
         Err(Unusual) => {
-            let answer = reservations::single(body, ctx)?;
+            let answer = reservations::single_of(&text, ctx)?;
             if answer.success != Some(true) {
                 return Err(Unusual);
             }

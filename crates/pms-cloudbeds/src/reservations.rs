@@ -35,15 +35,20 @@ pub(crate) struct Answer<T> {
     pub(crate) data: Option<T>,
 }
 
-fn redacted(body: &[u8]) -> Result<String, Unusual> {
+/// The body as text, personal data redacted, for [`page_of`] and [`single_of`].
+pub(crate) fn redacted(body: &[u8]) -> Result<String, Unusual> {
     let text = std::str::from_utf8(body).map_err(|_| Unusual)?;
     redact_raw_text(text).map_err(|_| Unusual)
 }
 
 /// A `getReservations` body (`data` an array) to records, in order.
 pub(crate) fn page(body: &[u8], ctx: &MapContext) -> Result<Answer<Vec<Reservation>>, Unusual> {
-    let text = redacted(body)?;
-    let envelope: Envelope<Vec<&RawValue>> = serde_json::from_str(&text).map_err(|_| Unusual)?;
+    page_of(&redacted(body)?, ctx)
+}
+
+/// [`page`] of a body already [`redacted`].
+pub(crate) fn page_of(text: &str, ctx: &MapContext) -> Result<Answer<Vec<Reservation>>, Unusual> {
+    let envelope: Envelope<Vec<&RawValue>> = serde_json::from_str(text).map_err(|_| Unusual)?;
     let data = match envelope.data {
         Some(rows) => Some(map_rows(&rows, ctx)?),
         None => None,
@@ -57,8 +62,12 @@ pub(crate) fn page(body: &[u8], ctx: &MapContext) -> Result<Answer<Vec<Reservati
 
 /// A `getReservation` body (`data` one object) to a record.
 pub(crate) fn single(body: &[u8], ctx: &MapContext) -> Result<Answer<Reservation>, Unusual> {
-    let text = redacted(body)?;
-    let envelope: Envelope<&RawValue> = serde_json::from_str(&text).map_err(|_| Unusual)?;
+    single_of(&redacted(body)?, ctx)
+}
+
+/// [`single`] of a body already [`redacted`].
+pub(crate) fn single_of(text: &str, ctx: &MapContext) -> Result<Answer<Reservation>, Unusual> {
+    let envelope: Envelope<&RawValue> = serde_json::from_str(text).map_err(|_| Unusual)?;
     let data = match envelope.data {
         Some(raw) if raw.get().starts_with('{') => Some(map_detail(raw, ctx)?),
         Some(_) => return Err(Unusual),
