@@ -18,12 +18,7 @@ const GUEST_SURNAMES: &[&str] = &[
 fn needles() -> Vec<String> {
     let mut needles = Vec::new();
     for seed in [7, 8, 9] {
-        let hotel = pms_sim::generate(&pms_sim::HotelSpec::small(seed));
-        for g in &hotel.guests {
-            needles.push(format!("{} {}", g.first_name, g.last_name));
-            needles.extend(g.email.clone());
-            needles.extend(g.phone.clone());
-        }
+        needles.extend(pms_sim::generate(&pms_sim::HotelSpec::small(seed)).guest_pii());
     }
     let tokens = pms_sim::Credentials::default();
     needles.push(tokens.client_token);

@@ -205,6 +205,19 @@ pub(crate) struct HotelParts {
 }
 
 impl Hotel {
+    /// Every guest's full name, email and phone (fragments under 4
+    /// characters dropped): what a leak check searches output and stores for.
+    pub fn guest_pii(&self) -> Vec<String> {
+        let mut pii = Vec::new();
+        for g in &self.guests {
+            pii.push(format!("{} {}", g.first_name, g.last_name));
+            pii.extend(g.email.clone());
+            pii.extend(g.phone.clone());
+        }
+        pii.retain(|s| s.trim().len() >= 4);
+        pii
+    }
+
     pub(crate) fn from_parts(p: HotelParts) -> Self {
         let next_bill_number = p.bills.len() as u64 + 1;
         let mut hotel = Hotel {

@@ -59,16 +59,7 @@ impl Matcher {
 /// The personal data of every guest of a leg's simulator (full name, email,
 /// phone; fragments shorter than 4 characters dropped).
 pub fn guest_pii(leg: &Leg) -> Vec<String> {
-    let mut pii = Vec::new();
-    leg.sim.state().with_hotel(|h| {
-        for g in &h.guests {
-            pii.push(format!("{} {}", g.first_name, g.last_name));
-            pii.extend(g.email.clone());
-            pii.extend(g.phone.clone());
-        }
-    });
-    pii.retain(|s| s.trim().len() >= 4);
-    pii
+    leg.sim.state().with_hotel(pms_sim::Hotel::guest_pii)
 }
 
 /// The credentials a leg's clients hold (simulator tokens; OPERA passwords).
