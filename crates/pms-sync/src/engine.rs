@@ -275,7 +275,7 @@ impl HotelSync {
                     Err(err) => return (Err(err), None),
                 };
                 // The read goes first: it waits on the PMS while the seal runs.
-                let sealing = async { self.seal_page(items, &stored, &in_flight) };
+                let sealing = async { self.seal_page(items, EventSource::Poll, &stored, &in_flight) };
                 let (ahead, sealed) = futures::join!(ahead, sealing);
                 (sealed, ahead)
             };
@@ -387,42 +387,36 @@ impl HotelSync {
         source: EventSource,
     ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
         let stored_by_id = self.stored_by_id(fresh).await?;
-        let mut batch = ApplyBatch::default();
-        let mut events = Vec::new();
-        let nothing_in_flight = InFlight::default();
-        for reservation in fresh {
-            let stored = stored_by_id.get(reservation.external_id());
-            if let Some((sealed, change)) = self.diff_reservation(reservation, stored, &nothing_in_flight)? {
-                events.push(self.event(change, reservation.updated_at, source, &sealed));
-                batch.upserts.push(sealed);
-            }
-        }
+        let (batch, events, _) = self.seal_page(fresh, source, &stored_by_id, &InFlight::default())?;
         Ok((batch, events))
     }
 
-    /// The poll's diff of one page against its `stored` rows and the
-    /// `in_flight` commit (the store as it will be once that commit ends). It
-    /// consumes the page, dropping each reservation once sealed, and returns
+    /// The diff of a page against its `stored` rows and the `in_flight`
+    /// commit (the store as it will be once that commit ends). Given the page
+    /// by value (the poll) it drops each reservation once sealed; it returns
     /// what its own commit will write (for the next page's diff).
-    fn seal_page(
+    fn seal_page<R: std::borrow::Borrow<Reservation>>(
         &self,
-        fresh: Vec<Reservation>,
+        fresh: impl IntoIterator<Item = R, IntoIter: ExactSizeIterator>,
+        source: EventSource,
         stored_by_id: &HashMap<String, SealedRecord>,
         in_flight: &InFlight,
     ) -> Result<(ApplyBatch, Vec<PmsEvent>, InFlight), SyncError> {
+        let fresh = fresh.into_iter();
         let mut batch = ApplyBatch::default();
         batch.upserts.reserve_exact(fresh.len());
         let mut events = Vec::with_capacity(fresh.len());
         let mut written = HashMap::with_capacity(fresh.len());
         for reservation in fresh {
+            let reservation = reservation.borrow();
             let stored = stored_by_id.get(reservation.external_id());
-            let Some((sealed, change)) = self.diff_reservation(&reservation, stored, in_flight)? else {
+            let Some((sealed, change)) = self.diff_reservation(reservation, stored, in_flight)? else {
                 continue;
             };
-            events.push(self.event(change, reservation.updated_at, EventSource::Poll, &sealed));
+            events.push(self.event(change, reservation.updated_at, source, &sealed));
             written.insert(
                 sealed.external_id.clone(),
-                (sealed.fingerprint.clone(), reservation.status),
+                (sealed.fingerprint.clone(), reservation.status.clone()),
             );
             batch.upserts.push(sealed);
         }
