@@ -45,6 +45,14 @@ fn soap(fixture_name: &str) -> ResponseTemplate {
         .set_body_string(fixture_str(fixture_name))
 }
 
+/// The vendor ids of `reservations`, in order.
+fn external_ids(reservations: &[pms_core::Reservation]) -> Vec<String> {
+    reservations
+        .iter()
+        .map(|r| r.external.id.as_str().to_owned())
+        .collect()
+}
+
 /// Mounts `Reservation.FutureBookingSummary` answering the fixture, for a body holding every needle.
 async fn expect_future_booking_summary(server: &MockServer, needles: &[&str], times: u64) {
     expect_call(
@@ -201,7 +209,7 @@ async fn arrivals_and_departures_use_future_booking_summary_windows() {
     );
     // 900001 departs 2026-03-13 (outside), 900002 departs 2026-03-12.
     let departures = client.departures(range).await.unwrap();
-    let ids: Vec<_> = departures.iter().map(|r| r.external.id.as_str()).collect();
+    let ids = external_ids(&departures);
     assert_eq!(ids, ["900002"]);
 }
 
@@ -692,11 +700,7 @@ async fn reservations_modified_sweeps_windows_and_filters_by_update_date() {
         page_size: 100,
     };
     let page = client.reservations_modified(&query).await.unwrap();
-    let ids: Vec<_> = page
-        .items
-        .iter()
-        .map(|r| r.external.id.as_str().to_owned())
-        .collect();
+    let ids = external_ids(&page.items);
     assert_eq!(ids, ["900001"]);
     assert_eq!(page.next.unwrap().as_str(), "2026-03-17");
 }
@@ -725,13 +729,7 @@ async fn poll_changes_walks_the_sweep_and_moves_the_checkpoint_only_at_its_end()
     let first = client.poll_changes(None).await.unwrap();
     assert!(!first.sweep_done);
     // First change window: the last day. Only 900001 (updated 2026-03-01T04:30Z) is in it.
-    let ids = |batch: &pms_opera::PollBatch| -> Vec<String> {
-        batch
-            .reservations
-            .iter()
-            .map(|r| r.external.id.as_str().to_owned())
-            .collect()
-    };
+    let ids = |batch: &pms_opera::PollBatch| external_ids(&batch.reservations);
     assert_eq!(ids(&first), ["900001"]);
     let sweep = first.checkpoint.sweep.clone().unwrap();
     assert_eq!(sweep.next_window.to_string(), "2026-03-04");
@@ -805,11 +803,7 @@ async fn reservations_modified_reads_booking_dates_in_bounded_pages_after_the_ar
     let mut tokens = Vec::new();
     loop {
         let page = client.reservations_modified(&query).await.unwrap();
-        let ids: Vec<_> = page
-            .items
-            .iter()
-            .map(|r| r.external.id.as_str().to_owned())
-            .collect();
+        let ids = external_ids(&page.items);
         // Updated 2026-03-01T04:30Z: in the window; 2026-02-20T08:00Z: too.
         assert_eq!(ids, ["900001", "900002"], "{tokens:?}");
         let Some(next) = page.next else { break };
