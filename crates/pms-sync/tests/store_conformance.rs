@@ -19,8 +19,9 @@ use pms_core::{
     RequestId, VendorId,
 };
 use pms_sync::store::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, InboxEvent, JournalBegin, JournalEntry, JournalState,
-    NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord,
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
+    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, MirrorWrite, NewAuditEntry,
+    NewJournalEntry, RecordKind, SealedRecord,
 };
 use pms_sync::{Cipher, Mirror, PostgresStore, SqliteStore, Store, SyncError};
 use serde_json::json;
@@ -80,6 +81,9 @@ conformance!(
     journal_unsettled_and_purge,
     inbox_dedupes_and_keeps_arrival_order,
     inbox_push_many_dedupes_within_and_across_batches,
+    inbox_failed_events_back_off_then_dead_letter,
+    inbox_dead_letters_are_redriven_merged_or_discarded,
+    apply_guarded_writes_only_records_still_as_read,
     batches_larger_than_one_statement_keep_every_row,
     records_by_ids_finds_only_the_asked_ids_of_the_hotel_and_kind,
     audit_appends_and_filters,
@@ -961,6 +965,306 @@ async fn inbox_push_many_dedupes_within_and_across_batches(store: Arc<dyn Store>
     assert_eq!(store.inbox_pending(&hotel("harbor"), 10).await.unwrap().len(), 1);
 }
 
+/// Seqs of the entries, in order.
+fn seqs(entries: &[InboxEntry]) -> Vec<i64> {
+    entries.iter().map(|e| e.event.seq).collect()
+}
+
+fn failure(seq: i64, error: &str, when: i64, retry_at: Option<i64>) -> InboxFailure {
+    InboxFailure {
+        seq,
+        error: error.to_owned(),
+        at: at(when),
+        retry_at: retry_at.map(at),
+    }
+}
+
+/// A failed event waits for its `next_attempt_at` without holding back the
+/// events behind it; a dead letter is no longer due or pending, keeps its
+/// history, leaves the dedupe index and is never purged.
+async fn inbox_failed_events_back_off_then_dead_letter(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    for (n, id) in ["e1", "e2", "e3"].into_iter().enumerate() {
+        assert!(store.inbox_push(&event("grand", id, at(n as i64))).await.unwrap());
+    }
+    assert!(store.inbox_push(&event("harbor", "e1", at(0))).await.unwrap());
+    let due = store.inbox_due(&grand, at(10), 10).await.unwrap();
+    let [e1, e2, e3] = seqs(&due)[..] else {
+        panic!("{due:?}")
+    };
+    assert_eq!(
+        due[0],
+        InboxEntry {
+            event: InboxEvent {
+                seq: e1,
+                ..event("grand", "e1", at(0))
+            },
+            attempts: 0,
+            last_attempt_at: None,
+            next_attempt_at: None,
+            last_error: None,
+            dead_at: None,
+        }
+    );
+    assert_eq!(
+        store.inbox_counts(&grand).await.unwrap(),
+        InboxCounts {
+            pending: 3,
+            retrying: 0,
+            dead: 0
+        }
+    );
+
+    // e1 fails: it waits until at(70), and e2 and e3 are due without it.
+    store
+        .inbox_failed(&[failure(e1, "reservation read: Validation", 10, Some(70))])
+        .await
+        .unwrap();
+    assert_eq!(
+        seqs(&store.inbox_due(&grand, at(10), 10).await.unwrap()),
+        [e2, e3]
+    );
+    assert_eq!(seqs(&store.inbox_due(&grand, at(69), 1).await.unwrap()), [e2]);
+    let again = store.inbox_due(&grand, at(70), 10).await.unwrap();
+    assert_eq!(seqs(&again), [e1, e2, e3]);
+    assert_eq!(
+        (
+            again[0].attempts,
+            again[0].last_attempt_at,
+            again[0].next_attempt_at,
+            again[0].last_error.as_deref(),
+            again[0].dead_at
+        ),
+        (
+            1,
+            Some(at(10)),
+            Some(at(70)),
+            Some("reservation read: Validation"),
+            None
+        )
+    );
+    // Backing off is still pending.
+    assert_eq!(pending_ids(&store, &grand).await, ["e1", "e2", "e3"]);
+    assert_eq!(
+        store.inbox_counts(&grand).await.unwrap(),
+        InboxCounts {
+            pending: 3,
+            retrying: 1,
+            dead: 0
+        }
+    );
+
+    // Its last attempt fails: dead-lettered, with its history.
+    store
+        .inbox_failed(&[failure(e1, "reservation read: Validation (2)", 80, None)])
+        .await
+        .unwrap();
+    assert_eq!(
+        seqs(&store.inbox_due(&grand, at(100_000), 10).await.unwrap()),
+        [e2, e3]
+    );
+    assert_eq!(pending_ids(&store, &grand).await, ["e2", "e3"]);
+    let dead = store.inbox_dead(Some(&grand), 10).await.unwrap();
+    assert_eq!(seqs(&dead), [e1]);
+    assert_eq!(
+        (
+            dead[0].attempts,
+            dead[0].last_attempt_at,
+            dead[0].next_attempt_at,
+            dead[0].last_error.as_deref(),
+            dead[0].dead_at
+        ),
+        (
+            2,
+            Some(at(80)),
+            None,
+            Some("reservation read: Validation (2)"),
+            Some(at(80))
+        )
+    );
+    assert_eq!(dead[0].event.payload, event("grand", "e1", at(0)).payload);
+    assert_eq!(
+        store.inbox_counts(&grand).await.unwrap(),
+        InboxCounts {
+            pending: 2,
+            retrying: 0,
+            dead: 1
+        }
+    );
+    // A dead letter takes no more failures.
+    store
+        .inbox_failed(&[failure(e1, "later", 90, Some(100))])
+        .await
+        .unwrap();
+    assert_eq!(store.inbox_dead(Some(&grand), 10).await.unwrap(), dead);
+
+    // Every hotel's dead letters, oldest first; one hotel's; a limit.
+    let harbor = store.inbox_pending(&hotel("harbor"), 10).await.unwrap()[0].seq;
+    store
+        .inbox_failed(&[
+            failure(e2, "guest read: Decode", 95, None),
+            failure(harbor, "x", 95, None),
+        ])
+        .await
+        .unwrap();
+    let all = store.inbox_dead(None, 10).await.unwrap();
+    assert_eq!(seqs(&all), [e1, e2, harbor]);
+    assert_eq!(seqs(&store.inbox_dead(None, 1).await.unwrap()), [e1]);
+    assert_eq!(
+        seqs(&store.inbox_dead(Some(&hotel("harbor")), 10).await.unwrap()),
+        [harbor]
+    );
+    assert!(
+        store
+            .inbox_dead(Some(&hotel("nowhere")), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.inbox_failed(&[]).await.unwrap();
+
+    // A new hint for a dead letter's entity is a new pending event, which
+    // coalesces its own redeliveries as before.
+    assert!(store.inbox_push(&event("grand", "e1", at(200))).await.unwrap());
+    assert!(!store.inbox_push(&event("grand", "e1", at(201))).await.unwrap());
+    assert_eq!(pending_ids(&store, &grand).await, ["e3", "e1"]);
+
+    // Dead letters are never purged, however old; applied events are.
+    assert_eq!(store.inbox_purge(at(1_000_000)).await.unwrap(), 0);
+    assert_eq!(store.inbox_dead(None, 10).await.unwrap().len(), 3);
+}
+
+async fn inbox_dead_letters_are_redriven_merged_or_discarded(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    for (n, id) in ["e1", "e2", "e3"].into_iter().enumerate() {
+        assert!(store.inbox_push(&event("grand", id, at(n as i64))).await.unwrap());
+    }
+    let [e1, e2, e3] = seqs(&store.inbox_due(&grand, at(0), 10).await.unwrap())[..] else {
+        panic!("three events")
+    };
+    let dead_letter = |seq| failure(seq, "rooms read: Transient", 50, None);
+    store
+        .inbox_failed(&[dead_letter(e1), dead_letter(e2), dead_letter(e3)])
+        .await
+        .unwrap();
+
+    // Requeued: due at once, a fresh budget, its last error kept.
+    assert_eq!(
+        store.inbox_redrive(e1).await.unwrap(),
+        Some(InboxRedrive::Requeued)
+    );
+    let due = store.inbox_due(&grand, at(0), 10).await.unwrap();
+    assert_eq!(seqs(&due), [e1]);
+    assert_eq!(
+        (
+            due[0].attempts,
+            due[0].next_attempt_at,
+            due[0].dead_at,
+            due[0].last_error.as_deref()
+        ),
+        (0, None, None, Some("rooms read: Transient"))
+    );
+    // Not a dead letter (any more, or at all): nothing to do.
+    assert_eq!(store.inbox_redrive(e1).await.unwrap(), None);
+    assert_eq!(store.inbox_redrive(e1 + 1_000_000).await.unwrap(), None);
+
+    // A newer hint for e2's entity waits already: the dead letter merges into it.
+    assert!(store.inbox_push(&event("grand", "e2", at(60))).await.unwrap());
+    assert_eq!(store.inbox_redrive(e2).await.unwrap(), Some(InboxRedrive::Merged));
+    assert_eq!(pending_ids(&store, &grand).await, ["e1", "e2"]);
+    assert_eq!(seqs(&store.inbox_dead(None, 10).await.unwrap()), [e3]);
+
+    // Discarded: gone from the dead letters, purged like an applied event.
+    assert!(!store.inbox_discard(e1).await.unwrap(), "e1 is pending, not dead");
+    assert!(store.inbox_discard(e3).await.unwrap());
+    assert!(!store.inbox_discard(e3).await.unwrap());
+    assert!(store.inbox_dead(None, 10).await.unwrap().is_empty());
+    assert_eq!(pending_ids(&store, &grand).await, ["e1", "e2"]);
+    // The merged e2 and the discarded e3 (received before at(10)) go.
+    assert_eq!(store.inbox_purge(at(10)).await.unwrap(), 2);
+    assert_eq!(
+        store.inbox_counts(&grand).await.unwrap(),
+        InboxCounts {
+            pending: 2,
+            retrying: 0,
+            dead: 0
+        }
+    );
+}
+
+async fn apply_guarded_writes_only_records_still_as_read(store: Arc<dyn Store>) {
+    let grand = hotel("grand");
+    let room = |id: &str, fingerprint: &str| sealed("grand", RecordKind::Room, id, fingerprint);
+    store
+        .apply(upsert(vec![
+            room("a", "fp-a"),
+            room("b", "fp-b"),
+            room("c", "fp-c"),
+            room("d", "fp-d"),
+            room("e", "fp-e"),
+            room("y", "fp-y"),
+            sealed("harbor", RecordKind::Room, "n", "harbor-n"),
+        ]))
+        .await
+        .unwrap();
+    let guarded = |write, expected: Option<&str>| GuardedWrite {
+        write,
+        expected: expected.map(str::to_owned),
+    };
+    let delete = |id: &str| MirrorWrite::Delete(grand.clone(), RecordKind::Room, id.to_owned());
+    let writes = [
+        // Still as read: written.
+        guarded(MirrorWrite::Upsert(room("a", "fp-a2")), Some("fp-a")),
+        // Changed since it was read: refused.
+        guarded(MirrorWrite::Upsert(room("b", "fp-b2")), Some("fp-b-as-read")),
+        // Read as absent, still absent: inserted (another hotel's "n" is another record).
+        guarded(MirrorWrite::Upsert(room("n", "fp-n")), None),
+        // Read as absent, inserted since: refused.
+        guarded(MirrorWrite::Upsert(room("c", "fp-c2")), None),
+        // Deletes, by the same rule.
+        guarded(delete("d"), Some("fp-d")),
+        guarded(delete("e"), Some("fp-e-as-read")),
+        guarded(delete("z"), None),
+        guarded(delete("y"), None),
+    ];
+    let applied = store.apply_guarded(&writes).await.unwrap();
+    assert_eq!(applied, [true, false, true, false, true, false, true, false]);
+    let fingerprints: Vec<(String, String)> = store
+        .records(&grand, RecordKind::Room)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.external_id, r.fingerprint))
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("a", "fp-a2"),
+        ("b", "fp-b"),
+        ("c", "fp-c"),
+        ("e", "fp-e"),
+        ("n", "fp-n"),
+        ("y", "fp-y"),
+    ]
+    .into_iter()
+    .map(|(id, fp)| (id.to_owned(), fp.to_owned()))
+    .collect();
+    assert_eq!(fingerprints, expected);
+    // A written upsert replaces every field.
+    assert_eq!(
+        store.record(&grand, RecordKind::Room, "a").await.unwrap(),
+        Some(room("a", "fp-a2"))
+    );
+    assert_eq!(
+        store
+            .record(&hotel("harbor"), RecordKind::Room, "n")
+            .await
+            .unwrap()
+            .unwrap()
+            .fingerprint,
+        "harbor-n"
+    );
+    assert!(store.apply_guarded(&[]).await.unwrap().is_empty());
+}
+
 /// The SQLite store writes a batch in multi-row statements of at most 64
 /// rows; 150 rows span several, and what a row-by-row store would keep must
 /// not change: the last copy of a record, the first of an event.
@@ -1555,6 +1859,7 @@ async fn unreadable_sqlite_rows_are_corrupt() {
             .map(drop),
     );
     assert_corrupt(store.inbox_pending(&grand, 10).await.map(drop));
+    assert_corrupt(store.inbox_due(&grand, at(0), 10).await.map(drop));
     assert_corrupt(store.audit_query(&AuditFilter::default()).await.map(drop));
 }
 

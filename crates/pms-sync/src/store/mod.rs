@@ -226,6 +226,89 @@ pub struct InboxEvent {
     pub received_at: DateTime<Utc>,
 }
 
+/// An inbox event with its delivery history: what [`Store::inbox_due`] and
+/// [`Store::inbox_dead`] return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxEntry {
+    /// The event as received.
+    pub event: InboxEvent,
+    /// Failed attempts at applying it so far.
+    pub attempts: u32,
+    /// When the last failed attempt was made.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// Not to be tried before this instant (`None`: at once).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The last failure, PII-free (an error kind and a redacted message).
+    pub last_error: Option<String>,
+    /// Set once the event is dead-lettered: no more attempts until re-driven.
+    pub dead_at: Option<DateTime<Utc>>,
+}
+
+/// One failed attempt at applying an inbox event, for [`Store::inbox_failed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxFailure {
+    /// The event's sequence number.
+    pub seq: i64,
+    /// The failure, PII-free.
+    pub error: String,
+    /// When the attempt was made.
+    pub at: DateTime<Utc>,
+    /// When to try again; `None` dead-letters the event.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// What [`Store::inbox_redrive`] did with a dead letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxRedrive {
+    /// Pending again, due at once, with a fresh attempt budget.
+    Requeued,
+    /// A newer pending hint for the same entity was already waiting; the dead
+    /// letter was marked processed instead (that hint re-reads the entity).
+    Merged,
+}
+
+/// How many inbox events of a hotel are in each state, for health.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InboxCounts {
+    /// Waiting to be applied (due now or backing off).
+    pub pending: u64,
+    /// Of those, events that failed at least once and wait for their next attempt.
+    pub retrying: u64,
+    /// Dead-lettered.
+    pub dead: u64,
+}
+
+/// One write of [`Store::apply_guarded`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MirrorWrite {
+    /// Insert or replace the record.
+    Upsert(SealedRecord),
+    /// Delete the record (hotel, kind, external id).
+    Delete(HotelId, RecordKind, String),
+}
+
+impl MirrorWrite {
+    /// The record's key.
+    pub fn key(&self) -> (&HotelId, RecordKind, &str) {
+        match self {
+            MirrorWrite::Upsert(r) => (&r.hotel, r.kind, r.external_id.as_str()),
+            MirrorWrite::Delete(hotel, kind, id) => (hotel, *kind, id.as_str()),
+        }
+    }
+}
+
+/// A mirror write that holds only if the record is still what the writer
+/// read: compare-and-set on the record's fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardedWrite {
+    /// The write.
+    pub write: MirrorWrite,
+    /// The fingerprint the record had when the writer read it; `None`: the
+    /// writer found no record (an upsert then only inserts).
+    pub expected: Option<String>,
+}
+
 /// An audit log entry to append.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAuditEntry {
@@ -293,6 +376,12 @@ pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
         external_id: &str,
     ) -> Result<Option<SealedRecord>, SyncError>;
 
+    /// Applies mirror writes atomically, each only if its record still has
+    /// the fingerprint the writer read (compare-and-set); returns, per write,
+    /// whether it was applied. A reconcile writes this way, so a sync that
+    /// wrote a newer version after reconcile's read is never overwritten.
+    async fn apply_guarded(&self, writes: &[GuardedWrite]) -> Result<Vec<bool>, SyncError>;
+
     /// Every mirrored record of a kind in a hotel, ordered by external id.
     async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError>;
 
@@ -359,8 +448,38 @@ pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
     /// returns how many. Pending events are never deleted.
     async fn inbox_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError>;
 
-    /// Unprocessed events of a hotel, in arrival order.
+    /// Unprocessed events of a hotel that are not dead-lettered (due or
+    /// backing off), in arrival order.
     async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError>;
+
+    /// Pending events of a hotel due at `now` (never failed, or past their
+    /// `next_attempt_at`), in arrival order, with their history. A row that
+    /// is backing off is skipped, so it never holds back the rows behind it.
+    async fn inbox_due(
+        &self,
+        hotel: &HotelId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<InboxEntry>, SyncError>;
+
+    /// Records failed attempts, in one transaction: each counts one more
+    /// attempt, keeps its error and time, and is either scheduled for
+    /// `retry_at` or dead-lettered. Rows already processed or dead are left alone.
+    async fn inbox_failed(&self, failures: &[InboxFailure]) -> Result<(), SyncError>;
+
+    /// Dead letters of one hotel (or of every hotel), oldest first.
+    async fn inbox_dead(&self, hotel: Option<&HotelId>, limit: u32) -> Result<Vec<InboxEntry>, SyncError>;
+
+    /// Puts a dead letter back in the queue (see [`InboxRedrive`]); `None`
+    /// when `seq` names no dead letter.
+    async fn inbox_redrive(&self, seq: i64) -> Result<Option<InboxRedrive>, SyncError>;
+
+    /// Gives up on a dead letter: marks it processed (purged with the applied
+    /// events after the retention). Returns whether `seq` named a dead letter.
+    async fn inbox_discard(&self, seq: i64) -> Result<bool, SyncError>;
+
+    /// How many events of a hotel are pending, retrying and dead.
+    async fn inbox_counts(&self, hotel: &HotelId) -> Result<InboxCounts, SyncError>;
 
     // ---- audit ----
 

@@ -18,8 +18,9 @@ use uuid::Uuid;
 
 use super::sqlite::shared;
 use super::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, InboxEvent, JournalBegin, JournalEntry, JournalState,
-    NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store,
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
+    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, MirrorWrite, NewAuditEntry,
+    NewJournalEntry, RecordKind, SealedRecord, Store,
 };
 use crate::SyncError;
 
@@ -51,6 +52,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "inbox purge index",
         include_str!("../../migrations/postgres/0003_inbox_purge.sql"),
     ),
+    (
+        4,
+        "inbox attempts and dead letters",
+        include_str!("../../migrations/postgres/0004_inbox_dead_letters.sql"),
+    ),
 ];
 
 /// Longest schema name PostgreSQL keeps without truncating.
@@ -66,6 +72,12 @@ macro_rules! journal_columns {
 macro_rules! record_columns {
     () => {
         "hotel, kind, external_id, fingerprint, key_id, sealed, updated_at"
+    };
+}
+macro_rules! inbox_entry_columns {
+    () => {
+        "seq, hotel, event_id, payload, received_at, attempts, last_attempt_at, next_attempt_at, \
+         last_error, dead_at"
     };
 }
 macro_rules! audit_columns {
@@ -258,6 +270,85 @@ impl Store for PostgresStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn apply_guarded(&self, writes: &[GuardedWrite]) -> Result<Vec<bool>, SyncError> {
+        // Rows are written in key order, as in `apply`, so overlapping
+        // transactions lock them in the same order; each conditional statement
+        // re-checks its fingerprint on the row version it locked.
+        let mut order: Vec<usize> = (0..writes.len()).collect();
+        order.sort_by(|&a, &b| writes[a].write.key().cmp(&writes[b].write.key()));
+        let mut applied = vec![false; writes.len()];
+        let mut tx = self.pool.begin().await?;
+        for i in order {
+            let guarded = &writes[i];
+            let (hotel, kind, external_id) = guarded.write.key();
+            applied[i] = match (&guarded.write, &guarded.expected) {
+                (MirrorWrite::Upsert(record), None) => {
+                    sqlx::query(
+                        "INSERT INTO records (hotel, kind, external_id, fingerprint, key_id, sealed, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (hotel, kind, external_id) DO NOTHING",
+                    )
+                    .bind(hotel.as_str())
+                    .bind(kind.as_str())
+                    .bind(external_id)
+                    .bind(&record.fingerprint)
+                    .bind(&record.key_id)
+                    .bind(&record.sealed)
+                    .bind(record.updated_at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1
+                }
+                (MirrorWrite::Upsert(record), Some(expected)) => {
+                    sqlx::query(
+                        "UPDATE records SET fingerprint = $4, key_id = $5, sealed = $6, updated_at = $7 \
+                         WHERE hotel = $1 AND kind = $2 AND external_id = $3 AND fingerprint = $8",
+                    )
+                    .bind(hotel.as_str())
+                    .bind(kind.as_str())
+                    .bind(external_id)
+                    .bind(&record.fingerprint)
+                    .bind(&record.key_id)
+                    .bind(&record.sealed)
+                    .bind(record.updated_at)
+                    .bind(expected)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1
+                }
+                (MirrorWrite::Delete(..), Some(expected)) => {
+                    sqlx::query(
+                        "DELETE FROM records WHERE hotel = $1 AND kind = $2 AND external_id = $3 \
+                         AND fingerprint = $4",
+                    )
+                    .bind(hotel.as_str())
+                    .bind(kind.as_str())
+                    .bind(external_id)
+                    .bind(expected)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1
+                }
+                // Read as absent, to stay absent: holds while nobody inserted it.
+                (MirrorWrite::Delete(..), None) => {
+                    let present: Option<i32> = sqlx::query_scalar(
+                        "SELECT 1 FROM records WHERE hotel = $1 AND kind = $2 AND external_id = $3",
+                    )
+                    .bind(hotel.as_str())
+                    .bind(kind.as_str())
+                    .bind(external_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    present.is_none()
+                }
+            };
+        }
+        tx.commit().await?;
+        Ok(applied)
     }
 
     async fn record(
@@ -507,7 +598,7 @@ impl Store for PostgresStore {
     async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError> {
         sqlx::query(
             "SELECT seq, hotel, event_id, payload, received_at FROM inbox \
-             WHERE hotel = $1 AND NOT processed ORDER BY seq LIMIT $2",
+             WHERE hotel = $1 AND NOT processed AND dead_at IS NULL ORDER BY seq LIMIT $2",
         )
         .bind(hotel.as_str())
         .bind(i64::from(limit))
@@ -525,6 +616,135 @@ impl Store for PostgresStore {
             })
         })
         .collect()
+    }
+
+    async fn inbox_due(
+        &self,
+        hotel: &HotelId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<InboxEntry>, SyncError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            inbox_entry_columns!(),
+            " FROM inbox WHERE hotel = $1 AND NOT processed AND dead_at IS NULL \
+              AND (next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY seq LIMIT $3"
+        ))
+        .bind(hotel.as_str())
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(inbox_entry_from_row)
+        .collect()
+    }
+
+    async fn inbox_failed(&self, failures: &[InboxFailure]) -> Result<(), SyncError> {
+        if failures.is_empty() {
+            return Ok(());
+        }
+        // In seq order, so two overlapping calls lock rows in the same order.
+        let mut sorted: Vec<&InboxFailure> = failures.iter().collect();
+        sorted.sort_by_key(|f| f.seq);
+        let mut tx = self.pool.begin().await?;
+        for failure in sorted {
+            sqlx::query(
+                "UPDATE inbox SET attempts = attempts + 1, last_attempt_at = $2, last_error = $3, \
+                 next_attempt_at = $4, dead_at = CASE WHEN $4::timestamptz IS NULL THEN $2 ELSE NULL END \
+                 WHERE seq = $1 AND NOT processed AND dead_at IS NULL",
+            )
+            .bind(failure.seq)
+            .bind(failure.at)
+            .bind(&failure.error)
+            .bind(failure.retry_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn inbox_dead(&self, hotel: Option<&HotelId>, limit: u32) -> Result<Vec<InboxEntry>, SyncError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            inbox_entry_columns!(),
+            " FROM inbox WHERE NOT processed AND dead_at IS NOT NULL AND ($1::text IS NULL OR hotel = $1) \
+              ORDER BY seq LIMIT $2"
+        ))
+        .bind(hotel.map(HotelId::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(inbox_entry_from_row)
+        .collect()
+    }
+
+    async fn inbox_redrive(&self, seq: i64) -> Result<Option<InboxRedrive>, SyncError> {
+        // A receiver may store a new hint for the same entity between the two
+        // statements; the requeue then violates the dedupe index, and the
+        // merge is tried again (it now finds that hint).
+        for _ in 0..2 {
+            let merged = sqlx::query(
+                "UPDATE inbox SET processed = TRUE WHERE seq = $1 AND NOT processed AND dead_at IS NOT NULL \
+                 AND EXISTS (SELECT 1 FROM inbox AS p WHERE p.hotel = inbox.hotel \
+                 AND p.event_id = inbox.event_id AND NOT p.processed AND p.dead_at IS NULL)",
+            )
+            .bind(seq)
+            .execute(&self.pool)
+            .await?;
+            if merged.rows_affected() == 1 {
+                return Ok(Some(InboxRedrive::Merged));
+            }
+            let requeued = sqlx::query(
+                "UPDATE inbox SET dead_at = NULL, attempts = 0, next_attempt_at = NULL \
+                 WHERE seq = $1 AND NOT processed AND dead_at IS NOT NULL",
+            )
+            .bind(seq)
+            .execute(&self.pool)
+            .await;
+            match requeued {
+                Ok(done) => return Ok((done.rows_affected() == 1).then_some(InboxRedrive::Requeued)),
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => continue,
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(SyncError::Store(format!(
+            "inbox event {seq} could be neither requeued nor merged"
+        )))
+    }
+
+    async fn inbox_discard(&self, seq: i64) -> Result<bool, SyncError> {
+        let done = sqlx::query(
+            "UPDATE inbox SET processed = TRUE WHERE seq = $1 AND NOT processed AND dead_at IS NOT NULL",
+        )
+        .bind(seq)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn inbox_counts(&self, hotel: &HotelId) -> Result<InboxCounts, SyncError> {
+        let row = sqlx::query(
+            "SELECT count(*) FILTER (WHERE dead_at IS NULL) AS pending, \
+             count(*) FILTER (WHERE dead_at IS NULL AND attempts > 0) AS retrying, \
+             count(*) FILTER (WHERE dead_at IS NOT NULL) AS dead \
+             FROM inbox WHERE hotel = $1 AND NOT processed",
+        )
+        .bind(hotel.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        const WHAT: &str = "inbox counts";
+        let count = |column| {
+            get::<i64>(&row, column, WHAT)
+                .and_then(|n| u64::try_from(n).map_err(|_| shared::corrupt(WHAT, column)))
+        };
+        Ok(InboxCounts {
+            pending: count("pending")?,
+            retrying: count("retrying")?,
+            dead: count("dead")?,
+        })
     }
 
     async fn audit_append(&self, entry: &NewAuditEntry) -> Result<i64, SyncError> {
@@ -665,6 +885,25 @@ fn audit_from_row(row: &PgRow) -> Result<AuditEntry, SyncError> {
             details: get::<Json<serde_json::Value>>(row, "details", WHAT)?.0,
             at: get(row, "at", WHAT)?,
         },
+    })
+}
+
+fn inbox_entry_from_row(row: &PgRow) -> Result<InboxEntry, SyncError> {
+    const WHAT: &str = "inbox event";
+    let attempts: i32 = get(row, "attempts", WHAT)?;
+    Ok(InboxEntry {
+        event: InboxEvent {
+            seq: get(row, "seq", WHAT)?,
+            hotel: hotel_id(get(row, "hotel", WHAT)?, WHAT)?,
+            event_id: get(row, "event_id", WHAT)?,
+            payload: get::<Json<serde_json::Value>>(row, "payload", WHAT)?.0,
+            received_at: get(row, "received_at", WHAT)?,
+        },
+        attempts: u32::try_from(attempts).map_err(|_| shared::corrupt(WHAT, "attempts"))?,
+        last_attempt_at: get(row, "last_attempt_at", WHAT)?,
+        next_attempt_at: get(row, "next_attempt_at", WHAT)?,
+        last_error: get(row, "last_error", WHAT)?,
+        dead_at: get(row, "dead_at", WHAT)?,
     })
 }
 

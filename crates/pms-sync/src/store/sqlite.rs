@@ -25,8 +25,9 @@ use sqlx::{Connection, Row, SqlSafeStr, Sqlite, Transaction};
 use self::checkpoint::Checkpointer;
 use self::rows::MultiRow;
 use super::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, InboxEvent, JournalBegin, JournalEntry, JournalState,
-    NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store,
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
+    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, MirrorWrite, NewAuditEntry,
+    NewJournalEntry, RecordKind, SealedRecord, Store,
 };
 use crate::SyncError;
 
@@ -64,6 +65,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "inbox purge index",
         include_str!("../../migrations/sqlite/0003_inbox_purge.sql"),
     ),
+    (
+        4,
+        "inbox attempts and dead letters",
+        include_str!("../../migrations/sqlite/0004_inbox_dead_letters.sql"),
+    ),
 ];
 
 // Column lists shared by every query that reads a whole row.
@@ -76,6 +82,12 @@ macro_rules! journal_columns {
 macro_rules! record_columns {
     () => {
         "hotel, kind, external_id, fingerprint, key_id, sealed, updated_at"
+    };
+}
+macro_rules! inbox_entry_columns {
+    () => {
+        "seq, hotel, event_id, payload, received_at, attempts, last_attempt_at, next_attempt_at, \
+         last_error, dead_at"
     };
 }
 macro_rules! audit_columns {
@@ -322,6 +334,90 @@ impl Store for SqliteStore {
                 .map(|r| r.sealed.len() + r.external_id.len() + ROW_OVERHEAD),
         );
         Ok(())
+    }
+
+    async fn apply_guarded(&self, writes: &[GuardedWrite]) -> Result<Vec<bool>, SyncError> {
+        let mut applied = Vec::with_capacity(writes.len());
+        let mut tx = self.write_tx().await?;
+        for guarded in writes {
+            let (hotel, kind, external_id) = guarded.write.key();
+            let done = match (&guarded.write, &guarded.expected) {
+                (MirrorWrite::Upsert(record), None) => {
+                    sqlx::query(
+                        "INSERT INTO records (hotel, kind, external_id, fingerprint, key_id, sealed, updated_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (hotel, kind, external_id) DO NOTHING",
+                    )
+                    .bind(hotel.as_str())
+                    .bind(kind.as_str())
+                    .bind(external_id)
+                    .bind(&record.fingerprint)
+                    .bind(&record.key_id)
+                    .bind(&record.sealed)
+                    .bind(record.updated_at.map(micros))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1
+                }
+                (MirrorWrite::Upsert(record), Some(expected)) => {
+                    sqlx::query(
+                        "UPDATE records SET fingerprint = ?4, key_id = ?5, sealed = ?6, updated_at = ?7 \
+                         WHERE hotel = ?1 AND kind = ?2 AND external_id = ?3 AND fingerprint = ?8",
+                    )
+                    .bind(hotel.as_str())
+                    .bind(kind.as_str())
+                    .bind(external_id)
+                    .bind(&record.fingerprint)
+                    .bind(&record.key_id)
+                    .bind(&record.sealed)
+                    .bind(record.updated_at.map(micros))
+                    .bind(expected)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1
+                }
+                (MirrorWrite::Delete(..), Some(expected)) => {
+                    sqlx::query(
+                        "DELETE FROM records WHERE hotel = ?1 AND kind = ?2 AND external_id = ?3 \
+                         AND fingerprint = ?4",
+                    )
+                    .bind(hotel.as_str())
+                    .bind(kind.as_str())
+                    .bind(external_id)
+                    .bind(expected)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1
+                }
+                // Read as absent, to stay absent: holds while nobody inserted it.
+                (MirrorWrite::Delete(..), None) => {
+                    let present: Option<i64> = sqlx::query_scalar(
+                        "SELECT 1 FROM records WHERE hotel = ?1 AND kind = ?2 AND external_id = ?3",
+                    )
+                    .bind(hotel.as_str())
+                    .bind(kind.as_str())
+                    .bind(external_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    present.is_none()
+                }
+            };
+            applied.push(done);
+        }
+        tx.commit().await?;
+        self.wrote(
+            writes
+                .iter()
+                .zip(&applied)
+                .filter(|(_, done)| **done)
+                .map(|(w, _)| match &w.write {
+                    MirrorWrite::Upsert(r) => r.sealed.len() + r.external_id.len() + ROW_OVERHEAD,
+                    MirrorWrite::Delete(..) => ROW_OVERHEAD,
+                }),
+        );
+        Ok(applied)
     }
 
     async fn record(
@@ -607,7 +703,7 @@ impl Store for SqliteStore {
     async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError> {
         sqlx::query(
             "SELECT seq, hotel, event_id, payload, received_at FROM inbox \
-             WHERE hotel = ?1 AND processed = 0 ORDER BY seq LIMIT ?2",
+             WHERE hotel = ?1 AND processed = 0 AND dead_at IS NULL ORDER BY seq LIMIT ?2",
         )
         .bind(hotel.as_str())
         .bind(i64::from(limit))
@@ -625,6 +721,112 @@ impl Store for SqliteStore {
             })
         })
         .collect()
+    }
+
+    async fn inbox_due(
+        &self,
+        hotel: &HotelId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<InboxEntry>, SyncError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            inbox_entry_columns!(),
+            " FROM inbox WHERE hotel = ?1 AND processed = 0 AND dead_at IS NULL \
+              AND (next_attempt_at IS NULL OR next_attempt_at <= ?2) ORDER BY seq LIMIT ?3"
+        ))
+        .bind(hotel.as_str())
+        .bind(micros(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(inbox_entry_from_row)
+        .collect()
+    }
+
+    async fn inbox_failed(&self, failures: &[InboxFailure]) -> Result<(), SyncError> {
+        if failures.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write_tx().await?;
+        for failure in failures {
+            sqlx::query(
+                "UPDATE inbox SET attempts = attempts + 1, last_attempt_at = ?2, last_error = ?3, \
+                 next_attempt_at = ?4, dead_at = CASE WHEN ?4 IS NULL THEN ?2 ELSE NULL END \
+                 WHERE seq = ?1 AND processed = 0 AND dead_at IS NULL",
+            )
+            .bind(failure.seq)
+            .bind(micros(failure.at))
+            .bind(&failure.error)
+            .bind(failure.retry_at.map(micros))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn inbox_dead(&self, hotel: Option<&HotelId>, limit: u32) -> Result<Vec<InboxEntry>, SyncError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            inbox_entry_columns!(),
+            " FROM inbox WHERE processed = 0 AND dead_at IS NOT NULL AND (?1 IS NULL OR hotel = ?1) \
+              ORDER BY seq LIMIT ?2"
+        ))
+        .bind(hotel.map(HotelId::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(inbox_entry_from_row)
+        .collect()
+    }
+
+    async fn inbox_redrive(&self, seq: i64) -> Result<Option<InboxRedrive>, SyncError> {
+        // Under the write lock no hint can arrive between the two statements.
+        let mut tx = self.write_tx().await?;
+        let merged = sqlx::query(REDRIVE_MERGE).bind(seq).execute(&mut *tx).await?;
+        let outcome = if merged.rows_affected() == 1 {
+            Some(InboxRedrive::Merged)
+        } else {
+            let requeued = sqlx::query(REDRIVE_REQUEUE).bind(seq).execute(&mut *tx).await?;
+            (requeued.rows_affected() == 1).then_some(InboxRedrive::Requeued)
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn inbox_discard(&self, seq: i64) -> Result<bool, SyncError> {
+        let done = sqlx::query(
+            "UPDATE inbox SET processed = 1 WHERE seq = ?1 AND processed = 0 AND dead_at IS NOT NULL",
+        )
+        .bind(seq)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn inbox_counts(&self, hotel: &HotelId) -> Result<InboxCounts, SyncError> {
+        let row = sqlx::query(
+            "SELECT count(*) FILTER (WHERE dead_at IS NULL) AS pending, \
+             count(*) FILTER (WHERE dead_at IS NULL AND attempts > 0) AS retrying, \
+             count(*) FILTER (WHERE dead_at IS NOT NULL) AS dead \
+             FROM inbox WHERE hotel = ?1 AND processed = 0",
+        )
+        .bind(hotel.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        const WHAT: &str = "inbox counts";
+        let count = |column| {
+            get::<i64>(&row, column, WHAT)
+                .and_then(|n| u64::try_from(n).map_err(|_| shared::corrupt(WHAT, column)))
+        };
+        Ok(InboxCounts {
+            pending: count("pending")?,
+            retrying: count("retrying")?,
+            dead: count("dead")?,
+        })
     }
 
     async fn audit_append(&self, entry: &NewAuditEntry) -> Result<i64, SyncError> {
@@ -787,6 +989,30 @@ fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry, SyncError> {
     })
 }
 
+fn inbox_entry_from_row(row: &SqliteRow) -> Result<InboxEntry, SyncError> {
+    const WHAT: &str = "inbox event";
+    let optional_instant = |column| {
+        get::<Option<i64>>(row, column, WHAT)?
+            .map(|v| instant(v, WHAT))
+            .transpose()
+    };
+    let attempts: i64 = get(row, "attempts", WHAT)?;
+    Ok(InboxEntry {
+        event: InboxEvent {
+            seq: get(row, "seq", WHAT)?,
+            hotel: hotel_id(get(row, "hotel", WHAT)?, WHAT)?,
+            event_id: get(row, "event_id", WHAT)?,
+            payload: json(&get::<String>(row, "payload", WHAT)?, WHAT)?,
+            received_at: instant(get(row, "received_at", WHAT)?, WHAT)?,
+        },
+        attempts: u32::try_from(attempts).map_err(|_| shared::corrupt(WHAT, "attempts"))?,
+        last_attempt_at: optional_instant("last_attempt_at")?,
+        next_attempt_at: optional_instant("next_attempt_at")?,
+        last_error: get(row, "last_error", WHAT)?,
+        dead_at: optional_instant("dead_at")?,
+    })
+}
+
 /// One column of a row; any decoding failure is [`SyncError::Corrupt`].
 fn get<'r, T>(row: &'r SqliteRow, column: &'static str, what: &str) -> Result<T, SyncError>
 where
@@ -804,6 +1030,17 @@ static UPSERT_RECORDS: MultiRow = MultiRow::new(
      fingerprint = excluded.fingerprint, key_id = excluded.key_id, \
      sealed = excluded.sealed, updated_at = excluded.updated_at",
 );
+
+/// Redrive, first step: a dead letter whose entity already has a newer
+/// pending hint is marked processed (that hint re-reads the entity).
+const REDRIVE_MERGE: &str = "UPDATE inbox SET processed = 1 \
+     WHERE seq = ?1 AND processed = 0 AND dead_at IS NOT NULL AND EXISTS (SELECT 1 FROM inbox AS p \
+     WHERE p.hotel = inbox.hotel AND p.event_id = inbox.event_id AND p.processed = 0 AND p.dead_at IS NULL)";
+
+/// Redrive, second step: the dead letter is pending again, due at once,
+/// with a fresh attempt budget (its last error is kept for the record).
+const REDRIVE_REQUEUE: &str = "UPDATE inbox SET dead_at = NULL, \
+     attempts = 0, next_attempt_at = NULL WHERE seq = ?1 AND processed = 0 AND dead_at IS NOT NULL";
 
 /// Inserts inbox events unless an unprocessed one with the id is there, and
 /// names those it inserted (a skipped row returns nothing).
