@@ -1,5 +1,5 @@
-//! Per-hotel ingestion: polling with durable cursors, draining the webhook
-//! inbox, applying changes to the mirror and emitting events.
+//! Per-hotel ingestion: polling with durable cursors, applying changes to
+//! the mirror and emitting events (the webhook inbox is drained in `inbox`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -8,17 +8,18 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::future::OptionFuture;
 use pms_core::{
-    Change, ChangeQuery, Clock, ErrorKind, EventId, EventSource, Guest, HotelId, PageToken, PmsClient,
-    PmsEvent, Reservation, ReservationStatus, RoomStatusReport,
+    Change, ChangeQuery, Clock, EventId, EventSource, HotelId, PageToken, PmsClient, PmsEvent, Reservation,
+    ReservationStatus,
 };
 use tokio::sync::broadcast;
 
 use crate::SyncError;
 use crate::health::HealthTracker;
+use crate::inbox::InboxRetry;
 use crate::mirror::{Mirror, Mirrored};
 use crate::ratelimit::RateLimiter;
 use crate::retry::RetryPolicy;
-use crate::store::{ApplyBatch, Cursor, InboxEvent, SealedRecord};
+use crate::store::{ApplyBatch, Cursor, SealedRecord};
 use crate::time::{Sleeper, TokioSleeper};
 
 /// Undelivered events buffered per subscribed hotel by default: a page of
@@ -79,6 +80,7 @@ pub struct HotelSync {
     settings: PollSettings,
     limiter: Option<(Arc<RateLimiter>, String)>,
     read_retry: (RetryPolicy, Arc<dyn Sleeper>),
+    inbox_retry: InboxRetry,
 }
 
 impl std::fmt::Debug for HotelSync {
@@ -111,6 +113,7 @@ impl HotelSync {
             settings,
             limiter: None,
             read_retry: (RetryPolicy::default(), Arc::new(TokioSleeper)),
+            inbox_retry: InboxRetry::default(),
         }
     }
 
@@ -147,6 +150,17 @@ impl HotelSync {
 
     pub(crate) fn read_retry(&self) -> (RetryPolicy, &Arc<dyn Sleeper>) {
         (self.read_retry.0, &self.read_retry.1)
+    }
+
+    /// How a webhook event whose re-read fails is retried before it is
+    /// dead-lettered (default: [`InboxRetry::default`], whose docs say why).
+    pub fn with_inbox_retry(mut self, retry: InboxRetry) -> Self {
+        self.inbox_retry = retry;
+        self
+    }
+
+    pub(crate) fn inbox_retry(&self) -> InboxRetry {
+        self.inbox_retry
     }
 
     /// One PMS call: waits for the rate limiter, records the outcome in the
@@ -313,72 +327,6 @@ impl HotelSync {
         }
     }
 
-    /// Applies pending webhook events: each is a hint, so the entity is
-    /// re-read from the PMS and only real changes are emitted.
-    pub async fn drain_inbox(&self, limit: u32) -> Result<usize, SyncError> {
-        let store = self.mirror.store();
-        let pending = store.inbox_pending(&self.hotel, limit).await?;
-        let mut applied = 0;
-        for inbox in pending {
-            self.health.webhook_seen(inbox.received_at);
-            let (mut batch, events) = match self.reread(&inbox).await {
-                Ok(result) => result,
-                Err(SyncError::Pms(err)) if err.kind() == ErrorKind::NotFound => {
-                    (ApplyBatch::default(), Vec::new())
-                }
-                Err(err) => return Err(err),
-            };
-            batch.processed_inbox.push(inbox.seq);
-            store.apply(batch).await?;
-            self.emit(events);
-            applied += 1;
-        }
-        Ok(applied)
-    }
-
-    async fn reread(&self, inbox: &InboxEvent) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
-        let event: PmsEvent =
-            serde_json::from_value(inbox.payload.clone()).map_err(|_| SyncError::Corrupt {
-                what: format!("inbox event {}", inbox.seq),
-            })?;
-        match &event.change {
-            Change::ReservationCreated { reservation }
-            | Change::ReservationUpdated { reservation }
-            | Change::ReservationStatusChanged { reservation, .. }
-            | Change::ReservationCancelled { reservation } => {
-                let fresh = self.pms(self.client.reservation(&reservation.id)).await?;
-                self.diff_reservations(&[fresh], EventSource::Webhook).await
-            }
-            Change::GuestUpdated { guest } => {
-                let fresh = self.pms(self.client.guest(&guest.id)).await?;
-                self.diff_one(&fresh, EventSource::Webhook, |g: &Guest| Change::GuestUpdated {
-                    guest: g.external.clone(),
-                })
-                .await
-            }
-            Change::RoomStatusChanged { room, .. } => {
-                let statuses = self.pms(self.client.room_statuses()).await?;
-                let fresh: Vec<_> = statuses.into_iter().filter(|s| &s.room == room).collect();
-                self.diff_room_statuses(&fresh, EventSource::Webhook).await
-            }
-            Change::FolioChanged {
-                reservation: Some(reservation),
-                ..
-            } => {
-                let folio = self.pms(self.client.folio(&reservation.id)).await?;
-                let reservation = reservation.clone();
-                self.diff_one(&folio, EventSource::Webhook, move |_| Change::FolioChanged {
-                    reservation: Some(reservation.clone()),
-                    item: None,
-                })
-                .await
-            }
-            Change::FolioChanged {
-                reservation: None, ..
-            } => Ok((ApplyBatch::default(), Vec::new())),
-        }
-    }
-
     /// Compares PMS reservations with the mirror: upserts what changed and
     /// derives the events (created / status changed / cancelled / updated).
     pub(crate) async fn diff_reservations(
@@ -441,6 +389,16 @@ impl HotelSync {
             .collect())
     }
 
+    /// One reservation against its `stored` row: `None` when the mirror
+    /// holds it already, else the sealed record and the change it makes.
+    pub(crate) fn reservation_change(
+        &self,
+        reservation: &Reservation,
+        stored: Option<&SealedRecord>,
+    ) -> Result<Option<(SealedRecord, Change)>, SyncError> {
+        self.diff_reservation(reservation, stored, &InFlight::default())
+    }
+
     /// One reservation against its `stored` row, or against the `in_flight`
     /// commit when that writes it: `None` when the mirror holds (or will hold)
     /// it already, else the sealed record and the change it makes.
@@ -484,42 +442,7 @@ impl HotelSync {
         Ok(Some((sealed, change)))
     }
 
-    pub(crate) async fn diff_room_statuses(
-        &self,
-        fresh: &[RoomStatusReport],
-        source: EventSource,
-    ) -> Result<(ApplyBatch, Vec<PmsEvent>), SyncError> {
-        let mut batch = ApplyBatch::default();
-        let mut events = Vec::new();
-        for report in fresh {
-            let mut room: pms_core::Room = match self.mirror.get(&self.hotel, report.room.id.as_str()).await?
-            {
-                Some(room) => room,
-                None => pms_core::Room {
-                    external: report.room.clone(),
-                    number: report.number.clone(),
-                    room_type: None,
-                    floor: None,
-                    status: None,
-                },
-            };
-            if room.status.as_ref() == Some(&report.status) {
-                continue;
-            }
-            room.status = Some(report.status.clone());
-            let sealed = self.mirror.seal(&self.hotel, &room)?;
-            let change = Change::RoomStatusChanged {
-                room: report.room.clone(),
-                number: Some(report.number.clone()),
-                status: Some(report.status.housekeeping.clone()),
-            };
-            events.push(self.event(change, report.status.updated_at, source, &sealed));
-            batch.upserts.push(sealed);
-        }
-        Ok((batch, events))
-    }
-
-    async fn diff_one<T: Mirrored + PartialEq>(
+    pub(crate) async fn diff_one<T: Mirrored + PartialEq>(
         &self,
         fresh: &T,
         source: EventSource,
@@ -545,7 +468,7 @@ impl HotelSync {
         ))
     }
 
-    fn event(
+    pub(crate) fn event(
         &self,
         change: Change,
         at: Option<DateTime<Utc>>,

@@ -35,6 +35,13 @@ pub struct SyncHealth {
     /// Records and ranges the last reconcile pass could not verify (its reads
     /// failed after retries); `None` before the first pass. Non-zero means degraded.
     pub reconcile_unverified: Option<usize>,
+    /// Webhook events of this hotel waiting for another attempt after a
+    /// failed re-read, as of the last drain; `None` before the first.
+    pub inbox_retrying: Option<u64>,
+    /// Webhook events of this hotel dead-lettered (every allowed re-read
+    /// failed), as of the last drain; `None` before the first. Non-zero
+    /// means degraded: `pms inbox dead` lists them.
+    pub inbox_dead: Option<u64>,
 }
 
 /// Overall state.
@@ -71,6 +78,8 @@ impl HealthTracker {
                 lag_seconds: None,
                 circuit_open: false,
                 reconcile_unverified: None,
+                inbox_retrying: None,
+                inbox_dead: None,
             }),
         }
     }
@@ -130,6 +139,15 @@ impl HealthTracker {
         }
     }
 
+    /// Records the hotel's inbox counts: events retrying and dead-lettered.
+    pub fn set_inbox(&self, retrying: u64, dead: u64) {
+        if let Ok(mut s) = self.state.lock() {
+            s.inbox_retrying = Some(retrying);
+            s.inbox_dead = Some(dead);
+            s.status = status_of(&s);
+        }
+    }
+
     /// The current health.
     pub fn snapshot(&self) -> Option<SyncHealth> {
         self.state.lock().ok().map(|s| s.clone())
@@ -140,7 +158,10 @@ fn status_of(s: &SyncHealth) -> HealthStatus {
     let auth_failing = matches!(s.last_failure, Some((_, ErrorKind::Auth))) && s.consecutive_failures > 0;
     if s.circuit_open || auth_failing {
         HealthStatus::Down
-    } else if s.consecutive_failures > 0 || s.reconcile_unverified.is_some_and(|n| n > 0) {
+    } else if s.consecutive_failures > 0
+        || s.reconcile_unverified.is_some_and(|n| n > 0)
+        || s.inbox_dead.is_some_and(|n| n > 0)
+    {
         HealthStatus::Degraded
     } else {
         HealthStatus::Healthy

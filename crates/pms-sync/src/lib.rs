@@ -12,7 +12,8 @@
 //! | `retry` | [`RetryPolicy`]: exponential backoff with full jitter, `Retry-After` as a floor |
 //! | `ratelimit` | [`RateLimiter`]: per-credential GCRA inside the vendor's documented budget |
 //! | `time` | [`Sleeper`], [`VirtualSleeper`] for virtual-time tests |
-//! | `engine` | [`HotelSync`]: polling with durable cursors, inbox draining, change events |
+//! | `engine` | [`HotelSync`]: polling with durable cursors, change events |
+//! | `inbox` | [`HotelSync::drain_inbox`]: webhook hints coalesced per entity, [`InboxRetry`] attempts, dead letters |
 //! | `webhook` | [`webhook_router`]: authenticate, bound, dedupe, store, answer fast |
 //! | `reconcile` | drift reports and repair, folio checks |
 //! | `worker` | [`Worker`]: hotel syncs under leases, for many processes on one store |
@@ -27,6 +28,7 @@ pub mod crypto;
 mod engine;
 mod error;
 mod health;
+mod inbox;
 mod inbox_writer;
 mod mirror;
 mod ratelimit;
@@ -43,6 +45,7 @@ pub use crypto::Cipher;
 pub use engine::{DEFAULT_EVENT_CAPACITY, HotelSync, PollReport, PollSettings, RESERVATIONS_STREAM};
 pub use error::SyncError;
 pub use health::{HealthStatus, HealthTracker, SyncHealth};
+pub use inbox::{DrainReport, InboxRetry};
 pub use mirror::{Mirror, Mirrored, Prepared};
 pub use ratelimit::RateLimiter;
 pub use reconcile::{Drift, DriftReport, FolioCheck, Unverified};

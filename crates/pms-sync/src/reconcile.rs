@@ -6,14 +6,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use pms_core::{DateRange, ErrorKind, EventSource, Folio, Money, RequestId, Reservation, Room, VendorId};
+use pms_core::{
+    DateRange, ErrorKind, EventSource, Folio, Money, PmsEvent, RequestId, Reservation, Room, VendorId,
+};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::SyncError;
 use crate::engine::HotelSync;
 use crate::mirror::Mirrored;
-use crate::store::{ApplyBatch, RecordKind};
+use crate::store::{GuardedWrite, MirrorWrite, RecordKind, SealedRecord};
 
 /// One record that differs between the PMS and the mirror.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,6 +60,10 @@ pub struct DriftReport {
     /// Reads that failed after retries: their records were neither compared
     /// nor touched. A pass with anything here is not a clean pass.
     pub unverified: Vec<Unverified>,
+    /// Records that differed, but that a sync wrote while this pass read the
+    /// PMS: the newer write was kept, nothing was repaired (the next pass
+    /// compares them again).
+    pub superseded: Vec<Drift>,
     /// Records compared.
     pub compared: usize,
 }
@@ -111,10 +117,20 @@ impl HotelSync {
     /// read that still fails does not abort the pass: what it covered is
     /// reported in [`DriftReport::unverified`] and left untouched (a record
     /// is never deleted because a read failed), and the rest is reconciled.
+    ///
+    /// A reconcile may run beside the hotel's sync (`pms reconcile` while
+    /// `pms serve` polls): the mirror is read once, before any PMS read, and
+    /// every repair is written only if its record is still what was read
+    /// then (compare-and-set, [`crate::Store::apply_guarded`]). A record a
+    /// sync wrote meanwhile holds a read newer than this pass's, so it is
+    /// kept and reported [`DriftReport::superseded`], never "repaired" back.
+    /// Compare-and-set rather than taking the hotel's sync lease: a
+    /// reconcile then never waits for, or stalls, a running worker.
     pub async fn reconcile(&self, window: DateRange) -> Result<DriftReport, SyncError> {
         let mut report = DriftReport::default();
-        let mut batch = ApplyBatch::default();
-        let mut events = Vec::new();
+        let mut plan = Plan::default();
+        let rooms_before = self.snapshot::<Room>().await?;
+        let stays_before = self.snapshot::<Reservation>().await?;
 
         // Rooms with their current state: both reads, or no room is compared.
         let rooms = match self.read(|| self.client().rooms()).await {
@@ -136,29 +152,21 @@ impl HotelSync {
                         room.status = Some(status.clone());
                     }
                 }
-                self.compare::<Room>(&rooms, |_| true, &mut report, &mut batch)
-                    .await?;
+                let seen = self.compare::<Room>(&rooms, &rooms_before, &mut report, &mut plan)?;
+                // Rooms the PMS no longer lists are gone (only ever from a successful read).
+                for (id, (sealed, _)) in rooms_before.iter().filter(|(id, _)| !seen.contains(*id)) {
+                    plan.delete(self, sealed, id);
+                }
             }
-            Err((read, err)) => {
-                // A count needs no decryption.
-                let records = self
-                    .mirror()
-                    .store()
-                    .records(self.hotel(), RecordKind::Room)
-                    .await?
-                    .len();
-                report.unverified.push(Unverified {
-                    kind: RecordKind::Room,
-                    read,
-                    external_id: None,
-                    range: None,
-                    records,
-                    error: err.kind(),
-                });
-            }
+            Err((read, err)) => report.unverified.push(Unverified {
+                kind: RecordKind::Room,
+                read,
+                external_id: None,
+                range: None,
+                records: rooms_before.len(),
+                error: err.kind(),
+            }),
         }
-        // Rooms the PMS no longer lists are gone (only ever from a successful read).
-        let gone_rooms = std::mem::take(&mut report.extra);
 
         // Reservations in the window, from both ends.
         let mut fresh: BTreeMap<String, Reservation> = BTreeMap::new();
@@ -167,7 +175,6 @@ impl HotelSync {
         let read_ok = [arrivals.is_ok(), departures.is_ok()];
         let by_arrival: fn(&Reservation) -> NaiveDate = |r| r.arrival;
         let by_departure: fn(&Reservation) -> NaiveDate = |r| r.departure;
-        let mut failed = Vec::new();
         for (read, result, date) in [
             ("arrivals", arrivals, by_arrival),
             ("departures", departures, by_departure),
@@ -178,88 +185,61 @@ impl HotelSync {
                         fresh.insert(reservation.external.id.as_str().to_owned(), reservation);
                     }
                 }
-                Err(err) => failed.push((read, err, date)),
-            }
-        }
-        if !failed.is_empty() {
-            // Opened once, whichever reads failed.
-            let mirrored = self.mirror().all::<Reservation>(self.hotel()).await?;
-            for (read, err, date) in failed {
-                report.unverified.push(Unverified {
+                Err(err) => report.unverified.push(Unverified {
                     kind: RecordKind::Reservation,
                     read,
                     external_id: None,
                     range: Some(window),
-                    records: mirrored.iter().filter(|r| window.contains(date(r))).count(),
+                    records: stays_before
+                        .values()
+                        .filter(|(_, r)| window.contains(date(r)))
+                        .count(),
                     error: err.kind(),
-                });
+                }),
             }
         }
-        // A mirrored stay is expected in the answer only if a read that covers it succeeded.
+        for reservation in fresh.values() {
+            report.compared += 1;
+            self.plan_reservation(
+                reservation,
+                stays_before.get(reservation.external_id()),
+                &mut plan,
+            )?;
+        }
+
+        // Mirror stays no longer in the window's answer, though a read that
+        // covers them succeeded: moved or deleted? Ask for each one.
         let expected = |r: &Reservation| {
             (read_ok[0] && window.contains(r.arrival)) || (read_ok[1] && window.contains(r.departure))
         };
-        let fresh: Vec<Reservation> = fresh.into_values().collect();
-        let (reservation_batch, reservation_events) =
-            self.diff_reservations(&fresh, EventSource::Reconcile).await?;
-        events.extend(reservation_events);
-        self.compare::<Reservation>(&fresh, expected, &mut report, &mut batch)
-            .await?;
-        // diff_reservations sealed the same upserts compare did; keep one copy each.
-        let sealed_ids: BTreeSet<_> = batch
-            .upserts
-            .iter()
-            .map(|s| (s.kind, s.external_id.clone()))
-            .collect();
-        batch.upserts.extend(
-            reservation_batch
-                .upserts
-                .into_iter()
-                .filter(|s| !sealed_ids.contains(&(s.kind, s.external_id.clone()))),
-        );
-
-        // Mirror stays no longer in the window's answer: moved or deleted? Ask for each one.
-        let mut still_there = Vec::new();
-        let mut gone = gone_rooms;
-        for drift in std::mem::take(&mut report.extra) {
-            let id = VendorId::new(drift.external_id.clone()).map_err(SyncError::Pms)?;
-            match self.read(|| self.client().reservation(&id)).await {
-                Ok(reservation) => still_there.push((drift, reservation)),
-                Err(err) if err.kind() == ErrorKind::NotFound => gone.push(drift),
+        for (id, (sealed, old)) in &stays_before {
+            if fresh.contains_key(id) || !expected(old) {
+                continue;
+            }
+            let vendor_id = VendorId::new(id.clone()).map_err(SyncError::Pms)?;
+            match self.read(|| self.client().reservation(&vendor_id)).await {
+                Ok(reservation) => {
+                    self.plan_reservation(&reservation, Some(&(sealed.clone(), old.clone())), &mut plan)?
+                }
+                Err(err) if err.kind() == ErrorKind::NotFound => plan.delete(self, sealed, id),
                 Err(err) => report.unverified.push(Unverified {
-                    kind: drift.kind,
+                    kind: RecordKind::Reservation,
                     read: "reservation",
-                    external_id: Some(drift.external_id),
+                    external_id: Some(id.clone()),
                     range: None,
                     records: 1,
                     error: err.kind(),
                 }),
             }
         }
-        for (mut drift, reservation) in still_there {
-            let stored: Option<Reservation> = self.mirror().get(self.hotel(), &drift.external_id).await?;
-            if stored.as_ref() != Some(&reservation) {
-                drift.fields = stored
-                    .as_ref()
-                    .map(|s| diff_fields(s, &reservation))
-                    .unwrap_or_default();
-                batch
-                    .upserts
-                    .push(self.mirror().seal(self.hotel(), &reservation)?);
-                report.changed.push(drift);
-            }
-        }
-        for drift in &gone {
-            batch
-                .deletes
-                .push((self.hotel().clone(), drift.kind, drift.external_id.clone()));
-        }
-        report.extra = gone;
 
+        let events = plan.apply(self, &mut report).await?;
         let pms = self.client().kind().as_str();
         metrics::counter!("pms_sync_drift_total", "pms" => pms).increment(report.drift() as u64);
         metrics::counter!("pms_sync_reconcile_unverified_total", "pms" => pms)
             .increment(report.unverified.len() as u64);
+        metrics::counter!("pms_sync_reconcile_superseded_total", "pms" => pms)
+            .increment(report.superseded.len() as u64);
         if !report.unverified.is_empty() {
             tracing::warn!(
                 unverified = report.unverified.len(),
@@ -267,10 +247,58 @@ impl HotelSync {
                 "reconcile pass incomplete: some reads failed after retries; their records were left as they were"
             );
         }
-        self.mirror().store().apply(batch).await?;
+        if !report.superseded.is_empty() {
+            tracing::info!(
+                superseded = report.superseded.len(),
+                "reconcile left records a sync wrote during the pass as that sync wrote them"
+            );
+        }
         self.health().set_reconcile_unverified(report.unverified.len());
         self.emit(events);
         Ok(report)
+    }
+
+    /// The mirror's records of a kind, sealed (for compare-and-set) and
+    /// opened (for comparing), by vendor id.
+    async fn snapshot<T: Mirrored>(&self) -> Result<Snapshot<T>, SyncError> {
+        self.mirror()
+            .store()
+            .records(self.hotel(), T::KIND)
+            .await?
+            .into_iter()
+            .map(|sealed| {
+                let record = self.mirror().open::<T>(&sealed)?;
+                Ok((sealed.external_id.clone(), (sealed, record)))
+            })
+            .collect()
+    }
+
+    /// Plans the repair of one reservation against its `before` row, with
+    /// the change event it makes: created, status changed, cancelled, updated.
+    fn plan_reservation(
+        &self,
+        reservation: &Reservation,
+        before: Option<&(SealedRecord, Reservation)>,
+        plan: &mut Plan,
+    ) -> Result<(), SyncError> {
+        let Some((sealed, change)) = self.reservation_change(reservation, before.map(|(s, _)| s))? else {
+            return Ok(());
+        };
+        let event = self.event(change, reservation.updated_at, EventSource::Reconcile, &sealed);
+        let (list, fields) = match before {
+            None => (Repair::Missing, Vec::new()),
+            Some((_, old)) => (Repair::Changed, diff_fields(old, reservation)),
+        };
+        plan.push(
+            GuardedWrite {
+                expected: before.map(|(s, _)| s.fingerprint.clone()),
+                write: MirrorWrite::Upsert(sealed),
+            },
+            list,
+            fields,
+            Some(event),
+        );
+        Ok(())
     }
 
     /// One reconcile read: through the rate limiter and health tracker
@@ -328,59 +356,113 @@ impl HotelSync {
         })
     }
 
-    /// Compares `fresh` with the mirror; a mirrored record missing from
-    /// `fresh` is reported extra only if `expected` says the read should have
-    /// returned it.
-    async fn compare<T: Mirrored + PartialEq + Serialize>(
+    /// Plans the repair of every record of `fresh` that differs from its
+    /// `before` row; returns the ids `fresh` holds.
+    fn compare<T: Mirrored + PartialEq + Serialize>(
         &self,
         fresh: &[T],
-        expected: impl Fn(&T) -> bool,
+        before: &Snapshot<T>,
         report: &mut DriftReport,
-        batch: &mut ApplyBatch,
-    ) -> Result<(), SyncError> {
-        let mirrored: BTreeMap<String, T> = self
-            .mirror()
-            .all::<T>(self.hotel())
-            .await?
-            .into_iter()
-            .map(|r| (r.external_id().to_owned(), r))
-            .collect();
+        plan: &mut Plan,
+    ) -> Result<BTreeSet<String>, SyncError> {
         let mut seen = BTreeSet::new();
         for record in fresh {
             let id = record.external_id().to_owned();
             report.compared += 1;
-            seen.insert(id.clone());
-            match mirrored.get(&id) {
-                None => {
-                    report.missing.push(Drift {
-                        kind: T::KIND,
-                        external_id: id,
-                        fields: Vec::new(),
-                    });
-                    batch.upserts.push(self.mirror().seal(self.hotel(), record)?);
+            let (list, fields, expected) = match before.get(&id) {
+                None => (Repair::Missing, Vec::new(), None),
+                Some((sealed, old)) if old != record => (
+                    Repair::Changed,
+                    diff_fields(old, record),
+                    Some(sealed.fingerprint.clone()),
+                ),
+                Some(_) => {
+                    seen.insert(id);
+                    continue;
                 }
-                Some(old) if old != record => {
-                    report.changed.push(Drift {
-                        kind: T::KIND,
-                        external_id: id,
-                        fields: diff_fields(old, record),
-                    });
-                    batch.upserts.push(self.mirror().seal(self.hotel(), record)?);
-                }
-                Some(_) => {}
+            };
+            plan.push(
+                GuardedWrite {
+                    write: MirrorWrite::Upsert(self.mirror().seal(self.hotel(), record)?),
+                    expected,
+                },
+                list,
+                fields,
+                None,
+            );
+            seen.insert(id);
+        }
+        Ok(seen)
+    }
+}
+
+/// Mirror rows by vendor id, sealed and opened, as read before the PMS.
+type Snapshot<T> = BTreeMap<String, (SealedRecord, T)>;
+
+/// Which list of the report a repair belongs in once it is written.
+#[derive(Debug, Clone, Copy)]
+enum Repair {
+    Missing,
+    Changed,
+    Extra,
+}
+
+/// The repairs of a pass, each guarded by what the mirror held before it
+/// (see [`HotelSync::reconcile`]).
+#[derive(Default)]
+struct Plan {
+    writes: Vec<GuardedWrite>,
+    repairs: Vec<(Repair, Drift, Option<PmsEvent>)>,
+}
+
+impl Plan {
+    fn push(&mut self, write: GuardedWrite, list: Repair, fields: Vec<String>, event: Option<PmsEvent>) {
+        let (_, kind, external_id) = write.write.key();
+        let drift = Drift {
+            kind,
+            external_id: external_id.to_owned(),
+            fields,
+        };
+        self.writes.push(write);
+        self.repairs.push((list, drift, event));
+    }
+
+    /// Deletes a record gone from the PMS, if it is still as read.
+    fn delete(&mut self, sync: &HotelSync, sealed: &SealedRecord, id: &str) {
+        self.push(
+            GuardedWrite {
+                write: MirrorWrite::Delete(sync.hotel().clone(), sealed.kind, id.to_owned()),
+                expected: Some(sealed.fingerprint.clone()),
+            },
+            Repair::Extra,
+            Vec::new(),
+            None,
+        );
+    }
+
+    /// Writes the plan in one transaction; sorts each repair into the report
+    /// (written: missing / extra / changed; refused: superseded) and returns
+    /// the events of the written ones.
+    async fn apply(self, sync: &HotelSync, report: &mut DriftReport) -> Result<Vec<PmsEvent>, SyncError> {
+        let applied = if self.writes.is_empty() {
+            Vec::new()
+        } else {
+            sync.mirror().store().apply_guarded(&self.writes).await?
+        };
+        let mut events = Vec::new();
+        for (written, (list, drift, event)) in applied.into_iter().zip(self.repairs) {
+            if !written {
+                report.superseded.push(drift);
+                continue;
+            }
+            events.extend(event);
+            match list {
+                Repair::Missing => report.missing.push(drift),
+                Repair::Changed => report.changed.push(drift),
+                Repair::Extra => report.extra.push(drift),
             }
         }
-        for (id, _) in mirrored
-            .iter()
-            .filter(|(id, record)| !seen.contains(*id) && expected(record))
-        {
-            report.extra.push(Drift {
-                kind: T::KIND,
-                external_id: id.clone(),
-                fields: Vec::new(),
-            });
-        }
-        Ok(())
+        Ok(events)
     }
 }
 

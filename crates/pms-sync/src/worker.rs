@@ -209,10 +209,13 @@ impl Worker {
             return Ok(HotelOutcome::Skipped(hotel));
         }
         let span = tracing::info_span!("hotel_sync", hotel = %hotel, pms = %sync.client().kind(), worker = %self.name);
+        // The poll runs whatever the inbox did: a failed re-read is recorded on
+        // its events and never fails the drain, and even a drain that failed
+        // (the store) must not keep the poll, the source of truth, from running.
         let result = async {
-            let applied = sync.drain_inbox(500).await?;
-            let polled = sync.poll_reservations().await?;
-            Ok::<_, SyncError>((applied, polled.read))
+            let drained = sync.drain_inbox(500).await;
+            let polled = sync.poll_reservations().await;
+            Ok::<_, SyncError>((drained?.applied, polled?.read))
         }
         .instrument(span)
         .await;

@@ -438,3 +438,135 @@ async fn every_read_failing_still_completes_and_changes_nothing() {
     assert_eq!(report.compared, 0);
     assert_eq!(mirrored_ids(&rig).await, ["res-a", "res-b", "res-c", "res-d"]);
 }
+
+/// A client through which a sync writes between reconcile's reads and its
+/// write: once the arrivals read has its answer, the PMS changes res-d again
+/// and a webhook drain (the sync) mirrors that newer version; then the
+/// answer, older now, goes back to the reconcile.
+struct SyncDuringArrivals {
+    inner: ReadPms,
+    racer: tokio::sync::Mutex<Option<HotelSync>>,
+}
+
+#[async_trait]
+impl PmsClient for SyncDuringArrivals {
+    fn kind(&self) -> PmsKind {
+        self.inner.kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn reservation(&self, id: &VendorId) -> Result<Reservation, Error> {
+        self.inner.reservation(id).await
+    }
+    async fn reservations_modified(&self, query: &ChangeQuery) -> Result<Page<Reservation>, Error> {
+        self.inner.reservations_modified(query).await
+    }
+    async fn arrivals(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        let answer = self.inner.arrivals(range).await?;
+        if let Some(racer) = self.racer.lock().await.take() {
+            self.inner.with(|s| s.reservations[3].adults = 4);
+            let change = Change::ReservationUpdated {
+                reservation: ExternalRef::new(PmsKind::Mews, VendorId::new("res-d").unwrap()),
+            };
+            let event = PmsEvent {
+                id: EventId::new("mews:ent:reservation:res-d"),
+                hotel: hotel(),
+                occurred_at: Utc::now(),
+                source: EventSource::Webhook,
+                change,
+            };
+            let store = racer.mirror().store();
+            store
+                .inbox_push(&pms_sync::store::InboxEvent {
+                    seq: 0,
+                    hotel: hotel(),
+                    event_id: event.id.to_string(),
+                    payload: serde_json::to_value(&event).unwrap(),
+                    received_at: Utc::now(),
+                })
+                .await
+                .unwrap();
+            assert_eq!(racer.drain_inbox(10).await.unwrap().applied, 1);
+        }
+        Ok(answer)
+    }
+    async fn departures(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
+        self.inner.departures(range).await
+    }
+    async fn guest(&self, id: &VendorId) -> Result<Guest, Error> {
+        self.inner.guest(id).await
+    }
+    async fn rooms(&self) -> Result<Vec<Room>, Error> {
+        self.inner.rooms().await
+    }
+    async fn room_statuses(&self) -> Result<Vec<RoomStatusReport>, Error> {
+        self.inner.room_statuses().await
+    }
+    async fn folio(&self, reservation: &VendorId) -> Result<Folio, Error> {
+        self.inner.folio(reservation).await
+    }
+    async fn set_room_status(&self, update: &RoomStatusUpdate) -> Result<(), Error> {
+        self.inner.set_room_status(update).await
+    }
+    async fn check_in(&self, request: &CheckInRequest) -> Result<(), Error> {
+        self.inner.check_in(request).await
+    }
+    async fn check_out(&self, request: &CheckOutRequest) -> Result<(), Error> {
+        self.inner.check_out(request).await
+    }
+    async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
+        self.inner.post_charge(charge).await
+    }
+    async fn health(&self) -> HealthReport {
+        self.inner.health().await
+    }
+}
+
+/// Issue 17, bug 19: a reconcile racing a sync overwrote newer mirror data
+/// with its older read and called it "mirror repaired".
+#[tokio::test]
+async fn a_sync_writing_during_a_reconcile_keeps_its_newer_data() {
+    let rig = rig(quick_retry()).await;
+    // res-d (arriving in the window, departing after it) changed at the PMS:
+    // the reconcile's arrivals read will see 3 adults.
+    rig.pms.with(|s| s.reservations[3].adults = 3);
+    let mirror = rig.sync.mirror().clone();
+    let racer = HotelSync::new(
+        hotel(),
+        Arc::new(rig.pms.clone()),
+        mirror.clone(),
+        rig.harness.clock.clone(),
+        PollSettings::default(),
+    );
+    let racing = Arc::new(SyncDuringArrivals {
+        inner: rig.pms.clone(),
+        racer: tokio::sync::Mutex::new(Some(racer)),
+    });
+    let reconciling = HotelSync::new(
+        hotel(),
+        racing.clone(),
+        mirror.clone(),
+        rig.harness.clock.clone(),
+        PollSettings::default(),
+    )
+    .with_read_retry(quick_retry(), Arc::new(rig.harness.sleeper.clone()));
+    let mut events = reconciling.subscribe();
+
+    let report = reconciling.reconcile(window()).await.unwrap();
+
+    assert!(racing.racer.lock().await.is_none(), "the sync ran mid-pass");
+    // The sync's newer version (4 adults) survived ...
+    let kept: Reservation = mirror.get(&hotel(), "res-d").await.unwrap().unwrap();
+    assert_eq!(kept.adults, 4);
+    // ... and nothing was reported repaired or announced.
+    assert!(report.changed.is_empty(), "{report:?}");
+    assert_eq!(report.drift(), 0, "{report:?}");
+    let superseded: Vec<&str> = report.superseded.iter().map(|d| d.external_id.as_str()).collect();
+    assert_eq!(superseded, ["res-d"]);
+    assert!(events.try_recv().is_err(), "no reconcile event for res-d");
+
+    // The next pass agrees with the PMS: nothing left to repair.
+    let again = reconciling.reconcile(window()).await.unwrap();
+    assert_eq!((again.drift(), again.superseded.len()), (0, 0), "{again:?}");
+}

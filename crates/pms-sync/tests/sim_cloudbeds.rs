@@ -276,7 +276,7 @@ async fn simulator_webhooks_are_authenticated_deduped_and_applied_once() {
     let mut events = rig.sync.subscribe();
     let mut applied = 0;
     for _ in 0..100 {
-        applied += rig.sync.drain_inbox(100).await.unwrap();
+        applied += rig.sync.drain_inbox(100).await.unwrap().applied;
         if applied > 0 && rig.sim.webhooks().stats().duplicated > 0 {
             break;
         }

@@ -279,7 +279,7 @@ async fn simulator_webhooks_are_authenticated_deduped_and_applied_once() {
     let mut events = rig.sync.subscribe();
     let mut applied = 0;
     for _ in 0..100 {
-        applied += rig.sync.drain_inbox(100).await.unwrap();
+        applied += rig.sync.drain_inbox(100).await.unwrap().applied;
         if applied > 0 && rig.sim.webhooks().stats().duplicated > 0 {
             break;
         }
@@ -469,4 +469,99 @@ async fn a_worker_polls_hotels_concurrently_and_reports_them_in_order() {
             .collect();
         assert_eq!(mirrored, expected, "{name}");
     }
+}
+
+/// Issue 17, bug 10, against the simulator and the real Mews connector: a
+/// General webhook naming a reservation `not-a-uuid` (authenticated, so it
+/// is stored) next to a real room change. The PMS refuses the re-read; the
+/// room is applied, the poll runs, and the poison waits for its next attempt.
+#[tokio::test]
+async fn a_webhook_the_pms_refuses_to_reread_never_stops_the_hotel() {
+    let rig = rig(17, poll_settings(200)).await;
+    let token = SecretString::from(WEBHOOK_TOKEN.to_owned());
+    let source = FnWebhookSource::new(PmsKind::Mews, move |request: &WebhookRequest, at| {
+        pms_mews::verify_token(request.query.as_deref(), &token)?;
+        Ok(pms_mews::parse_webhook(&request.body, &hotel(), at)?
+            .events()
+            .to_vec())
+    });
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let router = webhook_router(
+        rig.store.clone(),
+        HashMap::from([(hotel(), Arc::new(source) as Arc<dyn WebhookSource>)]),
+        clock.clone(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/webhooks/grand?Token={WEBHOOK_TOKEN}",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let room = rig.client.room_statuses().await.unwrap().remove(0);
+    let body = serde_json::json!({
+        "EnterpriseId": "8a9f2f54-0000-4000-8000-000000000001",
+        "IntegrationId": "8a9f2f54-0000-4000-8000-000000000002",
+        "Events": [
+            {"Discriminator": "ServiceOrderUpdated", "Value": {"Id": "not-a-uuid"}},
+            {"Discriminator": "ResourceUpdated", "Value": {"Id": room.room.id.as_str()}},
+        ],
+    });
+    let answer = reqwest::Client::new()
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let sync = HotelSync::new(
+        hotel(),
+        rig.client.clone(),
+        rig.sync.mirror().clone(),
+        clock.clone(),
+        poll_settings(200),
+    );
+    let worker = Worker::new(
+        "w1",
+        rig.store.clone(),
+        vec![sync.clone()],
+        Duration::from_secs(60),
+        clock.clone(),
+    );
+
+    let report = worker.run_once().await.unwrap();
+
+    assert_eq!(report.synced, ["grand"], "{report:?}");
+    assert_eq!(report.inbox_applied, 1);
+    assert_eq!(report.polled, sim_reservation_ids(&rig.sim).len());
+    let mirrored: Room = sync
+        .mirror()
+        .get(&hotel(), room.room.id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mirrored.status, Some(room.status));
+    let waiting = rig
+        .store
+        .inbox_due(&hotel(), clock.now() + chrono::Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert!(
+        waiting[0].event.event_id.ends_with(":reservation:not-a-uuid"),
+        "{waiting:?}"
+    );
+    assert_eq!(waiting[0].attempts, 1);
+    let error = waiting[0].last_error.clone().unwrap();
+    // The simulator answers 400, as Mews does for an id that is no UUID.
+    assert!(error.starts_with("reservation read: Validation: "), "{error}");
+    // Not due for a minute: the next pass reads nothing for it.
+    assert!(
+        rig.store
+            .inbox_due(&hotel(), clock.now(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    rig.sim.shutdown().await;
 }

@@ -382,7 +382,7 @@ async fn run_site(
             changed.push((s.room.id.clone(), target));
         }
         sim.webhooks().settle(Duration::from_secs(20)).await;
-        let applied = sync.drain_inbox(1000).await.map_err(err("inbox"))?;
+        let applied = sync.drain_inbox(1000).await.map_err(err("inbox"))?.applied;
         let after = counter.snapshot();
         let stats = sim.webhooks().stats();
         let mut current = 0;
@@ -580,7 +580,7 @@ async fn run_site(
     if site.counter.is_some() {
         sim.webhooks().settle(Duration::from_secs(20)).await;
     }
-    let inbox_applied = sync.drain_inbox(1000).await.map_err(err("inbox"))?;
+    let inbox_applied = sync.drain_inbox(1000).await.map_err(err("inbox"))?.applied;
     let polled = sync.poll_reservations().await.map_err(err("poll"))?;
     report.catch_up = Some(CatchUpStep {
         inbox_applied,
