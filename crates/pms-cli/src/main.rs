@@ -39,6 +39,8 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// Re-drive writes left pending or unknown (read back first, resend only if absent).
     Replay(commands::replay::ReplayArgs),
+    /// Webhook events whose re-read kept failing: list, re-drive or discard them.
+    Inbox(commands::inbox::InboxArgs),
     /// Run a vendor simulator on a local port.
     Sim(commands::sim::SimArgs),
     /// Run the whole system against the simulators and print a report.
@@ -79,6 +81,7 @@ async fn run_async(command: Command) -> Result<(), String> {
         Command::Health(args) => commands::health::run(&args).await,
         Command::Audit(args) => commands::audit::run(&args).await,
         Command::Replay(args) => commands::replay::run(&args).await,
+        Command::Inbox(args) => commands::inbox::run(&args).await,
         Command::Sim(args) => commands::sim::run(&args).await,
         Command::Demo(args) => commands::demo::run(&args).await,
     }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod demo;
 pub mod health;
+pub mod inbox;
 pub mod reconcile;
 pub mod replay;
 pub mod serve;

@@ -59,12 +59,13 @@ pub async fn run(args: &ReconcileArgs) -> Result<(), String> {
 
 fn print_text(hotel: &str, report: &DriftReport) {
     println!(
-        "{hotel}: compared {}, missing {}, extra {}, changed {} (mirror repaired), unverified {}",
+        "{hotel}: compared {}, missing {}, extra {}, changed {} (mirror repaired), unverified {}, superseded {}",
         report.compared,
         report.missing.len(),
         report.extra.len(),
         report.changed.len(),
-        report.unverified.len()
+        report.unverified.len(),
+        report.superseded.len()
     );
     for drift in report.changed.iter().take(20) {
         println!(
@@ -72,6 +73,12 @@ fn print_text(hotel: &str, report: &DriftReport) {
             drift.kind,
             drift.external_id,
             drift.fields.join(", ")
+        );
+    }
+    for drift in report.superseded.iter().take(20) {
+        println!(
+            "  superseded {:?} {}: a sync wrote it during this pass; kept as it wrote it",
+            drift.kind, drift.external_id
         );
     }
     for unverified in &report.unverified {
