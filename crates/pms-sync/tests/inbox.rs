@@ -776,3 +776,51 @@ fn failed_attempts_and_dead_letters_are_counted_in_metrics() {
         "{counted:?}"
     );
 }
+
+/// Even a drain that fails (here the store cannot read an inbox row) must
+/// not keep the poll from running: before the fix `sync_one` returned at the
+/// drain's error and the hotel was never polled again.
+#[tokio::test]
+async fn an_inbox_the_store_cannot_read_still_lets_the_poll_run() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let mut harness = Harness::new().await;
+    harness.store = Arc::new(pms_sync::SqliteStore::open(&path).await.unwrap());
+    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO inbox (hotel, event_id, payload, received_at) VALUES ('grand', 'e1', '{', 0)")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    let pms = CountingPms::default();
+    pms.with(|s| s.reservations = vec![reservation("res-1")]);
+    let sync = sync(&harness, &pms);
+    let worker = Worker::new(
+        "w1",
+        harness.store.clone(),
+        vec![sync.clone()],
+        Duration::from_secs(60),
+        harness.clock.clone(),
+    );
+
+    let report = worker.run_once().await.unwrap();
+
+    // Reported (an operator must see a corrupt store) ...
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(
+        report.failed[0].1.contains("unreadable inbox event"),
+        "{report:?}"
+    );
+    // ... and polled all the same.
+    assert_eq!(pms.calls("reservations_modified"), 1);
+    assert!(
+        sync.mirror()
+            .get::<Reservation>(&hotel(), "res-1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
