@@ -38,7 +38,7 @@ use crate::store::{ApplyBatch, InboxEntry, InboxFailure, RecordKind};
 /// (1, 2, 4, 8, 16, 32, 60, 60, 60 minutes: about four hours from the first
 /// failure to the dead letter). A PMS blip or a short outage heals on its own
 /// and nobody is paged; an event that still fails after four hours (an id the
-/// PMS refuses, a record it cannot serialize) is almost surely poison and is
+/// PMS refuses, a record it cannot serve) is almost surely poison and is
 /// set aside where an alert and `pms inbox dead` show it, at a cost of ten
 /// requests. Losing a hint loses little: polling and reconciliation are the
 /// source of truth, and `pms inbox redrive --all` re-queues every dead letter
@@ -476,9 +476,11 @@ impl HotelSync {
             }
             report.dead_lettered += dead;
             report.retrying += entries.len() - dead;
-            let kind = failure
-                .kind
-                .map_or_else(|| "Store".to_owned(), |k| format!("{k:?}"));
+            let kind = match (failure.kind, failure.permanent) {
+                (Some(kind), _) => format!("{kind:?}"),
+                (None, true) => "Payload".to_owned(),
+                (None, false) => "Store".to_owned(),
+            };
             metrics::counter!("pms_sync_inbox_failures_total", "pms" => pms, "kind" => kind)
                 .increment(entries.len() as u64);
             if dead > 0 {
