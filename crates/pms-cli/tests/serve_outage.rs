@@ -50,14 +50,18 @@ impl Proxy {
         let (down2, cut2) = (down.clone(), cut.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut client, _)) = listener.accept().await else { continue };
+                let Ok((mut client, _)) = listener.accept().await else {
+                    continue;
+                };
                 if down2.load(Ordering::SeqCst) {
                     drop(client);
                     continue;
                 }
                 let (upstream, cut) = (upstream.clone(), cut2.clone());
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(&upstream).await else { return };
+                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                         () = cut.notified() => {}
@@ -91,7 +95,10 @@ impl Drop for Running {
 fn wait_until(child: &mut Child, what: &str, mut done: impl FnMut() -> bool) {
     let start = std::time::Instant::now();
     while !done() {
-        assert!(child.try_wait().unwrap().is_none(), "pms serve exited while waiting for: {what}");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "pms serve exited while waiting for: {what}"
+        );
         assert!(start.elapsed() < HANG_GUARD, "timed out waiting for: {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -113,11 +120,7 @@ fn serve_outlives_a_database_outage_and_answers_503_meanwhile() {
         .unwrap();
     let schema = format!("pms_test_{}", uuid::Uuid::new_v4().simple());
     let parsed = url::Url::parse(&url).unwrap();
-    let upstream = format!(
-        "{}:{}",
-        parsed.host_str().unwrap(),
-        parsed.port().unwrap_or(5432)
-    );
+    let upstream = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap_or(5432));
     let (sim, proxy) = runtime.block_on(async {
         // Creates the schema and migrates it, directly.
         PostgresStore::connect_with_schema(&url, &schema)
@@ -162,7 +165,13 @@ fn serve_outlives_a_database_outage_and_answers_503_meanwhile() {
             ("PMS_WORKER_NAME", "outage-test".to_owned()),
             ("RUST_LOG", "error".to_owned()),
         ])
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--interval", "1"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--interval",
+            "1",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -202,7 +211,11 @@ fn serve_outlives_a_database_outage_and_answers_503_meanwhile() {
 
     proxy.set_down(true);
     let refused = deliver().unwrap();
-    assert_eq!(refused, (503, Some("5".to_owned())), "a delivery during the outage");
+    assert_eq!(
+        refused,
+        (503, Some("5".to_owned())),
+        "a delivery during the outage"
+    );
     // Several failing worker passes later the process is still up and says why.
     wait_until(serve, "health reporting the outage", || {
         health().is_some_and(|(status, body)| {
@@ -213,7 +226,9 @@ fn serve_outlives_a_database_outage_and_answers_503_meanwhile() {
     });
 
     proxy.set_down(false);
-    wait_until(serve, "recovery", || health().is_some_and(|(status, _)| status == 200));
+    wait_until(serve, "recovery", || {
+        health().is_some_and(|(status, _)| status == 200)
+    });
     assert_eq!(deliver().unwrap().0, 200, "a delivery after the outage is stored");
 
     let status = std::process::Command::new("kill")
