@@ -31,7 +31,7 @@ enum Command {
     Sync(commands::sync::SyncArgs),
     /// Re-read a date window from the PMS, repair the mirror and report drift.
     Reconcile(commands::reconcile::ReconcileArgs),
-    /// Run the webhook receiver and the sync worker until Ctrl-C.
+    /// Run the webhook receiver and the sync worker until Ctrl-C or SIGTERM.
     Serve(commands::serve::ServeArgs),
     /// Probe every configured PMS and the store.
     Health(commands::health::HealthArgs),

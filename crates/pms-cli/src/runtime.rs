@@ -19,7 +19,7 @@ use pms_sync::{
 
 /// Where the store lives: `sqlite://PATH`, `sqlite::memory:` or `postgres://...`.
 pub const STORE_URL_VAR: &str = "PMS_STORE_URL";
-/// This process's worker name (defaults to `pms-<pid>`).
+/// This process's worker name (defaults to `pms@<host name>`).
 pub const WORKER_NAME_VAR: &str = "PMS_WORKER_NAME";
 
 /// How many times the CLI's Cloudbeds clients resend a failed *read* request
@@ -134,9 +134,45 @@ pub fn cipher() -> Result<Arc<Cipher>, String> {
     Cipher::from_env().map(Arc::new).map_err(|e| e.to_string())
 }
 
-/// This worker's name.
+/// This worker's name for leases: `PMS_WORKER_NAME`, or `pms@<host name>`.
+///
+/// The name must survive a restart: a worker takes back at once the leases
+/// held under its own name by an earlier run (a `kill -9`, a crash), where a
+/// name that changed with every process (the former `pms-<pid>`) left every
+/// hotel "leased elsewhere" until the lease expired. The host name is stable
+/// across restarts and distinct between machines (and between pods, whose host
+/// name is the pod's), so one `pms` process per host needs no configuration;
+/// several on one host syncing the same hotels must each get their own
+/// `PMS_WORKER_NAME`. Getting that wrong is detected, not silent: each process
+/// also has an instance id stored beside the name, and a worker that sees
+/// another live instance of its name take a lease it held reports the clash
+/// (`pms_sync::PassReport::name_conflicts`, an error in the log).
 pub fn worker_name() -> String {
-    std::env::var(WORKER_NAME_VAR).unwrap_or_else(|_| format!("pms-{}", std::process::id()))
+    match std::env::var(WORKER_NAME_VAR) {
+        Ok(name) if !name.trim().is_empty() => name.trim().to_owned(),
+        _ => format!("pms@{}", host_name()),
+    }
+}
+
+/// The owner of this process's write-journal claims: unique per process
+/// (worker name and pid), never taken over while the claim is live. Unlike a
+/// sync lease, a claim must not be resumed by a restarted process before it
+/// expires: that claim may cover a charge on the wire, and `pms replay
+/// --dry-run` shows it with its owner and expiry meanwhile.
+pub fn claim_owner() -> String {
+    format!("{}/{}", worker_name(), std::process::id())
+}
+
+/// The machine's host name (Linux first, then the usual variables), or `localhost`.
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// A sync per hotel over one mirror, each read spaced inside 90 % of the
@@ -186,7 +222,7 @@ pub fn journal(hotel: &Hotel, store: Arc<dyn Store>, cipher: Arc<Cipher>) -> Wri
             // The hotel id stands for its credential: one credential per hotel here.
             credential: format!("{}:{}", hotel.config.pms_kind(), hotel.config.id),
             retry: RetryPolicy::default(),
-            owner: worker_name(),
+            owner: claim_owner(),
             claim_ttl: Duration::from_secs(120),
         },
         clock,

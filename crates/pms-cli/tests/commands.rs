@@ -185,7 +185,7 @@ fn audit_and_replay_on_an_empty_store() {
         .args(["replay", "--dry-run"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("grand: 0 unsettled write(s)"));
+        .stdout(predicate::str::contains("grand: 0 write(s) in doubt"));
     configured(dir.path(), &base, &sim.handle)
         .arg("replay")
         .assert()

@@ -14,10 +14,14 @@
 //! | `time` | [`Sleeper`], [`VirtualSleeper`] for virtual-time tests |
 //! | `engine` | [`HotelSync`]: polling with durable cursors, change events |
 //! | `inbox` | [`HotelSync::drain_inbox`]: webhook hints coalesced per entity, [`InboxRetry`] attempts, dead letters |
-//! | `webhook` | [`webhook_router`]: authenticate, bound, dedupe, store, answer fast |
+//! | `webhook` | [`webhook_router`], [`WebhookReceiver`]: authenticate, bound, dedupe, store, answer fast (`503` + `Retry-After` when the store cannot) |
+//! | `reject_log` | rate-limited warnings for rejected deliveries (one per hotel and reason per interval) |
+//! | `server` | [`serve_webhooks`], [`ServeLimits`]: header/body/idle timeouts and a connection limit for the receiver's socket |
+//! | `health_endpoint` | [`health_router`]: `GET /health` of a running service |
 //! | `reconcile` | drift reports and repair, folio checks |
 //! | `worker` | [`Worker`]: hotel syncs under leases, for many processes on one store |
 //! | `health` | [`HealthTracker`], [`SyncHealth`] |
+//! | `store_health` | [`StoreHealth`]: whether the store answers, shared by worker, receiver and health endpoint |
 //! | `audit` | [`AuditLog`] of compliance actions |
 //! | `error` | [`SyncError`] |
 #![forbid(unsafe_code)]
@@ -28,13 +32,17 @@ pub mod crypto;
 mod engine;
 mod error;
 mod health;
+mod health_endpoint;
 mod inbox;
 mod inbox_writer;
 mod mirror;
 mod ratelimit;
 mod reconcile;
+mod reject_log;
 mod retry;
+mod server;
 pub mod store;
+mod store_health;
 mod time;
 mod webhook;
 mod worker;
@@ -45,16 +53,24 @@ pub use crypto::Cipher;
 pub use engine::{DEFAULT_EVENT_CAPACITY, HotelSync, PollReport, PollSettings, RESERVATIONS_STREAM};
 pub use error::SyncError;
 pub use health::{HealthStatus, HealthTracker, SyncHealth};
+pub use health_endpoint::health_router;
 pub use inbox::{DrainReport, InboxRetry};
 pub use mirror::{Mirror, Mirrored, Prepared};
 pub use ratelimit::RateLimiter;
 pub use reconcile::{Drift, DriftReport, FolioCheck, Unverified};
+pub use reject_log::DEFAULT_REJECT_LOG_INTERVAL;
 pub use retry::RetryPolicy;
+pub use server::{ServeLimits, serve_webhooks};
 pub use store::{PostgresStore, SqliteStore, Store};
+pub use store_health::{StoreHealth, StoreStatus};
 pub use time::{Sleeper, TokioSleeper, VirtualSleeper};
-pub use webhook::{FnWebhookSource, MAX_WEBHOOK_BYTES, WebhookRequest, WebhookSource, webhook_router};
+pub use webhook::{
+    DEFAULT_STORE_DEADLINE, FnWebhookSource, MAX_WEBHOOK_BYTES, STORE_RETRY_AFTER_SECS, WebhookReceiver,
+    WebhookRequest, WebhookSource, webhook_router,
+};
 pub use worker::{
-    DEFAULT_HOUSEKEEPING_INTERVAL, DEFAULT_INBOX_RETENTION, DEFAULT_JOURNAL_RETENTION, PassReport, Worker,
+    DEFAULT_HOUSEKEEPING_INTERVAL, DEFAULT_INBOX_RETENTION, DEFAULT_JOURNAL_RETENTION,
+    DEFAULT_MAX_STORE_BACKOFF, PassReport, Worker,
 };
 pub use writes::{
     AssignRoom, CheckIn, CheckOut, JournalSettings, PostCharge, ReplayOutcome, SetRoomStatus, VoidCharge,

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -18,10 +19,22 @@ use pms_core::{Clock, ErrorKind, HotelId, PmsEvent, PmsKind};
 use tokio::sync::Notify;
 
 use crate::inbox_writer::InboxWriter;
+use crate::reject_log::{DEFAULT_REJECT_LOG_INTERVAL, RejectLog};
 use crate::store::{InboxEvent, Store};
+use crate::store_health::StoreHealth;
 
 /// Largest body any vendor's webhook may have.
 pub const MAX_WEBHOOK_BYTES: usize = 256 * 1024;
+
+/// How long a delivery waits for the inbox commit before it is answered `503`.
+/// Vendors give up on slow answers (Mews after 5 s), and a store that is down
+/// may take its pool's whole acquire timeout to say so: answering within this
+/// bound tells the vendor to redeliver instead of timing out. The commit may
+/// still land after the answer; the redelivery then dedupes.
+pub const DEFAULT_STORE_DEADLINE: Duration = Duration::from_secs(3);
+
+/// `Retry-After` (seconds) of a `503` answered because the store cannot take events.
+pub const STORE_RETRY_AFTER_SECS: u64 = 5;
 
 /// A webhook as received, before authentication.
 #[derive(Debug, Clone)]
@@ -104,6 +117,90 @@ struct ReceiverState {
     sources: Arc<HashMap<HotelId, Arc<dyn WebhookSource>>>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
+    store_health: Option<Arc<StoreHealth>>,
+    store_deadline: Duration,
+    rejects: Arc<RejectLog>,
+}
+
+/// Builds the webhook receiver's [`Router`] with settings beyond
+/// [`webhook_router`]'s defaults.
+pub struct WebhookReceiver {
+    store: Arc<dyn Store>,
+    sources: HashMap<HotelId, Arc<dyn WebhookSource>>,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+    store_health: Option<Arc<StoreHealth>>,
+    store_deadline: Duration,
+    reject_log_interval: Duration,
+}
+
+impl std::fmt::Debug for WebhookReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookReceiver")
+            .field("hotels", &self.sources.len())
+            .field("store_deadline", &self.store_deadline)
+            .field("reject_log_interval", &self.reject_log_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebhookReceiver {
+    /// A receiver storing into `store` the deliveries of `sources`, waking
+    /// `wake` when something new is stored.
+    pub fn new(
+        store: Arc<dyn Store>,
+        sources: HashMap<HotelId, Arc<dyn WebhookSource>>,
+        clock: Arc<dyn Clock>,
+        wake: Arc<Notify>,
+    ) -> Self {
+        WebhookReceiver {
+            store,
+            sources,
+            clock,
+            wake,
+            store_health: None,
+            store_deadline: DEFAULT_STORE_DEADLINE,
+            reject_log_interval: DEFAULT_REJECT_LOG_INTERVAL,
+        }
+    }
+
+    /// Reports inbox commits (and their failures) to `health`, shared with the
+    /// worker and the health endpoint.
+    pub fn store_health(mut self, health: Arc<StoreHealth>) -> Self {
+        self.store_health = Some(health);
+        self
+    }
+
+    /// Answers `503` when the inbox commit takes longer than this
+    /// (default [`DEFAULT_STORE_DEADLINE`]).
+    pub fn store_deadline(mut self, deadline: Duration) -> Self {
+        self.store_deadline = deadline;
+        self
+    }
+
+    /// Logs at most one warning per hotel and rejection reason per `interval`
+    /// (default 60 s), measured on the receiver's clock.
+    pub fn reject_log_interval(mut self, interval: Duration) -> Self {
+        self.reject_log_interval = interval;
+        self
+    }
+
+    /// The router: `POST /webhooks/{hotel}` (see [`webhook_router`]).
+    pub fn router(self) -> Router {
+        let state = ReceiverState {
+            inbox: Arc::new(InboxWriter::new(self.store)),
+            sources: Arc::new(self.sources),
+            clock: self.clock,
+            wake: self.wake,
+            store_health: self.store_health,
+            store_deadline: self.store_deadline,
+            rejects: Arc::new(RejectLog::new(self.reject_log_interval)),
+        };
+        Router::new()
+            .route("/webhooks/{hotel}", post(receive))
+            .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
+            .with_state(state)
+    }
 }
 
 /// Builds the receiver: `POST /webhooks/{hotel}`.
@@ -112,25 +209,19 @@ struct ReceiverState {
 /// included: a vendor re-delivering is told it succeeded), `401` when
 /// authentication fails, `400` for a malformed body, `404` for an unknown
 /// hotel, `413` over [`MAX_WEBHOOK_BYTES`], `415` for a declared content type
-/// other than the source's, and `503` when the store cannot
-/// take the event (so the vendor retries; events stored before the failure
-/// dedupe on redelivery). A rejected delivery stores nothing.
+/// other than the source's, and `503` with `Retry-After` when the store cannot
+/// take the event within [`DEFAULT_STORE_DEADLINE`] (so the vendor retries;
+/// events stored before the failure dedupe on redelivery). A rejected delivery
+/// stores nothing; rejections are logged at most once per hotel and reason per
+/// minute. [`WebhookReceiver`] changes these settings; serve the router with
+/// [`crate::serve_webhooks`] for timeouts and a connection limit.
 pub fn webhook_router(
     store: Arc<dyn Store>,
     sources: HashMap<HotelId, Arc<dyn WebhookSource>>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
 ) -> Router {
-    let state = ReceiverState {
-        inbox: Arc::new(InboxWriter::new(store)),
-        sources: Arc::new(sources),
-        clock,
-        wake,
-    };
-    Router::new()
-        .route("/webhooks/{hotel}", post(receive))
-        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
-        .with_state(state)
+    WebhookReceiver::new(store, sources, clock, wake).router()
 }
 
 async fn receive(
@@ -161,6 +252,7 @@ async fn receive(
         if !essence.eq_ignore_ascii_case(source.media_type()) {
             metrics::counter!("pms_sync_webhook_rejected_total", "pms" => pms, "kind" => "content_type")
                 .increment(1);
+            state.rejects.warn(&hotel, pms, "content_type", received_at);
             return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported content type").into_response();
         }
     }
@@ -170,7 +262,9 @@ async fn receive(
             metrics::counter!("pms_sync_webhook_rejected_total", "pms" => pms, "kind" => format!("{:?}", err.kind()))
                 .increment(1);
             // The reason is logged by kind only: vendor bodies may hold PII.
-            tracing::warn!(hotel = %hotel, pms, kind = ?err.kind(), "webhook rejected");
+            state
+                .rejects
+                .warn(&hotel, pms, reject_reason(err.kind()), received_at);
             let status = match err.kind() {
                 ErrorKind::Auth => StatusCode::UNAUTHORIZED,
                 _ => StatusCode::BAD_REQUEST,
@@ -181,6 +275,9 @@ async fn receive(
     let received = events.len();
     for event in &events {
         if event.hotel != hotel {
+            metrics::counter!("pms_sync_webhook_rejected_total", "pms" => pms, "kind" => "other_hotel")
+                .increment(1);
+            state.rejects.warn(&hotel, pms, "other_hotel", received_at);
             return (StatusCode::BAD_REQUEST, "event for another hotel").into_response();
         }
     }
@@ -197,11 +294,30 @@ async fn receive(
             received_at,
         });
     }
-    let fresh = match state.inbox.push(inbox).await {
-        Ok(new) => new.iter().filter(|&&new| new).count(),
+    let committed = tokio::time::timeout(state.store_deadline, state.inbox.push(inbox))
+        .await
+        .unwrap_or_else(|_| Err(format!("no commit within {:?}", state.store_deadline)));
+    let fresh = match committed {
+        Ok(new) => {
+            if let Some(health) = &state.store_health {
+                health.success(state.clock.now());
+            }
+            new.iter().filter(|&&new| new).count()
+        }
         Err(err) => {
-            tracing::error!(hotel = %hotel, error = %err, "inbox write failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
+            if let Some(health) = &state.store_health {
+                health.failure(state.clock.now(), "receiver", &err);
+            }
+            metrics::counter!("pms_sync_webhook_unavailable_total", "pms" => pms).increment(1);
+            // Not rate-limited: each line is a delivery the vendor must redeliver,
+            // and a store outage is rare enough that operators want every one.
+            tracing::error!(hotel = %hotel, error = %err, "inbox write failed; answered 503");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, STORE_RETRY_AFTER_SECS.to_string())],
+                "store unavailable, try again",
+            )
+                .into_response();
         }
     };
     let duplicates = (received - fresh) as u64;
@@ -213,4 +329,17 @@ async fn receive(
         state.wake.notify_one();
     }
     StatusCode::OK.into_response()
+}
+
+/// The reason a source's refusal is logged under (a fixed set: the log's keys stay bounded).
+fn reject_reason(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Auth => "auth",
+        ErrorKind::Decode => "decode",
+        ErrorKind::Validation => "validation",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::Config => "config",
+        ErrorKind::Unsupported => "unsupported",
+        _ => "other",
+    }
 }

@@ -19,9 +19,7 @@ use pms_core::{
     RequestId, VendorId,
 };
 use pms_sync::store::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
-    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, MirrorWrite, NewAuditEntry,
-    NewJournalEntry, RecordKind, SealedRecord,
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent, InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseOwner, MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, TakeBack,
 };
 use pms_sync::{Cipher, Mirror, PostgresStore, SqliteStore, Store, SyncError};
 use serde_json::json;
@@ -89,6 +87,9 @@ conformance!(
     audit_appends_and_filters,
     leases_two_owners_expiry_and_release,
 );
+
+#[path = "store_conformance/restarts.rs"]
+mod restarts;
 
 async fn sqlite_memory() -> Arc<dyn Store> {
     Arc::new(SqliteStore::in_memory().await.unwrap())
@@ -1452,38 +1453,50 @@ async fn audit_appends_and_filters(store: Arc<dyn Store>) {
 
 // ---------------------------------------------------------------- leases
 
+/// A worker called `name` whose one instance is also called `name`.
+fn owner(name: &str) -> LeaseOwner {
+    LeaseOwner {
+        name: name.into(),
+        instance: name.into(),
+    }
+}
+
+/// Whether `name` (one instance) holds `lease` after asking for it at `now`.
+async fn take(store: &Arc<dyn Store>, lease: &str, name: &str, ttl: Duration, now: DateTime<Utc>) -> bool {
+    store
+        .lease_acquire(lease, &owner(name), TakeBack::Never, ttl, now)
+        .await
+        .unwrap()
+        .granted()
+}
+
 async fn leases_two_owners_expiry_and_release(store: Arc<dyn Store>) {
     let ttl = Duration::from_secs(30);
     let lease = "sync:grand";
-    assert!(store.lease_acquire(lease, "a", ttl, at(0)).await.unwrap());
-    assert!(!store.lease_acquire(lease, "b", ttl, at(10)).await.unwrap());
+    assert!(take(&store, lease, "a", ttl, at(0)).await);
+    assert!(!take(&store, lease, "b", ttl, at(10)).await);
     // The holder renews: now held until 50.
-    assert!(store.lease_acquire(lease, "a", ttl, at(20)).await.unwrap());
-    assert!(!store.lease_acquire(lease, "b", ttl, at(49)).await.unwrap());
+    assert!(take(&store, lease, "a", ttl, at(20)).await);
+    assert!(!take(&store, lease, "b", ttl, at(49)).await);
     // Expired (at its expiry instant): taken over.
-    assert!(store.lease_acquire(lease, "b", ttl, at(50)).await.unwrap());
-    assert!(!store.lease_acquire(lease, "a", ttl, at(51)).await.unwrap());
+    assert!(take(&store, lease, "b", ttl, at(50)).await);
+    assert!(!take(&store, lease, "a", ttl, at(51)).await);
 
     // A release by a non-owner is ignored.
-    store.lease_release(lease, "a").await.unwrap();
-    assert!(!store.lease_acquire(lease, "a", ttl, at(52)).await.unwrap());
-    assert!(store.lease_acquire(lease, "b", ttl, at(52)).await.unwrap());
+    store.lease_release(lease, &owner("a")).await.unwrap();
+    assert!(!take(&store, lease, "a", ttl, at(52)).await);
+    assert!(take(&store, lease, "b", ttl, at(52)).await);
     // Releasing a lease that does not exist is fine too.
-    store.lease_release("sync:nowhere", "a").await.unwrap();
+    store.lease_release("sync:nowhere", &owner("a")).await.unwrap();
 
     // The owner's release frees it at once.
-    store.lease_release(lease, "b").await.unwrap();
-    assert!(store.lease_acquire(lease, "a", ttl, at(53)).await.unwrap());
+    store.lease_release(lease, &owner("b")).await.unwrap();
+    assert!(take(&store, lease, "a", ttl, at(53)).await);
     // Leases are independent.
-    assert!(
-        store
-            .lease_acquire("sync:harbor", "b", ttl, at(53))
-            .await
-            .unwrap()
-    );
+    assert!(take(&store, "sync:harbor", "b", ttl, at(53)).await);
     // A ttl beyond any representable instant is an error, not a panic or a wrap-around.
     let forever = store
-        .lease_acquire("sync:forever", "a", Duration::MAX, at(0))
+        .lease_acquire("sync:forever", &owner("a"), TakeBack::Never, Duration::MAX, at(0))
         .await;
     assert!(matches!(forever, Err(SyncError::Store(_))), "{forever:?}");
 }
@@ -1498,9 +1511,9 @@ async fn two_workers_contend(a: Arc<dyn Store>, b: Arc<dyn Store>) {
         let (got_a, got_b) = {
             let (a, b) = (a.clone(), b.clone());
             let (la, lb) = (lease.clone(), lease.clone());
-            let ta = tokio::spawn(async move { a.lease_acquire(&la, "worker-a", ttl, at(0)).await });
-            let tb = tokio::spawn(async move { b.lease_acquire(&lb, "worker-b", ttl, at(0)).await });
-            (ta.await.unwrap().unwrap(), tb.await.unwrap().unwrap())
+            let ta = tokio::spawn(async move { take(&a, &la, "worker-a", ttl, at(0)).await });
+            let tb = tokio::spawn(async move { take(&b, &lb, "worker-b", ttl, at(0)).await });
+            (ta.await.unwrap(), tb.await.unwrap())
         };
         assert!(got_a ^ got_b, "exactly one worker holds {lease}");
         let (winner, loser, loser_name) = if got_a {
@@ -1509,24 +1522,18 @@ async fn two_workers_contend(a: Arc<dyn Store>, b: Arc<dyn Store>) {
             (&b, &a, "worker-a")
         };
         // The other worker sees the same lease as taken ...
-        assert!(
-            !loser
-                .lease_acquire(&lease, loser_name, ttl, at(10))
-                .await
-                .unwrap()
-        );
+        assert!(!take(loser, &lease, loser_name, ttl, at(10)).await);
         // ... until the winner dies and its lease expires.
+        assert!(take(loser, &lease, loser_name, ttl, at(30)).await);
         assert!(
-            loser
-                .lease_acquire(&lease, loser_name, ttl, at(30))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !winner
-                .lease_acquire(&lease, if got_a { "worker-a" } else { "worker-b" }, ttl, at(31))
-                .await
-                .unwrap()
+            !take(
+                winner,
+                &lease,
+                if got_a { "worker-a" } else { "worker-b" },
+                ttl,
+                at(31)
+            )
+            .await
         );
 
         let id = RequestId::new_random();

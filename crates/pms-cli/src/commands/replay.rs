@@ -1,7 +1,15 @@
 //! `pms replay`: re-drive writes left pending or unknown (the runbook action
 //! after an outage). Each is read back from the PMS first and resent only if absent.
+//!
+//! `--dry-run` lists every write in doubt, including those a writer still
+//! claims: after a crash the killed writer's claim stays live for its TTL
+//! (120 s for the CLI's journal), and a listing that left those out would
+//! report "0" while a charge may be on its way to the PMS. Each line names the
+//! claim's owner and expiry, so the operator knows when `pms replay` can take it.
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
+use pms_sync::store::{JournalEntry, JournalState};
 
 use crate::runtime;
 
@@ -10,7 +18,7 @@ pub struct ReplayArgs {
     /// Only this hotel.
     #[arg(long)]
     hotel: Option<String>,
-    /// List what would be re-driven, change nothing.
+    /// List what is in doubt (and what would be re-driven), change nothing.
     #[arg(long)]
     dry_run: bool,
 }
@@ -22,17 +30,21 @@ pub async fn run(args: &ReplayArgs) -> Result<(), String> {
     let mut failed = 0usize;
     for hotel in &hotels {
         if args.dry_run {
-            let pending = store
-                .journal_unsettled(&hotel.config.id, chrono::Utc::now())
+            let now = Utc::now();
+            let in_doubt = store
+                .journal_in_doubt(&hotel.config.id)
                 .await
                 .map_err(|e| e.to_string())?;
-            for entry in &pending {
-                println!(
-                    "{} {} {} {:?} attempts={}",
-                    hotel.config.id, entry.request_id, entry.operation, entry.state, entry.attempts
-                );
+            for entry in &in_doubt {
+                println!("{} {}", hotel.config.id, describe(entry, now));
             }
-            println!("{}: {} unsettled write(s)", hotel.config.id, pending.len());
+            let claimed = in_doubt.iter().filter(|e| live_claim(e, now).is_some()).count();
+            println!(
+                "{}: {} write(s) in doubt, {} claimed by a live writer (replayed once the claim expires)",
+                hotel.config.id,
+                in_doubt.len(),
+                claimed
+            );
             continue;
         }
         let journal = runtime::journal(hotel, store.clone(), cipher.clone());
@@ -55,11 +67,26 @@ pub async fn run(args: &ReplayArgs) -> Result<(), String> {
                 }
             }
         }
+        // Writes another (possibly dead) writer still claims were not touched:
+        // they are still in doubt, so say so and do not report success.
+        let now = Utc::now();
+        let busy: Vec<JournalEntry> = store
+            .journal_in_doubt(&hotel.config.id)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|e| live_claim(e, now).is_some())
+            .collect();
+        for entry in &busy {
+            println!("{} {}", hotel.config.id, describe(entry, now));
+        }
+        failed += busy.len();
         println!(
-            "{}: {} replayed, {} still unsettled",
+            "{}: {} replayed, {} still unsettled, {} claimed by a live writer (run again after the claim expires)",
             hotel.config.id,
             outcomes.len() - outcomes.iter().filter(|o| o.result.is_err()).count(),
-            outcomes.iter().filter(|o| o.result.is_err()).count()
+            outcomes.iter().filter(|o| o.result.is_err()).count(),
+            busy.len()
         );
     }
     if failed == 0 {
@@ -67,4 +94,39 @@ pub async fn run(args: &ReplayArgs) -> Result<(), String> {
     } else {
         Err(format!("{failed} write(s) still unsettled"))
     }
+}
+
+/// The claim on `entry` if one is live at `now`: (owner, expiry).
+fn live_claim(entry: &JournalEntry, now: DateTime<Utc>) -> Option<(&str, DateTime<Utc>)> {
+    match (entry.state, entry.owner.as_deref(), entry.claimed_until) {
+        (JournalState::Pending, Some(owner), Some(until)) if until > now => Some((owner, until)),
+        _ => None,
+    }
+}
+
+/// One line per write in doubt: id, operation, state, attempts and its claim.
+fn describe(entry: &JournalEntry, now: DateTime<Utc>) -> String {
+    let claim = match (
+        live_claim(entry, now),
+        entry.owner.as_deref(),
+        entry.claimed_until,
+    ) {
+        (Some((owner, until)), _, _) => format!(
+            "claimed by {owner} until {} ({} s left)",
+            until.to_rfc3339_opts(SecondsFormat::Secs, true),
+            (until - now).num_seconds().max(0)
+        ),
+        (None, Some(owner), Some(until)) => format!(
+            "claim by {owner} expired {}",
+            until.to_rfc3339_opts(SecondsFormat::Secs, true)
+        ),
+        _ => "unclaimed".to_owned(),
+    };
+    format!(
+        "{} {} {} attempts={} {claim}",
+        entry.request_id,
+        entry.operation,
+        entry.state.as_str(),
+        entry.attempts
+    )
 }

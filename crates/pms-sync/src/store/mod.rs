@@ -6,6 +6,7 @@
 //! database file holds ciphertext and keyed fingerprints only.
 
 mod flow;
+mod lease;
 mod postgres;
 mod sqlite;
 
@@ -17,6 +18,7 @@ use pms_core::{HotelId, RequestId};
 use serde::{Deserialize, Serialize};
 
 pub use flow::{FlowPut, FlowRecord, FlowStore, FlowWrite, flow_aad};
+pub use lease::{LeaseGrant, LeaseHolder, LeaseOwner, TakeBack};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -430,6 +432,13 @@ pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
         now: DateTime<Utc>,
     ) -> Result<Vec<JournalEntry>, SyncError>;
 
+    /// Every entry of a hotel whose outcome is in doubt: `Pending` (whether or
+    /// not a live claim covers it) or `Unknown`, oldest first. Unlike
+    /// [`Store::journal_unsettled`] it includes writes a live (possibly killed)
+    /// writer still claims, with `owner` and `claimed_until`, so an operator
+    /// (`pms replay --dry-run`) sees everything that may or may not have reached the PMS.
+    async fn journal_in_doubt(&self, hotel: &HotelId) -> Result<Vec<JournalEntry>, SyncError>;
+
     /// Deletes settled entries last updated before `before`; returns how many.
     async fn journal_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError>;
 
@@ -491,16 +500,21 @@ pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
 
     // ---- leases ----
 
-    /// Takes the lease `name` for `owner` until `now + ttl` if it is free,
-    /// expired or already `owner`'s. Returns whether `owner` holds it now.
+    /// Takes the lease `name` for `owner` until `now + ttl` if it is free or
+    /// expired, renews it if `owner`'s instance holds it, and, with
+    /// [`TakeBack::OwnName`], takes it from another instance of `owner`'s name
+    /// (a previous run that died holding it). Atomic: of two concurrent callers
+    /// at most one is granted a lease someone else holds. A ttl too large to
+    /// represent is a [`SyncError::Store`].
     async fn lease_acquire(
         &self,
         name: &str,
-        owner: &str,
+        owner: &LeaseOwner,
+        take_back: TakeBack,
         ttl: Duration,
         now: DateTime<Utc>,
-    ) -> Result<bool, SyncError>;
+    ) -> Result<LeaseGrant, SyncError>;
 
-    /// Gives the lease up if `owner` holds it.
-    async fn lease_release(&self, name: &str, owner: &str) -> Result<(), SyncError>;
+    /// Gives the lease up if `owner` (name and instance) holds it.
+    async fn lease_release(&self, name: &str, owner: &LeaseOwner) -> Result<(), SyncError>;
 }

@@ -18,13 +18,12 @@ use uuid::Uuid;
 
 use super::sqlite::shared;
 use super::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
-    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, MirrorWrite, NewAuditEntry,
-    NewJournalEntry, RecordKind, SealedRecord, Store,
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent, InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner, MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
 };
 use crate::SyncError;
 
 mod flows;
+mod leases;
 
 /// Connections per pool.
 const POOL_SIZE: u32 = 8;
@@ -56,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "inbox attempts and dead letters",
         include_str!("../../migrations/postgres/0004_inbox_dead_letters.sql"),
+    ),
+    (
+        5,
+        "lease instance",
+        include_str!("../../migrations/postgres/0005_lease_instance.sql"),
     ),
 ];
 
@@ -563,6 +567,21 @@ impl Store for PostgresStore {
         .collect()
     }
 
+    async fn journal_in_doubt(&self, hotel: &HotelId) -> Result<Vec<JournalEntry>, SyncError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            journal_columns!(),
+            " FROM journal WHERE hotel = $1 AND state IN ('pending', 'unknown') \
+             ORDER BY created_at, request_id::text"
+        ))
+        .bind(hotel.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(journal_from_row)
+        .collect()
+    }
+
     async fn journal_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError> {
         let done =
             sqlx::query("DELETE FROM journal WHERE state IN ('succeeded', 'failed') AND updated_at < $1")
@@ -791,35 +810,16 @@ impl Store for PostgresStore {
     async fn lease_acquire(
         &self,
         name: &str,
-        owner: &str,
+        owner: &LeaseOwner,
+        take_back: TakeBack,
         ttl: Duration,
         now: DateTime<Utc>,
-    ) -> Result<bool, SyncError> {
-        let expires_at = shared::deadline(now, ttl)?;
-        // One statement, atomic: the conflict branch locks the row and only updates a
-        // lease that is expired or already ours; otherwise nothing is returned.
-        let holder: Option<String> = sqlx::query_scalar(
-            "INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at \
-             WHERE leases.expires_at <= $4 OR leases.owner = EXCLUDED.owner \
-             RETURNING owner",
-        )
-        .bind(name)
-        .bind(owner)
-        .bind(expires_at)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(holder.as_deref() == Some(owner))
+    ) -> Result<LeaseGrant, SyncError> {
+        self.lease_acquire_impl(name, owner, take_back, ttl, now).await
     }
 
-    async fn lease_release(&self, name: &str, owner: &str) -> Result<(), SyncError> {
-        sqlx::query("DELETE FROM leases WHERE name = $1 AND owner = $2")
-            .bind(name)
-            .bind(owner)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    async fn lease_release(&self, name: &str, owner: &LeaseOwner) -> Result<(), SyncError> {
+        self.lease_release_impl(name, owner).await
     }
 }
 

@@ -25,14 +25,13 @@ use sqlx::{Connection, Row, SqlSafeStr, Sqlite, Transaction};
 use self::checkpoint::Checkpointer;
 use self::rows::MultiRow;
 use super::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
-    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, MirrorWrite, NewAuditEntry,
-    NewJournalEntry, RecordKind, SealedRecord, Store,
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent, InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner, MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
 };
 use crate::SyncError;
 
 mod checkpoint;
 mod flows;
+mod leases;
 mod rows;
 
 /// How long a connection waits for another connection's write lock.
@@ -69,6 +68,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "inbox attempts and dead letters",
         include_str!("../../migrations/sqlite/0004_inbox_dead_letters.sql"),
+    ),
+    (
+        5,
+        "lease instance",
+        include_str!("../../migrations/sqlite/0005_lease_instance.sql"),
     ),
 ];
 
@@ -638,6 +642,21 @@ impl Store for SqliteStore {
         .collect()
     }
 
+    async fn journal_in_doubt(&self, hotel: &HotelId) -> Result<Vec<JournalEntry>, SyncError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            journal_columns!(),
+            " FROM journal WHERE hotel = ?1 AND state IN ('pending', 'unknown') \
+             ORDER BY created_at, request_id"
+        ))
+        .bind(hotel.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(journal_from_row)
+        .collect()
+    }
+
     async fn journal_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError> {
         let done =
             sqlx::query("DELETE FROM journal WHERE state IN ('succeeded', 'failed') AND updated_at < ?1")
@@ -874,35 +893,16 @@ impl Store for SqliteStore {
     async fn lease_acquire(
         &self,
         name: &str,
-        owner: &str,
+        owner: &LeaseOwner,
+        take_back: TakeBack,
         ttl: Duration,
         now: DateTime<Utc>,
-    ) -> Result<bool, SyncError> {
-        let expires_at = shared::deadline(now, ttl)?;
-        // One statement, atomic: the conflict branch only fires for a lease that is
-        // expired or already ours; otherwise nothing is returned.
-        let holder: Option<String> = sqlx::query_scalar(
-            "INSERT INTO leases (name, owner, expires_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
-             WHERE leases.expires_at <= ?4 OR leases.owner = excluded.owner \
-             RETURNING owner",
-        )
-        .bind(name)
-        .bind(owner)
-        .bind(micros(expires_at))
-        .bind(micros(now))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(holder.as_deref() == Some(owner))
+    ) -> Result<LeaseGrant, SyncError> {
+        self.lease_acquire_impl(name, owner, take_back, ttl, now).await
     }
 
-    async fn lease_release(&self, name: &str, owner: &str) -> Result<(), SyncError> {
-        sqlx::query("DELETE FROM leases WHERE name = ?1 AND owner = ?2")
-            .bind(name)
-            .bind(owner)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    async fn lease_release(&self, name: &str, owner: &LeaseOwner) -> Result<(), SyncError> {
+        self.lease_release_impl(name, owner).await
     }
 }
 
