@@ -2,7 +2,6 @@
 //! journal, per-hotel syncs and webhook sources.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -104,6 +103,22 @@ pub fn hotels(only: Option<&str>) -> Result<Vec<Hotel>, String> {
         .collect()
 }
 
+/// The hotel ids `PMS_HOTELS` lists (none when it is unset), without
+/// connecting or reading their other variables: for commands that only need
+/// to know whether a hotel id is one of ours.
+pub fn listed_hotels() -> Result<Vec<HotelId>, String> {
+    std::env::var("PMS_HOTELS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|raw| {
+            HotelId::new(raw)
+                .map_err(|_| format!("configuration variable PMS_HOTELS: `{raw}` is not a valid hotel id"))
+        })
+        .collect()
+}
+
 /// Opens the store named by `PMS_STORE_URL`.
 pub async fn store() -> Result<Arc<dyn Store>, String> {
     let url = std::env::var(STORE_URL_VAR).map_err(|_| {
@@ -112,20 +127,18 @@ pub async fn store() -> Result<Arc<dyn Store>, String> {
     open_store(&url).await.map_err(|e| format!("store: {e}"))
 }
 
-/// Opens a store from a URL.
+/// Opens a store from a URL. A `sqlite:` URL's query is SQLite's URI
+/// options (`?mode=ro` opens read-only), never part of the file name.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, SyncError> {
-    if url == "sqlite::memory:" {
-        return Ok(Arc::new(SqliteStore::in_memory().await?));
-    }
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        return Ok(Arc::new(SqliteStore::open(Path::new(path)).await?));
+    if url.starts_with("sqlite:") {
+        return Ok(Arc::new(SqliteStore::open_url(url).await?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(Arc::new(PostgresStore::connect(url).await?));
     }
     Err(SyncError::Config {
         variable: STORE_URL_VAR.into(),
-        reason: "must start with sqlite:// or postgres://".into(),
+        reason: "must start with sqlite: (sqlite://PATH, sqlite::memory:) or postgres://".into(),
     })
 }
 
