@@ -54,7 +54,7 @@
 //!   total}` envelopes and `success: false` inside HTTP 200. Methods:
 //!   `getReservations`, `getReservation`, `getReservationsWithRateDetails`, `putReservation`, `postRoomAssign`, `getGuest`,
 //!   `getGuestList`, `getRooms`, `getHousekeepingStatus`,
-//!   `postHousekeepingStatus`, `getHotelDetails`, `postCustomItem`
+//!   `postHousekeepingStatus`, `getHotelDetails`, `getHotels`, `postCustomItem`
 //!   (`referenceID` dedupe), `postVoidItem`, `postAdjustment`,
 //!   `deleteAdjustment`, `postPayment`, `postVoidPayment`, `getTransactions`,
 //!   and `POST /access_token` (refresh grant). API keys (`x-api-key` or
