@@ -26,7 +26,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: &ServeArgs) -> Result<(), String> {
-    let hotels = runtime::hotels(None)?;
+    let hotels = runtime::checked_hotels(None).await?;
     let store = runtime::store().await?;
     let mirror = Mirror::new(store.clone(), runtime::cipher()?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
