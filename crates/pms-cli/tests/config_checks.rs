@@ -94,7 +94,15 @@ fn a_hotel_configured_with_the_wrong_currency_is_refused_at_start_and_in_health(
     };
     for args in [
         &["sync"][..],
-        &["reconcile", "--hotel", "grand", "--from", "2026-01-01", "--to", "2026-01-02"],
+        &[
+            "reconcile",
+            "--hotel",
+            "grand",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-02",
+        ],
         &["serve", "--listen", "127.0.0.1:0"],
     ] {
         let mut cmd = configured(dir.path(), &sim.handle);
@@ -106,7 +114,10 @@ fn a_hotel_configured_with_the_wrong_currency_is_refused_at_start_and_in_health(
                 && stderr.contains("PMS_HOTEL_GRAND_CURRENCY is GBP but mews reports EUR"),
             "{args:?}: {stderr}"
         );
-        assert!(!stderr.contains(sim.handle.access_token()), "a secret was printed");
+        assert!(
+            !stderr.contains(sim.handle.access_token()),
+            "a secret was printed"
+        );
     }
     // Refused before the store was opened: nothing was written anywhere.
     assert!(!dir.path().join("pms.db").exists());
@@ -119,15 +130,17 @@ fn a_hotel_configured_with_the_wrong_currency_is_refused_at_start_and_in_health(
     let hotel = &report["hotels"][0];
     assert_eq!(hotel["healthy"], false, "{report}");
     assert_eq!(hotel["profile"]["status"], "mismatch", "{report}");
-    assert_eq!(hotel["profile"]["mismatches"][0]["variable"], "PMS_HOTEL_GRAND_CURRENCY");
+    assert_eq!(
+        hotel["profile"]["mismatches"][0]["variable"],
+        "PMS_HOTEL_GRAND_CURRENCY"
+    );
     assert_eq!(hotel["profile"]["mismatches"][0]["reported"], "EUR");
 
     let mut cmd = configured(dir.path(), &sim.handle);
     wrong(&mut cmd);
-    cmd.arg("health")
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("MISMATCH").and(predicate::str::contains("PMS_HOTEL_GRAND_CURRENCY")));
+    cmd.arg("health").assert().code(1).stdout(
+        predicate::str::contains("MISMATCH").and(predicate::str::contains("PMS_HOTEL_GRAND_CURRENCY")),
+    );
 }
 
 #[test]
@@ -176,7 +189,10 @@ fn a_dotenv_line_that_does_not_parse_is_named_by_number_and_never_printed() {
             stderr.contains("line 3 (PMS_HOTEL_GRAND_MEWS_CLIENT_NAME), line 4 (PMS_STORE_KEY)"),
             "{command:?}: {stderr}"
         );
-        assert!(!stderr.contains("s3cr3t") && !stderr.contains("0.1.0"), "{stderr}");
+        assert!(
+            !stderr.contains("s3cr3t") && !stderr.contains("0.1.0"),
+            "{stderr}"
+        );
     }
     // Help still works with a broken .env.
     pms(dir.path()).arg("--help").assert().success();
@@ -274,7 +290,10 @@ fn a_repeated_key_id_is_refused_at_start_and_by_health_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         (format!("k1:{OTHER_KEY}"), "repeats the current key id `k1`"),
-        (format!("k0:{OTHER_KEY},k0:{STORE_KEY}"), "lists key id `k0` twice"),
+        (
+            format!("k0:{OTHER_KEY},k0:{STORE_KEY}"),
+            "lists key id `k0` twice",
+        ),
     ];
     for (old_keys, expected) in cases {
         let (code, stdout, stderr) = output(
@@ -298,7 +317,10 @@ fn a_repeated_key_id_is_refused_at_start_and_by_health_naming_the_variable() {
             "{stdout}"
         );
         for out in [&stdout, &stderr] {
-            assert!(!out.contains(OTHER_KEY) && !out.contains(STORE_KEY), "a key was printed: {out}");
+            assert!(
+                !out.contains(OTHER_KEY) && !out.contains(STORE_KEY),
+                "a key was printed: {out}"
+            );
         }
     }
     // A proper rotation still works.
@@ -330,7 +352,10 @@ fn a_read_only_sqlite_url_reads_the_store_refuses_writes_and_creates_no_file() {
             .arg("sync"),
     );
     assert_eq!(code, Some(1), "{stdout}{stderr}");
-    assert!(format!("{stdout}{stderr}").contains("readonly"), "{stdout}{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains("readonly"),
+        "{stdout}{stderr}"
+    );
     // A missing file in mode=ro is an error and is not created.
     let missing = format!("sqlite://{}?mode=ro", dir.path().join("absent.db").display());
     configured(dir.path(), &sim.handle)

@@ -112,7 +112,12 @@ async fn a_property_in_another_currency_fails_the_check_naming_the_variable() {
     )
     .await;
     let (client, hotel) = client(&server, "USD");
-    let err = client.property_profile().await.unwrap().check(&hotel).unwrap_err();
+    let err = client
+        .property_profile()
+        .await
+        .unwrap()
+        .check(&hotel)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     let Error::ProfileMismatch { mismatches, .. } = &err else {
         panic!("{err:?}")
@@ -122,7 +127,10 @@ async fn a_property_in_another_currency_fails_the_check_naming_the_variable() {
         [ProfileField::Currency]
     );
     let text = err.to_string();
-    assert!(text.contains("PMS_HOTEL_HARBOR_CURRENCY is USD but cloudbeds reports CAD"), "{text}");
+    assert!(
+        text.contains("PMS_HOTEL_HARBOR_CURRENCY is USD but cloudbeds reports CAD"),
+        "{text}"
+    );
     assert!(!text.contains(KEY), "{text}");
 }
 
@@ -137,7 +145,10 @@ async fn missing_facts_are_unreported_and_a_bad_zone_is_a_decode_error() {
     let server = self::server().await;
     expect_get_hotels(
         &server,
-        hotels(json!([harbor(json!("Eastern Time"), json!({"currencyCode": "USD"}))])),
+        hotels(json!([harbor(
+            json!("Eastern Time"),
+            json!({"currencyCode": "USD"})
+        )])),
     )
     .await;
     let (client, _) = self::client(&server, "USD");
@@ -154,13 +165,18 @@ async fn a_credential_that_does_not_reach_the_property_is_not_found() {
     let server = server().await;
     expect_get_hotels(&server, hotels(json!([]))).await;
     let (client, _) = client(&server, "USD");
-    assert_eq!(client.property_profile().await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        client.property_profile().await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 #[tokio::test]
 async fn the_simulator_reports_the_profile_its_hotel_is_configured_with() {
     use pms_sim::{CloudbedsIds, CloudbedsSim, HotelSpec, SimOptions};
-    let sim = CloudbedsSim::start(SimOptions::with_hotel(HotelSpec::small(9))).await.unwrap();
+    let sim = CloudbedsSim::start(SimOptions::with_hotel(HotelSpec::small(9)))
+        .await
+        .unwrap();
     let property = sim.state().with_hotel(CloudbedsIds::property_id);
     let hotel = config(CloudbedsSim::api_url(&sim), &property, sim.access_token(), "EUR");
     let client = CloudbedsClient::from_hotel_config(&hotel).unwrap();

@@ -53,7 +53,9 @@ fn a_matching_profile_passes_and_says_what_it_compared() {
 #[test]
 fn a_mismatch_is_a_config_error_naming_the_hotel_every_variable_and_no_secret() {
     let hotel = grand();
-    let err = profile(Some("EUR"), Some("Europe/London")).check(&hotel).unwrap_err();
+    let err = profile(Some("EUR"), Some("Europe/London"))
+        .check(&hotel)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     let Error::ProfileMismatch {
         hotel: id,
@@ -79,7 +81,9 @@ fn a_mismatch_is_a_config_error_naming_the_hotel_every_variable_and_no_secret() 
     );
     assert!(!text.contains(SECRET), "{text}");
 
-    let both = profile(Some("CZK"), Some("Europe/Prague")).check(&hotel).unwrap_err();
+    let both = profile(Some("CZK"), Some("Europe/Prague"))
+        .check(&hotel)
+        .unwrap_err();
     let text = both.to_string();
     assert!(
         text.contains("PMS_HOTEL_GRAND_CURRENCY is GBP but mews reports CZK")
@@ -94,6 +98,8 @@ fn time_zones_compare_by_the_name_the_pms_reports() {
     hotel.time_zone = "Europe/Kyiv".parse().unwrap();
     hotel.currency = Currency::new("UAH").unwrap();
     assert!(profile(Some("UAH"), Some("Europe/Kyiv")).check(&hotel).is_ok());
-    let err = profile(Some("UAH"), Some("Europe/Kiev")).check(&hotel).unwrap_err();
+    let err = profile(Some("UAH"), Some("Europe/Kiev"))
+        .check(&hotel)
+        .unwrap_err();
     assert!(err.to_string().contains("reports Europe/Kiev"), "{err}");
 }

@@ -22,7 +22,8 @@ const CLIENT_NAME: &str = "pms-connectors test 0.1.0";
 const ENTERPRISE: &str = "851df8c8-90f2-4c4a-8e01-a4fc46b25178";
 
 fn fixture() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/mews/configuration_get.response.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/mews/configuration_get.response.json");
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
 }
 
@@ -95,7 +96,10 @@ async fn a_portfolio_token_asks_for_the_configured_enterprise() {
     let mut request = tokens();
     request["EnterpriseId"] = json!(ENTERPRISE);
     expect_configuration(&server, request, fixture()).await;
-    let profile = client(&server, Some(ENTERPRISE)).property_profile().await.unwrap();
+    let profile = client(&server, Some(ENTERPRISE))
+        .property_profile()
+        .await
+        .unwrap();
     assert_eq!(profile.time_zone, Some(chrono_tz::Europe::Budapest));
 }
 
@@ -129,8 +133,14 @@ async fn a_profile_that_disagrees_with_the_configuration_names_the_variable() {
     assert_eq!(mismatches.len(), 1);
     assert_eq!(mismatches[0].field, ProfileField::Currency);
     let text = err.to_string();
-    assert!(text.contains("PMS_HOTEL_GRAND_CURRENCY is EUR but mews reports GBP"), "{text}");
-    assert!(!text.contains(CLIENT_TOKEN) && !text.contains(ACCESS_TOKEN), "{text}");
+    assert!(
+        text.contains("PMS_HOTEL_GRAND_CURRENCY is EUR but mews reports GBP"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(CLIENT_TOKEN) && !text.contains(ACCESS_TOKEN),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -161,7 +171,9 @@ async fn no_default_currency_leaves_the_currency_unreported() {
 #[tokio::test]
 async fn the_simulator_reports_the_profile_its_hotel_is_configured_with() {
     use pms_sim::{HotelSpec, MewsSim, SimOptions};
-    let sim = MewsSim::start(SimOptions::with_hotel(HotelSpec::small(5))).await.unwrap();
+    let sim = MewsSim::start(SimOptions::with_hotel(HotelSpec::small(5)))
+        .await
+        .unwrap();
     let client = MewsClient::new(MewsConfig {
         base_url: Url::parse(&sim.base_url()).unwrap(),
         client_token: SecretString::from(sim.client_token().to_owned()),

@@ -72,7 +72,9 @@ async fn expect_information(server: &MockServer, answer: String) {
         .and(body_string_contains(
             r#"<HotelInformationRequest xmlns="http://webservices.micros.com/ows/5.1/Information.wsdl">"#,
         ))
-        .and(body_string_contains(r#"<HotelInformationQuery hotelCode="BLRWE"/>"#))
+        .and(body_string_contains(
+            r#"<HotelInformationQuery hotelCode="BLRWE"/>"#,
+        ))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("content-type", "text/xml; charset=utf-8")
@@ -105,8 +107,13 @@ async fn over_ows_the_profile_is_the_name_and_reports_no_currency_or_zone() {
             time_zone: None,
         }
     );
-    let check = profile.check(&hotel(&server.uri(), OperaDeployment::OnPremise)).unwrap();
-    assert_eq!(check.unchecked(), [ProfileField::Currency, ProfileField::TimeZone]);
+    let check = profile
+        .check(&hotel(&server.uri(), OperaDeployment::OnPremise))
+        .unwrap();
+    assert_eq!(
+        check.unchecked(),
+        [ProfileField::Currency, ProfileField::TimeZone]
+    );
 }
 
 #[tokio::test]
@@ -189,7 +196,10 @@ async fn with_ohip_the_profile_is_the_hotel_context_currency_and_zone() {
     };
     assert_eq!(mismatches[0].variable, "PMS_HOTEL_GRAND_CURRENCY");
     assert!(err.to_string().contains("is INR but opera reports USD"), "{err}");
-    assert!(!err.to_string().contains("s3cret") && !err.to_string().contains("p&ss"), "{err}");
+    assert!(
+        !err.to_string().contains("s3cret") && !err.to_string().contains("p&ss"),
+        "{err}"
+    );
 }
 
 /// The simulator's OPERA hotel, configured as an operator would (with OHIP or not).
@@ -199,11 +209,17 @@ fn sim_config(sim: &pms_sim::SimHandle, ohip: bool) -> HotelConfig {
     let mut vars = HashMap::from([
         ("PMS_HOTELS", "grand".to_owned()),
         ("PMS_HOTEL_GRAND_PMS", "opera".to_owned()),
-        ("PMS_HOTEL_GRAND_BASE_URL", format!("{}/OWS_WS_51", sim.base_url())),
+        (
+            "PMS_HOTEL_GRAND_BASE_URL",
+            format!("{}/OWS_WS_51", sim.base_url()),
+        ),
         ("PMS_HOTEL_GRAND_TIME_ZONE", "Europe/Berlin".to_owned()),
         ("PMS_HOTEL_GRAND_CURRENCY", "EUR".to_owned()),
         ("PMS_HOTEL_GRAND_OPERA_DEPLOYMENT", "on_premise".to_owned()),
-        ("PMS_HOTEL_GRAND_OPERA_HOTEL_CODE", OperaSim::HOTEL_CODE.to_owned()),
+        (
+            "PMS_HOTEL_GRAND_OPERA_HOTEL_CODE",
+            OperaSim::HOTEL_CODE.to_owned(),
+        ),
         ("PMS_HOTEL_GRAND_OPERA_USERNAME", OperaSim::USER_NAME.to_owned()),
         ("PMS_HOTEL_GRAND_OPERA_PASSWORD", password.clone()),
         ("PMS_HOTEL_GRAND_OPERA_ORIGIN_ENTITY_ID", "KIOSK".to_owned()),
@@ -215,9 +231,15 @@ fn sim_config(sim: &pms_sim::SimHandle, ohip: bool) -> HotelConfig {
         vars.extend([
             ("PMS_HOTEL_GRAND_OPERA_OHIP_URL", sim.base_url()),
             ("PMS_HOTEL_GRAND_OPERA_OHIP_APP_KEY", APP_KEY.to_owned()),
-            ("PMS_HOTEL_GRAND_OPERA_OHIP_CLIENT_ID", OperaSim::OHIP_CLIENT_ID.to_owned()),
+            (
+                "PMS_HOTEL_GRAND_OPERA_OHIP_CLIENT_ID",
+                OperaSim::OHIP_CLIENT_ID.to_owned(),
+            ),
             ("PMS_HOTEL_GRAND_OPERA_OHIP_CLIENT_SECRET", password.clone()),
-            ("PMS_HOTEL_GRAND_OPERA_OHIP_USERNAME", OperaSim::USER_NAME.to_owned()),
+            (
+                "PMS_HOTEL_GRAND_OPERA_OHIP_USERNAME",
+                OperaSim::USER_NAME.to_owned(),
+            ),
             ("PMS_HOTEL_GRAND_OPERA_OHIP_PASSWORD", password),
         ]);
     }
@@ -230,7 +252,9 @@ fn sim_config(sim: &pms_sim::SimHandle, ohip: bool) -> HotelConfig {
 #[tokio::test]
 async fn the_simulator_answers_both_reads_for_its_hotel() {
     use pms_sim::{HotelSpec, OperaSim, SimOptions};
-    let sim = OperaSim::start(SimOptions::with_hotel(HotelSpec::small(3))).await.unwrap();
+    let sim = OperaSim::start(SimOptions::with_hotel(HotelSpec::small(3)))
+        .await
+        .unwrap();
 
     let ows_only = sim_config(&sim, false);
     let client = OperaClient::with_options(&ows_only, options(), Arc::new(SystemClock)).unwrap();

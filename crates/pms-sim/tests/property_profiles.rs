@@ -58,7 +58,14 @@ async fn cloudbeds_get_hotels_reports_the_property_time_zone_and_currency() {
     let all = cloudbeds_get(&sim, "getHotels", &[]).await;
     let mine = cloudbeds_get(&sim, "getHotels", &[("propertyIDs", &format!("1,{property}"))]).await;
     assert_eq!(all, mine);
-    assert_eq!((mine["success"].clone(), mine["count"].clone(), mine["total"].clone()), (json!(true), json!(1), json!(1)));
+    assert_eq!(
+        (
+            mine["success"].clone(),
+            mine["count"].clone(),
+            mine["total"].clone()
+        ),
+        (json!(true), json!(1), json!(1))
+    );
     let hotel = &mine["data"][0];
     assert_eq!(hotel["propertyID"], property.as_str());
     assert_eq!(hotel["propertyTimezone"], "Europe/Berlin");
@@ -103,7 +110,10 @@ async fn mews_configuration_reports_one_default_accounting_currency() {
         .collect();
     assert_eq!(defaults.len(), 1, "{enterprise}");
     // `CurrencyAcceptance` requires all three (connector-api.openapi.yaml).
-    assert_eq!(keys(defaults[0]), ["Currency", "IsDefault", "IsEnabled"].map(String::from).into());
+    assert_eq!(
+        keys(defaults[0]),
+        ["Currency", "IsDefault", "IsEnabled"].map(String::from).into()
+    );
     assert_eq!(defaults[0]["Currency"], "EUR");
 }
 
@@ -141,11 +151,16 @@ async fn opera_query_hotel_information_answers_in_the_information_namespace() {
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
     assert!(
-        text.contains(r#"HotelInformationResponse xmlns:s0="http://webservices.micros.com/ows/5.1/Information.wsdl""#),
+        text.contains(
+            r#"HotelInformationResponse xmlns:s0="http://webservices.micros.com/ows/5.1/Information.wsdl""#
+        ),
         "{text}"
     );
     assert!(text.contains(r#"resultStatusFlag="SUCCESS""#), "{text}");
-    assert!(text.contains(&format!(r#"hotelCode="{}""#, OperaSim::HOTEL_CODE)), "{text}");
+    assert!(
+        text.contains(&format!(r#"hotelCode="{}""#, OperaSim::HOTEL_CODE)),
+        "{text}"
+    );
     // No currency and no time zone: the OWS schema has no element for them.
     assert!(!text.contains("EUR") && !text.contains("Europe/Berlin"), "{text}");
     // Another hotel code is refused like every OWS read of another property.

@@ -314,8 +314,7 @@ mod tests {
             (format!(" k1 :{one}"), "repeats the current key id `k1`"),
         ];
         for (old, expected) in cases {
-            let err = ring(&[(KEY_ID_VAR, "k1"), (KEY_VAR, &one), (OLD_KEYS_VAR, &old)])
-                .expect_err(&old);
+            let err = ring(&[(KEY_ID_VAR, "k1"), (KEY_VAR, &one), (OLD_KEYS_VAR, &old)]).expect_err(&old);
             let SyncError::Config { variable, .. } = &err else {
                 panic!("expected a config error for {old}, got {err:?}")
             };
@@ -324,18 +323,29 @@ mod tests {
             assert!(text.contains(expected), "{old}: {text}");
             assert!(!text.contains(&one) && !text.contains(&two), "{text}");
         }
-        let err = ring(&[(KEY_ID_VAR, "k1"), (KEY_VAR, &one), (OLD_KEYS_VAR, &format!(":{two}"))])
-            .expect_err("empty id");
+        let err = ring(&[
+            (KEY_ID_VAR, "k1"),
+            (KEY_VAR, &one),
+            (OLD_KEYS_VAR, &format!(":{two}")),
+        ])
+        .expect_err("empty id");
         assert!(err.to_string().contains("empty key id"), "{err}");
         // Distinct ids still make a ring that opens what each key sealed.
         let old = Cipher::new("k0", [2; 32]).seal(b"row", b"aad").unwrap();
-        let rotated = ring(&[(KEY_ID_VAR, "k1"), (KEY_VAR, &one), (OLD_KEYS_VAR, &format!("k0:{two}"))]).unwrap();
+        let rotated = ring(&[
+            (KEY_ID_VAR, "k1"),
+            (KEY_VAR, &one),
+            (OLD_KEYS_VAR, &format!("k0:{two}")),
+        ])
+        .unwrap();
         assert_eq!(rotated.open("k0", &old, b"aad").unwrap(), b"row");
     }
 
     #[test]
     fn with_retired_refuses_an_id_already_in_the_ring() {
-        let err = Cipher::new("k1", [1; 32]).with_retired("k1", [2; 32]).unwrap_err();
+        let err = Cipher::new("k1", [1; 32])
+            .with_retired("k1", [2; 32])
+            .unwrap_err();
         assert!(err.to_string().contains("current key"), "{err}");
         let err = Cipher::new("k2", [1; 32])
             .with_retired("k1", [2; 32])

@@ -74,7 +74,11 @@ async fn a_missing_file_in_mode_ro_or_rw_is_an_error_and_is_not_created() {
 #[tokio::test]
 async fn mode_rwc_and_no_mode_create_the_file_and_bad_options_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, query) in [("a.db", ""), ("b.db", "?mode=rwc"), ("c.db", "?mode=rwc&cache=private")] {
+    for (name, query) in [
+        ("a.db", ""),
+        ("b.db", "?mode=rwc"),
+        ("c.db", "?mode=rwc&cache=private"),
+    ] {
         let url = format!("sqlite://{}{query}", dir.path().join(name).display());
         let store = SqliteStore::open_url(&url).await.unwrap();
         store.audit_append(&entry("key_activated")).await.unwrap();

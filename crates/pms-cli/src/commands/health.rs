@@ -111,7 +111,9 @@ fn profile_json(status: &ProfileStatus) -> Value {
             };
             json!({"status": "mismatch", "mismatches": mismatches, "detail": err.to_string()})
         }
-        ProfileStatus::Unsupported => json!({"status": "unsupported", "unchecked": ["currency", "time_zone"]}),
+        ProfileStatus::Unsupported => {
+            json!({"status": "unsupported", "unchecked": ["currency", "time_zone"]})
+        }
         ProfileStatus::Unreadable(err) => json!({
             "status": "unreadable",
             "error": err.kind(),

@@ -38,8 +38,7 @@ pub fn property_profile(hotels: &[HotelItem], property_id: &str) -> Result<Prope
         .ok_or_else(|| CloudbedsError::Api {
             method: "getHotels",
             status: 200,
-            message: "the configured propertyID is not among the properties this credential reaches"
-                .into(),
+            message: "the configured propertyID is not among the properties this credential reaches".into(),
             request_id: None,
             kind: pms_core::ErrorKind::NotFound,
         })?;
@@ -62,7 +61,11 @@ pub fn property_profile(hotels: &[HotelItem], property_id: &str) -> Result<Prope
         .iter()
         .enumerate()
         .find_map(|(i, c)| {
-            let code = c.currency_code.as_deref().map(str::trim).filter(|c| !c.is_empty())?;
+            let code = c
+                .currency_code
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())?;
             Some(Currency::new(code).map_err(|_| {
                 CloudbedsError::decode(
                     format!("data[{index}].propertyCurrency[{i}].currencyCode"),

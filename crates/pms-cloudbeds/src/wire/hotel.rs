@@ -26,7 +26,11 @@ pub struct HotelItem {
     #[serde(rename = "propertyName", default, deserialize_with = "lenient::opt_string")]
     pub property_name: Option<String>,
     /// `propertyTimezone`: an IANA name.
-    #[serde(rename = "propertyTimezone", default, deserialize_with = "lenient::opt_string")]
+    #[serde(
+        rename = "propertyTimezone",
+        default,
+        deserialize_with = "lenient::opt_string"
+    )]
     pub property_timezone: Option<String>,
     /// `propertyCurrency`: an array here (one object in `getHotelDetails`; both accepted).
     #[serde(rename = "propertyCurrency", default)]

@@ -137,8 +137,14 @@ mod tests {
     fn an_unquoted_space_names_the_line_and_variable_but_not_the_value() {
         let text = "# comment\nPMS_HOTELS=grand\n\nPMS_HOTEL_GRAND_MEWS_CLIENT_NAME=pms-connectors 0.1.0\n";
         let reason = reason(text);
-        assert!(reason.contains("line 4 (PMS_HOTEL_GRAND_MEWS_CLIENT_NAME)"), "{reason}");
-        assert!(!reason.contains("pms-connectors") && !reason.contains("0.1.0"), "{reason}");
+        assert!(
+            reason.contains("line 4 (PMS_HOTEL_GRAND_MEWS_CLIENT_NAME)"),
+            "{reason}"
+        );
+        assert!(
+            !reason.contains("pms-connectors") && !reason.contains("0.1.0"),
+            "{reason}"
+        );
     }
 
     #[test]
@@ -146,7 +152,10 @@ mod tests {
         let text = "# SECRET=hunter2 hunter3\nA=1\nSECRET=hunter2 hunter3\nB=alpha beta\nC='ok then'\n";
         let reason = reason(text);
         assert!(reason.contains("line 3 (SECRET), line 4 (B)"), "{reason}");
-        assert!(!reason.contains("hunter") && !reason.contains("alpha"), "{reason}");
+        assert!(
+            !reason.contains("hunter") && !reason.contains("alpha"),
+            "{reason}"
+        );
     }
 
     #[test]

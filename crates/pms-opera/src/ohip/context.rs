@@ -92,7 +92,12 @@ fn profile(bytes: &[u8], hotel_id: &str) -> Result<PropertyProfile, OperaError> 
     let context = details
         .hotel_context
         .ok_or_else(|| OperaError::decode("operaHotelContextDetails.hotelContext", "missing"))?;
-    let trimmed = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let trimmed = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     if trimmed(&context.hotel_id).is_some_and(|id| !id.eq_ignore_ascii_case(hotel_id.trim())) {
         return Err(OperaError::decode(
             "operaHotelContextDetails.hotelContext.hotelId",
@@ -141,7 +146,10 @@ mod tests {
         assert!(profile(body, "OTHER").is_err());
         let bad = br#"{"hotelContext":{"hotelId":"SAND01","timezone":"GMT+8 Singapore"}}"#;
         let err = profile(bad, "SAND01").unwrap_err().to_string();
-        assert!(err.contains("hotelContext.timezone") && !err.contains("GMT+8"), "{err}");
+        assert!(
+            err.contains("hotelContext.timezone") && !err.contains("GMT+8"),
+            "{err}"
+        );
         let none = profile(br#"{"hotelContext":{"hotelId":"SAND01"}}"#, "SAND01").unwrap();
         assert_eq!((none.currency, none.time_zone), (None, None));
         assert!(profile(b"", "SAND01").is_err());

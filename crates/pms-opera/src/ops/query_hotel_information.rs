@@ -71,13 +71,25 @@ pub fn write(w: &mut XmlWriter, hotel_code: &str) -> io::Result<()> {
 
 /// Reads the response. An echoed hotel code other than ours is a decode
 /// error: the answer is about another hotel.
-pub fn parse(doc: &Document<'_>, hotel_code: &str, transaction_id: &str) -> Result<HotelInformation, OperaError> {
+pub fn parse(
+    doc: &Document<'_>,
+    hotel_code: &str,
+    transaction_id: &str,
+) -> Result<HotelInformation, OperaError> {
     let response = result::response_element(doc, NSS, RESPONSE)?;
     result::check_result(OP.name, transaction_id, response, NSS)?;
     let reference = response
         .path_any(NSS, &["HotelInformation", "HotelInformation"])
-        .ok_or_else(|| OperaError::decode("HotelInformationResponse/HotelInformation/HotelInformation", "missing"))?;
-    let echoed = reference.attr_value("hotelCode").map(str::trim).filter(|c| !c.is_empty());
+        .ok_or_else(|| {
+            OperaError::decode(
+                "HotelInformationResponse/HotelInformation/HotelInformation",
+                "missing",
+            )
+        })?;
+    let echoed = reference
+        .attr_value("hotelCode")
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     if echoed.is_some_and(|code| !code.eq_ignore_ascii_case(hotel_code.trim())) {
         return Err(OperaError::decode(
             "HotelInformationResponse/HotelInformation/HotelInformation/@hotelCode",
@@ -86,7 +98,14 @@ pub fn parse(doc: &Document<'_>, hotel_code: &str, transaction_id: &str) -> Resu
     }
     Ok(HotelInformation {
         hotel_code: echoed.map(str::to_owned),
-        chain_code: reference.attr_value("chainCode").map(str::trim).map(str::to_owned),
-        name: reference.text_value().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned),
+        chain_code: reference
+            .attr_value("chainCode")
+            .map(str::trim)
+            .map(str::to_owned),
+        name: reference
+            .text_value()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned),
     })
 }

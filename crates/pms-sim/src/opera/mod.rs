@@ -272,7 +272,10 @@ pub(crate) fn router(core: Arc<SimCore>) -> Router {
             post(ohip::post_charges),
         )
         .route("/csh/v1/hotels/{hotel_id}/transactions", get(ohip::transactions))
-        .route("/ent/config/v1/hotels/{hotel_id}/operaContext", get(ohip::opera_context))
+        .route(
+            "/ent/config/v1/hotels/{hotel_id}/operaContext",
+            get(ohip::opera_context),
+        )
         .route("/{*endpoint}", post(handle).fallback(wrong_method))
         .with_state(state)
 }
@@ -647,7 +650,14 @@ async fn handle(
 
     let outcome = (op.run)(&state, request);
     let fail = outcome.as_ref().err().cloned();
-    let rendered = soap::response(&caller.echo, cloud, now, op.element_base(), op.ns, outcome.as_deref());
+    let rendered = soap::response(
+        &caller.echo,
+        cloud,
+        now,
+        op.element_base(),
+        op.ns,
+        outcome.as_deref(),
+    );
     let Ok(body) = rendered else {
         return call.fault(&Fault::server("Server was unable to write the response."));
     };

@@ -74,9 +74,14 @@ impl SqliteStore {
                     .foreign_keys(true),
             )
             .await?;
-        let latest = MIGRATIONS.iter().map(|&(version, _, _)| version).max().unwrap_or(0);
+        let latest = MIGRATIONS
+            .iter()
+            .map(|&(version, _, _)| version)
+            .max()
+            .unwrap_or(0);
         // The table is `MIGRATIONS_TABLE`, spelled out: sqlx takes static SQL.
-        const APPLIED: &str = "SELECT COALESCE(MAX(version), 0) AS version FROM pms_sync_migrations WHERE success";
+        const APPLIED: &str =
+            "SELECT COALESCE(MAX(version), 0) AS version FROM pms_sync_migrations WHERE success";
         debug_assert!(APPLIED.contains(MIGRATIONS_TABLE));
         let applied: i64 = match sqlx::query(APPLIED).fetch_one(&pool).await {
             Ok(row) => row.try_get("version")?,
@@ -131,7 +136,10 @@ mod tests {
     fn mode_is_read_from_the_query_only() {
         assert_eq!(mode("sqlite://pms.db").unwrap(), Mode::Create);
         assert_eq!(mode("sqlite://pms.db?mode=rwc").unwrap(), Mode::Create);
-        assert_eq!(mode("sqlite:pms.db?cache=shared&mode=rw").unwrap(), Mode::ReadWrite);
+        assert_eq!(
+            mode("sqlite:pms.db?cache=shared&mode=rw").unwrap(),
+            Mode::ReadWrite
+        );
         assert_eq!(mode("sqlite:///var/lib/pms.db?mode=ro").unwrap(), Mode::ReadOnly);
         assert!(mode("sqlite://pms.db?mode=memory").is_err());
         assert!(mode("sqlite://pms.db?mode=xx").is_err());
