@@ -83,19 +83,30 @@ impl BadLine {
     }
 }
 
-/// dotenvy reports the failing logical line, or only the value part of it:
-/// the first line that is not a comment and holds that text is the one.
+/// dotenvy reports the failing logical line, or only the value part of it.
+/// The line is the first whose whole text, or whose text after `=`, is that
+/// fragment; failing that (a value spanning lines), the first line that is
+/// not a comment and holds it.
 fn locate(text: &str, fragment: &str) -> BadLine {
     let fragment = fragment.trim();
-    let found = (!fragment.is_empty())
-        .then(|| {
-            text.match_indices(fragment).find_map(|(at, _)| {
-                let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-                let line = text[start..].lines().next().unwrap_or_default();
-                (!line.trim_start().starts_with('#')).then_some((start, line))
-            })
+    let starts = || std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1));
+    let line_at = |start: usize| text[start..].lines().next().unwrap_or_default();
+    let exact = starts().find(|&start| {
+        let line = line_at(start).trim();
+        !line.starts_with('#')
+            && (line == fragment
+                || line
+                    .split_once('=')
+                    .is_some_and(|(_, value)| value.trim() == fragment))
+    });
+    let found = exact
+        .or_else(|| {
+            text.match_indices(fragment)
+                .map(|(at, _)| text[..at].rfind('\n').map_or(0, |i| i + 1))
+                .find(|&start| !line_at(start).trim_start().starts_with('#'))
         })
-        .flatten();
+        .filter(|_| !fragment.is_empty())
+        .map(|start| (start, line_at(start)));
     let Some((start, line)) = found else {
         return BadLine {
             number: None,
@@ -149,7 +160,7 @@ mod tests {
 
     #[test]
     fn every_bad_line_is_listed_and_a_comment_holding_the_same_text_is_skipped() {
-        let text = "# SECRET=hunter2 hunter3\nA=1\nSECRET=hunter2 hunter3\nB=alpha beta\nC='ok then'\n";
+        let text = "# SECRET=hunter2 hunter3\nA=\"hunter2 hunter3\"\nSECRET=hunter2 hunter3\nB=alpha beta\nC='ok then'\n";
         let reason = reason(text);
         assert!(reason.contains("line 3 (SECRET), line 4 (B)"), "{reason}");
         assert!(
