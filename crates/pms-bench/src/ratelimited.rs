@@ -162,6 +162,10 @@ impl PmsClient for RateLimitedClient {
         let started = self.slot().await;
         self.observe(started, self.inner.place_card_hold(request).await)
     }
+    async fn property_profile(&self) -> Result<pms_core::PropertyProfile, Error> {
+        let started = self.slot().await;
+        self.observe(started, self.inner.property_profile().await)
+    }
     async fn health(&self) -> HealthReport {
         self.slot().await;
         self.inner.health().await

@@ -15,7 +15,8 @@ use clap::{Parser, Subcommand};
 
 /// Hotel PMS connectors: decode payloads, sync, reconcile, serve webhooks, replay writes.
 ///
-/// Configuration comes from the environment and `.env` (see `.env.example`).
+/// Configuration comes from the environment and `.env` (see `.env.example`); a variable set in
+/// the environment wins over the same line in `.env`.
 #[derive(Debug, Parser)]
 #[command(name = "pms", version, about, propagate_version = true)]
 struct Cli {
@@ -48,7 +49,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `.env` is read once, here, before the arguments: clap's `env =` defaults
+    // (`PMS_LISTEN_ADDR`) and every command then see the same variables. A
+    // `.env` that does not parse still lets `--help` and usage errors through
+    // (clap answers those itself), and stops every command.
+    let dotenv = pms_core::load_dotenv();
     let cli = Cli::parse();
+    if let Err(e) = dotenv {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
     // Logs go to stderr and carry ids only; RUST_LOG raises the level.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(

@@ -2,13 +2,13 @@
 //! journal, per-hotel syncs and webhook sources.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use pms_core::secrecy::SecretString;
 use pms_core::{
-    Clock, Config, Error, HotelConfig, HotelId, PmsClient, PmsKind, PmsSettings, RateLimit, SystemClock,
+    Clock, Config, Error, ErrorKind, HotelConfig, HotelId, PmsClient, PmsKind, PmsSettings, ProfileCheck,
+    RateLimit, SystemClock,
 };
 use pms_sync::crypto::Cipher;
 use pms_sync::store::Store;
@@ -104,6 +104,102 @@ pub fn hotels(only: Option<&str>) -> Result<Vec<Hotel>, String> {
         .collect()
 }
 
+/// The hotel ids `PMS_HOTELS` lists (none when it is unset), without
+/// connecting or reading their other variables: for commands that only need
+/// to know whether a hotel id is one of ours.
+pub fn listed_hotels() -> Result<Vec<HotelId>, String> {
+    std::env::var("PMS_HOTELS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|raw| {
+            HotelId::new(raw)
+                .map_err(|_| format!("configuration variable PMS_HOTELS: `{raw}` is not a valid hotel id"))
+        })
+        .collect()
+}
+
+/// Hotels whose profiles are read at once at start (each is one cheap PMS read).
+const PROFILE_READS_IN_FLIGHT: usize = 16;
+
+/// A hotel's currency and time zone as its PMS reports them, against the configuration.
+#[derive(Debug)]
+pub enum ProfileStatus {
+    /// What the PMS reports matches; `ProfileCheck::unchecked` lists what it does not report.
+    Matches(ProfileCheck),
+    /// The PMS disagrees (an [`pms_core::Error::ProfileMismatch`]): never sync this hotel.
+    Mismatch(Error),
+    /// The connector cannot read a profile at all.
+    Unsupported,
+    /// The read failed (PMS down, credentials): nothing was compared.
+    Unreadable(Error),
+}
+
+/// Reads and checks one hotel's profile.
+pub async fn profile_status(hotel: &Hotel) -> ProfileStatus {
+    match hotel.client.property_profile().await {
+        Ok(profile) => match profile.check(&hotel.config) {
+            Ok(check) => ProfileStatus::Matches(check),
+            Err(mismatch) => ProfileStatus::Mismatch(mismatch),
+        },
+        Err(err) if err.kind() == ErrorKind::Unsupported => ProfileStatus::Unsupported,
+        Err(err) => ProfileStatus::Unreadable(err),
+    }
+}
+
+/// [`hotels`], then every hotel's profile checked against its configuration
+/// ([`check_profiles`]): what `pms sync`, `pms serve` and `pms reconcile`
+/// start from.
+pub async fn checked_hotels(only: Option<&str>) -> Result<Vec<Hotel>, String> {
+    let hotels = hotels(only)?;
+    check_profiles(&hotels).await?;
+    Ok(hotels)
+}
+
+/// Refuses to start when any hotel's PMS reports a currency or time zone
+/// other than its configuration: every business date and amount of that
+/// hotel would be wrong, and nothing downstream could tell. The error names
+/// each hotel and variable (both values, never a secret), so one run lists
+/// every mismatch. A profile that cannot be read (the PMS is down, or the
+/// credential may not read it) is logged and does not stop the start: the
+/// hotel's own reads fail the same way and say so, and refusing every hotel
+/// because one PMS is briefly down would stop a fleet for nothing. A fact
+/// the vendor does not report (OPERA over OWS reports neither) is logged at
+/// info and left unchecked.
+pub async fn check_profiles(hotels: &[Hotel]) -> Result<(), String> {
+    use futures::StreamExt;
+    let statuses: Vec<ProfileStatus> = futures::stream::iter(hotels.iter().map(profile_status))
+        .buffered(PROFILE_READS_IN_FLIGHT)
+        .collect()
+        .await;
+    let mut mismatches = Vec::new();
+    for (hotel, status) in hotels.iter().zip(statuses) {
+        let id = &hotel.config.id;
+        match status {
+            ProfileStatus::Matches(check) => {
+                let unchecked = check.unchecked();
+                if !unchecked.is_empty() {
+                    let facts: Vec<String> = unchecked.iter().map(ToString::to_string).collect();
+                    tracing::info!(hotel = %id, unchecked = %facts.join(", "), "the PMS does not report these; not checked");
+                }
+            }
+            ProfileStatus::Mismatch(err) => mismatches.push(err.to_string()),
+            ProfileStatus::Unsupported => {
+                tracing::info!(hotel = %id, "the connector reads no property profile; currency and time zone not checked");
+            }
+            ProfileStatus::Unreadable(err) => {
+                tracing::warn!(hotel = %id, error = %err, "cannot read the property profile; currency and time zone not checked");
+            }
+        }
+    }
+    if mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(mismatches.join("\n"))
+    }
+}
+
 /// Opens the store named by `PMS_STORE_URL`.
 pub async fn store() -> Result<Arc<dyn Store>, String> {
     let url = std::env::var(STORE_URL_VAR).map_err(|_| {
@@ -112,20 +208,18 @@ pub async fn store() -> Result<Arc<dyn Store>, String> {
     open_store(&url).await.map_err(|e| format!("store: {e}"))
 }
 
-/// Opens a store from a URL.
+/// Opens a store from a URL. A `sqlite:` URL's query is SQLite's URI
+/// options (`?mode=ro` opens read-only), never part of the file name.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, SyncError> {
-    if url == "sqlite::memory:" {
-        return Ok(Arc::new(SqliteStore::in_memory().await?));
-    }
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        return Ok(Arc::new(SqliteStore::open(Path::new(path)).await?));
+    if url.starts_with("sqlite:") {
+        return Ok(Arc::new(SqliteStore::open_url(url).await?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(Arc::new(PostgresStore::connect(url).await?));
     }
     Err(SyncError::Config {
         variable: STORE_URL_VAR.into(),
-        reason: "must start with sqlite:// or postgres://".into(),
+        reason: "must start with sqlite: (sqlite://PATH, sqlite::memory:) or postgres://".into(),
     })
 }
 

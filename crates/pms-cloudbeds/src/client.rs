@@ -18,6 +18,8 @@
 //!   gateway 5xx) is `OutcomeUnknown`: read back (for charges:
 //!   [`PmsClient::find_charge`]) before any retry.
 
+pub(crate) mod profile;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -1740,6 +1742,12 @@ impl PmsClient for CloudbedsClient {
     /// [`PmsClient::reservation`].
     async fn assign_room(&self, request: &RoomAssignment) -> Result<(), pms_core::Error> {
         core(self.assign_room_inner(request).await)
+    }
+
+    /// `getHotels` for the configured property: `propertyTimezone` and
+    /// `propertyCurrency` (see `client/profile.rs`).
+    async fn property_profile(&self) -> Result<pms_core::PropertyProfile, pms_core::Error> {
+        Ok(self.get_property_profile().await?)
     }
 
     async fn health(&self) -> HealthReport {

@@ -11,7 +11,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `client` | [`CloudbedsClient`] (config, transport, v1.3 methods, `PmsClient`), [`DEFAULT_RATE_LIMIT`] |
+//! | `client` | [`CloudbedsClient`] (config, transport, v1.3 methods, `PmsClient`), [`DEFAULT_RATE_LIMIT`]; `client/profile.rs`: the property's currency and time zone from `getHotels` |
 //! | `auth` | API key and OAuth2 refresh (the `oauth2` crate over our reqwest 0.13) |
 //! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
 //! | [`map`] | wire to pms-core; every Cloudbeds enum mapped explicitly |

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AgendaItem, CardHold, CardToken, ChargeRequest, Error, ErrorKind, Folio, FolioCharge, Guest,
-    HousekeepingStatus, IdentityDocument, Money, Pii, PmsKind, PostedCharge, RequestId, Reservation, Room,
-    RoomNumber, RoomStatusReport, VendorId,
+    HousekeepingStatus, IdentityDocument, Money, Pii, PmsKind, PostedCharge, PropertyProfile, RequestId,
+    Reservation, Room, RoomNumber, RoomStatusReport, VendorId,
 };
 
 /// What a connector can do. Callers check before offering a feature, and a
@@ -374,6 +374,15 @@ pub trait PmsClient: Send + Sync {
     async fn assign_room(&self, request: &RoomAssignment) -> Result<(), Error> {
         let _ = request;
         Err(Error::unsupported(self.kind(), "assign_room"))
+    }
+
+    /// What the PMS reports about the property: its currency and time zone
+    /// (and name), read fresh, for [`PropertyProfile::check`] against the
+    /// configuration before a hotel is synced. A fact the vendor's API does
+    /// not report is `None`; a connector that can read none answers
+    /// [`Error::Unsupported`].
+    async fn property_profile(&self) -> Result<PropertyProfile, Error> {
+        Err(Error::unsupported(self.kind(), "property_profile"))
     }
 
     /// Probes the PMS with a cheap authenticated read.

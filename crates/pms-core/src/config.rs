@@ -23,7 +23,9 @@ use url::Url;
 
 use crate::{Currency, Error, HotelId, PmsKind};
 
+mod dotenv;
 mod ohip;
+pub use dotenv::{DOTENV_FILE, check_dotenv, load_dotenv};
 pub use ohip::{OhipGrant, OhipSettings};
 
 /// Every configured hotel.
@@ -189,14 +191,10 @@ pub enum OperaDeployment {
 }
 
 impl Config {
-    /// Loads `.env` (without overriding variables already set) and then
-    /// reads the process environment.
+    /// Loads `.env` ([`load_dotenv`]: checked first, never overriding
+    /// variables already set) and then reads the process environment.
     pub fn from_env() -> Result<Config, Error> {
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(err) if err.not_found() => {}
-            Err(_) => return Err(Error::config(".env", "the file exists but cannot be parsed")),
-        }
+        load_dotenv()?;
         Config::from_lookup(|name| match std::env::var(name) {
             Ok(value) => Ok(Some(value)),
             Err(std::env::VarError::NotPresent) => Ok(None),

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Currency, PmsKind};
+use crate::{Currency, HotelId, PmsKind, ProfileMismatch};
 
 /// What the sync layer should do about an error. Every [`Error`] has one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,6 +145,18 @@ pub enum Error {
         /// What was wrong there.
         message: String,
     },
+    /// The PMS reports a currency or time zone other than the configured one
+    /// (see [`PropertyProfile::check`](crate::PropertyProfile::check)). Kind
+    /// [`ErrorKind::Config`]: a human must fix a variable.
+    #[error("{}", crate::profile::describe(hotel, *pms, mismatches))]
+    ProfileMismatch {
+        /// The hotel.
+        hotel: HotelId,
+        /// Its PMS.
+        pms: PmsKind,
+        /// Every fact that disagrees (at least one).
+        mismatches: Vec<ProfileMismatch>,
+    },
     /// See [`ErrorKind::Config`].
     #[error("configuration variable {variable}: {reason}")]
     Config {
@@ -169,7 +181,7 @@ impl Error {
             Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             Error::Vendor { .. } => ErrorKind::Vendor,
             Error::Decode { .. } => ErrorKind::Decode,
-            Error::Config { .. } => ErrorKind::Config,
+            Error::Config { .. } | Error::ProfileMismatch { .. } => ErrorKind::Config,
         }
     }
 

@@ -15,9 +15,10 @@
 //! | `agenda` | [`AgendaItem`] |
 //! | `event` | [`PmsEvent`] and its [`Change`] |
 //! | `client` | [`PmsClient`], [`Capability`], request types, [`Page`] |
+//! | `profile` | [`PropertyProfile`] (currency, time zone as the PMS reports them) and its check against [`HotelConfig`] |
 //! | `error` | [`Error`], [`ErrorKind`] |
 //! | `decode` | [`PayloadDecoder`]: recorded vendor payloads to records, for `pms decode` and fixtures |
-//! | `config` | [`Config`], [`HotelConfig`] from `PMS_*` variables |
+//! | `config` | [`Config`], [`HotelConfig`] from `PMS_*` variables; `.env` checked and loaded ([`load_dotenv`]) |
 //! | `clock` | [`Clock`], for injected time |
 //!
 //! ## Example
@@ -54,6 +55,7 @@ mod guest;
 mod ids;
 mod money;
 mod pii;
+mod profile;
 mod reservation;
 mod room;
 
@@ -65,8 +67,8 @@ pub use client::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    CloudbedsAuth, CloudbedsSettings, Config, Feature, HotelConfig, MewsSettings, OgEntity, OhipGrant,
-    OhipSettings, OperaDeployment, OperaSettings, PmsSettings,
+    CloudbedsAuth, CloudbedsSettings, Config, DOTENV_FILE, Feature, HotelConfig, MewsSettings, OgEntity,
+    OhipGrant, OhipSettings, OperaDeployment, OperaSettings, PmsSettings, check_dotenv, load_dotenv,
 };
 pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind};
 pub use error::{Error, ErrorKind, without_quoted_values};
@@ -82,6 +84,7 @@ pub use ids::{
 };
 pub use money::{Currency, Money};
 pub use pii::Pii;
+pub use profile::{ProfileCheck, ProfileField, ProfileMismatch, PropertyProfile};
 pub use reservation::{RawJson, RawPayload, Reservation, ReservationStatus};
 pub use room::{HousekeepingStatus, Occupancy, Room, RoomStatus, RoomStatusReport};
 

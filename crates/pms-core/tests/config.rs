@@ -216,3 +216,23 @@ fn lookup_failures_propagate_as_config_errors() {
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.to_string().contains("PMS_HOTELS"));
 }
+
+/// The repository's `.env.example`, as a user copies it to `.env`.
+fn env_example() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.env.example");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn env_example_parses_as_is_and_loads_as_a_configuration() {
+    let text = env_example();
+    pms_core::check_dotenv(&text).unwrap();
+    let vars: HashMap<String, String> = dotenvy::from_read_iter(text.as_bytes())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // The value a user would otherwise get cut at the first space.
+    assert_eq!(vars["PMS_HOTEL_GRAND_MEWS_CLIENT_NAME"], "pms-connectors 0.1.0");
+    let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
+    let ids: Vec<&str> = config.hotels.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["grand", "harbor", "opal"]);
+}

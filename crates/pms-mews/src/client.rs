@@ -11,6 +11,7 @@
 //! retries are the sync layer's job, and writes are never resent blindly.
 
 pub(crate) mod agenda;
+pub(crate) mod profile;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -1176,6 +1177,12 @@ impl PmsClient for MewsClient {
     /// activities): see the `agenda` module.
     async fn agenda(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, Error> {
         self.agenda_items(range).await
+    }
+
+    /// `configuration/get`: `Enterprise.TimeZoneIdentifier` and the default
+    /// accounting currency of `Enterprise.Currencies` (see `client/profile.rs`).
+    async fn property_profile(&self) -> Result<pms_core::PropertyProfile, Error> {
+        self.read_property_profile().await
     }
 
     async fn health(&self) -> HealthReport {

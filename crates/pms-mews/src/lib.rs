@@ -7,7 +7,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `client` | [`MewsClient`] (implements [`pms_core::PmsClient`]), [`MewsConfig`], [`MEWS_RATE_LIMIT`] |
+//! | `client` | [`MewsClient`] (implements [`pms_core::PmsClient`]), [`MewsConfig`], [`MEWS_RATE_LIMIT`]; `client/profile.rs`: [`property_profile`] from `configuration/get` |
 //! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
 //! | [`map`] | wire → pms-core; every Mews enum mapped explicitly |
 //! | `webhook` | [`verify_token`], [`parse_webhook`] |
@@ -65,6 +65,7 @@ mod webhook;
 pub mod wire;
 
 pub use client::agenda::{decode_agenda, map_agenda};
+pub use client::profile::property_profile;
 pub use client::{
     ChargePricing, ChargeSettings, DEFAULT_PAGE_SIZE, DEMO_BASE_URL, MAX_RESPONSE_BYTES, MAX_WINDOW_DAYS,
     MEWS_RATE_LIMIT, MewsClient, MewsConfig, PRODUCTION_BASE_URL,

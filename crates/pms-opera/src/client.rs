@@ -665,6 +665,21 @@ impl OperaClient {
         })
     }
 
+    /// `Information.QueryHotelInformation` for the configured hotel code.
+    pub async fn query_hotel_information(
+        &self,
+    ) -> Result<ops::query_hotel_information::HotelInformation, OperaError> {
+        let tx = Self::read_id();
+        let code = &self.settings.hotel_code;
+        self.call(
+            &ops::query_hotel_information::OP,
+            &tx,
+            |w| ops::query_hotel_information::write(w, code),
+            |doc| ops::query_hotel_information::parse(doc, code, &tx),
+        )
+        .await
+    }
+
     /// `Invoice` (folio) of a reservation by resv_name_id.
     pub async fn invoice(&self, resv_name_id: &str) -> Result<Folio, OperaError> {
         let tx = Self::read_id();
@@ -843,6 +858,23 @@ impl PmsClient for OperaClient {
 
     async fn agenda(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, Error> {
         Ok(self.agenda_in(range).await?)
+    }
+
+    /// With OHIP configured, `getOperaHotelContext` (`currencyCode`,
+    /// `timezone`; see `ohip/context.rs`). Over OWS alone,
+    /// `QueryHotelInformation`, whose answer has neither (see
+    /// `ops/query_hotel_information.rs`): the profile then carries the name
+    /// only, and the call still proves OPERA knows the configured hotel code.
+    async fn property_profile(&self) -> Result<pms_core::PropertyProfile, Error> {
+        if let Some(ohip) = &self.ohip {
+            return Ok(ohip.property_profile().await?);
+        }
+        let info = self.query_hotel_information().await?;
+        Ok(pms_core::PropertyProfile {
+            name: info.name,
+            currency: None,
+            time_zone: None,
+        })
     }
 
     async fn health(&self) -> HealthReport {

@@ -12,9 +12,9 @@
 //! | `client` | [`OperaClient`]: configuration, per-service endpoints (on-premise `{base}/{Service}.asmx`, OPERA Cloud `{base}/{Service}`), transport, retries, the `PmsClient` impl, [`DEFAULT_RATE_LIMIT`] |
 //! | `envelope` | SOAP envelope, `OGHeader`, WS-Security (OPERA Cloud) |
 //! | `xml` | a bounded, namespace-aware reader (namespace URI + local name, never prefixes; DOCTYPE rejected) |
-//! | `ops` | one file per operation: FetchBooking, FutureBookingSummary, AssignRoom, FetchProfile, FetchHouseKeepingRoomStatus, UpdateRoomStatus, CheckIn, CheckOut, PostCharge, Invoice |
+//! | `ops` | one file per operation: FetchBooking, FutureBookingSummary, AssignRoom, FetchProfile, FetchHouseKeepingRoomStatus, UpdateRoomStatus, CheckIn, CheckOut, PostCharge, Invoice, QueryHotelInformation |
 //! | `map` | OWS → pms-core: statuses, amounts, dates, reservations, profiles |
-//! | `ohip` | OHIP REST cashiering (optional): OAuth token cache, `postBillingCharges` with our `postingReference`, read-back by it ([`OhipConfig`], [`Cashiering`]) |
+//! | `ohip` | OHIP REST cashiering (optional): OAuth token cache, `postBillingCharges` with our `postingReference`, read-back by it, and the property profile (`getOperaHotelContext`) ([`OhipConfig`], [`Cashiering`]) |
 //! | `result` | `Result` FAIL, SOAP Faults, HTML error pages → classified errors |
 //! | `error` | [`OperaError`] and its mapping to [`pms_core::Error`] |
 //! | `poll` | changed-reservation polling with a stored [`PollCheckpoint`] |

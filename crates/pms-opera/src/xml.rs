@@ -53,6 +53,8 @@ pub mod ns {
     pub const RESV_ADVANCED_WSDL: &str = "http://webservices.micros.com/ows/5.1/ResvAdvanced.wsdl";
     /// GuestServices WSDL namespace (accepted on responses).
     pub const GUEST_SERVICES_WSDL: &str = "http://webservices.micros.com/ows/5.1/GuestServices.wsdl";
+    /// Information service request/response elements (`HotelInformationRequest`, ...).
+    pub const INFORMATION_WSDL: &str = "http://webservices.micros.com/ows/5.1/Information.wsdl";
     /// XML Schema instance (`xsi:type`).
     pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
     /// WS-Security extension.

@@ -41,20 +41,22 @@
 //!   (OPERA Cloud gateway, WS-Security required). Services and operations:
 //!   `Reservation` (FetchBooking, FutureBookingSummary, AssignRoom), `Name` (FetchProfile),
 //!   `HouseKeeping` (FetchHouseKeepingRoomStatus), `GuestServices`
-//!   (UpdateRoomStatus), `ResvAdvanced` (CheckIn, CheckOut, PostCharge, Invoice).
+//!   (UpdateRoomStatus), `ResvAdvanced` (CheckIn, CheckOut, PostCharge, Invoice),
+//!   `Information` (QueryHotelInformation).
 //!   User [`OperaSim::USER_NAME`], passwords = the access tokens, hotel code
 //!   [`OperaSim::HOTEL_CODE`]. No webhooks (OWS has none). Beside OWS, the
 //!   OHIP REST cashiering front on the same hotel: `POST /oauth/v1/tokens`,
 //!   `POST /csh/v1/hotels/{hotelId}/reservations/{id}/charges`
 //!   (`postBillingCharges`, `postingReference` kept) and
-//!   `GET /csh/v1/hotels/{hotelId}/transactions` (`getGuestsTransactions`),
+//!   `GET /csh/v1/hotels/{hotelId}/transactions` (`getGuestsTransactions`) and
+//!   `GET /ent/config/v1/hotels/{hotelId}/operaContext` (`getOperaHotelContext`),
 //!   client [`OperaSim::OHIP_CLIENT_ID`].
 //! - **Cloudbeds** ([`Vendor::Cloudbeds`], [`CloudbedsSim`]): API v1.3 at
 //!   `{base}/api/v1.3/{method}`, form-encoded writes, `{success, data, count,
 //!   total}` envelopes and `success: false` inside HTTP 200. Methods:
 //!   `getReservations`, `getReservation`, `getReservationsWithRateDetails`, `putReservation`, `postRoomAssign`, `getGuest`,
 //!   `getGuestList`, `getRooms`, `getHousekeepingStatus`,
-//!   `postHousekeepingStatus`, `getHotelDetails`, `postCustomItem`
+//!   `postHousekeepingStatus`, `getHotelDetails`, `getHotels`, `postCustomItem`
 //!   (`referenceID` dedupe), `postVoidItem`, `postAdjustment`,
 //!   `deleteAdjustment`, `postPayment`, `postVoidPayment`, `getTransactions`,
 //!   and `POST /access_token` (refresh grant). API keys (`x-api-key` or

@@ -64,11 +64,24 @@ impl Cipher {
     }
 
     /// Adds a retired key that can still open old rows.
-    pub fn with_retired(mut self, key_id: impl Into<String>, key: [u8; 32]) -> Self {
-        self.keys
-            .entry(key_id.into())
-            .or_insert_with(|| KeyMaterial::new(key));
-        self
+    ///
+    /// An id already in the ring (the current one or another retired one) is
+    /// refused, whether the key is the same or not: rows carry only the id, so
+    /// two keys under one id would leave some rows unreadable, and which ones
+    /// would only show at the next read (a reconcile, weeks later). The error
+    /// names the id, never a key.
+    pub fn with_retired(mut self, key_id: impl Into<String>, key: [u8; 32]) -> Result<Self, SyncError> {
+        let key_id = key_id.into();
+        if self.keys.contains_key(&key_id) {
+            let role = if key_id == self.current {
+                "is the current key's id"
+            } else {
+                "is listed twice"
+            };
+            return Err(SyncError::Crypto(format!("key id `{key_id}` {role}")));
+        }
+        self.keys.insert(key_id, KeyMaterial::new(key));
+        Ok(self)
     }
 
     /// A ring with a random key, for tests and throwaway stores.
@@ -100,9 +113,22 @@ impl Cipher {
             let (id, key) = item
                 .split_once(':')
                 .ok_or_else(|| config(OLD_KEYS_VAR, "entries must be `id:base64key`"))?;
+            let id = id.trim();
+            if id.is_empty() {
+                return Err(config(OLD_KEYS_VAR, "an entry has an empty key id"));
+            }
             let key = decode_key(key)
                 .ok_or_else(|| config(OLD_KEYS_VAR, "a key is not base64 of exactly 32 bytes"))?;
-            cipher = cipher.with_retired(id.trim(), key);
+            // A repeated id is refused at start, before anything is sealed or
+            // opened: see `with_retired`.
+            cipher = cipher.with_retired(id, key).map_err(|_| {
+                let reason = if id == key_id.trim() {
+                    format!("repeats the current key id `{id}` ({KEY_ID_VAR}); list only retired keys")
+                } else {
+                    format!("lists key id `{id}` twice; each id must name one key")
+                };
+                config(OLD_KEYS_VAR, &reason)
+            })?;
         }
         Ok(cipher)
     }
@@ -237,7 +263,7 @@ mod tests {
     fn rotated_rings_open_old_rows_and_seal_with_the_new_key() {
         let old = Cipher::new("k1", [1; 32]);
         let sealed = old.seal(b"data", b"aad").unwrap();
-        let rotated = Cipher::new("k2", [2; 32]).with_retired("k1", [1; 32]);
+        let rotated = Cipher::new("k2", [2; 32]).with_retired("k1", [1; 32]).unwrap();
         assert_eq!(rotated.open("k1", &sealed, b"aad").unwrap(), b"data");
         assert_eq!(rotated.current_key_id(), "k2");
         assert!(Cipher::new("k2", [2; 32]).open("k1", &sealed, b"aad").is_err());
@@ -260,10 +286,71 @@ mod tests {
 
     #[test]
     fn debug_shows_key_ids_only() {
-        let cipher = Cipher::new("k2", [9; 32]).with_retired("k1", [8; 32]);
+        let cipher = Cipher::new("k2", [9; 32]).with_retired("k1", [8; 32]).unwrap();
         assert_eq!(
             format!("{cipher:?}"),
             r#"Cipher { current: "k2", key_ids: ["k1", "k2"] }"#
         );
+    }
+
+    fn ring(vars: &[(&str, &str)]) -> Result<Cipher, SyncError> {
+        Cipher::from_lookup(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn a_repeated_key_id_is_refused_naming_the_variable_and_never_a_key() {
+        let one = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
+        let two = base64::engine::general_purpose::STANDARD.encode([2u8; 32]);
+        let cases = [
+            // The same retired id twice, with different keys and with the same key.
+            (format!("k0:{one},k0:{two}"), "lists key id `k0` twice"),
+            (format!("k0:{one}, k0:{one}"), "lists key id `k0` twice"),
+            // The current id again among the retired keys, with another key or its own.
+            (format!("k1:{two}"), "repeats the current key id `k1`"),
+            (format!(" k1 :{one}"), "repeats the current key id `k1`"),
+        ];
+        for (old, expected) in cases {
+            let err = ring(&[(KEY_ID_VAR, "k1"), (KEY_VAR, &one), (OLD_KEYS_VAR, &old)]).expect_err(&old);
+            let SyncError::Config { variable, .. } = &err else {
+                panic!("expected a config error for {old}, got {err:?}")
+            };
+            assert_eq!(variable, OLD_KEYS_VAR);
+            let text = err.to_string();
+            assert!(text.contains(expected), "{old}: {text}");
+            assert!(!text.contains(&one) && !text.contains(&two), "{text}");
+        }
+        let err = ring(&[
+            (KEY_ID_VAR, "k1"),
+            (KEY_VAR, &one),
+            (OLD_KEYS_VAR, &format!(":{two}")),
+        ])
+        .expect_err("empty id");
+        assert!(err.to_string().contains("empty key id"), "{err}");
+        // Distinct ids still make a ring that opens what each key sealed.
+        let old = Cipher::new("k0", [2; 32]).seal(b"row", b"aad").unwrap();
+        let rotated = ring(&[
+            (KEY_ID_VAR, "k1"),
+            (KEY_VAR, &one),
+            (OLD_KEYS_VAR, &format!("k0:{two}")),
+        ])
+        .unwrap();
+        assert_eq!(rotated.open("k0", &old, b"aad").unwrap(), b"row");
+    }
+
+    #[test]
+    fn with_retired_refuses_an_id_already_in_the_ring() {
+        let err = Cipher::new("k1", [1; 32])
+            .with_retired("k1", [2; 32])
+            .unwrap_err();
+        assert!(err.to_string().contains("current key"), "{err}");
+        let err = Cipher::new("k2", [1; 32])
+            .with_retired("k1", [2; 32])
+            .and_then(|c| c.with_retired("k1", [3; 32]))
+            .unwrap_err();
+        assert!(err.to_string().contains("listed twice"), "{err}");
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use clap::Args;
 use pms_core::HotelId;
-use pms_sync::store::AuditFilter;
+use pms_sync::store::{AuditFilter, Store};
 
 use crate::runtime;
 
@@ -33,14 +33,15 @@ pub struct AuditArgs {
 }
 
 pub async fn run(args: &AuditArgs) -> Result<(), String> {
+    let hotel = args
+        .hotel
+        .as_deref()
+        .map(HotelId::new)
+        .transpose()
+        .map_err(|e| format!("--hotel: {e}"))?;
     let store = runtime::store().await?;
     let filter = AuditFilter {
-        hotel: args
-            .hotel
-            .as_deref()
-            .map(HotelId::new)
-            .transpose()
-            .map_err(|e| format!("--hotel: {e}"))?,
+        hotel: hotel.clone(),
         reservation: args.reservation.clone(),
         action: args.action.clone(),
         from: args.since,
@@ -48,6 +49,9 @@ pub async fn run(args: &AuditArgs) -> Result<(), String> {
         limit: Some(args.limit),
     };
     let entries = store.audit_query(&filter).await.map_err(|e| e.to_string())?;
+    if let Some(hotel) = &hotel {
+        known_hotel(hotel, store.as_ref()).await?;
+    }
     if args.json {
         return super::print_json(&entries);
     }
@@ -68,5 +72,27 @@ pub async fn run(args: &AuditArgs) -> Result<(), String> {
         entries.len(),
         if entries.len() == 1 { "y" } else { "ies" }
     );
+    Ok(())
+}
+
+/// A hotel is known when `PMS_HOTELS` lists it or the audit log holds an
+/// entry for it (a hotel taken out of service keeps its history). Anything
+/// else is a typo, and an empty answer would read as "nothing happened".
+async fn known_hotel(hotel: &HotelId, store: &dyn Store) -> Result<(), String> {
+    let listed = runtime::listed_hotels()?;
+    if listed.contains(hotel) {
+        return Ok(());
+    }
+    let any = AuditFilter {
+        hotel: Some(hotel.clone()),
+        limit: Some(1),
+        ..AuditFilter::default()
+    };
+    let stored = store.audit_query(&any).await.map_err(|e| e.to_string())?;
+    if stored.is_empty() {
+        return Err(format!(
+            "--hotel: `{hotel}` is not listed in PMS_HOTELS and the audit log has no entry for it"
+        ));
+    }
     Ok(())
 }

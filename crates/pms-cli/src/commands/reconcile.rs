@@ -35,7 +35,7 @@ pub struct ReconcileArgs {
 
 pub async fn run(args: &ReconcileArgs) -> Result<(), String> {
     let window = DateRange::new(args.from, args.to).map_err(|e| format!("--from/--to: {e}"))?;
-    let hotels = runtime::hotels(Some(&args.hotel))?;
+    let hotels = runtime::checked_hotels(Some(&args.hotel)).await?;
     let store = runtime::store().await?;
     let mirror = Mirror::new(store, runtime::cipher()?);
     let syncs = runtime::syncs(&hotels, &mirror, Arc::new(SystemClock));

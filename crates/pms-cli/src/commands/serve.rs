@@ -50,7 +50,7 @@ pub struct ServeArgs {
 const LEASE_TTL: Duration = Duration::from_secs(120);
 
 pub async fn run(args: &ServeArgs) -> Result<(), String> {
-    let hotels = runtime::hotels(None)?;
+    let hotels = runtime::checked_hotels(None).await?;
     let store = runtime::store().await?;
     let mirror = Mirror::new(store.clone(), runtime::cipher()?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

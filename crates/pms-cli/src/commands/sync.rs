@@ -44,7 +44,7 @@ pub struct SyncArgs {
 }
 
 pub async fn run(args: &SyncArgs) -> Result<(), String> {
-    let hotels = runtime::hotels(args.hotel.as_deref())?;
+    let hotels = runtime::checked_hotels(args.hotel.as_deref()).await?;
     let store = runtime::store().await?;
     let mirror = Mirror::new(store.clone(), runtime::cipher()?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

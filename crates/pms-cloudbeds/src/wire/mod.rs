@@ -10,6 +10,7 @@
 pub mod envelope;
 pub mod folio;
 pub mod guest;
+pub mod hotel;
 pub mod housekeeping;
 pub mod lenient;
 pub mod oauth;

@@ -85,8 +85,13 @@ impl Cashiering {
         &self.config
     }
 
+    /// Resends of a failed read and the pause between them.
+    pub(super) fn read_policy(&self) -> (u32, Duration) {
+        (self.read_retries, self.retry_backoff)
+    }
+
     /// One authenticated exchange; a 401 renews the token and sends once more.
-    async fn exchange<F>(
+    pub(super) async fn exchange<F>(
         &self,
         operation: &'static str,
         request_id: &str,

@@ -16,6 +16,7 @@
 //! | token | `POST {gateway}/oauth/v1/tokens`, form `grant_type=password` (`username`, `password`) or `client_credentials` (`scope`), `Authorization: Basic client_id:client_secret`, `x-app-key`, `enterpriseId` (client credentials only) | `oauth.json` |
 //! | post | `POST {gateway}/csh/v1/hotels/{hotelId}/reservations/{reservationId}/charges` (`postBillingCharges`), body `criteria{hotelId, reservationId{id,type,idContext}, charges[{transactionCode, price{amount,currencyCode}, postingQuantity, postingReference, postingRemark}], cashierId}` | `csh.json` |
 //! | read back | `GET {gateway}/csh/v1/hotels/{hotelId}/transactions?reservationList={id}&referenceNumberWildCard={ref}` (`getGuestsTransactions`), postings under `reservationFolioInformation[].folioWindows[].folios[].postings[]`, each with `reference`, `transactionNo`, `postedAmount` | `csh.json` |
+//! | property profile | `GET {gateway}/ent/config/v1/hotels/{hotelId}/operaContext` (`getOperaHotelContext`), `hotelContext{currencyCode, timezone}` (`context.rs`) | `entcfg.json` (cited, not in the vendor specs) |
 //!
 //! Every call sends `Authorization: Bearer {token}`, `x-app-key`, `x-hotelid`
 //! (the OPERA hotel code) and `x-request-id` (the intent's request id for a
@@ -32,6 +33,7 @@
 //! Logs carry the operation, `x-request-id`, status and sizes; never a body,
 //! a token or a header value.
 
+mod context;
 mod http;
 #[cfg(test)]
 mod never_panics;

@@ -18,6 +18,7 @@ pub mod fetch_profile;
 pub mod future_booking_summary;
 pub mod invoice;
 pub mod post_charge;
+pub mod query_hotel_information;
 pub mod update_room_status;
 
 /// An OWS service: one endpoint each.
@@ -34,6 +35,8 @@ pub enum Service {
     HouseKeeping,
     /// `GuestServices` (UpdateRoomStatus).
     GuestServices,
+    /// `Information` (QueryHotelInformation).
+    Information,
 }
 
 impl Service {
@@ -45,6 +48,7 @@ impl Service {
             Service::Name => "Name",
             Service::HouseKeeping => "HouseKeeping",
             Service::GuestServices => "GuestServices",
+            Service::Information => "Information",
         }
     }
 }

@@ -270,6 +270,12 @@ const OPERATIONS: &[Operation] = &[
         run: rooms::get_hotel_details,
     },
     Operation {
+        name: "getHotels",
+        verb: Verb::Get,
+        write: false,
+        run: rooms::get_hotels,
+    },
+    Operation {
         name: "postCustomItem",
         verb: Verb::Post,
         write: true,

@@ -333,8 +333,10 @@ pub(super) fn post_housekeeping_status(front: &Front, params: &Params) -> OpResu
 }
 
 /// `GET /getHotelDetails`: the property (`propertyID, propertyName,
-/// propertyTimezone, propertyCurrency{currencyCode, currencySymbol,
-/// currencyPosition}`), the cheapest authenticated call for health checks.
+/// propertyCurrency{currencyCode, currencySymbol, currencyPosition}`), the
+/// cheapest authenticated call for health checks. `GetHotelDetailsResponse`
+/// (`src/pms-v1.3-openapi.yaml`, and `GetHotelDetailsResponseData.md` of the
+/// Python SDK) has no time zone: that is `getHotels`' `propertyTimezone`.
 pub(super) fn get_hotel_details(front: &Front, params: &Params) -> OpResult {
     let hotel = front.core.read();
     check_property(&hotel, params, "propertyID")?;
@@ -344,13 +346,54 @@ pub(super) fn get_hotel_details(front: &Front, params: &Params) -> OpResult {
         "data": {
             "propertyID": CloudbedsIds::property_id(&hotel),
             "propertyName": p.name,
-            "propertyTimezone": p.time_zone.name(),
             "propertyCurrency": {
                 "currencyCode": p.currency,
                 "currencySymbol": if p.currency == "EUR" { "€" } else { "" },
                 "currencyPosition": "after"
             }
         }
+    })))
+}
+
+/// `GET /getHotels` ("Returns a list of hotels, filtered by the parameters
+/// passed"; `GetHotelsResponse` in `src/pms-v1.3-openapi.yaml`): the one
+/// property this credential reaches, as `data[{propertyID, organizationID,
+/// propertyName, propertyImage, propertyDescription, propertyTimezone,
+/// propertyCurrency[{currencyCode, currencySymbol, currencyPosition}]}]` with
+/// `count` and `total`. A `propertyIDs` filter (comma-separated) that does not
+/// name it answers an empty list; `pageNumber` past the first page too.
+pub(super) fn get_hotels(front: &Front, params: &Params) -> OpResult {
+    let hotel = front.core.read();
+    let id = CloudbedsIds::property_id(&hotel);
+    let listed = params
+        .get("propertyIDs")
+        .is_none_or(|ids| ids.split(',').any(|i| i.trim() == id));
+    let first_page = params.get("pageNumber").is_none_or(|n| n.trim() == "1");
+    let p = &hotel.property;
+    let data: Vec<serde_json::Value> = (listed && first_page)
+        .then(|| {
+            json!({
+                "propertyID": id,
+                "organizationID": format!("org-{id}"),
+                "propertyName": p.name,
+                "propertyImage": "",
+                "propertyDescription": "",
+                "propertyTimezone": p.time_zone.name(),
+                "propertyCurrency": [{
+                    "currencyCode": p.currency,
+                    "currencySymbol": if p.currency == "EUR" { "€" } else { "" },
+                    "currencyPosition": "after"
+                }]
+            })
+        })
+        .into_iter()
+        .collect();
+    let total = usize::from(listed);
+    Ok(Reply::read(json!({
+        "success": true,
+        "data": data,
+        "count": data.len(),
+        "total": total
     })))
 }
 

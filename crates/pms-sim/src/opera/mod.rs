@@ -22,9 +22,11 @@
 //! | `HouseKeeping` | FetchHouseKeepingRoomStatus | `housekeeping.rs` |
 //! | `GuestServices` | UpdateRoomStatus | `housekeeping.rs` |
 //! | `ResvAdvanced` | CheckIn, CheckOut, PostCharge, Invoice | `resv_advanced.rs` |
+//! | `Information` | QueryHotelInformation (elements `HotelInformation{Request,Response}`) | `information.rs` |
 //!
 //! Beside OWS the same router serves the OHIP REST cashiering front (token,
-//! `postBillingCharges`, `getGuestsTransactions`) over the same hotel, with
+//! `postBillingCharges`, `getGuestsTransactions`, and `getOperaHotelContext` for the
+//! property's currency and time zone) over the same hotel, with
 //! the same fault injection: see `ohip.rs`.
 //!
 //! Ids: OPERA ids are numbers. A reservation's `resv_name_id` (`RESVID`) is
@@ -49,6 +51,7 @@
 //! (the simulator's own shape: no OWS 429 is documented).
 
 mod housekeeping;
+mod information;
 mod name;
 mod ohip;
 mod reservation;
@@ -105,6 +108,7 @@ enum Service {
     Name,
     HouseKeeping,
     GuestServices,
+    Information,
 }
 
 impl Service {
@@ -115,6 +119,7 @@ impl Service {
             "Name" => Service::Name,
             "HouseKeeping" => Service::HouseKeeping,
             "GuestServices" => Service::GuestServices,
+            "Information" => Service::Information,
             _ => return None,
         })
     }
@@ -126,6 +131,7 @@ impl Service {
             Service::Name => "Name",
             Service::HouseKeeping => "HouseKeeping",
             Service::GuestServices => "GuestServices",
+            Service::Information => "Information",
         }
     }
 }
@@ -213,7 +219,25 @@ const OPERATIONS: &[Operation] = &[
         write: false,
         run: resv_advanced::invoice,
     },
+    Operation {
+        service: Service::Information,
+        name: "QueryHotelInformation",
+        ns: ns::INFORMATION_WSDL,
+        write: false,
+        run: information::query_hotel_information,
+    },
 ];
+
+impl Operation {
+    /// `{base}Request` / `{base}Response`: the operation's name, except for
+    /// `QueryHotelInformation`, whose elements are `HotelInformation…`.
+    fn element_base(&self) -> &'static str {
+        match self.name {
+            "QueryHotelInformation" => information::ELEMENT_BASE,
+            name => name,
+        }
+    }
+}
 
 /// The core plus what only OPERA knows: the transaction code of each posting.
 #[derive(Debug)]
@@ -248,6 +272,10 @@ pub(crate) fn router(core: Arc<SimCore>) -> Router {
             post(ohip::post_charges),
         )
         .route("/csh/v1/hotels/{hotel_id}/transactions", get(ohip::transactions))
+        .route(
+            "/ent/config/v1/hotels/{hotel_id}/operaContext",
+            get(ohip::opera_context),
+        )
         .route("/{*endpoint}", post(handle).fallback(wrong_method))
         .with_state(state)
 }
@@ -543,7 +571,7 @@ async fn handle(
     };
     let op = OPERATIONS.iter().find(|op| {
         op.service == service
-            && request.local_name() == format!("{}Request", op.name)
+            && request.local_name() == format!("{}Request", op.element_base())
             && request.namespace() == Some(op.ns)
     });
     let Some(op) = op else {
@@ -622,7 +650,14 @@ async fn handle(
 
     let outcome = (op.run)(&state, request);
     let fail = outcome.as_ref().err().cloned();
-    let rendered = soap::response(&caller.echo, cloud, now, op.name, op.ns, outcome.as_deref());
+    let rendered = soap::response(
+        &caller.echo,
+        cloud,
+        now,
+        op.element_base(),
+        op.ns,
+        outcome.as_deref(),
+    );
     let Ok(body) = rendered else {
         return call.fault(&Fault::server("Server was unable to write the response."));
     };

@@ -6,6 +6,7 @@
 //! | `POST /oauth/v1/tokens` | token (`oauth.json`): form `grant_type=password` (`username` [`USER_NAME`](super::USER_NAME), `password` an access token) or `client_credentials` (`scope`); `Authorization: Basic` [`OHIP_CLIENT_ID`]`:{an access token}`; `x-app-key` a UUID v4 |
 //! | `POST /csh/v1/hotels/{hotelId}/reservations/{reservationId}/charges` | `postBillingCharges` (`csh.json`): `criteria.charges[]` posted like OWS `PostCharge` (same codes and rules), `postingReference` kept on the line |
 //! | `GET /csh/v1/hotels/{hotelId}/transactions?reservationList=…` | `getGuestsTransactions`: the stay's live lines as `summaryPostingType` postings, `reference` set on lines posted through OHIP; `referenceNumberWildCard` filters by substring |
+//! | `GET /ent/config/v1/hotels/{hotelId}/operaContext` | `getOperaHotelContext` (`entcfg.json`): `hotelContext` with the property's `currencyCode` and `timezone` |
 //!
 //! Every cashiering call needs `Authorization: Bearer {token}` (a token this
 //! front issued, unexpired: else 401), `x-app-key` (UUID v4: else 401) and
@@ -493,6 +494,51 @@ pub(super) async fn transactions(
         }],
         "links": [],
     });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `GET /ent/config/v1/hotels/{hotelId}/operaContext` (`getOperaHotelContext`,
+/// `entcfg.json` of oracle/hospitality-api-docs @ 335587b): the hotel's
+/// context, `operaHotelContextDetails{hotelContext{hotelId, hotelName,
+/// businessDate, countryMode, languageCode, currencyCode, checkInTime,
+/// checkOutTime, timezone, chainCode}, links}`, from the simulated property.
+pub(super) async fn opera_context(
+    State(state): State<Arc<OperaState>>,
+    Path(hotel_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let mut call = Call {
+        state: &state,
+        at: state::now(),
+        path: format!("/ent/config/v1/hotels/{hotel_id}/operaContext"),
+        credential: None,
+        body: json!({ "service": "OHIP", "operation": "getOperaHotelContext" }),
+    };
+    if let Err(response) = admit(&mut call, &headers, &hotel_id).await {
+        return response;
+    }
+    let hotel = state.core().read();
+    let p = &hotel.property;
+    let body = json!({
+        "hotelContext": {
+            "hotelId": HOTEL_CODE,
+            "hotelName": p.name,
+            "businessDate": hotel.business_date(call.at).format("%Y-%m-%d").to_string(),
+            "countryMode": "DE",
+            "languageCode": "E",
+            "currencyCode": p.currency,
+            "timezone": p.time_zone.name(),
+            "chainCode": "SIM",
+        },
+        "links": [],
+    });
+    drop(hotel);
+    call.record(200, Outcome::Served, false);
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],

@@ -42,6 +42,8 @@ pub mod ns {
     pub const HOUSEKEEPING: &str = "http://webservices.micros.com/og/4.3/HouseKeeping/";
     /// GuestServices request/response elements.
     pub const GUEST_SERVICES: &str = "http://webservices.micros.com/og/4.3/GuestServices/";
+    /// Information service request/response elements (`HotelInformationRequest`).
+    pub const INFORMATION_WSDL: &str = "http://webservices.micros.com/ows/5.1/Information.wsdl";
     /// WS-Security extension (OASIS WSS 1.0).
     pub const WSSE: &str =
         "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";

@@ -32,6 +32,7 @@ use crate::SyncError;
 mod checkpoint;
 mod flows;
 mod leases;
+mod open_url;
 mod rows;
 
 /// How long a connection waits for another connection's write lock.
@@ -120,9 +121,14 @@ impl SqliteStore {
     /// The file is in WAL journal mode (readers never block the writer), with
     /// foreign keys on and a busy timeout of 5 s.
     pub async fn open(path: &Path) -> Result<Self, SyncError> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
+        Self::open_file(SqliteConnectOptions::new().filename(path).create_if_missing(true)).await
+    }
+
+    /// Opens a file database with `options` (file name, create or not, and
+    /// any URI options [`SqliteStore::open_url`] read), in WAL mode, migrated.
+    async fn open_file(options: SqliteConnectOptions) -> Result<Self, SyncError> {
+        let path = options.get_filename().to_owned();
+        let options = options
             // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at commit, so a power
             // loss can roll back the last committed transactions. The journal promises
             // that a write intent is durable *before* the PMS call; losing it after the
@@ -144,7 +150,7 @@ impl SqliteStore {
             // The store's own task checkpoints, so that no commit has to.
             .connect_with(options.pragma("wal_autocheckpoint", "0"))
             .await?;
-        let mut wal = path.as_os_str().to_owned();
+        let mut wal = path.into_os_string();
         wal.push("-wal");
         let checkpointer = Checkpointer::spawn(pool.clone(), wal.into());
         Ok(SqliteStore {

@@ -153,6 +153,9 @@ async fn run_demo(plan: Plan, show_progress: bool) -> Result<DemoReport, String>
         let sim = leg.start((plan.spec)(leg.seed)).await?;
         let config = leg.config(&sim)?;
         let hotel = runtime::connect(&config).map_err(|e| format!("hotel {}: {e}", config.id))?;
+        // As `pms sync` does: the simulator's property must report the
+        // currency and time zone the hotel is configured with.
+        runtime::check_profiles(std::slice::from_ref(&hotel)).await?;
         let counter = leg
             .webhook_source(&config, &webhook_token)?
             .map(|inner| Arc::new(CountingSource::new(inner)));
