@@ -1349,14 +1349,21 @@ pub(crate) fn split_window(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Time
     out
 }
 
-const TOKEN_PREFIX: &str = "mews1";
+/// Page tokens carry the sub-window start in full (seconds and nanoseconds):
+/// a `ChangeQuery` may hold any precision (the sync's first window starts at
+/// `now - lookback`, with the system clock's nanoseconds), and a start read
+/// back coarser than `since` would fall outside the window and orphan the
+/// token (RELIABILITY.md bugs 4 and 16).
+const TOKEN_PREFIX: &str = "mews2";
+/// Tokens of earlier versions (start in microseconds), still accepted so a
+/// cursor stored mid-window before an upgrade resumes.
+const TOKEN_PREFIX_MICROS: &str = "mews1";
 
 fn encode_page_token(window_start: DateTime<Utc>, cursor: Option<&str>) -> PageToken {
     PageToken::new(format!(
-        "{TOKEN_PREFIX}:{}:{}",
-        // Microseconds, like the instants a ChangeQuery carries: whole seconds
-        // would put the decoded start before `since` and orphan the token.
-        window_start.timestamp_micros(),
+        "{TOKEN_PREFIX}:{}.{:09}:{}",
+        window_start.timestamp(),
+        window_start.timestamp_subsec_nanos(),
         cursor.unwrap_or("")
     ))
 }
@@ -1367,15 +1374,33 @@ fn decode_page_token(
 ) -> Result<(DateTime<Utc>, Option<String>), Error> {
     let invalid = || Error::validation("page token was not issued by the Mews connector");
     let mut parts = token.as_str().splitn(3, ':');
-    if parts.next() != Some(TOKEN_PREFIX) {
-        return Err(invalid());
-    }
-    let start = parts
-        .next()
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(DateTime::<Utc>::from_timestamp_micros)
-        .ok_or_else(invalid)?;
-    if start < query.since || start >= query.until {
+    let prefix = parts.next();
+    let start = parts.next().ok_or_else(invalid)?;
+    let (start, since) = match prefix {
+        Some(TOKEN_PREFIX) => {
+            let (secs, nanos) = start.split_once('.').ok_or_else(invalid)?;
+            let start = secs
+                .parse::<i64>()
+                .ok()
+                .zip(nanos.parse::<u32>().ok())
+                .and_then(|(secs, nanos)| DateTime::<Utc>::from_timestamp(secs, nanos))
+                .ok_or_else(invalid)?;
+            (start, query.since)
+        }
+        Some(TOKEN_PREFIX_MICROS) => {
+            let start = start
+                .parse::<i64>()
+                .ok()
+                .and_then(DateTime::<Utc>::from_timestamp_micros)
+                .ok_or_else(invalid)?;
+            // Such a token holds microseconds: compare at that precision.
+            let since =
+                DateTime::<Utc>::from_timestamp_micros(query.since.timestamp_micros()).unwrap_or(query.since);
+            (start, since)
+        }
+        _ => return Err(invalid()),
+    };
+    if start < since || start >= query.until {
         return Err(Error::validation("page token does not belong to this window"));
     }
     let cursor = parts.next().ok_or_else(invalid)?;
@@ -1429,5 +1454,32 @@ mod tests {
             (start, Some("abc".to_owned()))
         );
         assert!(decode_page_token(&PageToken::new("42"), &query).is_err());
+    }
+
+    #[test]
+    fn page_tokens_keep_a_window_start_with_nanoseconds() {
+        // The sync's first window starts at `now - lookback`: system-clock nanoseconds.
+        let since: DateTime<Utc> = "2024-01-01T10:20:30.123456789Z".parse().unwrap();
+        let query = ChangeQuery {
+            since,
+            until: "2024-03-01T00:00:00Z".parse().unwrap(),
+            page: None,
+            page_size: 500,
+        };
+        let token = encode_page_token(since, Some("c1"));
+        assert_eq!(
+            decode_page_token(&token, &query).unwrap(),
+            (since, Some("c1".to_owned()))
+        );
+        // A token of the previous format (microseconds) still resumes its window.
+        let old = PageToken::new(format!("mews1:{}:c1", since.timestamp_micros()));
+        let (start, cursor) = decode_page_token(&old, &query).unwrap();
+        assert_eq!(start.timestamp_micros(), since.timestamp_micros());
+        assert_eq!(cursor.as_deref(), Some("c1"));
+        // Before the window, or malformed: refused.
+        let early = encode_page_token(since - chrono::Duration::nanoseconds(1), None);
+        assert!(decode_page_token(&early, &query).is_err());
+        assert!(decode_page_token(&PageToken::new("mews2:12:c"), &query).is_err());
+        assert!(decode_page_token(&PageToken::new("mews2:12.x:c"), &query).is_err());
     }
 }
