@@ -72,8 +72,8 @@ pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind};
 pub use error::{Error, ErrorKind, without_quoted_values};
 pub use event::{Change, EventId, EventSource, PmsEvent};
 pub use folio::{
-    CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioCharge, Payment, PaymentState,
-    PostedCharge,
+    AccountKind, CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioAccount,
+    FolioCharge, FolioOwner, Payment, PaymentState, PostedCharge, line_balances,
 };
 pub use guest::{Address, DocumentKind, Guest, GuestRef, IdentityDocument, PersonName};
 pub use ids::{

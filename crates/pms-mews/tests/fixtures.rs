@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use pms_core::{
-    Address, Change, ChargeId, ChargeKind, Currency, DecodeContext, Decoded, EventId, EventSource,
-    ExternalRef, Folio, FolioCharge, FolioId, Guest, GuestId, GuestRef, HotelId, HousekeepingStatus, Money,
-    PayloadDecoder, PayloadKind, Payment, PaymentState, PersonName, Pii, PmsEvent, PmsKind, RawJson,
-    RawPayload, Reservation, ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus,
-    RoomStatusReport, VendorId,
+    AccountKind, Address, Change, ChargeId, ChargeKind, Currency, DecodeContext, Decoded, EventId,
+    EventSource, ExternalRef, Folio, FolioAccount, FolioCharge, FolioId, FolioOwner, Guest, GuestId,
+    GuestRef, HotelId, HousekeepingStatus, Money, PayloadDecoder, PayloadKind, Payment, PaymentState,
+    PersonName, Pii, PmsEvent, PmsKind, RawJson, RawPayload, Reservation, ReservationId, ReservationStatus,
+    Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
 };
 use pms_mews::{MewsDecoder, MewsWebhook, parse_webhook};
 use pretty_assertions::assert_eq;
@@ -285,10 +285,191 @@ fn folio(owner: &str, charges: Vec<FolioCharge>, payments: Vec<Payment>, balance
     Folio {
         id: FolioId::derive(&hotel(), &reservation),
         external: reservation.clone(),
-        reservation,
+        owner: FolioOwner::Reservation(reservation),
         balance: eur(balance),
+        other_balances: Vec::new(),
         charges,
         payments,
+    }
+}
+
+#[test]
+fn folio_amounts_are_summed_in_their_own_currency_not_the_configured_one() {
+    // The order items of the docs are in EUR; a hotel configured in GBP
+    // still gets the EUR folios (this failed with "currency mismatch").
+    let Decoded::Folio(in_gbp) = decode(PayloadKind::Folio, "orderitems_getall.response.json", "GBP") else {
+        panic!("not folios");
+    };
+    let Decoded::Folio(in_eur) = decode(PayloadKind::Folio, "orderitems_getall.response.json", "EUR") else {
+        panic!("not folios");
+    };
+    assert_eq!(in_gbp, in_eur);
+    assert!(
+        in_gbp
+            .iter()
+            .all(|f| f.balance.currency == Currency::EUR && !f.is_multi_currency())
+    );
+}
+
+#[test]
+fn a_folio_that_mixes_currencies_says_so() {
+    // Vendor-shaped: the docs' two order items, the city tax moved to USD and
+    // onto the room night's reservation.
+    let mut items: serde_json::Value =
+        serde_json::from_slice(&fixture("orderitems_getall.response.json")).unwrap();
+    let reservation = items["OrderItems"][1]["ServiceOrderId"].clone();
+    items["OrderItems"][0]["ServiceOrderId"] = reservation.clone();
+    for amount in ["UnitAmount", "Amount"] {
+        items["OrderItems"][0][amount]["Currency"] = "USD".into();
+    }
+    let body = serde_json::to_vec(&items).unwrap();
+    let Decoded::Folio(folios) = MewsDecoder
+        .decode(PayloadKind::Folio, &body, &ctx("GBP"))
+        .unwrap()
+    else {
+        panic!("not folios");
+    };
+    assert_eq!(folios.len(), 1);
+    let folio = &folios[0];
+    assert!(folio.is_multi_currency());
+    // The property's currency (GBP) is not among the lines: the first code leads.
+    assert_eq!(folio.balance, eur("100"));
+    assert_eq!(
+        folio.other_balances,
+        vec![Money::parse("5", Currency::USD).unwrap()]
+    );
+    assert_eq!(folio.computed_balance().unwrap(), folio.balance);
+    assert_eq!(
+        folio.computed_balances().unwrap(),
+        vec![eur("100"), Money::parse("5", Currency::USD).unwrap()]
+    );
+    // In a EUR hotel... still EUR first; in a USD hotel, USD leads.
+    let Decoded::Folio(usd) = MewsDecoder
+        .decode(PayloadKind::Folio, &body, &ctx("USD"))
+        .unwrap()
+    else {
+        panic!("not folios");
+    };
+    assert_eq!(usd[0].balance, Money::parse("5", Currency::USD).unwrap());
+    assert_eq!(usd[0].other_balances, vec![eur("100")]);
+    // The JSON names both.
+    let json = serde_json::to_value(folio).unwrap();
+    assert_eq!(
+        json["other_balances"],
+        serde_json::json!([{"amount": "5", "currency": "USD"}])
+    );
+}
+
+#[test]
+fn a_fully_voided_folio_has_a_balance_of_zero_not_minus_zero() {
+    // The docs' room night, canceled, and a canceled payment against it.
+    let mut items: serde_json::Value =
+        serde_json::from_slice(&fixture("orderitems_getall.response.json")).unwrap();
+    let mut payments: serde_json::Value =
+        serde_json::from_slice(&fixture("payments_getall.response.json")).unwrap();
+    let item = &mut items["OrderItems"][1];
+    item["AccountingState"] = "Canceled".into();
+    let reservation = item["ServiceOrderId"].clone();
+    let payment = &mut payments["Payments"][1];
+    payment["ReservationId"] = reservation;
+    payment["State"] = "Canceled".into();
+    let body = serde_json::json!({
+        "OrderItems": [items["OrderItems"][1].clone()],
+        "Payments": [payments["Payments"][1].clone()],
+    });
+    let Decoded::Folio(folios) = MewsDecoder
+        .decode(
+            PayloadKind::Folio,
+            &serde_json::to_vec(&body).unwrap(),
+            &ctx("EUR"),
+        )
+        .unwrap()
+    else {
+        panic!("not folios");
+    };
+    let balance = folios[0].balance;
+    assert!(balance.is_zero());
+    assert_eq!(balance.to_string(), "0 EUR");
+    assert_eq!(
+        serde_json::to_value(balance).unwrap(),
+        serde_json::json!({"amount": "0", "currency": "EUR"})
+    );
+}
+
+#[test]
+fn bills_fixture_maps_to_whole_account_folios() {
+    // The docs' bill carries no lines (Extent.Items is deprecated): an empty
+    // folio of the company account the bill is issued to.
+    let bill = mews("ea087d64-3901-4eee-b0b7-9fce4c58a005");
+    let expected = Folio {
+        id: FolioId::derive(&hotel(), &bill),
+        external: bill,
+        owner: FolioOwner::Account(FolioAccount {
+            external: mews("c6f5c82d-621a-4c8a-903b-1b0a9a23b71f"),
+            kind: AccountKind::Company,
+        }),
+        balance: Money::zero(Currency::EUR),
+        other_balances: Vec::new(),
+        charges: Vec::new(),
+        payments: Vec::new(),
+    };
+    assert_eq!(
+        decode(PayloadKind::Folio, "bills_getall.response.json", "EUR"),
+        Decoded::Folio(vec![expected])
+    );
+    // Serialized, the owner is an `account`, not a `reservation`.
+    let Decoded::Folio(folios) = decode(PayloadKind::Folio, "bills_getall.response.json", "EUR") else {
+        panic!("not folios");
+    };
+    let json = serde_json::to_value(&folios[0]).unwrap();
+    assert_eq!(json["account"]["kind"], "company");
+    assert!(json.get("reservation").is_none());
+}
+
+#[test]
+fn bill_lines_join_their_bill_by_bill_id() {
+    // Vendor-shaped: the docs' bill with the docs' room-night order item and
+    // cash payment moved onto it (`BillId`), as `orderItems/getAll` and
+    // `payments/getAll` with `BillIds` would answer.
+    let bills: serde_json::Value = serde_json::from_slice(&fixture("bills_getall.response.json")).unwrap();
+    let items: serde_json::Value =
+        serde_json::from_slice(&fixture("orderitems_getall.response.json")).unwrap();
+    let payments: serde_json::Value =
+        serde_json::from_slice(&fixture("payments_getall.response.json")).unwrap();
+    let bill_id = bills["Bills"][0]["Id"].clone();
+    let mut item = items["OrderItems"][1].clone();
+    item["BillId"] = bill_id.clone();
+    let mut payment = payments["Payments"][1].clone();
+    payment["BillId"] = bill_id;
+    let body = serde_json::json!({"Bills": bills["Bills"], "OrderItems": [item], "Payments": [payment]});
+    let Decoded::Folio(folios) = MewsDecoder
+        .decode(
+            PayloadKind::Folio,
+            &serde_json::to_vec(&body).unwrap(),
+            &ctx("EUR"),
+        )
+        .unwrap()
+    else {
+        panic!("not folios");
+    };
+    assert_eq!(folios.len(), 1);
+    assert_eq!(folios[0].charges.len(), 1);
+    assert_eq!(folios[0].payments.len(), 1);
+    // 100 charged, 300 paid.
+    assert_eq!(folios[0].balance, eur("-200"));
+    assert_eq!(folios[0].reservation(), None);
+
+    // A line on a bill the payload does not hold is an error naming it.
+    let mut stray = items["OrderItems"][0].clone();
+    stray["BillId"] = "00000000-0000-0000-0000-000000000000".into();
+    let body = serde_json::json!({"Bills": bills["Bills"], "OrderItems": [stray]});
+    match MewsDecoder.decode(
+        PayloadKind::Folio,
+        &serde_json::to_vec(&body).unwrap(),
+        &ctx("EUR"),
+    ) {
+        Err(pms_core::Error::Decode { path, .. }) => assert_eq!(path, "OrderItems[0].BillId"),
+        other => panic!("{other:?}"),
     }
 }
 
