@@ -21,6 +21,7 @@ use pms_core::{
 };
 
 use crate::client::{decode, decode_reservations};
+use crate::error::without_values;
 use crate::map::{self, MapContext};
 use crate::webhook::parse_webhook;
 use crate::wire::bills::Bill;
@@ -227,8 +228,13 @@ fn require_any_key(body: &[u8], keys: &[&str]) -> Result<(), Error> {
     }
     // Keys only: the values are skipped, not built.
     let top: std::collections::HashMap<std::borrow::Cow<'_, str>, serde::de::IgnoredAny> =
-        serde_json::from_slice(body)
-            .map_err(|e| Error::decode(PmsKind::Mews, "$", format!("not a JSON object: {e}")))?;
+        serde_json::from_slice(body).map_err(|e| {
+            Error::decode(
+                PmsKind::Mews,
+                "$",
+                format!("not a JSON object: {}", without_values(&e.to_string())),
+            )
+        })?;
     if keys.iter().any(|k| top.contains_key(*k)) {
         Ok(())
     } else {

@@ -719,3 +719,87 @@ fn malformed_payload_names_the_json_path() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn decode_errors_never_quote_vendor_values() {
+    // Vendor-shaped payloads (the docs' examples) with one field each set to
+    // a distinctive value of the wrong type: the error names the path, never
+    // the value.
+    const NEEDLE: &str = "19310231";
+    let with = |file: &str, list: &str, field: &str, value: serde_json::Value| {
+        let mut body: serde_json::Value = serde_json::from_slice(&fixture(file)).unwrap();
+        body[list][0][field] = value;
+        serde_json::to_vec(&body).unwrap()
+    };
+    let cases = [
+        (
+            PayloadKind::Guests,
+            with(
+                "customers_getall.response.json",
+                "Customers",
+                "Email",
+                19310231.into(),
+            ),
+            "Customers[0].Email",
+        ),
+        (
+            PayloadKind::Guests,
+            with(
+                "customers_getall.response.json",
+                "Customers",
+                "FirstName",
+                true.into(),
+            ),
+            "Customers[0].FirstName",
+        ),
+        (
+            PayloadKind::Reservations,
+            with(
+                "reservations_getall_2023_06_06.response.json",
+                "Reservations",
+                "Number",
+                19310231.5.into(),
+            ),
+            "Reservations[0].Number",
+        ),
+        (
+            PayloadKind::Folio,
+            with(
+                "orderitems_getall.response.json",
+                "OrderItems",
+                "UnitCount",
+                "Zebulon 19310231".into(),
+            ),
+            "OrderItems[0].UnitCount",
+        ),
+        (
+            PayloadKind::Reservations,
+            with(
+                "reservations_getall_2023_06_06.response.json",
+                "Reservations",
+                "State",
+                serde_json::json!({"Zebulon": 19310231}),
+            ),
+            "Reservations[0].State",
+        ),
+        (
+            PayloadKind::Webhook,
+            {
+                let mut body: serde_json::Value =
+                    serde_json::from_slice(&fixture("webhook_general.request.json")).unwrap();
+                body["EnterpriseId"] = 19310231.into();
+                serde_json::to_vec(&body).unwrap()
+            },
+            "EnterpriseId",
+        ),
+    ];
+    for (kind, body, path) in cases {
+        let err = MewsDecoder.decode(kind, &body, &ctx("EUR")).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains(NEEDLE) && !text.contains("Zebulon"), "{text}");
+        match err {
+            pms_core::Error::Decode { path: at, .. } => assert_eq!(at, path, "{text}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
