@@ -103,6 +103,17 @@ pub enum MewsError {
         /// The cap.
         limit: usize,
     },
+    /// A webhook receiver or router that cannot be set up as configured
+    /// (token too short, enterprise missing or routed twice).
+    #[error("Mews webhook setup: {reason}")]
+    WebhookSetup {
+        /// What is wrong (never the token).
+        reason: String,
+    },
+    /// An authenticated webhook whose enterprise or integration is not the
+    /// receiving hotel's.
+    #[error("webhook is for another enterprise or integration than this hotel's")]
+    WebhookForeign,
     /// A webhook body that is neither a General nor an Integration webhook.
     #[error("unrecognized webhook body: {reason}")]
     WebhookUnrecognized {
@@ -229,6 +240,10 @@ impl From<MewsError> for Error {
                 message: "webhook token missing or wrong".into(),
                 vendor_request_id: None,
             },
+            MewsError::WebhookSetup { reason } => Error::config("mews.webhook", reason),
+            MewsError::WebhookForeign => {
+                Error::validation("webhook is for another enterprise or integration than this hotel's")
+            }
             MewsError::WebhookTooLarge { limit } => {
                 Error::validation(format!("webhook body exceeds {limit} bytes"))
             }

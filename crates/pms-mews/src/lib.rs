@@ -11,6 +11,7 @@
 //! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
 //! | [`map`] | wire → pms-core; every Mews enum mapped explicitly |
 //! | `webhook` | [`verify_token`], [`parse_webhook`] |
+//! | `receiver` | [`WebhookReceiver`] (one hotel: token, enterprise check), [`MewsWebhookRouter`] (the shared URL: `EnterpriseId` / integration → hotel) |
 //! | `error` | [`MewsError`] and the HTTP status → [`pms_core::ErrorKind`] table |
 //! | `decode` | [`MewsDecoder`] for `pms decode` and fixtures |
 //!
@@ -61,6 +62,7 @@ mod client;
 mod decode;
 mod error;
 pub mod map;
+mod receiver;
 mod webhook;
 pub mod wire;
 
@@ -71,6 +73,7 @@ pub use client::{
 };
 pub use decode::MewsDecoder;
 pub use error::{CallKind, MewsError, parse_retry_after};
+pub use receiver::{MIN_WEBHOOK_TOKEN_CHARS, MewsWebhookRouter, WebhookReceiver};
 pub use webhook::{
     IntegrationNotice, MAX_WEBHOOK_BYTES, MewsWebhook, TOKEN_PARAMETER, parse_webhook, verify_token,
 };

@@ -14,6 +14,7 @@
 //! | `time` | [`Sleeper`], [`VirtualSleeper`] for virtual-time tests |
 //! | `engine` | [`HotelSync`]: polling with durable cursors, inbox draining, change events |
 //! | `webhook` | [`webhook_router`]: authenticate, bound, dedupe, store, answer fast |
+//! | `webhook_shared` | [`shared_webhook_router`]: one URL for many hotels (Mews), routed by tenant id to the hotel's receiver |
 //! | `reconcile` | drift reports and repair, folio checks |
 //! | `worker` | [`Worker`]: hotel syncs under leases, for many processes on one store |
 //! | `health` | [`HealthTracker`], [`SyncHealth`] |
@@ -35,6 +36,7 @@ mod retry;
 pub mod store;
 mod time;
 mod webhook;
+mod webhook_shared;
 mod worker;
 mod writes;
 
@@ -50,6 +52,7 @@ pub use retry::RetryPolicy;
 pub use store::{PostgresStore, SqliteStore, Store};
 pub use time::{Sleeper, TokioSleeper, VirtualSleeper};
 pub use webhook::{FnWebhookSource, MAX_WEBHOOK_BYTES, WebhookRequest, WebhookSource, webhook_router};
+pub use webhook_shared::{FnSharedWebhookRoute, SharedWebhookRoute, shared_webhook_router};
 pub use worker::{
     DEFAULT_HOUSEKEEPING_INTERVAL, DEFAULT_INBOX_RETENTION, DEFAULT_JOURNAL_RETENTION, PassReport, Worker,
 };

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use pms_core::{Clock, SystemClock};
-use pms_sync::{Mirror, TokioSleeper, Worker, webhook_router};
+use pms_sync::{Mirror, TokioSleeper, Worker, shared_webhook_router, webhook_router};
 use tokio::sync::Notify;
 
 use crate::runtime;
@@ -32,11 +32,20 @@ pub async fn run(args: &ServeArgs) -> Result<(), String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let wake = Arc::new(Notify::new());
     let sources = runtime::webhook_sources(&hotels)?;
+    let shared = runtime::shared_webhook_routes(&hotels, &sources)?;
+    let shared_names: Vec<String> = shared.keys().cloned().collect();
     let router = webhook_router(store.clone(), sources, clock.clone(), wake.clone());
+    let router = shared_webhook_router(router, shared);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("--listen {}: {e}", args.listen))?;
     println!("webhooks: POST http://{}/webhooks/{{hotel}}", args.listen);
+    for name in shared_names {
+        println!(
+            "webhooks: POST http://{}/webhooks/mews/{name} (every Mews hotel)",
+            args.listen
+        );
+    }
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     let worker = Worker::new(
         runtime::worker_name(),
