@@ -83,7 +83,7 @@ pub use ids::{
 pub use money::{Currency, Money};
 pub use pii::Pii;
 pub use reservation::{RawJson, RawPayload, Reservation, ReservationStatus};
-pub use room::{HousekeepingStatus, Occupancy, Room, RoomStatus, RoomStatusReport};
+pub use room::{HousekeepingStatus, Occupancy, Room, RoomBlock, RoomBlockKind, RoomStatus, RoomStatusReport};
 
 /// Re-exported so callers name the same versions we do.
 pub use chrono;

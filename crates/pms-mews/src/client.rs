@@ -1172,6 +1172,34 @@ impl PmsClient for MewsClient {
         }
     }
 
+    /// `resourceBlocks/getAll` by `ResourceBlockIds`, active and deleted
+    /// (`ActivityStates` defaults to `Active` only; a `ResourceBlockUpdated`
+    /// for a removed block must still find its room,
+    /// <https://docs.mews.com/connector-api/operations/resourceblocks>).
+    async fn room_block(&self, block: &VendorId) -> Result<pms_core::RoomBlock, Error> {
+        use crate::wire::resource_blocks::{ActivityState, GetAllResourceBlocks, ResourceBlocksPage};
+        let page: ResourceBlocksPage = self
+            .call(
+                "resourceBlocks/getAll",
+                &GetAllResourceBlocks {
+                    enterprise_ids: self.enterprise_ids(),
+                    resource_block_ids: Some(vec![block.as_str().to_owned()]),
+                    assigned_resource_ids: None,
+                    activity_states: Some(vec![ActivityState::Active, ActivityState::Deleted]),
+                    limitation: Limitation::new(1, None),
+                },
+                CallKind::Read,
+            )
+            .await?;
+        let (i, found) = page
+            .resource_blocks
+            .iter()
+            .enumerate()
+            .find(|(_, b)| b.id.eq_ignore_ascii_case(block.as_str()))
+            .ok_or_else(|| Error::not_found(format!("Mews resource block {block}")))?;
+        map::room_block(found, &format!("ResourceBlocks[{i}]"))
+    }
+
     /// Reservations of hourly bookable services (spa, restaurant tables,
     /// activities): see the `agenda` module.
     async fn agenda(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, Error> {

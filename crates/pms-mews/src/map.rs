@@ -14,7 +14,8 @@ use pms_core::{
     AccountKind, Address, ChargeId, ChargeKind, Currency, Error, ExternalRef, Folio, FolioAccount,
     FolioCharge, FolioId, FolioOwner, Guest, GuestId, GuestRef, HotelId, HousekeepingStatus, Money, Payment,
     PaymentState, PersonName, Pii, PmsKind, RawJson, RawPayload, RequestId, Reservation, ReservationId,
-    ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId, line_balances,
+    ReservationStatus, Room, RoomBlock, RoomBlockKind, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
+    line_balances,
 };
 use rust_decimal::Decimal;
 
@@ -264,7 +265,7 @@ pub fn guest(c: &wire::customers::Customer, ctx: &MapContext, path: &str) -> Res
         id: GuestId::derive(&ctx.hotel, &external),
         external,
         name: PersonName {
-            title: non_empty(c.title.as_deref().or(c.custom_title_name.as_deref())).map(Pii::new),
+            title: non_empty(c.title.as_deref()).map(Pii::new),
             first: non_empty(c.first_name.as_deref()).map(Pii::new),
             middle: None,
             last: last.map(Pii::new),
@@ -314,6 +315,23 @@ pub fn room(r: &wire::resources::Resource, path: &str) -> Result<Room, Error> {
         room_type: None,
         floor,
         status: Some(room_status(r)),
+    })
+}
+
+/// A Mews resource block → [`RoomBlock`].
+pub fn room_block(b: &wire::resource_blocks::ResourceBlock, path: &str) -> Result<RoomBlock, Error> {
+    use wire::resource_blocks::ResourceBlockType;
+    Ok(RoomBlock {
+        external: external(&b.id, &format!("{path}.Id"))?,
+        room: external(&b.assigned_resource_id, &format!("{path}.AssignedResourceId"))?,
+        kind: match &b.block_type {
+            ResourceBlockType::OutOfOrder => RoomBlockKind::OutOfOrder,
+            ResourceBlockType::InternalUse => RoomBlockKind::InternalUse,
+            ResourceBlockType::Unknown(other) => RoomBlockKind::Other(other.clone()),
+        },
+        starts_at: b.start_utc,
+        ends_at: b.end_utc,
+        active: b.is_active,
     })
 }
 

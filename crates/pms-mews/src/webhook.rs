@@ -62,8 +62,8 @@ pub enum MewsWebhook {
         integration_id: String,
         /// The events with a model equivalent, deduplicated within the message.
         events: Vec<PmsEvent>,
-        /// Discriminators with no model equivalent (`MessageAdded`,
-        /// `ResourceBlockUpdated`, unknown ones), verbatim, with their ids.
+        /// Discriminators with no model equivalent (`MessageAdded`, unknown
+        /// ones), verbatim, with their ids.
         ignored: Vec<(String, String)>,
     },
     /// An Integration webhook.
@@ -179,9 +179,12 @@ fn general(webhook: GeneralWebhook, hotel: &HotelId, received_at: DateTime<Utc>)
                     item: Some(reference),
                 },
             ),
-            EventDiscriminator::MessageAdded
-            | EventDiscriminator::ResourceBlockUpdated
-            | EventDiscriminator::Unknown(_) => {
+            // Ids only: the block is read back for its room
+            // (`resourceBlocks/getAll`, `MewsClient::room_block`).
+            EventDiscriminator::ResourceBlockUpdated => {
+                ("room_block", Change::RoomBlockChanged { block: reference })
+            }
+            EventDiscriminator::MessageAdded | EventDiscriminator::Unknown(_) => {
                 ignored.push((event.discriminator.as_str().to_owned(), id));
                 continue;
             }

@@ -361,6 +361,14 @@ impl HotelSync {
                 let fresh: Vec<_> = statuses.into_iter().filter(|s| &s.room == room).collect();
                 self.diff_room_statuses(&fresh, EventSource::Webhook).await
             }
+            // The hint names the block only: read it for its room (also a
+            // removed block, whose room changed back), then that room's state.
+            Change::RoomBlockChanged { block } => {
+                let block = self.pms(self.client.room_block(&block.id)).await?;
+                let statuses = self.pms(self.client.room_statuses()).await?;
+                let fresh: Vec<_> = statuses.into_iter().filter(|s| s.room == block.room).collect();
+                self.diff_room_statuses(&fresh, EventSource::Webhook).await
+            }
             Change::FolioChanged {
                 reservation: Some(reservation),
                 ..

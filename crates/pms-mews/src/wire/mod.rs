@@ -15,6 +15,7 @@ pub mod errors;
 pub mod order_items;
 pub mod payments;
 pub mod reservations;
+pub mod resource_blocks;
 pub mod resources;
 pub mod services;
 pub mod webhooks;
