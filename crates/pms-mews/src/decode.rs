@@ -24,6 +24,7 @@ use crate::client::{decode, decode_reservations};
 use crate::error::without_values;
 use crate::map::{self, MapContext};
 use crate::webhook::parse_webhook;
+use crate::websocket::{is_websocket_message, parse_websocket_message};
 use crate::wire::bills::Bill;
 use crate::wire::customers::CustomersPage;
 use crate::wire::order_items::OrderItem;
@@ -117,6 +118,9 @@ impl PayloadDecoder for MewsDecoder {
                 }
                 .map(Decoded::Folio)
             }
+            PayloadKind::Webhook if is_websocket_message(body) => Ok(Decoded::Events(
+                parse_websocket_message(body, &context.hotel, Utc::now())?,
+            )),
             PayloadKind::Webhook => {
                 let parsed = parse_webhook(body, &context.hotel, Utc::now())?;
                 Ok(Decoded::Events(parsed.events().to_vec()))

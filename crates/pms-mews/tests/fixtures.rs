@@ -879,3 +879,63 @@ fn resource_block_webhooks_become_room_block_hints() {
         .collect();
     assert_eq!(undated, parsed_events);
 }
+
+#[test]
+fn websocket_message_fixture_maps_to_events_that_carry_the_state() {
+    let received = utc("2026-11-25T03:00:00Z");
+    let body = fixture("websocket_message.json");
+    assert!(pms_mews::is_websocket_message(&body));
+    // General webhooks are told apart by shape.
+    assert!(!pms_mews::is_websocket_message(&fixture(
+        "webhook_general.request.json"
+    )));
+    assert!(!pms_mews::is_websocket_message(&fixture(
+        "webhook_integration.request.json"
+    )));
+    let events = pms_mews::parse_websocket_message(&body, &hotel(), received).unwrap();
+    let event = |key: &str, id: &str, change: Change| PmsEvent {
+        id: EventId::new(format!("mews:ws:{key}:{id}")),
+        hotel: hotel(),
+        occurred_at: received,
+        source: EventSource::Webhook,
+        change,
+    };
+    // DeviceCommand and PriceUpdate have no model equivalent.
+    assert_eq!(
+        events,
+        vec![
+            event(
+                "reservation",
+                "bfee2c44-1f84-4326-a862-5289598f6e2d",
+                Change::ReservationStatusChanged {
+                    reservation: mews("bfee2c44-1f84-4326-a862-5289598f6e2d"),
+                    status: Some(ReservationStatus::CheckedOut),
+                }
+            ),
+            event(
+                "room",
+                "5ee074b1-6c86-48e8-915f-c7aa4702086f",
+                Change::RoomStatusChanged {
+                    room: mews("5ee074b1-6c86-48e8-915f-c7aa4702086f"),
+                    number: None,
+                    status: Some(HousekeepingStatus::Dirty),
+                }
+            ),
+        ]
+    );
+    // `pms decode --pms mews --kind webhook` accepts it.
+    let Decoded::Events(decoded) = MewsDecoder
+        .decode(PayloadKind::Webhook, &body, &ctx("EUR"))
+        .unwrap()
+    else {
+        panic!("not events");
+    };
+    let decoded: Vec<Change> = decoded.into_iter().map(|e| e.change).collect();
+    assert_eq!(decoded, events.into_iter().map(|e| e.change).collect::<Vec<_>>());
+    // A state-bearing event without its State is an error naming it.
+    let bad = br#"{"Events":[{"Type":"Resource","Id":"5ee074b1-6c86-48e8-915f-c7aa4702086f"}]}"#;
+    match MewsDecoder.decode(PayloadKind::Webhook, bad, &ctx("EUR")) {
+        Err(pms_core::Error::Decode { path, .. }) => assert_eq!(path, "Events[0].State"),
+        other => panic!("{other:?}"),
+    }
+}

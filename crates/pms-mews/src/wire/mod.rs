@@ -19,6 +19,7 @@ pub mod resource_blocks;
 pub mod resources;
 pub mod services;
 pub mod webhooks;
+pub mod websocket;
 
 use std::fmt;
 
