@@ -765,7 +765,9 @@ impl PmsClient for MewsClient {
             None => (query.since, None),
             Some(token) => decode_page_token(token, query)?,
         };
-        let window_end = (window_start + chrono::Duration::days(MAX_WINDOW_DAYS)).min(query.until);
+        let window_end = window_start
+            .checked_add_signed(chrono::Duration::days(MAX_WINDOW_DAYS))
+            .map_or(query.until, |end| end.min(query.until));
         let limitation = Limitation::new(query.page_size.min(self.config.page_size), cursor);
         let count = limitation.count as usize;
         let (items, next_cursor) = self
@@ -857,9 +859,23 @@ impl PmsClient for MewsClient {
             })
             .await?;
         if let Some(account) = &r.account_id {
-            let start = r.scheduled_start_utc - chrono::Duration::days(1);
-            let end = (r.actual_end_utc.unwrap_or(r.scheduled_end_utc) + chrono::Duration::days(1))
-                .min(start + chrono::Duration::days(MAX_WINDOW_DAYS));
+            // Vendor instants: checked, so an absurd date is an error, not a panic.
+            let out_of_range = |field: &str| {
+                Error::decode(PmsKind::Mews, format!("Reservations[0].{field}"), "out of range")
+            };
+            let day = chrono::Duration::days(1);
+            let start = r
+                .scheduled_start_utc
+                .checked_sub_signed(day)
+                .ok_or_else(|| out_of_range("ScheduledStartUtc"))?;
+            let end = r
+                .actual_end_utc
+                .unwrap_or(r.scheduled_end_utc)
+                .checked_add_signed(day)
+                .ok_or_else(|| out_of_range("ScheduledEndUtc"))?;
+            let end = start
+                .checked_add_signed(chrono::Duration::days(MAX_WINDOW_DAYS))
+                .map_or(end, |longest| end.min(longest));
             let seen: HashSet<String> = items.iter().map(|i| i.id.clone()).collect();
             let extra = self
                 .order_items(GetAllOrderItems {
@@ -1307,7 +1323,7 @@ async fn read_bounded(
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > limit {
+                if body.len().saturating_add(chunk.len()) > limit {
                     return Err(MewsError::BodyTooLarge {
                         operation,
                         limit,
@@ -1357,7 +1373,8 @@ pub(crate) fn local_midnight_utc(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
         if let Some(local) = tz.from_local_datetime(&date.and_time(time)).earliest() {
             return local.with_timezone(&Utc);
         }
-        time += chrono::Duration::minutes(30);
+        // A day has no more than 24 h of gaps to skip; wrapping cannot happen in 4 steps.
+        time = time.overflowing_add_signed(chrono::Duration::minutes(30)).0;
     }
     date.and_time(NaiveTime::MIN).and_utc()
 }
@@ -1367,7 +1384,9 @@ pub(crate) fn split_window(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Time
     let mut out = Vec::new();
     let mut from = start;
     while from < end {
-        let to = (from + chrono::Duration::days(MAX_WINDOW_DAYS)).min(end);
+        let to = from
+            .checked_add_signed(chrono::Duration::days(MAX_WINDOW_DAYS))
+            .map_or(end, |to| to.min(end));
         out.push(TimeInterval {
             start_utc: from,
             end_utc: to,

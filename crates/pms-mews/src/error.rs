@@ -330,7 +330,7 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let when = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
-    Some((when - now).to_std().unwrap_or(Duration::ZERO))
+    Some(when.signed_duration_since(now).to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]

@@ -58,6 +58,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(clippy::arithmetic_side_effects)]
 
 mod client;
 mod decode;

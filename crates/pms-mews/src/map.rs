@@ -421,7 +421,7 @@ pub fn payment(p: &wire::payments::Payment, path: &str) -> Result<Payment, Error
     let amount = money(&p.amount, true, &format!("{path}.Amount"))?;
     Ok(Payment {
         external: external(&p.id, &format!("{path}.Id"))?,
-        amount: -amount,
+        amount: Money::zero(amount.currency).checked_sub(amount)?,
         method: Some(p.payment_type.as_str().to_owned()),
         state: payment_state(&p.state),
         paid_at: p.charged_utc,

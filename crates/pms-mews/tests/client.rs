@@ -1169,3 +1169,27 @@ async fn room_block_missing_from_the_answer_is_not_found() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
+
+#[tokio::test]
+async fn a_folio_of_a_stay_at_the_end_of_time_is_an_error_not_a_panic() {
+    // The docs' reservation with a departure chrono can hold but not move a
+    // day further (RELIABILITY.md bug 17: unchecked date arithmetic on vendor data).
+    let server = server().await;
+    expect_stay_services(&server).await;
+    let mut page = fixture("reservations_getall_2023_06_06.response.json");
+    page["Reservations"][0]["ScheduledEndUtc"] = json!("+262142-12-31T23:59:59Z");
+    page["Reservations"][0]["ActualEndUtc"] = Value::Null;
+    expect_reservation_by_id(&server, page).await;
+    expect_call(
+        &server,
+        "orderItems/getAll",
+        json!({"ServiceOrderIds": [RES_ID], "Limitation": {"Count": 1000}}),
+        ok(json!({"OrderItems": [], "Cursor": null})),
+    )
+    .await;
+    let err = client(&server).folio(&res_id()).await.unwrap_err();
+    match err {
+        pms_core::Error::Decode { path, .. } => assert_eq!(path, "Reservations[0].ScheduledEndUtc"),
+        other => panic!("{other:?}"),
+    }
+}
