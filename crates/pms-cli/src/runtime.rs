@@ -13,8 +13,9 @@ use pms_core::{
 use pms_sync::crypto::Cipher;
 use pms_sync::store::Store;
 use pms_sync::{
-    FnWebhookSource, HotelSync, JournalSettings, Mirror, PollSettings, PostgresStore, RateLimiter,
-    RetryPolicy, SqliteStore, SyncError, TokioSleeper, WebhookRequest, WebhookSource, WriteJournal,
+    FnSharedWebhookRoute, FnWebhookSource, HotelSync, JournalSettings, Mirror, PollSettings, PostgresStore,
+    RateLimiter, RetryPolicy, SharedWebhookRoute, SqliteStore, SyncError, TokioSleeper, WebhookRequest,
+    WebhookSource, WriteJournal,
 };
 
 /// Where the store lives: `sqlite://PATH`, `sqlite::memory:` or `postgres://...`.
@@ -339,13 +340,34 @@ pub fn webhook_sources(hotels: &[Hotel]) -> Result<HashMap<HotelId, Arc<dyn Webh
         let token = SecretString::from(token);
         let id = hotel.config.id.clone();
         let source: Arc<dyn WebhookSource> = match &hotel.config.pms {
-            PmsSettings::Mews(_) => Arc::new(FnWebhookSource::new(
-                PmsKind::Mews,
-                move |req: &WebhookRequest, at| {
-                    pms_mews::verify_token(req.query.as_deref(), &token)?;
-                    Ok(pms_mews::parse_webhook(&req.body, &id, at)?.events().to_vec())
-                },
-            )),
+            PmsSettings::Mews(settings) => {
+                // Events are checked against the hotel's enterprise (and
+                // integration): without one, any delivery with the token
+                // would be taken for this hotel.
+                let enterprise_var = format!(
+                    "PMS_HOTEL_{}_MEWS_ENTERPRISE_ID",
+                    hotel.config.id.as_str().to_ascii_uppercase()
+                );
+                let enterprise = settings.enterprise_id.as_deref().ok_or_else(|| {
+                    format!("configuration variable {enterprise_var}: is required with {var} (webhooks are checked against it)")
+                })?;
+                let receiver = pms_mews::WebhookReceiver::new(
+                    id,
+                    &token,
+                    enterprise,
+                    settings.integration_id.as_deref(),
+                )
+                .map_err(|e| format!("configuration variable {var}: {e}"))?;
+                Arc::new(FnWebhookSource::new(
+                    PmsKind::Mews,
+                    move |req: &WebhookRequest, at| {
+                        Ok(receiver
+                            .accept(req.query.as_deref(), &req.body, at)?
+                            .events()
+                            .to_vec())
+                    },
+                ))
+            }
             PmsSettings::Cloudbeds(settings) => {
                 let verifier =
                     pms_cloudbeds::WebhookVerifier::new(&token).map_err(|e| format!("{var}: {e}"))?;
@@ -371,6 +393,58 @@ pub fn webhook_sources(hotels: &[Hotel]) -> Result<HashMap<HotelId, Arc<dyn Webh
         sources.insert(hotel.config.id.clone(), source);
     }
     Ok(sources)
+}
+
+/// The Mews shared webhook endpoint: with `PMS_MEWS_WEBHOOK_ENDPOINT=<name>`,
+/// `POST /webhooks/mews/<name>` takes the deliveries of every Mews hotel that
+/// has a webhook receiver (Mews sends all enterprises of an integration
+/// client to one URL) and routes each by its `EnterpriseId` /
+/// `Data.Integration.Id` to that hotel's receiver, which checks its token.
+pub fn shared_webhook_routes(
+    hotels: &[Hotel],
+    sources: &HashMap<HotelId, Arc<dyn WebhookSource>>,
+) -> Result<HashMap<String, Arc<dyn SharedWebhookRoute>>, String> {
+    const VAR: &str = "PMS_MEWS_WEBHOOK_ENDPOINT";
+    let Some(name) = std::env::var(VAR).ok().filter(|v| !v.trim().is_empty()) else {
+        return Ok(HashMap::new());
+    };
+    let name = name.trim().to_owned();
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    {
+        return Err(format!(
+            "configuration variable {VAR}: must be a name of a-z, 0-9, _ and -"
+        ));
+    }
+    let mut router = pms_mews::MewsWebhookRouter::new();
+    for hotel in hotels {
+        let PmsSettings::Mews(settings) = &hotel.config.pms else {
+            continue;
+        };
+        if !sources.contains_key(&hotel.config.id) {
+            continue;
+        }
+        // The receiver was built, so the enterprise id is set.
+        let enterprise = settings.enterprise_id.as_deref().unwrap_or_default();
+        router
+            .add(
+                hotel.config.id.clone(),
+                enterprise,
+                settings.integration_id.as_deref(),
+            )
+            .map_err(|e| format!("configuration variable {VAR}: {e}"))?;
+    }
+    if router.is_empty() {
+        return Err(format!(
+            "configuration variable {VAR}: no Mews hotel has a webhook token (PMS_HOTEL_<ID>_WEBHOOK_TOKEN)"
+        ));
+    }
+    let route: Arc<dyn SharedWebhookRoute> = Arc::new(FnSharedWebhookRoute::new(
+        PmsKind::Mews,
+        move |req: &WebhookRequest| router.route(&req.body),
+    ));
+    Ok(HashMap::from([(name, route)]))
 }
 
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {

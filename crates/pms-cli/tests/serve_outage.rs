@@ -159,6 +159,11 @@ fn serve_outlives_a_database_outage_and_answers_503_meanwhile() {
             ("PMS_HOTEL_GRAND_MEWS_ACCESS_TOKEN", sim.access_token().to_owned()),
             ("PMS_HOTEL_GRAND_MEWS_CLIENT_NAME", "pms-cli tests 0.1".to_owned()),
             ("PMS_HOTEL_GRAND_WEBHOOK_TOKEN", WEBHOOK_TOKEN.to_owned()),
+            // Every Mews delivery is checked against the hotel's enterprise: DELIVERY's.
+            (
+                "PMS_HOTEL_GRAND_MEWS_ENTERPRISE_ID",
+                "851df8c8-90f2-4c4a-8e01-a4fc46b25178".to_owned(),
+            ),
             ("PMS_STORE_URL", through_proxy.to_string()),
             ("PMS_STORE_KEY", STORE_KEY.to_owned()),
             ("PMS_STORE_KEY_ID", "k1".to_owned()),

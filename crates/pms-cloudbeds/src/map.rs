@@ -11,8 +11,8 @@ use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZon
 use chrono_tz::Tz;
 use pms_core::{
     Address, ChargeId, ChargeKind, Currency, DecodeContext, DocumentKind, ExternalRef, Folio, FolioCharge,
-    FolioId, Guest, GuestId, GuestRef, HotelId, HousekeepingStatus, IdentityDocument, Money, Occupancy,
-    Payment, PaymentState, PersonName, Pii, PmsKind, RequestId, Reservation, ReservationId,
+    FolioId, FolioOwner, Guest, GuestId, GuestRef, HotelId, HousekeepingStatus, IdentityDocument, Money,
+    Occupancy, Payment, PaymentState, PersonName, Pii, PmsKind, RequestId, Reservation, ReservationId,
     ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
 };
 use rust_decimal::Decimal;
@@ -593,8 +593,9 @@ pub fn folio(
     let mut folio = Folio {
         id: FolioId::derive(&ctx.hotel, &folio_ref),
         external: folio_ref,
-        reservation,
+        owner: FolioOwner::Reservation(reservation),
         balance: Money::zero(ctx.currency),
+        other_balances: Vec::new(),
         charges,
         payments,
     };

@@ -360,7 +360,8 @@ fn get_transactions_maps_a_whole_folio() {
     let expected = Folio {
         id: FolioId::derive(&hotel(), &res),
         external: res.clone(),
-        reservation: res,
+        owner: pms_core::FolioOwner::Reservation(res),
+        other_balances: Vec::new(),
         // 1737.00 + 24.50 (the voided 10.00 excluded) - (500 paid - 50 refunded).
         balance: usd(dec!(1311.50)),
         charges: vec![

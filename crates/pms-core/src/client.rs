@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AgendaItem, CardHold, CardToken, ChargeRequest, Error, ErrorKind, Folio, FolioCharge, Guest,
     HousekeepingStatus, IdentityDocument, Money, Pii, PmsKind, PostedCharge, PropertyProfile, RequestId,
-    Reservation, Room, RoomNumber, RoomStatusReport, VendorId,
+    Reservation, Room, RoomBlock, RoomNumber, RoomStatusReport, VendorId,
 };
 
 /// What a connector can do. Callers check before offering a feature, and a
@@ -383,6 +383,15 @@ pub trait PmsClient: Send + Sync {
     /// [`Error::Unsupported`].
     async fn property_profile(&self) -> Result<PropertyProfile, Error> {
         Err(Error::unsupported(self.kind(), "property_profile"))
+    }
+
+    /// One room block by its PMS id, also once removed (then `active` is
+    /// false): how a [`crate::Change::RoomBlockChanged`] hint, which names
+    /// the block only, finds its room. Connectors whose vendor has no room
+    /// blocks, or names the rooms in its events, answer [`Error::Unsupported`].
+    async fn room_block(&self, block: &VendorId) -> Result<RoomBlock, Error> {
+        let _ = block;
+        Err(Error::unsupported(self.kind(), "room_block"))
     }
 
     /// Probes the PMS with a cheap authenticated read.

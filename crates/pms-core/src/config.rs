@@ -118,8 +118,14 @@ pub struct MewsSettings {
     pub access_token: SecretString,
     /// `Client`: our application's name and version.
     pub client_name: String,
-    /// `EnterpriseId`, needed with portfolio access tokens.
+    /// `EnterpriseId`: sent with portfolio access tokens, and what webhook
+    /// deliveries for this hotel are checked against (required with a
+    /// webhook token) and routed by.
     pub enterprise_id: Option<String>,
+    /// The Mews `IntegrationId` of this hotel's connection (General webhooks'
+    /// `IntegrationId`, Integration webhooks' `Data.Integration.Id`): when set,
+    /// webhooks must name it, and Integration webhooks are routed by it.
+    pub integration_id: Option<String>,
     /// The `Additional` service charges are posted to (`orders/add` `ServiceId`).
     pub charge_service_id: Option<String>,
     /// Tax rate codes sent with posted charges (Mews wants codes, not percentages).
@@ -309,6 +315,7 @@ impl HotelConfig {
                 access_token: vars.secret(&var("MEWS_ACCESS_TOKEN"))?,
                 client_name: vars.required(&var("MEWS_CLIENT_NAME"))?,
                 enterprise_id: vars.optional(&var("MEWS_ENTERPRISE_ID"))?,
+                integration_id: vars.optional(&var("MEWS_INTEGRATION_ID"))?,
                 charge_service_id: vars.optional(&var("MEWS_CHARGE_SERVICE_ID"))?,
                 charge_tax_codes: vars
                     .optional(&var("MEWS_TAX_CODES"))?

@@ -99,6 +99,15 @@ pub enum Change {
         /// The new state, when the vendor said.
         status: Option<HousekeepingStatus>,
     },
+    /// A room block (out of order, internal use) was added, changed or
+    /// removed. Thin: it names the block only (a Mews `ResourceBlockUpdated`
+    /// carries the block's id and nothing else), so the consumer reads the
+    /// block ([`crate::PmsClient::room_block`]) for its room and then re-reads
+    /// that room's state, as for [`Change::RoomStatusChanged`].
+    RoomBlockChanged {
+        /// The block in the PMS.
+        block: ExternalRef,
+    },
     /// A folio changed (charge, payment, void).
     FolioChanged {
         /// The reservation whose folio changed, when known.

@@ -1,5 +1,6 @@
 //! Folios (bills), their charge lines, payments and card holds.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -7,44 +8,141 @@ use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::{ChargeId, ExternalRef, FolioId, Money, RequestId, VendorId};
+use crate::{ChargeId, Currency, ExternalRef, FolioId, Money, RequestId, VendorId};
 
-/// A guest folio: what the stay has been charged and paid.
+/// A folio (bill): what a stay, or an account, has been charged and paid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Folio {
     /// Internal id, derived from the hotel and `external`.
     pub id: FolioId,
     /// The folio's (or, for vendors without folios, the reservation's) id in the PMS.
     pub external: ExternalRef,
-    /// The reservation it belongs to, in the PMS.
-    pub reservation: ExternalRef,
-    /// Charges minus payments, as the vendor computes it.
+    /// Whose folio it is. Serialized in place as `"reservation": {..}` (the
+    /// form of folios before owners other than reservations existed) or
+    /// `"account": {..}`.
+    #[serde(flatten)]
+    pub owner: FolioOwner,
+    /// Charges minus payments, as the vendor computes it, in the folio's
+    /// currency. A folio whose lines are in several currencies (Mews amounts
+    /// each carry their own) keeps the others in `other_balances`.
     pub balance: Money,
+    /// Charges minus payments in each further currency of a folio that mixes
+    /// currencies, one entry per currency, sorted by code; empty (and left out
+    /// of the JSON) for a folio in one currency. See [`Folio::is_multi_currency`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_balances: Vec<Money>,
     /// Charge lines, including voided ones (flagged).
     pub charges: Vec<FolioCharge>,
     /// Payments.
     pub payments: Vec<Payment>,
 }
 
+/// Whose folio it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FolioOwner {
+    /// A reservation's folio (the stay, in the PMS).
+    Reservation(ExternalRef),
+    /// An account's bill, not tied to one stay: a guest profile's or a
+    /// company's (Mews `bills/getAll` `AccountId` with `AccountType`).
+    Account(FolioAccount),
+}
+
+/// The account a folio belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolioAccount {
+    /// The account in the PMS.
+    pub external: ExternalRef,
+    /// What kind of account.
+    pub kind: AccountKind,
+}
+
+/// Kinds of account that own folios.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    /// A guest profile (Mews `Customer`).
+    Guest,
+    /// A company (Mews `Company`).
+    Company,
+    /// A vendor kind with no equivalent here, verbatim.
+    Other(String),
+}
+
 impl Folio {
-    /// The balance recomputed from lines: non-voided charges minus charged or
-    /// pending payments. Reconciliation compares it with `balance`.
-    pub fn computed_balance(&self) -> Result<Money, crate::Error> {
-        let charged = Money::sum(
-            self.balance.currency,
-            self.charges.iter().filter(|c| !c.voided).map(|c| c.total),
-        )?;
-        let paid = Money::sum(
-            self.balance.currency,
-            self.payments
-                .iter()
-                // Only payments that moved (or are moving) money count; a failed or
-                // voided one, or a vendor state we cannot interpret, does not.
-                .filter(|p| matches!(p.state, PaymentState::Charged | PaymentState::Pending))
-                .map(|p| p.amount),
-        )?;
-        charged.checked_sub(paid)
+    /// The reservation the folio belongs to, when a reservation owns it.
+    pub fn reservation(&self) -> Option<&ExternalRef> {
+        match &self.owner {
+            FolioOwner::Reservation(reservation) => Some(reservation),
+            FolioOwner::Account(_) => None,
+        }
     }
+
+    /// Whether the folio's lines are in more than one currency.
+    pub fn is_multi_currency(&self) -> bool {
+        !self.other_balances.is_empty()
+    }
+
+    /// Every balance: `balance` first, then `other_balances`.
+    pub fn balances(&self) -> impl Iterator<Item = &Money> {
+        std::iter::once(&self.balance).chain(&self.other_balances)
+    }
+
+    /// The balance recomputed from the lines in `balance`'s currency:
+    /// non-voided charges minus charged or pending payments. Reconciliation
+    /// compares it with `balance`; [`Folio::computed_balances`] covers every currency.
+    pub fn computed_balance(&self) -> Result<Money, crate::Error> {
+        let currency = self.balance.currency;
+        let mut balances = line_balances(&self.charges, &self.payments)?;
+        // A line in a currency the folio does not declare is a mapping error,
+        // not a second balance to ignore.
+        if let Some(other) = balances
+            .keys()
+            .find(|c| !self.balances().any(|b| b.currency == **c))
+        {
+            return Err(crate::Error::CurrencyMismatch {
+                left: currency,
+                right: *other,
+            });
+        }
+        Ok(balances.remove(&currency).unwrap_or(Money::zero(currency)))
+    }
+
+    /// The balance of each currency the lines use, recomputed from them
+    /// (sorted by currency code; empty for a folio without lines).
+    pub fn computed_balances(&self) -> Result<Vec<Money>, crate::Error> {
+        Ok(line_balances(&self.charges, &self.payments)?
+            .into_values()
+            .collect())
+    }
+}
+
+/// Non-voided charges minus charged or pending payments, per currency: the
+/// balance of each currency the lines use.
+pub fn line_balances(
+    charges: &[FolioCharge],
+    payments: &[Payment],
+) -> Result<BTreeMap<Currency, Money>, crate::Error> {
+    let mut balances: BTreeMap<Currency, Money> = BTreeMap::new();
+    let mut add = |amount: Money| -> Result<(), crate::Error> {
+        let entry = balances
+            .entry(amount.currency)
+            .or_insert(Money::zero(amount.currency));
+        *entry = entry.checked_add(amount)?;
+        Ok(())
+    };
+    for charge in charges.iter().filter(|c| !c.voided) {
+        add(charge.total)?;
+    }
+    // Only payments that moved (or are moving) money count; a failed or
+    // voided one, or a vendor state we cannot interpret, does not.
+    for payment in payments
+        .iter()
+        .filter(|p| matches!(p.state, PaymentState::Charged | PaymentState::Pending))
+    {
+        add(-payment.amount)?;
+    }
+    Ok(balances)
 }
 
 /// One charge line on a folio.

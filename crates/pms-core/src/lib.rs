@@ -74,8 +74,8 @@ pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind};
 pub use error::{Error, ErrorKind, without_quoted_values};
 pub use event::{Change, EventId, EventSource, PmsEvent};
 pub use folio::{
-    CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioCharge, Payment, PaymentState,
-    PostedCharge,
+    AccountKind, CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioAccount,
+    FolioCharge, FolioOwner, Payment, PaymentState, PostedCharge, line_balances,
 };
 pub use guest::{Address, DocumentKind, Guest, GuestRef, IdentityDocument, PersonName};
 pub use ids::{
@@ -86,7 +86,7 @@ pub use money::{Currency, Money};
 pub use pii::Pii;
 pub use profile::{ProfileCheck, ProfileField, ProfileMismatch, PropertyProfile};
 pub use reservation::{RawJson, RawPayload, Reservation, ReservationStatus};
-pub use room::{HousekeepingStatus, Occupancy, Room, RoomStatus, RoomStatusReport};
+pub use room::{HousekeepingStatus, Occupancy, Room, RoomBlock, RoomBlockKind, RoomStatus, RoomStatusReport};
 
 /// Re-exported so callers name the same versions we do.
 pub use chrono;

@@ -106,19 +106,28 @@ impl fmt::Display for Currency {
 
 /// An amount of money. Serializes as `{"amount": "12.50", "currency": "EUR"}`:
 /// the amount is a decimal *string* so no JSON reader turns it into a float.
+///
+/// Zero has no sign: a `-0` (a negated or subtracted zero, or a vendor's
+/// `-0.0`) is made `0` by every constructor and operation here, and is printed
+/// and serialized as `0` even when set on the field directly, so a fully
+/// settled folio never shows a balance of `-0.00`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
-    /// The amount, exactly as the vendor or the caller gave it.
-    #[serde(with = "rust_decimal::serde::str")]
+    /// The amount, exactly as the vendor or the caller gave it (its scale
+    /// kept: `12.50` stays `12.50`).
+    #[serde(with = "unsigned_zero")]
     pub amount: Decimal,
     /// Its currency.
     pub currency: Currency,
 }
 
 impl Money {
-    /// An amount in a currency.
+    /// An amount in a currency (a negative zero becomes zero).
     pub const fn new(amount: Decimal, currency: Currency) -> Self {
-        Money { amount, currency }
+        Money {
+            amount: without_zero_sign(amount),
+            currency,
+        }
     }
 
     /// Zero in a currency.
@@ -204,6 +213,29 @@ impl std::ops::Neg for Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.amount, self.currency)
+        write!(f, "{} {}", without_zero_sign(self.amount), self.currency)
+    }
+}
+
+/// `amount`, with the sign of a zero cleared (the scale is kept: `-0.00` → `0.00`).
+const fn without_zero_sign(amount: Decimal) -> Decimal {
+    if amount.is_zero() {
+        Decimal::from_parts(0, 0, 0, false, amount.scale())
+    } else {
+        amount
+    }
+}
+
+/// The amount as a decimal string, never `-0`.
+mod unsigned_zero {
+    use rust_decimal::Decimal;
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+        rust_decimal::serde::str::serialize(&super::without_zero_sign(*amount), serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        rust_decimal::serde::str::deserialize(deserializer).map(super::without_zero_sign)
     }
 }

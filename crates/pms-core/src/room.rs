@@ -71,3 +71,33 @@ pub struct RoomStatusReport {
     /// Its state.
     pub status: RoomStatus,
 }
+
+/// A room block: a room taken out of inventory, or kept for the house, for
+/// a time (Mews resource blocks `OutOfOrder` / `InternalUse`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomBlock {
+    /// The block's id in the PMS.
+    pub external: ExternalRef,
+    /// The room it blocks.
+    pub room: ExternalRef,
+    /// What kind of block.
+    pub kind: RoomBlockKind,
+    /// When it starts.
+    pub starts_at: DateTime<Utc>,
+    /// When it ends.
+    pub ends_at: DateTime<Utc>,
+    /// Whether it is still in force (`false` once deleted in the PMS).
+    pub active: bool,
+}
+
+/// Kinds of room block.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomBlockKind {
+    /// Out of order (maintenance): not sellable.
+    OutOfOrder,
+    /// Kept for internal use (staff, house use).
+    InternalUse,
+    /// A vendor kind with no equivalent here, verbatim.
+    Other(String),
+}

@@ -88,3 +88,43 @@ fn rejects_bad_currencies_and_amounts() {
         ErrorKind::Validation
     );
 }
+
+#[test]
+fn zero_has_no_sign_in_print_or_json() {
+    // A fully voided / unpaid folio: 0 charged minus 0 paid (and a negated zero).
+    let balance = eur(dec!(0.00)).checked_sub(eur(dec!(0.00))).unwrap();
+    assert_eq!(balance.to_string(), "0.00 EUR");
+    assert_eq!(
+        serde_json::to_string(&balance).unwrap(),
+        r#"{"amount":"0.00","currency":"EUR"}"#
+    );
+    assert_eq!((-eur(dec!(0))).to_string(), "0 EUR");
+    assert!(!(-eur(dec!(0))).amount.is_sign_negative());
+    // A vendor's -0.0, and a -0 set on the field directly, print as 0 too.
+    assert_eq!(
+        eur(Decimal::new(-0, 2).set_sign_negative_ret()).to_string(),
+        "0.00 EUR"
+    );
+    let direct = Money {
+        amount: -dec!(0.0),
+        currency: Currency::EUR,
+    };
+    assert_eq!(direct.to_string(), "0.0 EUR");
+    assert_eq!(
+        serde_json::to_string(&direct).unwrap(),
+        r#"{"amount":"0.0","currency":"EUR"}"#
+    );
+    let read: Money = serde_json::from_str(r#"{"amount":"-0.00","currency":"EUR"}"#).unwrap();
+    assert!(!read.amount.is_sign_negative());
+}
+
+trait NegativeZero {
+    fn set_sign_negative_ret(self) -> Self;
+}
+
+impl NegativeZero for Decimal {
+    fn set_sign_negative_ret(mut self) -> Self {
+        self.set_sign_negative(true);
+        self
+    }
+}

@@ -766,7 +766,9 @@ impl PmsClient for MewsClient {
             None => (query.since, None),
             Some(token) => decode_page_token(token, query)?,
         };
-        let window_end = (window_start + chrono::Duration::days(MAX_WINDOW_DAYS)).min(query.until);
+        let window_end = window_start
+            .checked_add_signed(chrono::Duration::days(MAX_WINDOW_DAYS))
+            .map_or(query.until, |end| end.min(query.until));
         let limitation = Limitation::new(query.page_size.min(self.config.page_size), cursor);
         let count = limitation.count as usize;
         let (items, next_cursor) = self
@@ -858,9 +860,23 @@ impl PmsClient for MewsClient {
             })
             .await?;
         if let Some(account) = &r.account_id {
-            let start = r.scheduled_start_utc - chrono::Duration::days(1);
-            let end = (r.actual_end_utc.unwrap_or(r.scheduled_end_utc) + chrono::Duration::days(1))
-                .min(start + chrono::Duration::days(MAX_WINDOW_DAYS));
+            // Vendor instants: checked, so an absurd date is an error, not a panic.
+            let out_of_range = |field: &str| {
+                Error::decode(PmsKind::Mews, format!("Reservations[0].{field}"), "out of range")
+            };
+            let day = chrono::Duration::days(1);
+            let start = r
+                .scheduled_start_utc
+                .checked_sub_signed(day)
+                .ok_or_else(|| out_of_range("ScheduledStartUtc"))?;
+            let end = r
+                .actual_end_utc
+                .unwrap_or(r.scheduled_end_utc)
+                .checked_add_signed(day)
+                .ok_or_else(|| out_of_range("ScheduledEndUtc"))?;
+            let end = start
+                .checked_add_signed(chrono::Duration::days(MAX_WINDOW_DAYS))
+                .map_or(end, |longest| end.min(longest));
             let seen: HashSet<String> = items.iter().map(|i| i.id.clone()).collect();
             let extra = self
                 .order_items(GetAllOrderItems {
@@ -1173,6 +1189,34 @@ impl PmsClient for MewsClient {
         }
     }
 
+    /// `resourceBlocks/getAll` by `ResourceBlockIds`, active and deleted
+    /// (`ActivityStates` defaults to `Active` only; a `ResourceBlockUpdated`
+    /// for a removed block must still find its room,
+    /// <https://docs.mews.com/connector-api/operations/resourceblocks>).
+    async fn room_block(&self, block: &VendorId) -> Result<pms_core::RoomBlock, Error> {
+        use crate::wire::resource_blocks::{ActivityState, GetAllResourceBlocks, ResourceBlocksPage};
+        let page: ResourceBlocksPage = self
+            .call(
+                "resourceBlocks/getAll",
+                &GetAllResourceBlocks {
+                    enterprise_ids: self.enterprise_ids(),
+                    resource_block_ids: Some(vec![block.as_str().to_owned()]),
+                    assigned_resource_ids: None,
+                    activity_states: Some(vec![ActivityState::Active, ActivityState::Deleted]),
+                    limitation: Limitation::new(1, None),
+                },
+                CallKind::Read,
+            )
+            .await?;
+        let (i, found) = page
+            .resource_blocks
+            .iter()
+            .enumerate()
+            .find(|(_, b)| b.id.eq_ignore_ascii_case(block.as_str()))
+            .ok_or_else(|| Error::not_found(format!("Mews resource block {block}")))?;
+        map::room_block(found, &format!("ResourceBlocks[{i}]"))
+    }
+
     /// Reservations of hourly bookable services (spa, restaurant tables,
     /// activities): see the `agenda` module.
     async fn agenda(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, Error> {
@@ -1286,7 +1330,7 @@ async fn read_bounded(
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > limit {
+                if body.len().saturating_add(chunk.len()) > limit {
                     return Err(MewsError::BodyTooLarge {
                         operation,
                         limit,
@@ -1336,7 +1380,8 @@ pub(crate) fn local_midnight_utc(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
         if let Some(local) = tz.from_local_datetime(&date.and_time(time)).earliest() {
             return local.with_timezone(&Utc);
         }
-        time += chrono::Duration::minutes(30);
+        // A day has no more than 24 h of gaps to skip; wrapping cannot happen in 4 steps.
+        time = time.overflowing_add_signed(chrono::Duration::minutes(30)).0;
     }
     date.and_time(NaiveTime::MIN).and_utc()
 }
@@ -1346,7 +1391,9 @@ pub(crate) fn split_window(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Time
     let mut out = Vec::new();
     let mut from = start;
     while from < end {
-        let to = (from + chrono::Duration::days(MAX_WINDOW_DAYS)).min(end);
+        let to = from
+            .checked_add_signed(chrono::Duration::days(MAX_WINDOW_DAYS))
+            .map_or(end, |to| to.min(end));
         out.push(TimeInterval {
             start_utc: from,
             end_utc: to,
@@ -1356,14 +1403,21 @@ pub(crate) fn split_window(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Time
     out
 }
 
-const TOKEN_PREFIX: &str = "mews1";
+/// Page tokens carry the sub-window start in full (seconds and nanoseconds):
+/// a `ChangeQuery` may hold any precision (the sync's first window starts at
+/// `now - lookback`, with the system clock's nanoseconds), and a start read
+/// back coarser than `since` would fall outside the window and orphan the
+/// token (RELIABILITY.md bugs 4 and 16).
+const TOKEN_PREFIX: &str = "mews2";
+/// Tokens of earlier versions (start in microseconds), still accepted so a
+/// cursor stored mid-window before an upgrade resumes.
+const TOKEN_PREFIX_MICROS: &str = "mews1";
 
 fn encode_page_token(window_start: DateTime<Utc>, cursor: Option<&str>) -> PageToken {
     PageToken::new(format!(
-        "{TOKEN_PREFIX}:{}:{}",
-        // Microseconds, like the instants a ChangeQuery carries: whole seconds
-        // would put the decoded start before `since` and orphan the token.
-        window_start.timestamp_micros(),
+        "{TOKEN_PREFIX}:{}.{:09}:{}",
+        window_start.timestamp(),
+        window_start.timestamp_subsec_nanos(),
         cursor.unwrap_or("")
     ))
 }
@@ -1374,15 +1428,33 @@ fn decode_page_token(
 ) -> Result<(DateTime<Utc>, Option<String>), Error> {
     let invalid = || Error::validation("page token was not issued by the Mews connector");
     let mut parts = token.as_str().splitn(3, ':');
-    if parts.next() != Some(TOKEN_PREFIX) {
-        return Err(invalid());
-    }
-    let start = parts
-        .next()
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(DateTime::<Utc>::from_timestamp_micros)
-        .ok_or_else(invalid)?;
-    if start < query.since || start >= query.until {
+    let prefix = parts.next();
+    let start = parts.next().ok_or_else(invalid)?;
+    let (start, since) = match prefix {
+        Some(TOKEN_PREFIX) => {
+            let (secs, nanos) = start.split_once('.').ok_or_else(invalid)?;
+            let start = secs
+                .parse::<i64>()
+                .ok()
+                .zip(nanos.parse::<u32>().ok())
+                .and_then(|(secs, nanos)| DateTime::<Utc>::from_timestamp(secs, nanos))
+                .ok_or_else(invalid)?;
+            (start, query.since)
+        }
+        Some(TOKEN_PREFIX_MICROS) => {
+            let start = start
+                .parse::<i64>()
+                .ok()
+                .and_then(DateTime::<Utc>::from_timestamp_micros)
+                .ok_or_else(invalid)?;
+            // Such a token holds microseconds: compare at that precision.
+            let since =
+                DateTime::<Utc>::from_timestamp_micros(query.since.timestamp_micros()).unwrap_or(query.since);
+            (start, since)
+        }
+        _ => return Err(invalid()),
+    };
+    if start < since || start >= query.until {
         return Err(Error::validation("page token does not belong to this window"));
     }
     let cursor = parts.next().ok_or_else(invalid)?;
@@ -1436,5 +1508,32 @@ mod tests {
             (start, Some("abc".to_owned()))
         );
         assert!(decode_page_token(&PageToken::new("42"), &query).is_err());
+    }
+
+    #[test]
+    fn page_tokens_keep_a_window_start_with_nanoseconds() {
+        // The sync's first window starts at `now - lookback`: system-clock nanoseconds.
+        let since: DateTime<Utc> = "2024-01-01T10:20:30.123456789Z".parse().unwrap();
+        let query = ChangeQuery {
+            since,
+            until: "2024-03-01T00:00:00Z".parse().unwrap(),
+            page: None,
+            page_size: 500,
+        };
+        let token = encode_page_token(since, Some("c1"));
+        assert_eq!(
+            decode_page_token(&token, &query).unwrap(),
+            (since, Some("c1".to_owned()))
+        );
+        // A token of the previous format (microseconds) still resumes its window.
+        let old = PageToken::new(format!("mews1:{}:c1", since.timestamp_micros()));
+        let (start, cursor) = decode_page_token(&old, &query).unwrap();
+        assert_eq!(start.timestamp_micros(), since.timestamp_micros());
+        assert_eq!(cursor.as_deref(), Some("c1"));
+        // Before the window, or malformed: refused.
+        let early = encode_page_token(since - chrono::Duration::nanoseconds(1), None);
+        assert!(decode_page_token(&early, &query).is_err());
+        assert!(decode_page_token(&PageToken::new("mews2:12:c"), &query).is_err());
+        assert!(decode_page_token(&PageToken::new("mews2:12.x:c"), &query).is_err());
     }
 }

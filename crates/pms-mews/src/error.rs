@@ -103,6 +103,17 @@ pub enum MewsError {
         /// The cap.
         limit: usize,
     },
+    /// A webhook receiver or router that cannot be set up as configured
+    /// (token too short, enterprise missing or routed twice).
+    #[error("Mews webhook setup: {reason}")]
+    WebhookSetup {
+        /// What is wrong (never the token).
+        reason: String,
+    },
+    /// An authenticated webhook whose enterprise or integration is not the
+    /// receiving hotel's.
+    #[error("webhook is for another enterprise or integration than this hotel's")]
+    WebhookForeign,
     /// A webhook body that is neither a General nor an Integration webhook.
     #[error("unrecognized webhook body: {reason}")]
     WebhookUnrecognized {
@@ -122,9 +133,56 @@ impl MewsError {
         };
         MewsError::Decode {
             path,
-            message: pms_core::without_quoted_values(&err.into_inner().to_string()),
+            message: without_values(&err.into_inner().to_string()),
         }
     }
+}
+
+/// A parser's message without the vendor values it quotes. serde puts the
+/// offending input in double quotes (strings: `invalid type: string "Anna"`)
+/// or backticks (numbers, variants, characters: ``invalid type: integer
+/// `19310231` ``), and decode errors reach logs and `pms sync` output, so
+/// both are cut; the JSON path beside the message names the spot. What
+/// follows `, expected ` outside quotes is the type's own description
+/// (``expected one of `Customer`, `Company` ``) and is kept.
+pub(crate) fn without_values(message: &str) -> String {
+    const EXPECTED: &str = ", expected ";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    let mut redacting = true;
+    while let Some(c) = rest.chars().next() {
+        if redacting && rest.starts_with(EXPECTED) {
+            redacting = false;
+        }
+        let quote = match c {
+            '"' => Some('"'),
+            '`' if redacting => Some('`'),
+            _ => None,
+        };
+        rest = &rest[c.len_utf8()..];
+        out.push(c);
+        let Some(quote) = quote else { continue };
+        // Skip to the closing quote, honouring backslash escapes in strings.
+        let mut chars = rest.char_indices();
+        let mut end = rest.len();
+        let mut closed = false;
+        while let Some((i, inner)) = chars.next() {
+            if inner == '\\' && quote == '"' {
+                chars.next();
+            } else if inner == quote {
+                end = i;
+                closed = true;
+                break;
+            }
+        }
+        out.push_str("<redacted>");
+        rest = &rest[end..];
+        if closed {
+            out.push(quote);
+            rest = &rest[quote.len_utf8()..];
+        }
+    }
+    out
 }
 
 impl From<MewsError> for Error {
@@ -182,6 +240,10 @@ impl From<MewsError> for Error {
                 message: "webhook token missing or wrong".into(),
                 vendor_request_id: None,
             },
+            MewsError::WebhookSetup { reason } => Error::config("mews.webhook", reason),
+            MewsError::WebhookForeign => {
+                Error::validation("webhook is for another enterprise or integration than this hotel's")
+            }
             MewsError::WebhookTooLarge { limit } => {
                 Error::validation(format!("webhook body exceeds {limit} bytes"))
             }
@@ -223,7 +285,7 @@ fn from_status(
         404 => Error::config(
             "base_url",
             format!(
-                "Mews answered 404 to {operation}: the address is wrong (case, trailing slash, base URL)"
+                "Mews answered 404 to {operation}: the address is wrong (case, trailing slash, base URL): {message}"
             ),
         ),
         408 | 500..=599 => match kind {
@@ -250,7 +312,7 @@ fn from_status(
 /// Mews' `Message` may echo what was sent (a guest's name or email), and the
 /// message ends up in error texts and logs.
 pub(crate) fn bounded_message(message: &str) -> String {
-    let redacted = pms_core::without_quoted_values(message);
+    let redacted = without_values(message);
     let trimmed = redacted.trim();
     if trimmed.chars().count() <= MAX_MESSAGE_CHARS {
         return trimmed.to_owned();
@@ -268,7 +330,7 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let when = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
-    Some((when - now).to_std().unwrap_or(Duration::ZERO))
+    Some(when.signed_duration_since(now).to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -347,6 +409,56 @@ mod tests {
             message,
             r#"Invalid email "<redacted>" for customer "<redacted>"."#
         );
+    }
+
+    #[test]
+    fn every_status_keeps_the_vendor_message() {
+        // The constructed 400 body of fixtures/mews/error_400.constructed.json.
+        for status in [400, 401, 403, 404, 408, 409, 413, 418, 500, 503] {
+            for kind in [CallKind::Read, CallKind::Write] {
+                let err: Error = MewsError::Http {
+                    operation: "services/getAvailability",
+                    status,
+                    message: bounded_message("Invalid ServiceIds"),
+                    request_id: None,
+                    retry_after: None,
+                    kind,
+                }
+                .into();
+                let text = err.to_string();
+                assert!(text.contains("Invalid ServiceIds"), "{status}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn parser_messages_lose_the_values_they_quote() {
+        let cases = [
+            (
+                "invalid type: integer `19310231`, expected a string at line 1 column 9",
+                "invalid type: integer `<redacted>`, expected a string at line 1 column 9",
+            ),
+            (
+                r#"invalid type: string "Zebulon \"Q\" Quist", expected u16"#,
+                r#"invalid type: string "<redacted>", expected u16"#,
+            ),
+            (
+                "unknown variant `Zebulon`, expected one of `Customer`, `Company`",
+                "unknown variant `<redacted>`, expected one of `Customer`, `Company`",
+            ),
+            (
+                r#"invalid value: string "a, expected b `x`", expected a date"#,
+                r#"invalid value: string "<redacted>", expected a date"#,
+            ),
+            (
+                "input contains invalid characters",
+                "input contains invalid characters",
+            ),
+            ("unterminated `Zebulon", "unterminated `<redacted>"),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(without_values(message), expected);
+        }
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
 //! | [`map`] | wire → pms-core; every Mews enum mapped explicitly |
 //! | `webhook` | [`verify_token`], [`parse_webhook`] |
+//! | `websocket` | [`parse_websocket_message`]: WebSocket `{"Events":[{"Type":..}]}` messages, which carry the state |
+//! | `receiver` | [`WebhookReceiver`] (one hotel: token, enterprise check), [`MewsWebhookRouter`] (the shared URL: `EnterpriseId` / integration → hotel) |
 //! | `error` | [`MewsError`] and the HTTP status → [`pms_core::ErrorKind`] table |
 //! | `decode` | [`MewsDecoder`] for `pms decode` and fixtures |
 //!
@@ -56,12 +58,15 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(clippy::arithmetic_side_effects)]
 
 mod client;
 mod decode;
 mod error;
 pub mod map;
+mod receiver;
 mod webhook;
+mod websocket;
 pub mod wire;
 
 pub use client::agenda::{decode_agenda, map_agenda};
@@ -72,6 +77,8 @@ pub use client::{
 };
 pub use decode::MewsDecoder;
 pub use error::{CallKind, MewsError, parse_retry_after};
+pub use receiver::{MIN_WEBHOOK_TOKEN_CHARS, MewsWebhookRouter, WebhookReceiver};
 pub use webhook::{
     IntegrationNotice, MAX_WEBHOOK_BYTES, MewsWebhook, TOKEN_PARAMETER, parse_webhook, verify_token,
 };
+pub use websocket::{is_websocket_message, parse_websocket_message};

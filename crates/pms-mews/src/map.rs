@@ -11,10 +11,11 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use pms_core::{
-    Address, ChargeId, ChargeKind, Currency, Error, ExternalRef, Folio, FolioCharge, FolioId, Guest, GuestId,
-    GuestRef, HotelId, HousekeepingStatus, Money, Payment, PaymentState, PersonName, Pii, PmsKind, RawJson,
-    RawPayload, RequestId, Reservation, ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus,
-    RoomStatusReport, VendorId,
+    AccountKind, Address, ChargeId, ChargeKind, Currency, Error, ExternalRef, Folio, FolioAccount,
+    FolioCharge, FolioId, FolioOwner, Guest, GuestId, GuestRef, HotelId, HousekeepingStatus, Money, Payment,
+    PaymentState, PersonName, Pii, PmsKind, RawJson, RawPayload, RequestId, Reservation, ReservationId,
+    ReservationStatus, Room, RoomBlock, RoomBlockKind, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
+    line_balances,
 };
 use rust_decimal::Decimal;
 
@@ -30,7 +31,9 @@ pub struct MapContext {
     pub hotel: HotelId,
     /// The property's time zone.
     pub time_zone: Tz,
-    /// The property's currency (folio balances are in it).
+    /// The property's currency: the balance currency of a folio without
+    /// lines, and the one `balance` takes in a folio that mixes currencies
+    /// (amounts themselves are always in their own `Currency`).
     pub currency: Currency,
     /// Resource id → room name, to fill `Reservation::room_number`.
     /// Empty means "unknown" and leaves the room number out.
@@ -262,7 +265,7 @@ pub fn guest(c: &wire::customers::Customer, ctx: &MapContext, path: &str) -> Res
         id: GuestId::derive(&ctx.hotel, &external),
         external,
         name: PersonName {
-            title: non_empty(c.title.as_deref().or(c.custom_title_name.as_deref())).map(Pii::new),
+            title: non_empty(c.title.as_deref()).map(Pii::new),
             first: non_empty(c.first_name.as_deref()).map(Pii::new),
             middle: None,
             last: last.map(Pii::new),
@@ -312,6 +315,23 @@ pub fn room(r: &wire::resources::Resource, path: &str) -> Result<Room, Error> {
         room_type: None,
         floor,
         status: Some(room_status(r)),
+    })
+}
+
+/// A Mews resource block → [`RoomBlock`].
+pub fn room_block(b: &wire::resource_blocks::ResourceBlock, path: &str) -> Result<RoomBlock, Error> {
+    use wire::resource_blocks::ResourceBlockType;
+    Ok(RoomBlock {
+        external: external(&b.id, &format!("{path}.Id"))?,
+        room: external(&b.assigned_resource_id, &format!("{path}.AssignedResourceId"))?,
+        kind: match &b.block_type {
+            ResourceBlockType::OutOfOrder => RoomBlockKind::OutOfOrder,
+            ResourceBlockType::InternalUse => RoomBlockKind::InternalUse,
+            ResourceBlockType::Unknown(other) => RoomBlockKind::Other(other.clone()),
+        },
+        starts_at: b.start_utc,
+        ends_at: b.end_utc,
+        active: b.is_active,
     })
 }
 
@@ -401,7 +421,7 @@ pub fn payment(p: &wire::payments::Payment, path: &str) -> Result<Payment, Error
     let amount = money(&p.amount, true, &format!("{path}.Amount"))?;
     Ok(Payment {
         external: external(&p.id, &format!("{path}.Id"))?,
-        amount: -amount,
+        amount: Money::zero(amount.currency).checked_sub(amount)?,
         method: Some(p.payment_type.as_str().to_owned()),
         state: payment_state(&p.state),
         paid_at: p.charged_utc,
@@ -411,28 +431,82 @@ pub fn payment(p: &wire::payments::Payment, path: &str) -> Result<Payment, Error
 /// Assembles the folio of a reservation. Mews keeps no per-reservation
 /// balance, so `balance` is computed: non-voided charges minus payments that
 /// are `Charged` or `Pending` (failed, canceled and verifying ones excluded).
+/// Amounts are summed in their own `Currency` (see [`folio_of`]).
 pub fn folio(
     reservation: &ExternalRef,
     charges: Vec<FolioCharge>,
     payments: Vec<Payment>,
     ctx: &MapContext,
 ) -> Result<Folio, Error> {
-    let charged = Money::sum(
-        ctx.currency,
-        charges.iter().filter(|c| !c.voided).map(|c| c.total),
-    )?;
-    let paid = Money::sum(
-        ctx.currency,
-        payments
-            .iter()
-            .filter(|p| matches!(p.state, PaymentState::Charged | PaymentState::Pending))
-            .map(|p| p.amount),
-    )?;
+    folio_of(
+        FolioOwner::Reservation(reservation.clone()),
+        reservation.clone(),
+        charges,
+        payments,
+        ctx,
+    )
+}
+
+/// A Mews bill (`bills/getAll`) → the [`Folio`] of its account
+/// (`AccountId`, `AccountType` `Customer` or `Company`), with the bill's lines
+/// (order items and payments whose `BillId` is the bill's; the bill itself
+/// carries none since `Extent.Items` was deprecated).
+pub fn bill_folio(
+    bill: &wire::bills::Bill,
+    charges: Vec<FolioCharge>,
+    payments: Vec<Payment>,
+    ctx: &MapContext,
+    path: &str,
+) -> Result<Folio, Error> {
+    let external = external(&bill.id, &format!("{path}.Id"))?;
+    let account = bill
+        .account_id
+        .as_deref()
+        .ok_or_else(|| Error::decode(PmsKind::Mews, format!("{path}.AccountId"), "missing"))?;
+    let kind = match &bill.account_type {
+        Some(AccountType::Customer) => AccountKind::Guest,
+        Some(AccountType::Company) => AccountKind::Company,
+        Some(AccountType::Unknown(other)) => AccountKind::Other(other.clone()),
+        None => {
+            return Err(Error::decode(
+                PmsKind::Mews,
+                format!("{path}.AccountType"),
+                "missing",
+            ));
+        }
+    };
+    let owner = FolioOwner::Account(FolioAccount {
+        external: self::external(account, &format!("{path}.AccountId"))?,
+        kind,
+    });
+    folio_of(owner, external, charges, payments, ctx)
+}
+
+/// Assembles a folio. Every Mews `Amount` carries its own `Currency`
+/// (`operations/_objects.md#amount`), so lines are summed per currency, never
+/// in the configured one: `balance` is in the lines' currency (the property's
+/// when the lines use it, else the first by code; the property's for a folio
+/// without lines) and a folio that mixes currencies keeps the others in
+/// `other_balances`.
+pub fn folio_of(
+    owner: FolioOwner,
+    external: ExternalRef,
+    charges: Vec<FolioCharge>,
+    payments: Vec<Payment>,
+    ctx: &MapContext,
+) -> Result<Folio, Error> {
+    let mut balances = line_balances(&charges, &payments)?;
+    let main = match balances.keys().next() {
+        Some(first) if !balances.contains_key(&ctx.currency) => *first,
+        _ => ctx.currency,
+    };
+    let balance = balances.remove(&main).unwrap_or(Money::zero(main));
     Ok(Folio {
-        id: FolioId::derive(&ctx.hotel, reservation),
-        external: reservation.clone(),
-        reservation: reservation.clone(),
-        balance: charged.checked_sub(paid)?,
+        id: FolioId::derive(&ctx.hotel, &external),
+        external,
+        owner,
+        balance,
+        other_balances: balances.into_values().collect(),
         charges,
         payments,
     })

@@ -18,7 +18,7 @@ use pms_core::{Change, Error, EventId, EventSource, ExternalRef, HotelId, PmsEve
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
-use crate::error::MewsError;
+use crate::error::{MewsError, without_values};
 use crate::wire::webhooks::{EventDiscriminator, GeneralWebhook, IntegrationAction, IntegrationWebhook};
 
 /// Largest webhook body accepted. Mews batches "in the order of hundreds"
@@ -62,8 +62,8 @@ pub enum MewsWebhook {
         integration_id: String,
         /// The events with a model equivalent, deduplicated within the message.
         events: Vec<PmsEvent>,
-        /// Discriminators with no model equivalent (`MessageAdded`,
-        /// `ResourceBlockUpdated`, unknown ones), verbatim, with their ids.
+        /// Discriminators with no model equivalent (`MessageAdded`, unknown
+        /// ones), verbatim, with their ids.
         ignored: Vec<(String, String)>,
     },
     /// An Integration webhook.
@@ -107,7 +107,7 @@ pub fn parse_webhook(body: &[u8], hotel: &HotelId, received_at: DateTime<Utc>) -
     }
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| MewsError::Decode {
         path: "$".into(),
-        message: pms_core::without_quoted_values(&e.to_string()),
+        message: without_values(&e.to_string()),
     })?;
     let Some(object) = value.as_object() else {
         return Err(MewsError::WebhookUnrecognized {
@@ -134,7 +134,7 @@ fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Resul
         let path = e.path().to_string();
         MewsError::Decode {
             path,
-            message: pms_core::without_quoted_values(&e.into_inner().to_string()),
+            message: without_values(&e.into_inner().to_string()),
         }
         .into()
     })
@@ -179,9 +179,12 @@ fn general(webhook: GeneralWebhook, hotel: &HotelId, received_at: DateTime<Utc>)
                     item: Some(reference),
                 },
             ),
-            EventDiscriminator::MessageAdded
-            | EventDiscriminator::ResourceBlockUpdated
-            | EventDiscriminator::Unknown(_) => {
+            // Ids only: the block is read back for its room
+            // (`resourceBlocks/getAll`, `MewsClient::room_block`).
+            EventDiscriminator::ResourceBlockUpdated => {
+                ("room_block", Change::RoomBlockChanged { block: reference })
+            }
+            EventDiscriminator::MessageAdded | EventDiscriminator::Unknown(_) => {
                 ignored.push((event.discriminator.as_str().to_owned(), id));
                 continue;
             }

@@ -1121,3 +1121,75 @@ async fn assign_room_answered_by_a_server_error_is_outcome_unknown() {
     let err = client(&server).assign_room(&request).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
 }
+
+#[tokio::test]
+async fn room_block_reads_the_block_active_or_deleted_for_its_room() {
+    let server = server().await;
+    // The deleted block of the docs' example: a removed block still names its room.
+    let mut page = fixture("resourceblocks_getall.response.json");
+    let deleted = page["ResourceBlocks"][2].clone();
+    page["ResourceBlocks"] = json!([deleted]);
+    expect_call(
+        &server,
+        "resourceBlocks/getAll",
+        json!({
+            "ResourceBlockIds": ["63f4ebee-7e36-4ca9-b7d8-6331a8b009e5"],
+            "ActivityStates": ["Active", "Deleted"],
+            "Limitation": {"Count": 1}
+        }),
+        ok(page),
+    )
+    .await;
+    let block = client(&server)
+        .room_block(&VendorId::new("63f4ebee-7e36-4ca9-b7d8-6331a8b009e5").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(block.room.id.as_str(), "a1b2c3d4-e5f6-7890-abcd-ef1234567890");
+    assert_eq!(block.kind, pms_core::RoomBlockKind::OutOfOrder);
+    assert!(!block.active);
+}
+
+#[tokio::test]
+async fn room_block_missing_from_the_answer_is_not_found() {
+    let server = server().await;
+    expect_call(
+        &server,
+        "resourceBlocks/getAll",
+        json!({
+            "ResourceBlockIds": ["7f8e9d0c-1b2a-3c4d-5e6f-7a8b9c0d1e2f"],
+            "ActivityStates": ["Active", "Deleted"],
+            "Limitation": {"Count": 1}
+        }),
+        ok(json!({"ResourceBlocks": [], "Cursor": null})),
+    )
+    .await;
+    let err = client(&server)
+        .room_block(&VendorId::new("7f8e9d0c-1b2a-3c4d-5e6f-7a8b9c0d1e2f").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn a_folio_of_a_stay_at_the_end_of_time_is_an_error_not_a_panic() {
+    // The docs' reservation with a departure chrono can hold but not move a
+    // day further (RELIABILITY.md bug 17: unchecked date arithmetic on vendor data).
+    let server = server().await;
+    expect_stay_services(&server).await;
+    let mut page = fixture("reservations_getall_2023_06_06.response.json");
+    page["Reservations"][0]["ScheduledEndUtc"] = json!("+262142-12-31T23:59:59Z");
+    page["Reservations"][0]["ActualEndUtc"] = Value::Null;
+    expect_reservation_by_id(&server, page).await;
+    expect_call(
+        &server,
+        "orderItems/getAll",
+        json!({"ServiceOrderIds": [RES_ID], "Limitation": {"Count": 1000}}),
+        ok(json!({"OrderItems": [], "Cursor": null})),
+    )
+    .await;
+    let err = client(&server).folio(&res_id()).await.unwrap_err();
+    match err {
+        pms_core::Error::Decode { path, .. } => assert_eq!(path, "Reservations[0].ScheduledEndUtc"),
+        other => panic!("{other:?}"),
+    }
+}

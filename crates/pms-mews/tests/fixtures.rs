@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use pms_core::{
-    Address, Change, ChargeId, ChargeKind, Currency, DecodeContext, Decoded, EventId, EventSource,
-    ExternalRef, Folio, FolioCharge, FolioId, Guest, GuestId, GuestRef, HotelId, HousekeepingStatus, Money,
-    PayloadDecoder, PayloadKind, Payment, PaymentState, PersonName, Pii, PmsEvent, PmsKind, RawJson,
-    RawPayload, Reservation, ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus,
-    RoomStatusReport, VendorId,
+    AccountKind, Address, Change, ChargeId, ChargeKind, Currency, DecodeContext, Decoded, EventId,
+    EventSource, ExternalRef, Folio, FolioAccount, FolioCharge, FolioId, FolioOwner, Guest, GuestId,
+    GuestRef, HotelId, HousekeepingStatus, Money, PayloadDecoder, PayloadKind, Payment, PaymentState,
+    PersonName, Pii, PmsEvent, PmsKind, RawJson, RawPayload, Reservation, ReservationId, ReservationStatus,
+    Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
 };
 use pms_mews::{MewsDecoder, MewsWebhook, parse_webhook};
 use pretty_assertions::assert_eq;
@@ -130,54 +130,32 @@ fn business_dates_follow_the_property_time_zone() {
 #[test]
 fn customer_fixture_maps_to_whole_guests() {
     let john = mews("fadd5bb6-b428-45d5-94f8-fd0d89fece6d");
-    let eleanor = mews("35d4b117-4e60-44a3-9580-c582117eff98");
-    let expected = vec![
-        Guest {
-            id: GuestId::derive(&hotel(), &john),
-            external: john,
-            name: PersonName {
-                title: Some(Pii::from("Mister")),
-                first: Some(Pii::from("John")),
-                middle: None,
-                // LastName + SecondLastName.
-                last: Some(Pii::from("Smith Williams")),
-            },
-            email: Some(Pii::from("j.smith@example.com")),
-            phone: Some(Pii::from("00420123456789")),
-            address: Some(Pii::new(Address {
-                lines: vec!["Somerford Road Hello House/135".into()],
-                city: Some("Christchurch".into()),
-                postal_code: Some("BH23 3PY".into()),
-                region: Some("GB-ENG".into()),
-                country: Some("GB".into()),
-            })),
-            nationality: Some(Pii::from("US")),
-            birth_date: Some(Pii::new(date(1983, 12, 31))),
-            language: Some("en-GB".into()),
-            loyalty_number: Some(Pii::from("LL810213")),
-            identity_document: None,
-            updated_at: Some(utc("2018-01-02T00:00:00Z")),
+    let expected = vec![Guest {
+        id: GuestId::derive(&hotel(), &john),
+        external: john,
+        name: PersonName {
+            title: Some(Pii::from("Mister")),
+            first: Some(Pii::from("John")),
+            middle: None,
+            // LastName + SecondLastName.
+            last: Some(Pii::from("Smith Williams")),
         },
-        Guest {
-            id: GuestId::derive(&hotel(), &eleanor),
-            external: eleanor,
-            name: PersonName {
-                title: Some(Pii::from("Lady")),
-                first: Some(Pii::from("Eleanor")),
-                middle: None,
-                last: Some(Pii::from("Windsor")),
-            },
-            email: Some(Pii::from("eleanor.windsor@example.com")),
-            phone: Some(Pii::from("+44 20 7946 0958")),
-            address: None,
-            nationality: Some(Pii::from("GB")),
-            birth_date: Some(Pii::new(date(1961, 4, 17))),
-            language: Some("en-GB".into()),
-            loyalty_number: None,
-            identity_document: None,
-            updated_at: Some(utc("2026-02-20T08:30:00Z")),
-        },
-    ];
+        email: Some(Pii::from("j.smith@example.com")),
+        phone: Some(Pii::from("00420123456789")),
+        address: Some(Pii::new(Address {
+            lines: vec!["Somerford Road Hello House/135".into()],
+            city: Some("Christchurch".into()),
+            postal_code: Some("BH23 3PY".into()),
+            region: Some("GB-ENG".into()),
+            country: Some("GB".into()),
+        })),
+        nationality: Some(Pii::from("US")),
+        birth_date: Some(Pii::new(date(1983, 12, 31))),
+        language: Some("en-GB".into()),
+        loyalty_number: Some(Pii::from("LL810213")),
+        identity_document: None,
+        updated_at: Some(utc("2018-01-02T00:00:00Z")),
+    }];
     let decoded = decode(PayloadKind::Guests, "customers_getall.response.json", "EUR");
     assert_eq!(decoded, Decoded::Guests(expected));
     // Debug output carries no personal data.
@@ -285,10 +263,191 @@ fn folio(owner: &str, charges: Vec<FolioCharge>, payments: Vec<Payment>, balance
     Folio {
         id: FolioId::derive(&hotel(), &reservation),
         external: reservation.clone(),
-        reservation,
+        owner: FolioOwner::Reservation(reservation),
         balance: eur(balance),
+        other_balances: Vec::new(),
         charges,
         payments,
+    }
+}
+
+#[test]
+fn folio_amounts_are_summed_in_their_own_currency_not_the_configured_one() {
+    // The order items of the docs are in EUR; a hotel configured in GBP
+    // still gets the EUR folios (this failed with "currency mismatch").
+    let Decoded::Folio(in_gbp) = decode(PayloadKind::Folio, "orderitems_getall.response.json", "GBP") else {
+        panic!("not folios");
+    };
+    let Decoded::Folio(in_eur) = decode(PayloadKind::Folio, "orderitems_getall.response.json", "EUR") else {
+        panic!("not folios");
+    };
+    assert_eq!(in_gbp, in_eur);
+    assert!(
+        in_gbp
+            .iter()
+            .all(|f| f.balance.currency == Currency::EUR && !f.is_multi_currency())
+    );
+}
+
+#[test]
+fn a_folio_that_mixes_currencies_says_so() {
+    // Vendor-shaped: the docs' two order items, the city tax moved to USD and
+    // onto the room night's reservation.
+    let mut items: serde_json::Value =
+        serde_json::from_slice(&fixture("orderitems_getall.response.json")).unwrap();
+    let reservation = items["OrderItems"][1]["ServiceOrderId"].clone();
+    items["OrderItems"][0]["ServiceOrderId"] = reservation.clone();
+    for amount in ["UnitAmount", "Amount"] {
+        items["OrderItems"][0][amount]["Currency"] = "USD".into();
+    }
+    let body = serde_json::to_vec(&items).unwrap();
+    let Decoded::Folio(folios) = MewsDecoder
+        .decode(PayloadKind::Folio, &body, &ctx("GBP"))
+        .unwrap()
+    else {
+        panic!("not folios");
+    };
+    assert_eq!(folios.len(), 1);
+    let folio = &folios[0];
+    assert!(folio.is_multi_currency());
+    // The property's currency (GBP) is not among the lines: the first code leads.
+    assert_eq!(folio.balance, eur("100"));
+    assert_eq!(
+        folio.other_balances,
+        vec![Money::parse("5", Currency::USD).unwrap()]
+    );
+    assert_eq!(folio.computed_balance().unwrap(), folio.balance);
+    assert_eq!(
+        folio.computed_balances().unwrap(),
+        vec![eur("100"), Money::parse("5", Currency::USD).unwrap()]
+    );
+    // In a EUR hotel... still EUR first; in a USD hotel, USD leads.
+    let Decoded::Folio(usd) = MewsDecoder
+        .decode(PayloadKind::Folio, &body, &ctx("USD"))
+        .unwrap()
+    else {
+        panic!("not folios");
+    };
+    assert_eq!(usd[0].balance, Money::parse("5", Currency::USD).unwrap());
+    assert_eq!(usd[0].other_balances, vec![eur("100")]);
+    // The JSON names both.
+    let json = serde_json::to_value(folio).unwrap();
+    assert_eq!(
+        json["other_balances"],
+        serde_json::json!([{"amount": "5", "currency": "USD"}])
+    );
+}
+
+#[test]
+fn a_fully_voided_folio_has_a_balance_of_zero_not_minus_zero() {
+    // The docs' room night, canceled, and a canceled payment against it.
+    let mut items: serde_json::Value =
+        serde_json::from_slice(&fixture("orderitems_getall.response.json")).unwrap();
+    let mut payments: serde_json::Value =
+        serde_json::from_slice(&fixture("payments_getall.response.json")).unwrap();
+    let item = &mut items["OrderItems"][1];
+    item["AccountingState"] = "Canceled".into();
+    let reservation = item["ServiceOrderId"].clone();
+    let payment = &mut payments["Payments"][1];
+    payment["ReservationId"] = reservation;
+    payment["State"] = "Canceled".into();
+    let body = serde_json::json!({
+        "OrderItems": [items["OrderItems"][1].clone()],
+        "Payments": [payments["Payments"][1].clone()],
+    });
+    let Decoded::Folio(folios) = MewsDecoder
+        .decode(
+            PayloadKind::Folio,
+            &serde_json::to_vec(&body).unwrap(),
+            &ctx("EUR"),
+        )
+        .unwrap()
+    else {
+        panic!("not folios");
+    };
+    let balance = folios[0].balance;
+    assert!(balance.is_zero());
+    assert_eq!(balance.to_string(), "0 EUR");
+    assert_eq!(
+        serde_json::to_value(balance).unwrap(),
+        serde_json::json!({"amount": "0", "currency": "EUR"})
+    );
+}
+
+#[test]
+fn bills_fixture_maps_to_whole_account_folios() {
+    // The docs' bill carries no lines (Extent.Items is deprecated): an empty
+    // folio of the company account the bill is issued to.
+    let bill = mews("ea087d64-3901-4eee-b0b7-9fce4c58a005");
+    let expected = Folio {
+        id: FolioId::derive(&hotel(), &bill),
+        external: bill,
+        owner: FolioOwner::Account(FolioAccount {
+            external: mews("c6f5c82d-621a-4c8a-903b-1b0a9a23b71f"),
+            kind: AccountKind::Company,
+        }),
+        balance: Money::zero(Currency::EUR),
+        other_balances: Vec::new(),
+        charges: Vec::new(),
+        payments: Vec::new(),
+    };
+    assert_eq!(
+        decode(PayloadKind::Folio, "bills_getall.response.json", "EUR"),
+        Decoded::Folio(vec![expected])
+    );
+    // Serialized, the owner is an `account`, not a `reservation`.
+    let Decoded::Folio(folios) = decode(PayloadKind::Folio, "bills_getall.response.json", "EUR") else {
+        panic!("not folios");
+    };
+    let json = serde_json::to_value(&folios[0]).unwrap();
+    assert_eq!(json["account"]["kind"], "company");
+    assert!(json.get("reservation").is_none());
+}
+
+#[test]
+fn bill_lines_join_their_bill_by_bill_id() {
+    // Vendor-shaped: the docs' bill with the docs' room-night order item and
+    // cash payment moved onto it (`BillId`), as `orderItems/getAll` and
+    // `payments/getAll` with `BillIds` would answer.
+    let bills: serde_json::Value = serde_json::from_slice(&fixture("bills_getall.response.json")).unwrap();
+    let items: serde_json::Value =
+        serde_json::from_slice(&fixture("orderitems_getall.response.json")).unwrap();
+    let payments: serde_json::Value =
+        serde_json::from_slice(&fixture("payments_getall.response.json")).unwrap();
+    let bill_id = bills["Bills"][0]["Id"].clone();
+    let mut item = items["OrderItems"][1].clone();
+    item["BillId"] = bill_id.clone();
+    let mut payment = payments["Payments"][1].clone();
+    payment["BillId"] = bill_id;
+    let body = serde_json::json!({"Bills": bills["Bills"], "OrderItems": [item], "Payments": [payment]});
+    let Decoded::Folio(folios) = MewsDecoder
+        .decode(
+            PayloadKind::Folio,
+            &serde_json::to_vec(&body).unwrap(),
+            &ctx("EUR"),
+        )
+        .unwrap()
+    else {
+        panic!("not folios");
+    };
+    assert_eq!(folios.len(), 1);
+    assert_eq!(folios[0].charges.len(), 1);
+    assert_eq!(folios[0].payments.len(), 1);
+    // 100 charged, 300 paid.
+    assert_eq!(folios[0].balance, eur("-200"));
+    assert_eq!(folios[0].reservation(), None);
+
+    // A line on a bill the payload does not hold is an error naming it.
+    let mut stray = items["OrderItems"][0].clone();
+    stray["BillId"] = "00000000-0000-0000-0000-000000000000".into();
+    let body = serde_json::json!({"Bills": bills["Bills"], "OrderItems": [stray]});
+    match MewsDecoder.decode(
+        PayloadKind::Folio,
+        &serde_json::to_vec(&body).unwrap(),
+        &ctx("EUR"),
+    ) {
+        Err(pms_core::Error::Decode { path, .. }) => assert_eq!(path, "OrderItems[0].BillId"),
+        other => panic!("{other:?}"),
     }
 }
 
@@ -535,6 +694,248 @@ fn malformed_payload_names_the_json_path() {
         br#"{"OrderItems":[{"Id":"o","UnitCount":1,"UnitAmount":{"Currency":"EUR","GrossValue":"x"}}]}"#;
     match MewsDecoder.decode(PayloadKind::Folio, body, &ctx("EUR")) {
         Err(pms_core::Error::Decode { path, .. }) => assert_eq!(path, "OrderItems[0].UnitAmount.GrossValue"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn decode_errors_never_quote_vendor_values() {
+    // Vendor-shaped payloads (the docs' examples) with one field each set to
+    // a distinctive value of the wrong type: the error names the path, never
+    // the value.
+    const NEEDLE: &str = "19310231";
+    let with = |file: &str, list: &str, field: &str, value: serde_json::Value| {
+        let mut body: serde_json::Value = serde_json::from_slice(&fixture(file)).unwrap();
+        body[list][0][field] = value;
+        serde_json::to_vec(&body).unwrap()
+    };
+    let cases = [
+        (
+            PayloadKind::Guests,
+            with(
+                "customers_getall.response.json",
+                "Customers",
+                "Email",
+                19310231.into(),
+            ),
+            "Customers[0].Email",
+        ),
+        (
+            PayloadKind::Guests,
+            with(
+                "customers_getall.response.json",
+                "Customers",
+                "FirstName",
+                true.into(),
+            ),
+            "Customers[0].FirstName",
+        ),
+        (
+            PayloadKind::Reservations,
+            with(
+                "reservations_getall_2023_06_06.response.json",
+                "Reservations",
+                "Number",
+                19310231.5.into(),
+            ),
+            "Reservations[0].Number",
+        ),
+        (
+            PayloadKind::Folio,
+            with(
+                "orderitems_getall.response.json",
+                "OrderItems",
+                "UnitCount",
+                "Zebulon 19310231".into(),
+            ),
+            "OrderItems[0].UnitCount",
+        ),
+        (
+            PayloadKind::Reservations,
+            with(
+                "reservations_getall_2023_06_06.response.json",
+                "Reservations",
+                "State",
+                serde_json::json!({"Zebulon": 19310231}),
+            ),
+            "Reservations[0].State",
+        ),
+        (
+            PayloadKind::Webhook,
+            {
+                let mut body: serde_json::Value =
+                    serde_json::from_slice(&fixture("webhook_general.request.json")).unwrap();
+                body["EnterpriseId"] = 19310231.into();
+                serde_json::to_vec(&body).unwrap()
+            },
+            "EnterpriseId",
+        ),
+    ];
+    for (kind, body, path) in cases {
+        let err = MewsDecoder.decode(kind, &body, &ctx("EUR")).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains(NEEDLE) && !text.contains("Zebulon"), "{text}");
+        match err {
+            pms_core::Error::Decode { path: at, .. } => assert_eq!(at, path, "{text}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn resource_block_fixture_maps_to_whole_room_blocks() {
+    use pms_core::{RoomBlock, RoomBlockKind};
+    use pms_mews::wire::resource_blocks::ResourceBlocksPage;
+    let page: ResourceBlocksPage =
+        serde_json::from_slice(&fixture("resourceblocks_getall.response.json")).unwrap();
+    let blocks: Vec<RoomBlock> = page
+        .resource_blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| pms_mews::map::room_block(b, &format!("ResourceBlocks[{i}]")).unwrap())
+        .collect();
+    let block = |id: &str, room: &str, kind: RoomBlockKind, start: &str, end: &str, active: bool| RoomBlock {
+        external: mews(id),
+        room: mews(room),
+        kind,
+        starts_at: utc(start),
+        ends_at: utc(end),
+        active,
+    };
+    assert_eq!(
+        blocks,
+        vec![
+            block(
+                "7f8e9d0c-1b2a-3c4d-5e6f-7a8b9c0d1e2f",
+                "20e00c32-d561-4008-8609-82d8aa525714",
+                RoomBlockKind::OutOfOrder,
+                "2023-07-15T14:00:00Z",
+                "2023-07-15T18:00:00Z",
+                true
+            ),
+            block(
+                "8e9f0a1b-2c3d-4e5f-6a7b-8c9d0e1f2a3b",
+                "1ec29188-01ca-4294-9983-fac59f85a448",
+                RoomBlockKind::InternalUse,
+                "2023-07-20T10:00:00Z",
+                "2023-07-22T12:00:00Z",
+                true
+            ),
+            block(
+                "63f4ebee-7e36-4ca9-b7d8-6331a8b009e5",
+                "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+                RoomBlockKind::OutOfOrder,
+                "2023-06-01T20:00:00Z",
+                "2023-06-03T23:59:59Z",
+                false
+            ),
+        ]
+    );
+    assert_eq!(
+        page.cursor.as_deref(),
+        Some("9f0a1b2c-3d4e-5f6a-7b8c-9d0e1f2a3b4c")
+    );
+}
+
+#[test]
+fn resource_block_webhooks_become_room_block_hints() {
+    let received = utc("2026-11-25T03:00:00Z");
+    let body = fixture("webhook_general_resource_block.constructed.json");
+    let parsed = parse_webhook(&body, &hotel(), received).unwrap();
+    let parsed_events = parsed.events().to_vec();
+    let hint = |id: &str| PmsEvent {
+        id: EventId::new(format!(
+            "mews:3fa85f64-5717-4562-b3fc-2c963f66afa6:room_block:{id}"
+        )),
+        hotel: hotel(),
+        occurred_at: received,
+        source: EventSource::Webhook,
+        change: Change::RoomBlockChanged { block: mews(id) },
+    };
+    assert_eq!(
+        parsed.events(),
+        [
+            hint("7f8e9d0c-1b2a-3c4d-5e6f-7a8b9c0d1e2f"),
+            hint("63f4ebee-7e36-4ca9-b7d8-6331a8b009e5")
+        ]
+    );
+    let MewsWebhook::General { ignored, .. } = parsed else {
+        panic!("not general");
+    };
+    assert!(ignored.is_empty(), "{ignored:?}");
+    // `pms decode --kind webhook` gives the same events (dated when decoded).
+    let Decoded::Events(decoded) = MewsDecoder
+        .decode(PayloadKind::Webhook, &body, &ctx("EUR"))
+        .unwrap()
+    else {
+        panic!("not events");
+    };
+    let undated: Vec<PmsEvent> = decoded
+        .into_iter()
+        .map(|e| PmsEvent {
+            occurred_at: received,
+            ..e
+        })
+        .collect();
+    assert_eq!(undated, parsed_events);
+}
+
+#[test]
+fn websocket_message_fixture_maps_to_events_that_carry_the_state() {
+    let received = utc("2026-11-25T03:00:00Z");
+    let body = fixture("websocket_message.json");
+    assert!(pms_mews::is_websocket_message(&body));
+    // General webhooks are told apart by shape.
+    assert!(!pms_mews::is_websocket_message(&fixture(
+        "webhook_general.request.json"
+    )));
+    assert!(!pms_mews::is_websocket_message(&fixture(
+        "webhook_integration.request.json"
+    )));
+    let events = pms_mews::parse_websocket_message(&body, &hotel(), received).unwrap();
+    let event = |key: &str, id: &str, change: Change| PmsEvent {
+        id: EventId::new(format!("mews:ws:{key}:{id}")),
+        hotel: hotel(),
+        occurred_at: received,
+        source: EventSource::Webhook,
+        change,
+    };
+    // DeviceCommand and PriceUpdate have no model equivalent.
+    assert_eq!(
+        events,
+        vec![
+            event(
+                "reservation",
+                "bfee2c44-1f84-4326-a862-5289598f6e2d",
+                Change::ReservationStatusChanged {
+                    reservation: mews("bfee2c44-1f84-4326-a862-5289598f6e2d"),
+                    status: Some(ReservationStatus::CheckedOut),
+                }
+            ),
+            event(
+                "room",
+                "5ee074b1-6c86-48e8-915f-c7aa4702086f",
+                Change::RoomStatusChanged {
+                    room: mews("5ee074b1-6c86-48e8-915f-c7aa4702086f"),
+                    number: None,
+                    status: Some(HousekeepingStatus::Dirty),
+                }
+            ),
+        ]
+    );
+    // `pms decode --pms mews --kind webhook` accepts it.
+    let Decoded::Events(decoded) = MewsDecoder
+        .decode(PayloadKind::Webhook, &body, &ctx("EUR"))
+        .unwrap()
+    else {
+        panic!("not events");
+    };
+    let decoded: Vec<Change> = decoded.into_iter().map(|e| e.change).collect();
+    assert_eq!(decoded, events.into_iter().map(|e| e.change).collect::<Vec<_>>());
+    // A state-bearing event without its State is an error naming it.
+    let bad = br#"{"Events":[{"Type":"Resource","Id":"5ee074b1-6c86-48e8-915f-c7aa4702086f"}]}"#;
+    match MewsDecoder.decode(PayloadKind::Webhook, bad, &ctx("EUR")) {
+        Err(pms_core::Error::Decode { path, .. }) => assert_eq!(path, "Events[0].State"),
         other => panic!("{other:?}"),
     }
 }

@@ -170,6 +170,7 @@ fn a_non_opera_hotel_is_a_config_error() {
         access_token: secrecy::SecretString::from("a".to_owned()),
         client_name: "x".into(),
         enterprise_id: None,
+        integration_id: None,
         charge_service_id: None,
         charge_tax_codes: Vec::new(),
     });

@@ -149,10 +149,11 @@ pub use generator::{HotelSpec, TIME_ZONE, generate};
 pub use journal::{Counters, Outcome, RequestRecord};
 pub use model::{
     AgendaItem, AgendaKind, Bill, BillState, Charge, ChargeKind, Guest, Payment, PaymentKind, Product,
-    Property, Reservation, ReservationState, Room, RoomCategory, RoomState, Service, ServiceKind, TaxRate,
+    Property, Reservation, ReservationState, Room, RoomBlock, RoomBlockKind, RoomCategory, RoomState,
+    Service, ServiceKind, TaxRate,
 };
 pub use server::{Credentials, Inspector, SimHandle, SimOptions, Vendor, serve};
-pub use state::{Change, Hotel, NewLine, NewOrder, NewPayment, Rejection, Summary};
+pub use state::{Change, Hotel, NewLine, NewOrder, NewPayment, NewRoomBlock, Rejection, Summary};
 pub use webhooks::{DeliveryAttempt, WebhookConfig, WebhookStats, Webhooks};
 
 /// Errors starting or configuring a simulator.

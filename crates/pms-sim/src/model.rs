@@ -138,6 +138,54 @@ pub struct Room {
     pub updated: DateTime<Utc>,
 }
 
+/// A room block: the room out of order, or kept for internal use, for a
+/// time (Mews resource blocks).
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomBlock {
+    /// Id.
+    pub id: Uuid,
+    /// The blocked room.
+    pub room_id: Uuid,
+    /// Out of order, or internal use.
+    pub kind: RoomBlockKind,
+    /// Name.
+    pub name: String,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End.
+    pub end: DateTime<Utc>,
+    /// Creation instant.
+    pub created: DateTime<Utc>,
+    /// Last change.
+    pub updated: DateTime<Utc>,
+    /// Deletion instant; a deleted block stays readable.
+    pub deleted: Option<DateTime<Utc>>,
+    /// The room's state before an out-of-order block took it, restored when
+    /// the block is deleted.
+    pub state_before: Option<RoomState>,
+}
+
+/// Kinds of room block (Mews "Resource block type").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RoomBlockKind {
+    /// `OutOfOrder`.
+    OutOfOrder,
+    /// `InternalUse`.
+    InternalUse,
+}
+
+impl RoomBlockKind {
+    /// The Mews name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomBlockKind::OutOfOrder => "OutOfOrder",
+            RoomBlockKind::InternalUse => "InternalUse",
+        }
+    }
+}
+
 /// A guest profile.
 #[derive(Debug, Clone, Serialize)]
 pub struct Guest {

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use crate::model::{
     AgendaItem, Bill, BillState, Charge, ChargeKind, Guest, Payment, PaymentKind, Product, Property,
-    Reservation, ReservationState, Room, RoomCategory, RoomState, Service, ServiceKind, TaxRate, Text,
+    Reservation, ReservationState, Room, RoomBlock, RoomBlockKind, RoomCategory, RoomState, Service,
+    ServiceKind, TaxRate, Text,
 };
 
 /// Why a write was refused, vendor-neutral.
@@ -53,6 +54,25 @@ pub enum Change {
     Guest(Uuid),
     /// A payment changed.
     Payment(Uuid),
+    /// A room block was added or deleted.
+    RoomBlock(Uuid),
+}
+
+/// A room block to add.
+#[derive(Debug, Clone)]
+pub struct NewRoomBlock {
+    /// The room.
+    pub room_id: Uuid,
+    /// Out of order or internal use.
+    pub kind: RoomBlockKind,
+    /// Name.
+    pub name: String,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End.
+    pub end: DateTime<Utc>,
 }
 
 /// One line of an order to post.
@@ -174,6 +194,8 @@ pub struct Hotel {
     pub payments: Vec<Payment>,
     /// Agenda items.
     pub agenda: Vec<AgendaItem>,
+    /// Room blocks (none are generated; added through the API or by tests).
+    pub room_blocks: Vec<RoomBlock>,
     idx: Indexes,
     rng: StdRng,
     next_bill_number: u64,
@@ -233,6 +255,7 @@ impl Hotel {
             bills: p.bills,
             payments: p.payments,
             agenda: p.agenda,
+            room_blocks: Vec::new(),
             idx: Indexes::default(),
             // A separate stream from the generator's so runtime ids never
             // collide with seeded ones yet stay reproducible per seed.
@@ -456,6 +479,102 @@ impl Hotel {
             .map(|p| p.amount)
             .sum();
         charged - paid
+    }
+
+    /// Adds room blocks, all or nothing. An out-of-order block in force at
+    /// `at` takes its room `OutOfOrder` (the state Mews derives from blocks);
+    /// deleting the block restores the room's earlier state.
+    pub fn add_room_blocks(
+        &mut self,
+        blocks: &[NewRoomBlock],
+        at: DateTime<Utc>,
+    ) -> Result<(Vec<RoomBlock>, Vec<Change>), Rejection> {
+        for NewRoomBlock {
+            room_id, start, end, ..
+        } in blocks
+        {
+            if !self.idx.rooms.contains_key(room_id) {
+                return Err(Rejection::invalid(
+                    "ResourceId",
+                    format!("resource {room_id} not found"),
+                ));
+            }
+            if end <= start {
+                return Err(Rejection::invalid("EndUtc", "must be after StartUtc"));
+            }
+        }
+        let mut added = Vec::with_capacity(blocks.len());
+        let mut changes = Vec::new();
+        for NewRoomBlock {
+            room_id,
+            kind,
+            name,
+            notes,
+            start,
+            end,
+        } in blocks
+        {
+            let id = self.new_id();
+            let mut state_before = None;
+            if *kind == RoomBlockKind::OutOfOrder
+                && *start <= at
+                && at < *end
+                && let Some(room) = self.idx.rooms.get(room_id).and_then(|&i| self.rooms.get_mut(i))
+            {
+                state_before = Some(room.state);
+                room.state = RoomState::OutOfOrder;
+                room.updated = at;
+            }
+            let block = RoomBlock {
+                id,
+                room_id: *room_id,
+                kind: *kind,
+                name: name.clone(),
+                notes: notes.clone(),
+                start: *start,
+                end: *end,
+                created: at,
+                updated: at,
+                deleted: None,
+                state_before,
+            };
+            changes.push(Change::RoomBlock(id));
+            self.room_blocks.push(block.clone());
+            added.push(block);
+        }
+        Ok((added, changes))
+    }
+
+    /// Deletes room blocks (they stay readable as deleted), all or nothing.
+    pub fn delete_room_blocks(&mut self, ids: &[Uuid], at: DateTime<Utc>) -> Result<Vec<Change>, Rejection> {
+        let mut positions = Vec::with_capacity(ids.len());
+        for id in ids {
+            let i = self
+                .room_blocks
+                .iter()
+                .position(|b| b.id == *id && b.deleted.is_none())
+                .ok_or_else(|| {
+                    Rejection::invalid("ResourceBlockIds", format!("resource block {id} not found"))
+                })?;
+            positions.push(i);
+        }
+        let mut changes = Vec::new();
+        for i in positions {
+            let Some(block) = self.room_blocks.get_mut(i) else {
+                continue;
+            };
+            block.deleted = Some(at);
+            block.updated = at;
+            let (room_id, before) = (block.room_id, block.state_before.take());
+            changes.push(Change::RoomBlock(block.id));
+            if let Some(before) = before
+                && let Some(room) = self.idx.rooms.get(&room_id).and_then(|&i| self.rooms.get_mut(i))
+            {
+                room.state = before;
+                room.updated = at;
+            }
+        }
+        Ok(changes)
     }
 
     /// Sets housekeeping states, all or nothing.

@@ -109,6 +109,9 @@ enum Target {
     Reservation(VendorId),
     Guest(VendorId),
     Folio(VendorId),
+    /// A room block (the hint names the block only): read once for its
+    /// room, whose events then join [`Target::Rooms`].
+    Block(VendorId),
     /// Every room hint of the pass: one status read serves them all.
     Rooms,
     /// Nothing to re-read (a payment hint that names no reservation).
@@ -178,7 +181,7 @@ impl HotelSync {
         let now = self.clock().now();
         let due = store.inbox_due(self.hotel(), now, limit).await?;
         let mut report = DrainReport::default();
-        let (groups, unreadable) = group(&due);
+        let (mut groups, unreadable) = group(&due);
         let mut outcomes = Vec::with_capacity(groups.len() + 1);
         if !unreadable.is_empty() {
             outcomes.push(Outcome {
@@ -190,6 +193,7 @@ impl HotelSync {
                 }),
             });
         }
+        self.resolve_blocks(&mut groups, &mut outcomes, &mut report).await;
         for (target, group) in groups {
             outcomes.extend(self.reread(target, group, &mut report).await?);
         }
@@ -201,6 +205,60 @@ impl HotelSync {
         self.record_failures(failed, now, &mut report).await?;
         self.refresh_inbox_health(&report).await?;
         Ok(report)
+    }
+
+    /// A block hint names the block only: each distinct block of the pass is
+    /// read once for its room (a removed block too: its room changed back),
+    /// and its events join the room hints, so one status read still serves
+    /// every room of the pass. A block the PMS no longer knows is an answer
+    /// (nothing to apply); a failed read fails only that block's events.
+    async fn resolve_blocks<'e>(
+        &self,
+        groups: &mut Vec<(Target, Group<'e>)>,
+        outcomes: &mut Vec<Outcome<'e>>,
+        report: &mut DrainReport,
+    ) {
+        let mut entries = Vec::new();
+        let mut rooms = Vec::new();
+        let mut kept = Vec::with_capacity(groups.len());
+        for (target, group) in groups.drain(..) {
+            let Target::Block(id) = &target else {
+                kept.push((target, group));
+                continue;
+            };
+            report.reads += 1;
+            match self.pms(self.client().room_block(id)).await {
+                Ok(block) => {
+                    rooms.extend(std::iter::repeat_n(block.room.id, group.entries.len()));
+                    entries.extend(group.entries);
+                }
+                Err(err) if err.kind() == ErrorKind::NotFound => outcomes.push(Outcome {
+                    entries: group.entries,
+                    result: Ok(Default::default()),
+                }),
+                Err(err) => outcomes.push(Outcome {
+                    entries: group.entries,
+                    result: Err(Failure::of("room_block", &err.into())),
+                }),
+            }
+        }
+        if !entries.is_empty() {
+            match kept.iter_mut().find(|(target, _)| *target == Target::Rooms) {
+                Some((_, group)) => {
+                    group.entries.extend(entries);
+                    group.rooms.extend(rooms);
+                }
+                None => kept.push((
+                    Target::Rooms,
+                    Group {
+                        entries,
+                        reservation: None,
+                        rooms,
+                    },
+                )),
+            }
+        }
+        *groups = kept;
     }
 
     /// Re-reads one target for its events.
@@ -218,7 +276,8 @@ impl HotelSync {
         };
         let result = match target {
             Target::Rooms => return self.reread_rooms(group.entries, group.rooms, report).await,
-            Target::Nothing => Ok(Default::default()),
+            // Resolved into `Rooms` by `resolve_blocks` before any re-read.
+            Target::Nothing | Target::Block(_) => Ok(Default::default()),
             Target::Reservation(id) => {
                 report.reads += 1;
                 let result = match self.pms(self.client().reservation(&id)).await {
@@ -536,6 +595,7 @@ fn group(due: &[InboxEntry]) -> (Vec<(Target, Group<'_>)>, Vec<&InboxEntry>) {
             }
             Change::GuestUpdated { guest } => (Target::Guest(guest.id), None, None),
             Change::RoomStatusChanged { room, .. } => (Target::Rooms, None, Some(room.id)),
+            Change::RoomBlockChanged { block } => (Target::Block(block.id), None, None),
             Change::FolioChanged {
                 reservation: Some(reservation),
                 ..

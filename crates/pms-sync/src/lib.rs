@@ -18,6 +18,7 @@
 //! | `reject_log` | rate-limited warnings for rejected deliveries (one per hotel and reason per interval) |
 //! | `server` | [`serve_webhooks`], [`ServeLimits`]: header/body/idle timeouts and a connection limit for the receiver's socket |
 //! | `health_endpoint` | [`health_router`]: `GET /health` of a running service |
+//! | `webhook_shared` | [`shared_webhook_router`]: one URL for many hotels (Mews), routed by tenant id to the hotel's receiver |
 //! | `reconcile` | drift reports and repair, folio checks |
 //! | `worker` | [`Worker`]: hotel syncs under leases, for many processes on one store |
 //! | `health` | [`HealthTracker`], [`SyncHealth`] |
@@ -45,6 +46,7 @@ pub mod store;
 mod store_health;
 mod time;
 mod webhook;
+mod webhook_shared;
 mod worker;
 mod writes;
 
@@ -68,6 +70,7 @@ pub use webhook::{
     DEFAULT_STORE_DEADLINE, FnWebhookSource, MAX_WEBHOOK_BYTES, STORE_RETRY_AFTER_SECS, WebhookReceiver,
     WebhookRequest, WebhookSource, webhook_router,
 };
+pub use webhook_shared::{FnSharedWebhookRoute, SharedWebhookRoute, shared_webhook_router};
 pub use worker::{
     DEFAULT_HOUSEKEEPING_INTERVAL, DEFAULT_INBOX_RETENTION, DEFAULT_JOURNAL_RETENTION,
     DEFAULT_MAX_STORE_BACKOFF, PassReport, Worker,

@@ -50,8 +50,13 @@ impl Mirrored for Room {
 
 impl Mirrored for Folio {
     const KIND: RecordKind = RecordKind::Folio;
+    /// A reservation's folio is mirrored under the reservation's id (as
+    /// before folios had owners); an account's bill under its own id.
     fn external_id(&self) -> &str {
-        self.reservation.id.as_str()
+        match self.reservation() {
+            Some(reservation) => reservation.id.as_str(),
+            None => self.external.id.as_str(),
+        }
     }
 }
 

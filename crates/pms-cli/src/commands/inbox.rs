@@ -199,6 +199,7 @@ fn describe(entry: &InboxEntry) -> Value {
                 | Change::ReservationCancelled { reservation } => ("reservation", Some(reservation)),
                 Change::GuestUpdated { guest } => ("guest", Some(guest)),
                 Change::RoomStatusChanged { room, .. } => ("room", Some(room)),
+                Change::RoomBlockChanged { block } => ("room_block", Some(block)),
                 Change::FolioChanged {
                     reservation: Some(reservation),
                     ..

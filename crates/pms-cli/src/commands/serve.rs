@@ -15,6 +15,7 @@ use clap::Args;
 use pms_core::{Clock, SystemClock};
 use pms_sync::{
     Mirror, ServeLimits, StoreHealth, TokioSleeper, WebhookReceiver, Worker, health_router, serve_webhooks,
+    shared_webhook_router,
 };
 use tokio::sync::{Notify, watch};
 
@@ -57,10 +58,12 @@ pub async fn run(args: &ServeArgs) -> Result<(), String> {
     let wake = Arc::new(Notify::new());
     let store_health = Arc::new(StoreHealth::new());
     let sources = runtime::webhook_sources(&hotels)?;
+    let shared = runtime::shared_webhook_routes(&hotels, &sources)?;
+    let shared_names: Vec<String> = shared.keys().cloned().collect();
     let router = WebhookReceiver::new(store.clone(), sources, clock.clone(), wake.clone())
         .store_health(store_health.clone())
-        .router()
-        .merge(health_router(store_health.clone()));
+        .router();
+    let router = shared_webhook_router(router, shared).merge(health_router(store_health.clone()));
     let limits = ServeLimits {
         header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
         body_read_timeout: Duration::from_secs(args.body_timeout.max(1)),
@@ -80,6 +83,12 @@ pub async fn run(args: &ServeArgs) -> Result<(), String> {
     .with_concurrency(args.concurrency)
     .with_store_health(store_health);
     println!("webhooks: POST http://{}/webhooks/{{hotel}}", args.listen);
+    for name in shared_names {
+        println!(
+            "webhooks: POST http://{}/webhooks/mews/{name} (every Mews hotel)",
+            args.listen
+        );
+    }
     println!("health:   GET http://{}/health", args.listen);
     println!(
         "worker {} (instance {})",

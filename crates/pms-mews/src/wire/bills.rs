@@ -1,11 +1,12 @@
 //! Bills: `bills/getAll`. The crate reads folio lines through
 //! `orderItems/getAll` and `payments/getAll` (the bills `Extent.Items` is
-//! deprecated); this DTO serves decoding and inspection.
+//! deprecated); a bill maps to the folio of its account ([`crate::map::bill_folio`]).
 //! Source: <https://docs.mews.com/connector-api/operations/bills>.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::reservations::AccountType;
 use super::wire_enum;
 
 /// Response of `bills/getAll`.
@@ -26,9 +27,12 @@ pub struct BillsPage {
 pub struct Bill {
     /// `Id`.
     pub id: String,
-    /// `AccountId`.
+    /// `AccountId`: the `Customer` or `Company` the bill is issued to.
     #[serde(default)]
     pub account_id: Option<String>,
+    /// `AccountType` (`Customer` | `Company`).
+    #[serde(default)]
+    pub account_type: Option<AccountType>,
     /// `State`.
     pub state: BillState,
     /// `Type`.

@@ -59,9 +59,6 @@ pub struct Customer {
     /// `Title` (`Mister`, `Miss`, `Misses`).
     #[serde(default)]
     pub title: Option<String>,
-    /// `CustomTitleName`, exclusive with `Title`.
-    #[serde(default)]
-    pub custom_title_name: Option<String>,
     /// `FirstName`.
     #[serde(default)]
     pub first_name: Option<String>,

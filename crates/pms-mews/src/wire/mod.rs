@@ -15,9 +15,11 @@ pub mod errors;
 pub mod order_items;
 pub mod payments;
 pub mod reservations;
+pub mod resource_blocks;
 pub mod resources;
 pub mod services;
 pub mod webhooks;
+pub mod websocket;
 
 use std::fmt;
 
@@ -240,7 +242,8 @@ impl serde::de::Visitor<'_> for DecimalVisitor {
         }
         format!("{v}")
             .parse::<Decimal>()
-            .map_err(|_| E::custom(format!("amount {v} does not fit a decimal")))
+            // The amount itself stays out of the message (it is vendor data).
+            .map_err(|_| E::custom("amount does not fit a decimal"))
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {

@@ -31,7 +31,9 @@
 use std::io;
 
 use chrono::NaiveDate;
-use pms_core::{ChargeId, ChargeKind, ExternalRef, Folio, FolioCharge, FolioId, Money, PmsKind, VendorId};
+use pms_core::{
+    ChargeId, ChargeKind, ExternalRef, Folio, FolioCharge, FolioId, FolioOwner, Money, PmsKind, VendorId,
+};
 use rust_decimal::Decimal;
 
 use crate::envelope::XmlWriter;
@@ -126,8 +128,9 @@ pub fn parse(
     Ok(Folio {
         id: FolioId::derive(&ctx.hotel, &reservation),
         external: reservation.clone(),
-        reservation,
+        owner: FolioOwner::Reservation(reservation),
         balance: stated_balance.unwrap_or(total),
+        other_balances: Vec::new(),
         charges,
         payments: Vec::new(),
     })

@@ -108,7 +108,6 @@ fn render(chain_id: Uuid, g: &Guest) -> Value {
         "ChainId": chain_id,
         "Number": g.number,
         "Title": null,
-        "CustomTitleName": null,
         "Sex": null,
         "FirstName": g.first_name,
         "LastName": g.last_name,

@@ -19,6 +19,7 @@ mod order_items;
 mod orders;
 mod payments;
 mod reservations;
+mod resource_blocks;
 mod resources;
 mod services;
 mod webhook;
@@ -93,6 +94,21 @@ const OPERATIONS: &[Operation] = &[
         path: "resources/update",
         write: true,
         run: resources::update,
+    },
+    Operation {
+        path: "resourceBlocks/getAll",
+        write: false,
+        run: resource_blocks::get_all,
+    },
+    Operation {
+        path: "resourceBlocks/add",
+        write: true,
+        run: resource_blocks::add,
+    },
+    Operation {
+        path: "resourceBlocks/delete",
+        write: true,
+        run: resource_blocks::delete,
     },
     Operation {
         path: "services/getAll",

@@ -20,6 +20,7 @@ pub(crate) fn general(core: &SimCore, changes: &[Change]) -> Option<Value> {
             Change::GuestAdded(id) => ("CustomerAdded", id),
             Change::Guest(id) => ("CustomerUpdated", id),
             Change::Payment(id) => ("PaymentUpdated", id),
+            Change::RoomBlock(id) => ("ResourceBlockUpdated", id),
         };
         events.push(json!({ "Discriminator": discriminator, "Value": { "Id": id } }));
     }
