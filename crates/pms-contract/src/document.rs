@@ -15,6 +15,11 @@
 //!   `anyOf`, `oneOf` and `$ref` and treats every object as closed unless
 //!   its schema says otherwise (the document's `false` is kept as
 //!   `x-pms-closed: true`, which the validator ignores).
+//! - `oneOf` becomes `anyOf`. With closed objects opened (above), branches
+//!   that differ only by the fields they allow (Mews "coproducts": a
+//!   `Discriminator` beside `Value: {oneOf: [SpaceData, {}, {}]}`) would all
+//!   match, and "exactly one" would fail on valid data; which branch applies
+//!   is the discriminator's business, not the validator's.
 //! - `example`, `examples`, `discriminator`, `xml`, `externalDocs` and `x-*`
 //!   extensions are dropped: annotations only, and an example's own `id` or
 //!   `$ref` keys must never be read as schema keywords.
@@ -182,6 +187,9 @@ fn rewrite(value: &mut Value, names: bool) {
             map.retain(|k, _| !(k.starts_with("x-") && k != "x-nullable") && !ANNOTATIONS.contains(&k.as_str()));
             for (key, child) in map.iter_mut() {
                 rewrite(child, NAME_MAPS.contains(&key.as_str()) && child.is_object());
+            }
+            if let Some(branches) = map.remove("oneOf") {
+                map.insert("anyOf".into(), branches);
             }
             if map.get("additionalProperties") == Some(&Value::Bool(false)) {
                 map.remove("additionalProperties");

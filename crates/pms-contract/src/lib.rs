@@ -27,7 +27,7 @@
 //! let contract = Contract::new(vec![spec]);
 //! let recorder = pms_contract::Recorder::start("http://127.0.0.1:8080").await?;
 //! // ... point the client at recorder.origin() and drive it ...
-//! let report = contract.report(&recorder.take(), &[]);
+//! let report = contract.report(&recorder.take(), &pms_contract::Known::default());
 //! report.assert_clean();
 //! # Ok(())
 //! # }
@@ -52,7 +52,7 @@ pub use document::{Dialect, Document};
 pub use env::{VENDOR_SPECS_VAR, VendorSpecs, workspace_root};
 pub use http::{Exchange, Request, Response, media_type};
 pub use proxy::{MAX_BODY, Recorder};
-pub use report::{Checked, Contract, Report};
+pub use report::{Checked, Contract, Erratum, Known, Report};
 pub use schema::{FormatCheck, Formats, is_uuid};
 pub use spec::{AnswerFindings, Operation, Spec};
 pub use undeclared::{shape, undeclared};

@@ -26,15 +26,45 @@ pub struct Checked {
     pub response: AnswerFindings,
 }
 
+/// A known defect of a vendor document: a violation that the document's
+/// own prose (or the vendor's reference docs) shows to be the document's
+/// mistake, not ours. Matched by operation, schema rule and a piece of the
+/// message; each one says why it is tolerated.
+#[derive(Debug, Clone, Copy)]
+pub struct Erratum<'a> {
+    /// `operationId` (without the spec name).
+    pub operation: &'a str,
+    /// The violation's rule, exactly.
+    pub rule: &'a str,
+    /// A piece of the violation's message.
+    pub message: &'a str,
+    /// Why the document is wrong here (with the source that says so).
+    pub why: &'a str,
+}
+
+/// What a test knows and accepts beyond the documents.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// Answer fields a schema lacks that are justified, as
+    /// `(operationId, pointer shape)`: `("getReservations", "/data/*/extra")`.
+    pub extra_fields: &'a [(&'a str, &'a str)],
+    /// Document defects to tolerate.
+    pub errata: &'a [Erratum<'a>],
+}
+
 /// The outcome over many exchanges.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     /// Operations seen (`spec:operationId`).
     pub covered: BTreeSet<String>,
-    /// Everything wrong, one line per finding, with the exchange it came from.
+    /// Everything wrong, one line per finding, with the exchange it came
+    /// from; array indices in pointers read `*`, so a finding repeated over
+    /// every item of a list is one line.
     pub failures: Vec<String>,
     /// Allowed undeclared fields that were seen (`operationId pointer-shape`).
     pub allowed_seen: BTreeSet<String>,
+    /// Errata that matched a violation (`operationId rule`).
+    pub errata_seen: BTreeSet<String>,
     /// Exchanges checked.
     pub exchanges: usize,
 }
@@ -69,11 +99,20 @@ impl Contract {
         })
     }
 
-    /// Checks every exchange. `allowed` lists answer fields a schema lacks
-    /// that are known and justified, as `(operationId, pointer shape)`
-    /// (`("getReservations", "/data/*/extra")`); any other undeclared answer
-    /// field is a failure, as is every request or answer violation.
-    pub fn report(&self, exchanges: &[Exchange], allowed: &[(&str, &str)]) -> Report {
+    /// Checks every exchange. Every request or answer violation is a
+    /// failure unless `known` lists it as an erratum, and so is every answer
+    /// field the schema lacks unless `known` lists it as justified.
+    pub fn report(&self, exchanges: &[Exchange], known: &Known<'_>) -> Report {
+        self.report_sides(exchanges, known, true)
+    }
+
+    /// [`Contract::report`] over the answers only: for requests a test
+    /// sends wrong on purpose, to see the simulator's error answers.
+    pub fn report_answers(&self, exchanges: &[Exchange], known: &Known<'_>) -> Report {
+        self.report_sides(exchanges, known, false)
+    }
+
+    fn report_sides(&self, exchanges: &[Exchange], known: &Known<'_>, requests: bool) -> Report {
         let mut report = Report {
             exchanges: exchanges.len(),
             ..Report::default()
@@ -89,19 +128,29 @@ impl Contract {
             };
             let op_id = checked.operation.split_once(':').map_or("", |(_, id)| id).to_owned();
             report.covered.insert(checked.operation.clone());
-            for v in &checked.request {
-                report.failures.push(format!("{line} [{}]: {v}", checked.operation));
-            }
-            for v in &checked.response.violations {
+            let requests_checked = if requests { checked.request.as_slice() } else { &[] };
+            for v in requests_checked.iter().chain(&checked.response.violations) {
+                if let Some(e) = known
+                    .errata
+                    .iter()
+                    .find(|e| e.operation == op_id && e.rule == v.rule && v.message.contains(e.message))
+                {
+                    report.errata_seen.insert(format!("{} {}", e.operation, e.rule));
+                    continue;
+                }
+                let v = Violation {
+                    pointer: shape(&v.pointer),
+                    ..v.clone()
+                };
                 report.failures.push(format!("{line} [{}]: {v}", checked.operation));
             }
             for pointer in &checked.response.undeclared {
                 let field_shape = shape(pointer);
-                if allowed.iter().any(|(op, s)| *op == op_id && *s == field_shape) {
+                if known.extra_fields.iter().any(|(op, s)| *op == op_id && *s == field_shape) {
                     report.allowed_seen.insert(format!("{op_id} {field_shape}"));
                 } else {
                     report.failures.push(format!(
-                        "{line} [{}]: response {} at {pointer}: a field the schema does not declare (remove it from the simulator, or list `(\"{op_id}\", \"{field_shape}\")` with its reason)",
+                        "{line} [{}]: response {} at {field_shape}: a field the schema does not declare (remove it from the simulator, or list `(\"{op_id}\", \"{field_shape}\")` with its reason)",
                         checked.operation, exchange.response.status
                     ));
                 }
@@ -117,6 +166,7 @@ impl Report {
         self.covered.extend(other.covered);
         self.failures.extend(other.failures);
         self.allowed_seen.extend(other.allowed_seen);
+        self.errata_seen.extend(other.errata_seen);
         self.exchanges += other.exchanges;
     }
 
@@ -135,15 +185,19 @@ impl Report {
         if self.failures.is_empty() {
             return;
         }
-        let unique: BTreeSet<&String> = self.failures.iter().collect();
+        let mut unique: std::collections::BTreeMap<&String, usize> = std::collections::BTreeMap::new();
+        for f in &self.failures {
+            *unique.entry(f).or_default() += 1;
+        }
         let mut text = format!(
             "{} contract violation(s) in {} exchange(s) ({} distinct):\n",
             self.failures.len(),
             self.exchanges,
             unique.len()
         );
-        for f in unique {
-            let _ = writeln!(text, "  - {f}");
+        for (f, n) in unique {
+            let times = if n > 1 { format!(" (x{n})") } else { String::new() };
+            let _ = writeln!(text, "  - {f}{times}");
         }
         panic!("{text}");
     }

@@ -146,10 +146,14 @@ fn collect(what: &str, error: &jsonschema::ValidationError<'_>, out: &mut Vec<Vi
     if let Some(branches) = branches {
         // Branches that failed only because the value is not null (the
         // `nullable` rewrite) say nothing; show the others.
+        // Of the rest, the branches that came closest (fewest errors) are
+        // the ones the value was meant for.
         let telling: Vec<_> = branches
             .iter()
             .filter(|errors| !errors.iter().all(is_null_type_error))
             .collect();
+        let fewest = telling.iter().map(|e| e.len()).min().unwrap_or(0);
+        let telling: Vec<_> = telling.into_iter().filter(|e| e.len() == fewest).collect();
         if !telling.is_empty() {
             let before = out.len();
             for errors in telling {
