@@ -109,7 +109,7 @@ async fn envelopes_request_ids_and_credentials() {
     let ok = get(&sim, "getHotelDetails", &[]).await;
     assert_eq!(ok.status, 200);
     assert_eq!(ok.body["success"], true);
-    assert_eq!(ok.body["data"]["propertyTimezone"], "Europe/Berlin");
+    assert_eq!(ok.body["data"]["propertyCurrency"]["currencyCode"], "EUR");
     assert!(ok.headers.contains_key("x-request-id"));
     let property = sim.state().with_hotel(CloudbedsIds::property_id);
     assert_eq!(ok.body["data"]["propertyID"], property.as_str());

@@ -333,8 +333,9 @@ pub(super) fn post_housekeeping_status(front: &Front, params: &Params) -> OpResu
 }
 
 /// `GET /getHotelDetails`: the property (`propertyID, propertyName,
-/// propertyTimezone, propertyCurrency{currencyCode, currencySymbol,
-/// currencyPosition}`), the cheapest authenticated call for health checks.
+/// propertyCurrency{currencyCode, currencySymbol, currencyPosition}`), the
+/// cheapest authenticated call for health checks. No time zone: neither the
+/// v1.3 document nor SDK 1.19 has one here (`getHotels` has `propertyTimezone`).
 pub(super) fn get_hotel_details(front: &Front, params: &Params) -> OpResult {
     let hotel = front.core.read();
     check_property(&hotel, params, "propertyID")?;
@@ -344,7 +345,6 @@ pub(super) fn get_hotel_details(front: &Front, params: &Params) -> OpResult {
         "data": {
             "propertyID": CloudbedsIds::property_id(&hotel),
             "propertyName": p.name,
-            "propertyTimezone": p.time_zone.name(),
             "propertyCurrency": {
                 "currencyCode": p.currency,
                 "currencySymbol": if p.currency == "EUR" { "€" } else { "" },
