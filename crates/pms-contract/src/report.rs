@@ -207,8 +207,9 @@ impl Report {
         let missing = self.missing(expected);
         assert!(
             missing.is_empty(),
-            "operations never exercised: {missing:?} (covered: {:?})",
-            self.covered
+            "operations never exercised: {missing:?} (covered: {:?}); failures so far:\n{}",
+            self.covered,
+            self.failures.join("\n")
         );
     }
 }

@@ -92,7 +92,7 @@ impl Schemas {
         for (name, check) in &self.formats.checks {
             options = options.with_format(*name, *check);
         }
-        let root = json!({ "$ref": format!("{}#{}", self.uri, pointer) });
+        let root = json!({ "$ref": format!("{}#{}", self.uri, fragment(pointer)) });
         let validator = Arc::new(options.build(&root).map_err(|e| ContractError::Schema {
             pointer: pointer.to_owned(),
             message: e.to_string(),
@@ -134,6 +134,42 @@ impl Schemas {
     }
 }
 
+/// A JSON pointer as a URI fragment (RFC 6901 §6): characters a fragment
+/// cannot hold (`{`, `}` of path templates, spaces, `%`...) percent-encoded.
+fn fragment(pointer: &str) -> String {
+    let mut out = String::with_capacity(pointer.len());
+    for b in pointer.bytes() {
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b);
+        if keep {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The inverse of [`fragment`], for showing a schema location.
+fn unfragment(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// One error, or — for an `anyOf`/`oneOf` where no branch matched — the
 /// errors of the branches, so a failure inside a nullable object reads as
 /// the field that is wrong, not as "not valid under any of the schemas".
@@ -168,7 +204,7 @@ fn collect(what: &str, error: &jsonschema::ValidationError<'_>, out: &mut Vec<Vi
     }
     let rule = error
         .absolute_keyword_location()
-        .map(|u| u.as_str().split_once('#').map_or(u.as_str(), |(_, p)| p).to_owned())
+        .map(|u| unfragment(u.as_str().split_once('#').map_or(u.as_str(), |(_, p)| p)))
         .unwrap_or_else(|| error.schema_path().as_str().to_owned());
     out.push(Violation {
         what: what.to_owned(),
@@ -176,6 +212,20 @@ fn collect(what: &str, error: &jsonschema::ValidationError<'_>, out: &mut Vec<Vi
         rule,
         message: error.to_string(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_with_path_templates_survive_the_fragment_round_trip() {
+        let pointer = "/paths/~1hotels~1{hotelId}~1transactions/get/responses/200/schema";
+        assert_eq!(fragment(pointer), "/paths/~1hotels~1%7BhotelId%7D~1transactions/get/responses/200/schema");
+        assert_eq!(unfragment(&fragment(pointer)), pointer);
+        assert!(is_uuid("3fa85f64-5717-4562-b3fc-2c963f66afa6"));
+        assert!(!is_uuid("3fa85f6457174562b3fc2c963f66afa6"));
+    }
 }
 
 fn is_null_type_error(error: &jsonschema::ValidationError<'_>) -> bool {

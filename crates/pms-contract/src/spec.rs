@@ -120,6 +120,19 @@ impl Spec {
         &self.document
     }
 
+    /// Validates `value` against the schema at `pointer` in the document
+    /// (`/definitions/exceptionDetailType`), with the fields it does not
+    /// declare as violations too.
+    pub fn check_value(&self, what: &str, value: &Value, pointer: &str) -> Result<Vec<Violation>, ContractError> {
+        let mut out = self.schemas.check(what, value, pointer)?;
+        out.extend(
+            undeclared(&self.document, value, pointer)
+                .into_iter()
+                .map(|p| Violation::rule(what, p, "not declared", "the schema declares no such field")),
+        );
+        Ok(out)
+    }
+
     /// Whether `path` is under this document's base path.
     pub fn covers(&self, path: &str) -> bool {
         self.relative(path).is_some()
