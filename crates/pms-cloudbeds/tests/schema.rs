@@ -21,8 +21,8 @@ use pms_core::*;
 use pms_sim::{CloudbedsIds, CloudbedsSim, HotelSpec, ReservationState, RoomState, SimHandle, SimOptions};
 
 /// Answer fields the simulator sends that the schema does not declare, as
-/// `(operation, field)`; each is justified in `crates/pms-sim/README.md`
-/// ("Fields beyond the vendor schemas").
+/// `(operation, field)`, each with its reason beside it. Empty: the
+/// simulator sends none (the ones it did were removed, see CHANGELOG).
 const ALLOWED_EXTRA: &[(&str, &str)] = &[];
 
 /// Where the document contradicts itself. `getHousekeepingStatus` lists
