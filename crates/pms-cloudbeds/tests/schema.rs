@@ -154,7 +154,11 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
     let statuses = cb.room_statuses().await.unwrap();
 
     let (in_house, guest, arriving, leaving) = sim.state().with_hotel(|h| {
-        let in_house = h.reservations.iter().find(|r| r.state == ReservationState::Started).unwrap();
+        let in_house = h
+            .reservations
+            .iter()
+            .find(|r| r.state == ReservationState::Started)
+            .unwrap();
         let arriving = h
             .reservations
             .iter()
@@ -168,7 +172,9 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
             .reservations
             .iter()
             .find(|r| {
-                r.state == ReservationState::Started && r.id != in_house.id && h.business_date(r.scheduled_end) == today
+                r.state == ReservationState::Started
+                    && r.id != in_house.id
+                    && h.business_date(r.scheduled_end) == today
             })
             .unwrap();
         (
@@ -195,7 +201,12 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
         consumed_at: Utc::now(),
     };
     let posted = cb.post_charge(&charge).await.unwrap();
-    assert!(cb.find_charge(&charge.reservation, charge.request_id).await.unwrap().is_some());
+    assert!(
+        cb.find_charge(&charge.reservation, charge.request_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
     cb.void_charge(&VoidChargeRequest {
         request_id: RequestId::new_random(),
         reservation: vendor(&in_house),
@@ -214,7 +225,9 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
         })
         .await
         .unwrap();
-    cb.delete_adjustment(&vendor(&in_house), &adjustment).await.unwrap();
+    cb.delete_adjustment(&vendor(&in_house), &adjustment)
+        .await
+        .unwrap();
     let payment = cb
         .post_payment(&PaymentRequest {
             request_id: RequestId::new_random(),
@@ -226,7 +239,9 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
         })
         .await
         .unwrap();
-    cb.void_payment(&vendor(&in_house), &payment.payment_id).await.unwrap();
+    cb.void_payment(&vendor(&in_house), &payment.payment_id)
+        .await
+        .unwrap();
 
     let room = statuses.first().unwrap();
     cb.set_room_status(&RoomStatusUpdate {
@@ -262,7 +277,10 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
                         && Some(room.id) != r.room_id
                         && !h.reservations.iter().any(|o| {
                             o.room_id == Some(room.id)
-                                && !matches!(o.state, ReservationState::Canceled | ReservationState::Processed)
+                                && !matches!(
+                                    o.state,
+                                    ReservationState::Canceled | ReservationState::Processed
+                                )
                                 && o.scheduled_start < r.scheduled_end
                                 && o.scheduled_end > r.scheduled_start
                         })
@@ -279,8 +297,12 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
     .await
     .unwrap();
 
-    let hook = url::Url::parse("https://hooks.example.com/cloudbeds/harbor?token=contract-test-token").unwrap();
-    let subscription = cb.subscribe_webhook("reservation", "status_changed", &hook).await.unwrap();
+    let hook =
+        url::Url::parse("https://hooks.example.com/cloudbeds/harbor?token=contract-test-token").unwrap();
+    let subscription = cb
+        .subscribe_webhook("reservation", "status_changed", &hook)
+        .await
+        .unwrap();
     assert!(!cb.list_webhooks().await.unwrap().is_empty());
     cb.delete_webhook(&subscription).await.unwrap();
     cb.api_url_from_metadata().await.unwrap();
@@ -310,9 +332,16 @@ async fn simulator_only_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchan
     let base = proxy.rebase(&CloudbedsSim::api_url(sim));
     let property = sim.state().with_hotel(CloudbedsIds::property_id);
     let answer = http
-        .get(format!("{}getGuestList", base.trim_end_matches('/').to_owned() + "/"))
+        .get(format!(
+            "{}getGuestList",
+            base.trim_end_matches('/').to_owned() + "/"
+        ))
         .header("x-api-key", sim.access_token())
-        .query(&[("propertyIDs", property.as_str()), ("pageNumber", "1"), ("pageSize", "20")])
+        .query(&[
+            ("propertyIDs", property.as_str()),
+            ("pageNumber", "1"),
+            ("pageSize", "20"),
+        ])
         .send()
         .await
         .unwrap();
@@ -334,7 +363,9 @@ async fn client_requests_and_simulator_answers_follow_the_cloudbeds_schema() {
         return;
     };
     let contract = contract(&specs);
-    let sim = CloudbedsSim::start(SimOptions::with_hotel(HotelSpec::small(82))).await.unwrap();
+    let sim = CloudbedsSim::start(SimOptions::with_hotel(HotelSpec::small(82)))
+        .await
+        .unwrap();
     let proxy = Recorder::start(&sim.base_url()).await.unwrap();
 
     let (client, unchecked) = without_get_transactions(client_traffic(&sim, &proxy).await);

@@ -104,7 +104,11 @@ impl Document {
             ));
         };
         let base_path = match dialect {
-            Dialect::Swagger2 => raw.get("basePath").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            Dialect::Swagger2 => raw
+                .get("basePath")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
             Dialect::OpenApi3 => raw
                 .pointer("/servers/0/url")
                 .and_then(Value::as_str)
@@ -184,7 +188,10 @@ fn rewrite(value: &mut Value, names: bool) {
         Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, false)),
         Value::Object(map) if names => map.values_mut().for_each(|v| rewrite(v, false)),
         Value::Object(map) => {
-            map.retain(|k, _| !(k.starts_with("x-") && k != "x-nullable") && !ANNOTATIONS.contains(&k.as_str()));
+            map.retain(|k, _| {
+                let extension = k.starts_with("x-") && k != "x-nullable";
+                !extension && !ANNOTATIONS.contains(&k.as_str())
+            });
             for (key, child) in map.iter_mut() {
                 rewrite(child, NAME_MAPS.contains(&key.as_str()) && child.is_object());
             }

@@ -134,7 +134,12 @@ fn convert(document: &Document, node: &Node, schemas: Vec<&Value>) -> Value {
             .filter_map(|(k, n)| k.parse::<usize>().ok().map(|i| (i, n)))
             .collect();
         entries.sort_by_key(|(i, _)| *i);
-        return Value::Array(entries.into_iter().map(|(_, n)| convert(document, n, items.clone())).collect());
+        return Value::Array(
+            entries
+                .into_iter()
+                .map(|(_, n)| convert(document, n, items.clone()))
+                .collect(),
+        );
     }
     let mut map = Map::new();
     for (key, child) in &node.children {

@@ -131,7 +131,11 @@ impl Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.pointer.is_empty() { "(whole value)" } else { &self.pointer };
+        let at = if self.pointer.is_empty() {
+            "(whole value)"
+        } else {
+            &self.pointer
+        };
         write!(f, "{} at {at}: {} [rule {}]", self.what, self.message, self.rule)
     }
 }

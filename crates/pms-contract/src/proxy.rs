@@ -21,7 +21,13 @@ use crate::http::{Exchange, Request, Response};
 pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Hop-by-hop headers and those the forwarding recomputes.
-const NOT_FORWARDED: &[&str] = &["host", "content-length", "connection", "transfer-encoding", "keep-alive"];
+const NOT_FORWARDED: &[&str] = &[
+    "host",
+    "content-length",
+    "connection",
+    "transfer-encoding",
+    "keep-alive",
+];
 
 struct Shared {
     upstream: String,
@@ -127,7 +133,12 @@ impl Drop for Recorder {
 
 fn headers_of(map: &http::HeaderMap) -> Vec<(String, String)> {
     map.iter()
-        .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect()
 }
 

@@ -86,11 +86,13 @@ impl Contract {
     /// Checks one exchange: the request, and the answer for its status.
     pub fn check(&self, exchange: &Exchange) -> Result<Checked, ContractError> {
         let request = &exchange.request;
-        let spec = self.spec_for(&request.path).ok_or_else(|| ContractError::NoOperation {
-            spec: self.specs.iter().map(Spec::name).collect::<Vec<_>>().join("+"),
-            method: request.method.clone(),
-            path: request.path.clone(),
-        })?;
+        let spec = self
+            .spec_for(&request.path)
+            .ok_or_else(|| ContractError::NoOperation {
+                spec: self.specs.iter().map(Spec::name).collect::<Vec<_>>().join("+"),
+                method: request.method.clone(),
+                path: request.path.clone(),
+            })?;
         let op = spec.operation(&request.method, &request.path)?;
         Ok(Checked {
             operation: format!("{}:{}", spec.name(), op.id),
@@ -126,7 +128,11 @@ impl Contract {
                     continue;
                 }
             };
-            let op_id = checked.operation.split_once(':').map_or("", |(_, id)| id).to_owned();
+            let op_id = checked
+                .operation
+                .split_once(':')
+                .map_or("", |(_, id)| id)
+                .to_owned();
             report.covered.insert(checked.operation.clone());
             let requests_checked = if requests { checked.request.as_slice() } else { &[] };
             for v in requests_checked.iter().chain(&checked.response.violations) {
@@ -142,11 +148,17 @@ impl Contract {
                     pointer: shape(&v.pointer),
                     ..v.clone()
                 };
-                report.failures.push(format!("{line} [{}]: {v}", checked.operation));
+                report
+                    .failures
+                    .push(format!("{line} [{}]: {v}", checked.operation));
             }
             for pointer in &checked.response.undeclared {
                 let field_shape = shape(pointer);
-                if known.extra_fields.iter().any(|(op, s)| *op == op_id && *s == field_shape) {
+                if known
+                    .extra_fields
+                    .iter()
+                    .any(|(op, s)| *op == op_id && *s == field_shape)
+                {
                     report.allowed_seen.insert(format!("{op_id} {field_shape}"));
                 } else {
                     report.failures.push(format!(

@@ -56,7 +56,9 @@ pub(crate) struct Schemas {
 
 impl std::fmt::Debug for Schemas {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Schemas").field("uri", &self.uri).finish_non_exhaustive()
+        f.debug_struct("Schemas")
+            .field("uri", &self.uri)
+            .finish_non_exhaustive()
     }
 }
 
@@ -103,7 +105,12 @@ impl Schemas {
 
     /// Validates `instance` against the schema at `pointer`; every error
     /// names the instance's JSON pointer and the schema rule it broke.
-    pub(crate) fn check(&self, what: &str, instance: &Value, pointer: &str) -> Result<Vec<Violation>, ContractError> {
+    pub(crate) fn check(
+        &self,
+        what: &str,
+        instance: &Value,
+        pointer: &str,
+    ) -> Result<Vec<Violation>, ContractError> {
         let validator = self.validator(pointer)?;
         let mut out = Vec::new();
         for error in validator.iter_errors(instance) {
@@ -114,7 +121,12 @@ impl Schemas {
 
     /// Validates `instance` against a schema written here (a Swagger 2.0
     /// non-body parameter, which is schema-like but not a schema).
-    pub(crate) fn check_inline(&self, what: &str, instance: &Value, schema: &Value) -> Result<Vec<Violation>, ContractError> {
+    pub(crate) fn check_inline(
+        &self,
+        what: &str,
+        instance: &Value,
+        schema: &Value,
+    ) -> Result<Vec<Violation>, ContractError> {
         let mut options = jsonschema::options()
             .with_draft(Draft::Draft4)
             .should_validate_formats(true)
@@ -214,6 +226,10 @@ fn collect(what: &str, error: &jsonschema::ValidationError<'_>, out: &mut Vec<Vi
     });
 }
 
+fn is_null_type_error(error: &jsonschema::ValidationError<'_>) -> bool {
+    matches!(error.kind(), jsonschema::error::ValidationErrorKind::Type { kind: jsonschema::error::TypeKind::Single(t) } if t.to_string() == "null")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,13 +237,12 @@ mod tests {
     #[test]
     fn pointers_with_path_templates_survive_the_fragment_round_trip() {
         let pointer = "/paths/~1hotels~1{hotelId}~1transactions/get/responses/200/schema";
-        assert_eq!(fragment(pointer), "/paths/~1hotels~1%7BhotelId%7D~1transactions/get/responses/200/schema");
+        assert_eq!(
+            fragment(pointer),
+            "/paths/~1hotels~1%7BhotelId%7D~1transactions/get/responses/200/schema"
+        );
         assert_eq!(unfragment(&fragment(pointer)), pointer);
         assert!(is_uuid("3fa85f64-5717-4562-b3fc-2c963f66afa6"));
         assert!(!is_uuid("3fa85f6457174562b3fc2c963f66afa6"));
     }
-}
-
-fn is_null_type_error(error: &jsonschema::ValidationError<'_>) -> bool {
-    matches!(error.kind(), jsonschema::error::ValidationErrorKind::Type { kind: jsonschema::error::TypeKind::Single(t) } if t.to_string() == "null")
 }

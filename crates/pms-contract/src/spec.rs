@@ -12,7 +12,6 @@ use crate::schema::{Formats, Schemas};
 use crate::undeclared::undeclared;
 use crate::{ContractError, Violation};
 
-
 /// A loaded vendor document with its compiled schemas.
 #[derive(Debug)]
 pub struct Spec {
@@ -123,7 +122,12 @@ impl Spec {
     /// Validates `value` against the schema at `pointer` in the document
     /// (`/definitions/exceptionDetailType`), with the fields it does not
     /// declare as violations too.
-    pub fn check_value(&self, what: &str, value: &Value, pointer: &str) -> Result<Vec<Violation>, ContractError> {
+    pub fn check_value(
+        &self,
+        what: &str,
+        value: &Value,
+        pointer: &str,
+    ) -> Result<Vec<Violation>, ContractError> {
         let mut out = self.schemas.check(what, value, pointer)?;
         out.extend(
             undeclared(&self.document, value, pointer)
@@ -156,7 +160,12 @@ impl Spec {
         };
         let relative = self.relative(path).ok_or_else(none)?;
         let wanted: Vec<&str> = relative.trim_start_matches('/').split('/').collect();
-        let paths = self.document.root.get("paths").and_then(Value::as_object).ok_or_else(none)?;
+        let paths = self
+            .document
+            .root
+            .get("paths")
+            .and_then(Value::as_object)
+            .ok_or_else(none)?;
         let mut best: Option<(usize, Operation)> = None;
         for (template, item) in paths {
             let Some(op) = item.get(&method) else { continue };
@@ -178,10 +187,10 @@ impl Spec {
             if !matched || best.as_ref().is_some_and(|(n, _)| *n >= literal) {
                 continue;
             }
-            let id = op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .map_or_else(|| format!("{} {template}", method.to_ascii_uppercase()), str::to_owned);
+            let id = op.get("operationId").and_then(Value::as_str).map_or_else(
+                || format!("{} {template}", method.to_ascii_uppercase()),
+                str::to_owned,
+            );
             best = Some((
                 literal,
                 Operation {
@@ -232,7 +241,13 @@ impl Spec {
                     ParamSchema::None
                 };
                 let csv = match self.document.dialect {
-                    Dialect::Swagger2 => param.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv") == "csv",
+                    Dialect::Swagger2 => {
+                        param
+                            .get("collectionFormat")
+                            .and_then(Value::as_str)
+                            .unwrap_or("csv")
+                            == "csv"
+                    }
                     Dialect::OpenApi3 => param.get("explode") == Some(&Value::Bool(false)),
                 };
                 let param = Param {
@@ -249,7 +264,12 @@ impl Spec {
         out
     }
 
-    fn check_param(&self, param: &Param<'_>, values: &[&str], out: &mut Vec<Violation>) -> Result<(), ContractError> {
+    fn check_param(
+        &self,
+        param: &Param<'_>,
+        values: &[&str],
+        out: &mut Vec<Violation>,
+    ) -> Result<(), ContractError> {
         let what = format!("{} parameter `{}`", param.location, param.name);
         match &param.schema {
             ParamSchema::At(pointer, schema) => {
@@ -283,8 +303,16 @@ impl Spec {
         };
         for param in &params {
             let values: Vec<&str> = match param.location {
-                "query" => query.iter().filter(|(k, _)| k == param.name).map(|(_, v)| v.as_str()).collect(),
-                "formData" => form.iter().filter(|(k, _)| k == param.name).map(|(_, v)| v.as_str()).collect(),
+                "query" => query
+                    .iter()
+                    .filter(|(k, _)| k == param.name)
+                    .map(|(_, v)| v.as_str())
+                    .collect(),
+                "formData" => form
+                    .iter()
+                    .filter(|(k, _)| k == param.name)
+                    .map(|(_, v)| v.as_str())
+                    .collect(),
                 "path" => op
                     .path_params
                     .iter()
@@ -317,7 +345,10 @@ impl Spec {
                 continue;
             }
             for (name, _) in sent.iter() {
-                if !params.iter().any(|p| p.location == location && p.name == name.as_str()) {
+                if !params
+                    .iter()
+                    .any(|p| p.location == location && p.name == name.as_str())
+                {
                     out.push(Violation::rule(
                         format!("{location} parameter `{name}`"),
                         "",
@@ -357,7 +388,11 @@ impl Spec {
             }
             Dialect::OpenApi3 => {
                 let body_pointer = format!("{}/requestBody", op.pointer);
-                match self.document.at(&body_pointer).and_then(|b| self.document.deref(b, &body_pointer)) {
+                match self
+                    .document
+                    .at(&body_pointer)
+                    .and_then(|b| self.document.deref(b, &body_pointer))
+                {
                     None => (None, false),
                     Some((body, at)) => {
                         let required = body.get("required") == Some(&Value::Bool(true));
@@ -366,7 +401,8 @@ impl Spec {
                         match declared {
                             Some(key) => (Some(format!("{at}/content/{}/schema", escape(key))), required),
                             None if has_body => {
-                                let known: Vec<&String> = content.map(|c| c.keys().collect()).unwrap_or_default();
+                                let known: Vec<&String> =
+                                    content.map(|c| c.keys().collect()).unwrap_or_default();
                                 out.push(Violation::rule(
                                     "request body",
                                     "",
@@ -394,7 +430,12 @@ impl Spec {
         };
         if !has_body {
             if required {
-                out.push(Violation::rule("request body", "", "required", "required but not sent"));
+                out.push(Violation::rule(
+                    "request body",
+                    "",
+                    "required",
+                    "required but not sent",
+                ));
             }
             return Ok(());
         }
@@ -404,7 +445,12 @@ impl Spec {
             match serde_json::from_slice::<Value>(&request.body) {
                 Ok(v) => v,
                 Err(e) => {
-                    out.push(Violation::rule("request body", "", "json", format!("not JSON: {e}")));
+                    out.push(Violation::rule(
+                        "request body",
+                        "",
+                        "json",
+                        format!("not JSON: {e}"),
+                    ));
                     return Ok(());
                 }
             }
@@ -450,7 +496,9 @@ impl Spec {
                     return Ok(None);
                 };
                 match content.keys().find(|k| media_type(k) == media) {
-                    Some(k) if content[k].get("schema").is_some() => Ok(Some(format!("{at}/content/{}/schema", escape(k)))),
+                    Some(k) if content[k].get("schema").is_some() => {
+                        Ok(Some(format!("{at}/content/{}/schema", escape(k))))
+                    }
                     Some(_) => Ok(None),
                     None => Err(Violation::rule(
                         "response",
@@ -469,7 +517,11 @@ impl Spec {
     /// Checks an answer of `op`: a declared status, a declared media type,
     /// and a body valid under the status's schema; fields the schema does
     /// not declare are returned apart, for an allow-list to judge.
-    pub fn check_response(&self, op: &Operation, response: &Response) -> Result<AnswerFindings, ContractError> {
+    pub fn check_response(
+        &self,
+        op: &Operation,
+        response: &Response,
+    ) -> Result<AnswerFindings, ContractError> {
         let mut findings = AnswerFindings::default();
         let media = response.media_type().unwrap_or_default();
         let pointer = match self.response_schema(op, response.status, &media) {
@@ -486,7 +538,10 @@ impl Spec {
                     what,
                     "",
                     "responses",
-                    format!("a {}-byte body where the operation declares none", response.body.len()),
+                    format!(
+                        "a {}-byte body where the operation declares none",
+                        response.body.len()
+                    ),
                 ));
             }
             return Ok(findings);

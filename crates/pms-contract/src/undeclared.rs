@@ -56,9 +56,17 @@ fn free_form(schema: &Value) -> bool {
     type_ok
         && schema.get("properties").is_none()
         && schema.get(CLOSED).is_none()
-        && !["allOf", "anyOf", "oneOf", "$ref", "items", "enum", "additionalProperties"]
-            .iter()
-            .any(|k| schema.get(*k).is_some())
+        && ![
+            "allOf",
+            "anyOf",
+            "oneOf",
+            "$ref",
+            "items",
+            "enum",
+            "additionalProperties",
+        ]
+        .iter()
+        .any(|k| schema.get(*k).is_some())
 }
 
 fn escape(key: &str) -> String {
@@ -109,7 +117,14 @@ fn walk<'a>(
                 return;
             }
             for (i, item) in items.iter().enumerate() {
-                walk(document, item, &item_schemas, &format!("{path}/{i}"), depth + 1, out);
+                walk(
+                    document,
+                    item,
+                    &item_schemas,
+                    &format!("{path}/{i}"),
+                    depth + 1,
+                    out,
+                );
             }
         }
         _ => {}
@@ -122,7 +137,13 @@ fn walk<'a>(
 pub fn shape(pointer: &str) -> String {
     pointer
         .split('/')
-        .map(|s| if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) { "*" } else { s })
+        .map(|s| {
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                s
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -171,9 +192,16 @@ mod tests {
         let d = doc();
         assert!(undeclared(&d, &json!({"a": 1}), "/components/schemas/Free").is_empty());
         assert_eq!(
-            undeclared(&d, &json!({"a": {"roomID": "1", "b": 2}}), "/components/schemas/Map"),
+            undeclared(
+                &d,
+                &json!({"a": {"roomID": "1", "b": 2}}),
+                "/components/schemas/Map"
+            ),
             vec!["/a/b".to_owned()]
         );
-        assert_eq!(undeclared(&d, &json!({"a": 1}), "/components/schemas/Unit"), vec!["/a".to_owned()]);
+        assert_eq!(
+            undeclared(&d, &json!({"a": 1}), "/components/schemas/Unit"),
+            vec!["/a".to_owned()]
+        );
     }
 }

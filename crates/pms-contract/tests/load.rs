@@ -9,12 +9,24 @@ fn every_vendor_document_loads_and_finds_an_operation() {
         return;
     };
     let t = std::time::Instant::now();
-    let mews = Spec::load("mews", &specs.file("mews/connector-api.openapi.yaml").unwrap(), Formats::default()).unwrap();
+    let mews = Spec::load(
+        "mews",
+        &specs.file("mews/connector-api.openapi.yaml").unwrap(),
+        Formats::default(),
+    )
+    .unwrap();
     println!("mews {:?}", t.elapsed());
-    let op = mews.operation("POST", "/api/connector/v1/reservations/getAll/2023-06-06").unwrap();
+    let op = mews
+        .operation("POST", "/api/connector/v1/reservations/getAll/2023-06-06")
+        .unwrap();
     assert_eq!(op.id, "reservations_getAll_2023-06-06");
     let t = std::time::Instant::now();
-    let cb = Spec::load("cloudbeds", &specs.file("cloudbeds/pms-v1.3-openapi.yaml").unwrap(), Formats::default()).unwrap();
+    let cb = Spec::load(
+        "cloudbeds",
+        &specs.file("cloudbeds/pms-v1.3-openapi.yaml").unwrap(),
+        Formats::default(),
+    )
+    .unwrap();
     println!("cloudbeds {:?}", t.elapsed());
     let op = cb.operation("GET", "/api/v1.3/getReservations").unwrap();
     println!("{op:?}");

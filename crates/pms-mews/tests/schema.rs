@@ -91,7 +91,10 @@ fn client(sim: &SimHandle, base_url: String, service: Option<String>) -> MewsCli
         ("PMS_HOTEL_GRAND_CURRENCY", "EUR".to_owned()),
         ("PMS_HOTEL_GRAND_MEWS_CLIENT_TOKEN", sim.client_token().to_owned()),
         ("PMS_HOTEL_GRAND_MEWS_ACCESS_TOKEN", sim.access_token().to_owned()),
-        ("PMS_HOTEL_GRAND_MEWS_CLIENT_NAME", "pms-mews contract 0.1".to_owned()),
+        (
+            "PMS_HOTEL_GRAND_MEWS_CLIENT_NAME",
+            "pms-mews contract 0.1".to_owned(),
+        ),
         ("PMS_HOTEL_GRAND_MEWS_TAX_CODES", "DE-2020-1-S".to_owned()),
     ]);
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
@@ -114,7 +117,11 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_contract::
         .await
         .unwrap()
         .into_iter()
-        .find(|s| s.data.as_ref().is_some_and(|d| format!("{:?}", d.discriminator) == "Additional"))
+        .find(|s| {
+            s.data
+                .as_ref()
+                .is_some_and(|d| format!("{:?}", d.discriminator) == "Additional")
+        })
         .map(|s| s.id)
         .unwrap();
     let client = client(sim, base, Some(additional));
@@ -139,18 +146,36 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_contract::
     let statuses = client.room_statuses().await.unwrap();
 
     let (in_house, guest, arriving, arriving_room, leaving) = sim.state().with_hotel(|h| {
-        let in_house = h.reservations.iter().find(|r| r.state == ReservationState::Started).unwrap();
+        let in_house = h
+            .reservations
+            .iter()
+            .find(|r| r.state == ReservationState::Started)
+            .unwrap();
         let arriving = h
             .reservations
             .iter()
-            .find(|r| r.state == ReservationState::Confirmed && r.room_id.is_some() && h.business_date(r.scheduled_start) == today)
+            .find(|r| {
+                r.state == ReservationState::Confirmed
+                    && r.room_id.is_some()
+                    && h.business_date(r.scheduled_start) == today
+            })
             .unwrap();
         let leaving = h
             .reservations
             .iter()
-            .find(|r| r.state == ReservationState::Started && r.id != in_house.id && h.business_date(r.scheduled_end) == today)
+            .find(|r| {
+                r.state == ReservationState::Started
+                    && r.id != in_house.id
+                    && h.business_date(r.scheduled_end) == today
+            })
             .unwrap();
-        (in_house.id, in_house.guest_id, arriving.id, arriving.room_id.unwrap(), leaving.id)
+        (
+            in_house.id,
+            in_house.guest_id,
+            arriving.id,
+            arriving.room_id.unwrap(),
+            leaving.id,
+        )
     });
     client.reservation(&id(in_house)).await.unwrap();
     client.guest(&id(guest)).await.unwrap();
@@ -226,7 +251,10 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_contract::
                     Some(room.id) != r.room_id
                         && !h.reservations.iter().any(|o| {
                             o.room_id == Some(room.id)
-                                && !matches!(o.state, ReservationState::Canceled | ReservationState::Processed)
+                                && !matches!(
+                                    o.state,
+                                    ReservationState::Canceled | ReservationState::Processed
+                                )
                                 && o.scheduled_start < r.scheduled_end
                                 && o.scheduled_end > r.scheduled_start
                         })
@@ -247,7 +275,10 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_contract::
     let future = sim.state().with_hotel(|h| {
         h.reservations
             .iter()
-            .find(|r| r.state == ReservationState::Confirmed && h.business_date(r.scheduled_start) > today + Duration::days(2))
+            .find(|r| {
+                r.state == ReservationState::Confirmed
+                    && h.business_date(r.scheduled_start) > today + Duration::days(2)
+            })
             .map(|r| r.id)
             .unwrap()
     });
@@ -280,7 +311,11 @@ async fn simulator_only_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_co
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let url = |op: &str| format!("{}/api/connector/v1/{op}", proxy.rebase(&sim.base_url()));
     let (account, bill, reservation) = sim.state().with_hotel(|h| {
-        let r = h.reservations.iter().find(|r| r.state == ReservationState::Started).unwrap();
+        let r = h
+            .reservations
+            .iter()
+            .find(|r| r.state == ReservationState::Started)
+            .unwrap();
         let bill = h.bills.first().unwrap();
         (r.guest_id, bill.id, r.id)
     });
@@ -300,7 +335,11 @@ async fn simulator_only_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_co
         ),
     ];
     for (op, params) in calls {
-        http.post(url(op)).json(&tokens(sim, params)).send().await.unwrap();
+        http.post(url(op))
+            .json(&tokens(sim, params))
+            .send()
+            .await
+            .unwrap();
     }
     proxy.take()
 }
@@ -312,11 +351,27 @@ async fn error_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_contract::E
     let url = |op: &str| format!("{}/api/connector/v1/{op}", proxy.rebase(&sim.base_url()));
     // 400: an unknown state.
     let body = tokens(sim, json!({"State": "Sideways", "Limitation": {"Count": 5}}));
-    assert_eq!(http.post(url("bills/getAll")).json(&body).send().await.unwrap().status(), 400);
+    assert_eq!(
+        http.post(url("bills/getAll"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
     // 401: a wrong AccessToken.
     let mut bad = tokens(sim, json!({"Limitation": {"Count": 1}}));
     bad["AccessToken"] = json!("00000000000000000000000000000000-000000000000000000000000000000");
-    assert_eq!(http.post(url("services/getAll")).json(&bad).send().await.unwrap().status(), 401);
+    assert_eq!(
+        http.post(url("services/getAll"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     proxy.take()
 }
 

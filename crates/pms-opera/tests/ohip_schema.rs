@@ -58,8 +58,12 @@ const CLIENT_OPERATIONS: &[&str] = &[
 ];
 
 fn contract(specs: &VendorSpecs) -> Contract {
-    let load = |name: &str, file: &str| Spec::load(name, &specs.file(file).unwrap(), Formats::default()).unwrap();
-    Contract::new(vec![load("csh", "ohip/csh.json"), load("oauth", "ohip/oauth.json")])
+    let load =
+        |name: &str, file: &str| Spec::load(name, &specs.file(file).unwrap(), Formats::default()).unwrap();
+    Contract::new(vec![
+        load("csh", "ohip/csh.json"),
+        load("oauth", "ohip/oauth.json"),
+    ])
 }
 
 fn config(sim: &SimHandle, gateway: &str) -> HotelConfig {
@@ -67,11 +71,17 @@ fn config(sim: &SimHandle, gateway: &str) -> HotelConfig {
     let vars = HashMap::from([
         ("PMS_HOTELS", "grand".to_owned()),
         ("PMS_HOTEL_GRAND_PMS", "opera".to_owned()),
-        ("PMS_HOTEL_GRAND_BASE_URL", format!("{}/OWS_WS_51", sim.base_url())),
+        (
+            "PMS_HOTEL_GRAND_BASE_URL",
+            format!("{}/OWS_WS_51", sim.base_url()),
+        ),
         ("PMS_HOTEL_GRAND_TIME_ZONE", "Europe/Berlin".to_owned()),
         ("PMS_HOTEL_GRAND_CURRENCY", "EUR".to_owned()),
         ("PMS_HOTEL_GRAND_OPERA_DEPLOYMENT", "on_premise".to_owned()),
-        ("PMS_HOTEL_GRAND_OPERA_HOTEL_CODE", OperaSim::HOTEL_CODE.to_owned()),
+        (
+            "PMS_HOTEL_GRAND_OPERA_HOTEL_CODE",
+            OperaSim::HOTEL_CODE.to_owned(),
+        ),
         ("PMS_HOTEL_GRAND_OPERA_USERNAME", OperaSim::USER_NAME.to_owned()),
         ("PMS_HOTEL_GRAND_OPERA_PASSWORD", password.clone()),
         ("PMS_HOTEL_GRAND_OPERA_ORIGIN_ENTITY_ID", "KIOSK".to_owned()),
@@ -80,9 +90,15 @@ fn config(sim: &SimHandle, gateway: &str) -> HotelConfig {
         ("PMS_HOTEL_GRAND_OPERA_DESTINATION_SYSTEM_TYPE", "PMS".to_owned()),
         ("PMS_HOTEL_GRAND_OPERA_OHIP_URL", gateway.to_owned()),
         ("PMS_HOTEL_GRAND_OPERA_OHIP_APP_KEY", APP_KEY.to_owned()),
-        ("PMS_HOTEL_GRAND_OPERA_OHIP_CLIENT_ID", OperaSim::OHIP_CLIENT_ID.to_owned()),
+        (
+            "PMS_HOTEL_GRAND_OPERA_OHIP_CLIENT_ID",
+            OperaSim::OHIP_CLIENT_ID.to_owned(),
+        ),
         ("PMS_HOTEL_GRAND_OPERA_OHIP_CLIENT_SECRET", password.clone()),
-        ("PMS_HOTEL_GRAND_OPERA_OHIP_USERNAME", OperaSim::USER_NAME.to_owned()),
+        (
+            "PMS_HOTEL_GRAND_OPERA_OHIP_USERNAME",
+            OperaSim::USER_NAME.to_owned(),
+        ),
         ("PMS_HOTEL_GRAND_OPERA_OHIP_PASSWORD", password),
     ]);
     Config::from_lookup(|name| Ok(vars.get(name).cloned()))
@@ -110,17 +126,37 @@ fn charge(reservation: &VendorId) -> ChargeRequest {
 /// and a posting refused for an unknown reservation.
 async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
     let gateway = proxy.origin();
-    let client = OperaClient::with_options(&config(sim, &gateway), OperaOptions::default(), Arc::new(SystemClock)).unwrap();
+    let client = OperaClient::with_options(
+        &config(sim, &gateway),
+        OperaOptions::default(),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
     let stay = sim.state().with_hotel(|h| {
-        let r = h.reservations.iter().find(|r| r.state == ReservationState::Started).unwrap();
+        let r = h
+            .reservations
+            .iter()
+            .find(|r| r.state == ReservationState::Started)
+            .unwrap();
         VendorId::new(OperaSim::resv_name_id(h, r.id).unwrap()).unwrap()
     });
     let request = charge(&stay);
     let posted = client.post_charge(&request).await.unwrap();
-    let found = client.find_charge(&stay, request.request_id).await.unwrap().unwrap();
+    let found = client
+        .find_charge(&stay, request.request_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.external, posted.external);
-    assert_eq!(found.total, Money::parse("60.50", Currency::EUR).unwrap(), "numbers decode");
-    assert_eq!(client.find_charge(&stay, RequestId::new_random()).await.unwrap(), None);
+    assert_eq!(
+        found.total,
+        Money::parse("60.50", Currency::EUR).unwrap(),
+        "numbers decode"
+    );
+    assert_eq!(
+        client.find_charge(&stay, RequestId::new_random()).await.unwrap(),
+        None
+    );
     let unknown = VendorId::new("999999999").unwrap();
     assert!(client.post_charge(&charge(&unknown)).await.is_err());
 
@@ -148,7 +184,9 @@ async fn ohip_requests_and_simulator_answers_follow_oracles_schemas() {
         return;
     };
     let contract = contract(&specs);
-    let sim = OperaSim::start(SimOptions::with_hotel(HotelSpec::small(83))).await.unwrap();
+    let sim = OperaSim::start(SimOptions::with_hotel(HotelSpec::small(83)))
+        .await
+        .unwrap();
     let proxy = Recorder::start(&sim.base_url()).await.unwrap();
 
     let mut report = Report::default();
@@ -175,7 +213,9 @@ async fn ohip_error_answers_are_exception_details() {
     };
     let contract = contract(&specs);
     let csh = Spec::load("csh", &specs.file("ohip/csh.json").unwrap(), Formats::default()).unwrap();
-    let sim = OperaSim::start(SimOptions::with_hotel(HotelSpec::small(84))).await.unwrap();
+    let sim = OperaSim::start(SimOptions::with_hotel(HotelSpec::small(84)))
+        .await
+        .unwrap();
     let proxy = Recorder::start(&sim.base_url()).await.unwrap();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let url = |path: &str| format!("{}{path}", proxy.origin());
@@ -201,8 +241,12 @@ async fn ohip_error_answers_are_exception_details() {
         assert_eq!(answer.status().as_u16(), status, "{path}");
         let body: Value = answer.json().await.unwrap();
         violations.extend(
-            csh.check_value(&format!("{path} {status}"), &body, "/definitions/exceptionDetailType")
-                .unwrap(),
+            csh.check_value(
+                &format!("{path} {status}"),
+                &body,
+                "/definitions/exceptionDetailType",
+            )
+            .unwrap(),
         );
     }
     report.exchanges += 2;

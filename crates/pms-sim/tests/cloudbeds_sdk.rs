@@ -32,7 +32,11 @@ async fn the_official_cloudbeds_sdk_reads_every_answer_of_the_simulator() {
     let tz = pms_sim::TIME_ZONE;
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let config = sim.state().with_hotel(|h| {
-        let in_house = h.reservations.iter().find(|r| r.state == ReservationState::Started).unwrap();
+        let in_house = h
+            .reservations
+            .iter()
+            .find(|r| r.state == ReservationState::Started)
+            .unwrap();
         let arriving = h
             .reservations
             .iter()
@@ -45,7 +49,11 @@ async fn the_official_cloudbeds_sdk_reads_every_answer_of_the_simulator() {
         let leaving = h
             .reservations
             .iter()
-            .find(|r| r.state == ReservationState::Started && r.id != in_house.id && h.business_date(r.scheduled_end) == today)
+            .find(|r| {
+                r.state == ReservationState::Started
+                    && r.id != in_house.id
+                    && h.business_date(r.scheduled_end) == today
+            })
             .unwrap();
         // A confirmed stay and a free room of its type to move it to.
         let (mover, target) = h
@@ -58,7 +66,10 @@ async fn the_official_cloudbeds_sdk_reads_every_answer_of_the_simulator() {
                         && Some(room.id) != r.room_id
                         && !h.reservations.iter().any(|o| {
                             o.room_id == Some(room.id)
-                                && !matches!(o.state, ReservationState::Canceled | ReservationState::Processed)
+                                && !matches!(
+                                    o.state,
+                                    ReservationState::Canceled | ReservationState::Processed
+                                )
                                 && o.scheduled_start < r.scheduled_end
                                 && o.scheduled_end > r.scheduled_start
                         })

@@ -208,7 +208,8 @@ async fn unserved_ohip_paths_answer_json_not_soap() {
             .unwrap();
         assert_eq!(answer.status().as_u16(), status, "{method} {path}");
         assert_eq!(
-            answer.headers()["content-type"], "application/json",
+            answer.headers()["content-type"],
+            "application/json",
             "{method} {path}"
         );
         let body: Value = answer.json().await.unwrap();

@@ -110,8 +110,9 @@ impl Params {
         let Some(v) = self.get(name) else {
             return Ok(None);
         };
-        let parsed = parse_datetime(v)
-            .ok_or_else(|| CbError::invalid(name, "expected a date-time (YYYY-MM-DD HH:MM:SS or RFC 3339)"))?;
+        let parsed = parse_datetime(v).ok_or_else(|| {
+            CbError::invalid(name, "expected a date-time (YYYY-MM-DD HH:MM:SS or RFC 3339)")
+        })?;
         let naive = match parsed {
             Stamp::Instant(t) => return Ok(Some(t)),
             Stamp::Local(naive) => naive,
@@ -242,17 +243,28 @@ mod tests {
 
     #[test]
     fn the_sdk_and_the_tech_specs_forms_are_accepted() {
-        let instant = Stamp::Instant(Utc.with_ymd_and_hms(2026, 11, 8, 0, 22, 29).unwrap() + chrono::Duration::microseconds(474_111));
+        let instant = Stamp::Instant(
+            Utc.with_ymd_and_hms(2026, 11, 8, 0, 22, 29).unwrap() + chrono::Duration::microseconds(474_111),
+        );
         // cloudbeds-pms-v1-3 1.19.0: `%Y-%m-%dT%H:%M:%S.%f%z`, aware and naive.
         assert_eq!(parse_datetime("2026-11-08T00:22:29.474111+0000"), Some(instant));
         assert_eq!(parse_datetime("2026-11-08T01:22:29.474111+0100"), Some(instant));
-        assert_eq!(parse_datetime("2026-11-08T00:22:29.474111"), Some(local(2026, 11, 8, 0, 22, 29, 474_111)));
+        assert_eq!(
+            parse_datetime("2026-11-08T00:22:29.474111"),
+            Some(local(2026, 11, 8, 0, 22, 29, 474_111))
+        );
         // RFC 3339 (the spec's `format: date-time`).
         assert_eq!(parse_datetime("2026-11-08T00:22:29.474111Z"), Some(instant));
         assert_eq!(parse_datetime("2026-11-08T00:22:29.474111+00:00"), Some(instant));
         // Tech specs: "DateTime: YYYY-MM-DD HH:MM:SS".
-        assert_eq!(parse_datetime("2026-11-08 00:22:29"), Some(local(2026, 11, 8, 0, 22, 29, 0)));
-        assert_eq!(parse_datetime("2026-11-08T00:22:29"), Some(local(2026, 11, 8, 0, 22, 29, 0)));
+        assert_eq!(
+            parse_datetime("2026-11-08 00:22:29"),
+            Some(local(2026, 11, 8, 0, 22, 29, 0))
+        );
+        assert_eq!(
+            parse_datetime("2026-11-08T00:22:29"),
+            Some(local(2026, 11, 8, 0, 22, 29, 0))
+        );
         assert_eq!(parse_datetime("2026-11-08"), Some(local(2026, 11, 8, 0, 0, 0, 0)));
     }
 
@@ -275,10 +287,15 @@ mod tests {
 
     #[test]
     fn a_filter_in_the_sdk_form_reads_as_the_instant_it_names() {
-        let params = Params::parse(b"modifiedFrom=2026-11-08T00%3A22%3A29.474111%2B0000&modifiedTo=2026-11-08T00%3A22%3A29.474111");
+        let params = Params::parse(
+            b"modifiedFrom=2026-11-08T00%3A22%3A29.474111%2B0000&modifiedTo=2026-11-08T00%3A22%3A29.474111",
+        );
         let tz = chrono_tz::Europe::Berlin;
         let from = params.local_datetime("modifiedFrom", tz).unwrap().unwrap();
-        assert_eq!(from, Utc.with_ymd_and_hms(2026, 11, 8, 0, 22, 29).unwrap() + chrono::Duration::microseconds(474_111));
+        assert_eq!(
+            from,
+            Utc.with_ymd_and_hms(2026, 11, 8, 0, 22, 29).unwrap() + chrono::Duration::microseconds(474_111)
+        );
         // Without an offset: Berlin wall-clock time (UTC+1 in November).
         let to = params.local_datetime("modifiedTo", tz).unwrap().unwrap();
         assert_eq!(to, from - chrono::Duration::hours(1));

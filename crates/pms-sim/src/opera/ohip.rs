@@ -451,11 +451,17 @@ fn amount_number(value: Decimal) -> Value {
 /// prefix) or method: the gateway's JSON `exceptionDetailType`, never the
 /// OWS front's SOAP fault. 404 for a path the front does not serve, 405 for
 /// a served path asked with another method.
-pub(super) async fn not_served(State(state): State<Arc<OperaState>>, method: axum::http::Method, uri: axum::http::Uri) -> Response {
+pub(super) async fn not_served(
+    State(state): State<Arc<OperaState>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
     let path = uri.path().to_owned();
     let served = ["/oauth/v1/tokens", "/transactions", "/charges"]
         .iter()
-        .any(|suffix| path.ends_with(suffix) && (path.starts_with("/oauth/") || path.starts_with("/csh/v1/hotels/")));
+        .any(|suffix| {
+            path.ends_with(suffix) && (path.starts_with("/oauth/") || path.starts_with("/csh/v1/hotels/"))
+        });
     let call = Call {
         state: &state,
         at: state::now(),
