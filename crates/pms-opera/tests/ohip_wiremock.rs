@@ -144,7 +144,7 @@ async fn post_charge_sends_the_spec_request_with_our_reference() {
     )
     .await;
     charges_mock(TOKEN)
-        .and(header("x-request-id", request_id(0xb1).simple().as_str()))
+        .and(header("x-request-id", request_id(0xb1).to_string().as_str()))
         .respond_with(ResponseTemplate::new(201).set_body_string(fixture("post_charge.response.json")))
         .expect(1)
         .mount(&server)
@@ -359,7 +359,7 @@ async fn error_bodies_are_classified_and_keep_guest_text_out() {
     assert!(!format!("{err} {err:?}").contains("Lovelace"));
     let core: Error = err.into();
     assert_eq!(core.kind(), ErrorKind::Vendor);
-    assert_eq!(core.vendor_request_id(), Some(request_id(1).simple().as_str()));
+    assert_eq!(core.vendor_request_id(), Some(request_id(1).to_string().as_str()));
     assert!(!core.to_string().contains("Lovelace"));
 }
 
@@ -368,22 +368,22 @@ async fn a_lost_answer_is_outcome_unknown_and_an_unavailable_gateway_is_transien
     let server = server().await;
     mount_token(&server, token_answer(TOKEN, 3600), 1).await;
     charges_mock(TOKEN)
-        .and(header("x-request-id", request_id(1).simple().as_str()))
+        .and(header("x-request-id", request_id(1).to_string().as_str()))
         .respond_with(ResponseTemplate::new(502))
         .mount(&server)
         .await;
     charges_mock(TOKEN)
-        .and(header("x-request-id", request_id(2).simple().as_str()))
+        .and(header("x-request-id", request_id(2).to_string().as_str()))
         .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "3"))
         .mount(&server)
         .await;
     charges_mock(TOKEN)
-        .and(header("x-request-id", request_id(3).simple().as_str()))
+        .and(header("x-request-id", request_id(3).to_string().as_str()))
         .respond_with(ResponseTemplate::new(201).set_delay(Duration::from_secs(2)))
         .mount(&server)
         .await;
     charges_mock(TOKEN)
-        .and(header("x-request-id", request_id(4).simple().as_str()))
+        .and(header("x-request-id", request_id(4).to_string().as_str()))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "7"))
         .mount(&server)
         .await;

@@ -107,7 +107,9 @@ async fn a_posting_is_read_back_by_its_reference() {
     assert_eq!(answer.status(), 201);
     let created: Value = answer.json().await.unwrap();
     assert_eq!(created["postings"][0]["reference"], "REF-1");
-    assert_eq!(created["postings"][0]["transactionAmount"], json!("25.00"));
+    // A JSON number, as csh.json's `summaryPostingType.transactionAmount` is typed.
+    assert_eq!(created["postings"][0]["transactionAmount"], json!(25.0));
+    assert_eq!(created["postings"][0]["postedAmount"]["amount"], json!(25.0));
 
     let read: Value = transactions(&sim, &token, &stay, "REF-1")
         .await
@@ -183,5 +185,36 @@ async fn injected_faults_apply_to_ohip() {
     assert_eq!((counters.total_429(), counters.injected_5xx), (1, 1));
     // Neither applied anything.
     assert_eq!(transactions(&sim, &token, &stay, "R").await.status(), 204);
+    sim.shutdown().await;
+}
+
+/// A path or method the OHIP front does not serve is OHIP's JSON 404 / 405
+/// (`exceptionDetailType`), not the OWS front's SOAP fault.
+#[tokio::test]
+async fn unserved_ohip_paths_answer_json_not_soap() {
+    let sim = start().await;
+    let http = reqwest::Client::new();
+    for (method, path, status) in [
+        (reqwest::Method::GET, "/csh/v1/hotels/SIM1/folios", 404),
+        (reqwest::Method::POST, "/rsv/v1/hotels/SIM1/reservations", 404),
+        (reqwest::Method::POST, "/csh/v1/hotels/SIM1/transactions", 405),
+        (reqwest::Method::GET, "/oauth/v1/tokens", 405),
+        (reqwest::Method::DELETE, "/oauth/v1/other", 404),
+    ] {
+        let answer = http
+            .request(method.clone(), format!("{}{path}", sim.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{method} {path}");
+        assert_eq!(
+            answer.headers()["content-type"],
+            "application/json",
+            "{method} {path}"
+        );
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["status"], status, "{method} {path}: {body}");
+        assert!(body["o:errorCode"].is_string(), "{method} {path}: {body}");
+    }
     sim.shutdown().await;
 }

@@ -132,7 +132,9 @@ impl Cashiering {
     ) -> Result<PostedCharge, OperaError> {
         let reservation = charge.reservation.as_str();
         let reference = posting_reference(charge.request_id);
-        let request_id = charge.request_id.simple();
+        // `x-request-id` must match csh.json's pattern, a hyphenated UUID
+        // (`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-...`): the UUID's own text form.
+        let request_id = charge.request_id.to_string();
         let mut amount = total.amount;
         amount.rescale(total.currency.minor_units());
         let amount = RawValue::from_string(amount.to_string())
@@ -217,7 +219,7 @@ impl Cashiering {
         ctx: &MapContext,
     ) -> Result<Option<FolioCharge>, OperaError> {
         let reference = posting_reference(request_id);
-        let call_id = RequestId::new_random().simple();
+        let call_id = RequestId::new_random().to_string();
         let mut url = self
             .config
             .url(&["csh", "v1", "hotels", &self.config.hotel_id, "transactions"])?;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::error::CbError;
 use super::ids::CloudbedsIds;
 use super::params::Params;
-use super::render::{date, local_date, local_ts, status};
+use super::render::{date, local_ts, status};
 use super::reservations::check_property;
 use super::{Front, OpResult, Reply};
 use crate::model::{Guest, Reservation};
@@ -106,11 +106,9 @@ pub(super) fn get_guest_list(front: &Front, params: &Params) -> OpResult {
         .collect();
     let total = rows.len();
     let skip = (page as usize - 1).saturating_mul(size as usize);
-    let room_ids = CloudbedsIds::room_ids(&hotel);
     let mut data = Map::new();
     for (g, r) in rows.into_iter().skip(skip).take(size as usize) {
         let id = CloudbedsIds::guest_id(g);
-        let room = r.room_id.and_then(|id| hotel.room(id));
         data.insert(
             id.clone(),
             json!({
@@ -124,10 +122,6 @@ pub(super) fn get_guest_list(front: &Front, params: &Params) -> OpResult {
                 "reservationID": CloudbedsIds::reservation_id(r),
                 "status": status(r.state, no_shows.contains(&r.id)),
                 "isMainGuest": true,
-                "startDate": local_date(&hotel, r.scheduled_start),
-                "endDate": local_date(&hotel, r.scheduled_end),
-                "roomID": room.and_then(|room| room_ids.get(&room.id)),
-                "roomName": room.map(|room| room.number.clone()),
                 "dateCreated": local_ts(&hotel, g.created),
                 "dateModified": local_ts(&hotel, g.updated)
             }),

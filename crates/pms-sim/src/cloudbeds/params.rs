@@ -95,22 +95,28 @@ impl Params {
             .transpose()
     }
 
-    /// A date-time filter. The tech-specs format is `YYYY-MM-DD HH:MM:SS`,
-    /// read in the property's time zone (the zone of these filters is
+    /// A date-time filter (`modifiedFrom/To`, `resultsFrom/To`, `saleDate`):
+    /// the spec types them `format: date-time` and the tech-specs page gives
+    /// `YYYY-MM-DD HH:MM:SS`. Accepted, as [`parse_datetime`] says: both,
+    /// with fractional seconds, and the official SDK's form
+    /// (`cloudbeds-pms-v1-3` `Configuration.datetime_format`
+    /// `%Y-%m-%dT%H:%M:%S.%f%z`: `2026-11-08T00:22:29.474111+0000`, or with
+    /// no offset for a naive `datetime`). A value without an offset is read
+    /// in the property's time zone (the zone of these filters is
     /// undocumented, vendor notes §12.5; `dateModified` is local, so the
-    /// filters are too). A bare date means its midnight; an RFC 3339 value
-    /// with an offset is taken as written.
+    /// filters are too); one with an offset is taken as written. A bare date
+    /// means its midnight.
     pub fn local_datetime(&self, name: &str, tz: chrono_tz::Tz) -> Result<Option<DateTime<Utc>>, CbError> {
         let Some(v) = self.get(name) else {
             return Ok(None);
         };
-        if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-            return Ok(Some(t.with_timezone(&Utc)));
-        }
-        let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S")
-            .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
-            .or_else(|_| NaiveDate::parse_from_str(v, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN)))
-            .map_err(|_| CbError::invalid(name, "expected YYYY-MM-DD HH:MM:SS"))?;
+        let parsed = parse_datetime(v).ok_or_else(|| {
+            CbError::invalid(name, "expected a date-time (YYYY-MM-DD HH:MM:SS or RFC 3339)")
+        })?;
+        let naive = match parsed {
+            Stamp::Instant(t) => return Ok(Some(t)),
+            Stamp::Local(naive) => naive,
+        };
         let at = tz
             .from_local_datetime(&naive)
             .earliest()
@@ -182,9 +188,118 @@ impl Params {
     }
 }
 
+/// A date-time parameter: an instant (it had an offset) or a wall-clock
+/// time in the property's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stamp {
+    Instant(DateTime<Utc>),
+    Local(NaiveDateTime),
+}
+
+/// `YYYY-MM-DD`, then `T` or a space, `HH:MM:SS`, optional fractional
+/// seconds, optional offset (`Z`, `±HH:MM`, `±HHMM`); or a bare
+/// `YYYY-MM-DD`. Anything else (a missing seconds field, an hour 24, an
+/// offset beyond ±23:59, trailing text) is `None`.
+pub(crate) fn parse_datetime(v: &str) -> Option<Stamp> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Some(Stamp::Instant(t.with_timezone(&Utc)));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+        if let Ok(t) = DateTime::parse_from_str(v, format) {
+            return Some(Stamp::Instant(t.with_timezone(&Utc)));
+        }
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(v, format) {
+            return Some(Stamp::Local(t));
+        }
+    }
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .filter(|_| v.len() == 10)
+        .map(|d| Stamp::Local(d.and_time(chrono::NaiveTime::MIN)))
+}
+
 /// A decimal amount as sent in a form (`12.50`, `-3`).
 pub(crate) fn decimal(name: &str, v: &str) -> Result<Decimal, CbError> {
     v.trim()
         .parse::<Decimal>()
         .map_err(|_| CbError::invalid(name, "expected a number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::*;
+
+    fn local(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> Stamp {
+        Stamp::Local(
+            NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|d| d.and_hms_micro_opt(h, mi, s, micro))
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_sdk_and_the_tech_specs_forms_are_accepted() {
+        let instant = Stamp::Instant(
+            Utc.with_ymd_and_hms(2026, 11, 8, 0, 22, 29).unwrap() + chrono::Duration::microseconds(474_111),
+        );
+        // cloudbeds-pms-v1-3 1.19.0: `%Y-%m-%dT%H:%M:%S.%f%z`, aware and naive.
+        assert_eq!(parse_datetime("2026-11-08T00:22:29.474111+0000"), Some(instant));
+        assert_eq!(parse_datetime("2026-11-08T01:22:29.474111+0100"), Some(instant));
+        assert_eq!(
+            parse_datetime("2026-11-08T00:22:29.474111"),
+            Some(local(2026, 11, 8, 0, 22, 29, 474_111))
+        );
+        // RFC 3339 (the spec's `format: date-time`).
+        assert_eq!(parse_datetime("2026-11-08T00:22:29.474111Z"), Some(instant));
+        assert_eq!(parse_datetime("2026-11-08T00:22:29.474111+00:00"), Some(instant));
+        // Tech specs: "DateTime: YYYY-MM-DD HH:MM:SS".
+        assert_eq!(
+            parse_datetime("2026-11-08 00:22:29"),
+            Some(local(2026, 11, 8, 0, 22, 29, 0))
+        );
+        assert_eq!(
+            parse_datetime("2026-11-08T00:22:29"),
+            Some(local(2026, 11, 8, 0, 22, 29, 0))
+        );
+        assert_eq!(parse_datetime("2026-11-08"), Some(local(2026, 11, 8, 0, 0, 0, 0)));
+    }
+
+    #[test]
+    fn what_is_no_date_time_is_still_refused() {
+        for bad in [
+            "yesterday",
+            "2026-11-08T00:22",
+            "2026-11-08 24:00:00",
+            "2026-13-08 00:00:00",
+            "2026-11-08T00:22:29+2500",
+            "2026-11-08T00:22:29.474111+0000 extra",
+            "08/11/2026 00:22:29",
+            "2026-11-8",
+            "",
+        ] {
+            assert_eq!(parse_datetime(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_filter_in_the_sdk_form_reads_as_the_instant_it_names() {
+        let params = Params::parse(
+            b"modifiedFrom=2026-11-08T00%3A22%3A29.474111%2B0000&modifiedTo=2026-11-08T00%3A22%3A29.474111",
+        );
+        let tz = chrono_tz::Europe::Berlin;
+        let from = params.local_datetime("modifiedFrom", tz).unwrap().unwrap();
+        assert_eq!(
+            from,
+            Utc.with_ymd_and_hms(2026, 11, 8, 0, 22, 29).unwrap() + chrono::Duration::microseconds(474_111)
+        );
+        // Without an offset: Berlin wall-clock time (UTC+1 in November).
+        let to = params.local_datetime("modifiedTo", tz).unwrap().unwrap();
+        assert_eq!(to, from - chrono::Duration::hours(1));
+        let bad = Params::parse(b"modifiedFrom=2026-11-08T00%3A22");
+        assert!(bad.local_datetime("modifiedFrom", tz).is_err());
+    }
 }

@@ -154,7 +154,10 @@ impl<'h> Ctx<'h> {
             "roomTypeID": type_id,
             "roomTypeName": type_name,
             "subReservationID": res_id,
-            "roomID": r.room_id.and_then(|id| self.room_ids.get(&id)),
+            // A non-nullable string in `GetReservationsResponse` (and the
+            // rate-details one): "" before a room is assigned, as the
+            // vendor's own samples send it.
+            "roomID": r.room_id.and_then(|id| self.room_ids.get(&id)).cloned().unwrap_or_default(),
             "roomName": room.map(|room| room.number.clone()),
             "roomCheckIn": local_date(self.hotel, r.scheduled_start),
             "roomCheckOut": local_date(self.hotel, r.scheduled_end),
@@ -163,21 +166,30 @@ impl<'h> Ctx<'h> {
     }
 
     /// `guestList`: guest id → guest. The simulated stays have one guest.
-    fn guest_list(&self, r: &Reservation) -> Value {
+    /// `detail` is `getReservation`'s shape, which alone declares
+    /// `guestStatus` and whose `rooms[]` have no `roomTypeID`; the list
+    /// methods' shape is the other way round (v1.3 document and SDK 1.19).
+    fn guest_list(&self, r: &Reservation, detail: bool) -> Value {
         let Some(g) = self.hotel.guest(r.guest_id) else {
             return json!([]);
         };
         let (type_id, type_name) = self.category(r);
         let room = r.room_id.and_then(|id| self.hotel.room(id));
         let rooms = match room {
-            Some(room) => json!([{
-                "reservationRoomID": CloudbedsIds::reservation_id(r),
-                "roomID": self.room_ids.get(&room.id),
-                "roomName": room.number,
-                "roomTypeName": type_name,
-                "roomTypeID": type_id,
-                "subReservationID": CloudbedsIds::reservation_id(r)
-            }]),
+            Some(room) => {
+                let mut item = json!({
+                    "reservationRoomID": CloudbedsIds::reservation_id(r),
+                    "roomID": self.room_ids.get(&room.id),
+                    "roomName": room.number,
+                    "roomTypeName": type_name,
+                    "roomTypeID": type_id,
+                    "subReservationID": CloudbedsIds::reservation_id(r)
+                });
+                if detail && let Some(map) = item.as_object_mut() {
+                    map.remove("roomTypeID");
+                }
+                json!([item])
+            }
             None => json!([]),
         };
         let unassigned = if room.is_none() {
@@ -186,7 +198,7 @@ impl<'h> Ctx<'h> {
             json!([])
         };
         let id = CloudbedsIds::guest_id(g);
-        json!({ id.clone(): {
+        let mut guest = json!({
             "guestID": id,
             "guestFirstName": g.first_name,
             "guestLastName": g.last_name,
@@ -204,7 +216,11 @@ impl<'h> Ctx<'h> {
             "rooms": rooms,
             "unassignedRooms": unassigned,
             "customFields": []
-        }})
+        });
+        if !detail && let Some(map) = guest.as_object_mut() {
+            map.remove("guestStatus");
+        }
+        json!({ id: guest })
     }
 
     /// One `getReservations.data[]` item (`GetReservationsResponseDataInner`).
@@ -229,7 +245,8 @@ impl<'h> Ctx<'h> {
             "balance": money(balance),
             "sourceName": "Website/Booking Engine",
             "sourceID": "ss-1",
-            "thirdPartyIdentifier": null,
+            // A non-nullable string (v1.3 document); "" as the vendor's samples send it.
+            "thirdPartyIdentifier": "",
             "groupInventory": [],
             "subReservationID": CloudbedsIds::reservation_id(r),
             "origin": "",
@@ -240,7 +257,7 @@ impl<'h> Ctx<'h> {
                 map.insert("rooms".into(), self.list_rooms(r));
             }
             if guests {
-                map.insert("guestList".into(), self.guest_list(r));
+                map.insert("guestList".into(), self.guest_list(r, false));
             }
         }
         item
@@ -295,14 +312,17 @@ impl<'h> Ctx<'h> {
             "rooms": self.list_rooms(r),
             "origin": "",
             "mealPlans": "",
-            "thirdPartyIdentifier": null,
-            "estimatedArrivalTime": "15:00",
+            // A non-nullable string (v1.3 document); "" as the vendor's samples send it.
+            "thirdPartyIdentifier": "",
+            // `format: time`; the tech-specs "Time: HH:MM:SS" form.
+            "estimatedArrivalTime": "15:00:00",
             "total": money(charged),
             "balance": money(charged - paid),
-            "dateImported": null
+            // A non-nullable string (v1.3 document); "" as the vendor's samples send it.
+            "dateImported": ""
         });
         if guests && let Some(map) = item.as_object_mut() {
-            map.insert("guestList".into(), self.guest_list(r));
+            map.insert("guestList".into(), self.guest_list(r, false));
         }
         item
     }
@@ -374,13 +394,15 @@ impl<'h> Ctx<'h> {
             "guestName": guest_name(self.hotel, r),
             "guestEmail": guest.and_then(|g| g.email.clone()).unwrap_or_default(),
             "isAnonymized": false,
-            "guestList": self.guest_list(r),
+            "guestList": self.guest_list(r, true),
             "dateCreated": local_ts(self.hotel, r.created),
             "dateModified": local_ts(self.hotel, r.updated),
-            "estimatedArrivalTime": "15:00",
+            // `format: time`; the tech-specs "Time: HH:MM:SS" form.
+            "estimatedArrivalTime": "15:00:00",
             "source": "Website/Booking Engine",
             "sourceID": "ss-1",
-            "thirdPartyIdentifier": null,
+            // A non-nullable string (v1.3 document); "" as the vendor's samples send it.
+            "thirdPartyIdentifier": "",
             "status": self.status(r),
             "total": money(charged),
             "balance": money(balance),

@@ -113,8 +113,8 @@ fn render(enterprise_id: Uuid, b: &Bill) -> Value {
         "Payments": [],
         "OrderItems": [],
         "PaymentItems": [],
-        "AssigneeData": null,
-        "OwnerData": null,
+        // `AssigneeData` / `OwnerData` are optional objects, never null in
+        // the OpenAPI `Bill`: left out.
         "CompanyDetails": null,
         "AssociatedAccountData": [],
         "EnterpriseData": null,

@@ -14,6 +14,9 @@ pub(super) fn get(core: &SimCore, _body: &Value) -> OpResult {
     let hotel = core.read();
     let p = &hotel.property;
     let history = format!("P0M{}DT0H0M0S", p.editable_history_days);
+    // `Address`, `AddressId`, `GroupNames` and `Subscription` are required
+    // (OpenAPI `Enterprise`); the address id derives from the enterprise id.
+    let address_id = uuid::Uuid::from_u64_pair(p.id.as_u64_pair().0, 0xadd2);
     Ok((
         json!({
             "NowUtc": ts(state::now()),
@@ -41,7 +44,20 @@ pub(super) fn get(core: &SimCore, _body: &Value) -> OpResult {
                 "CoverImageId": null,
                 "Pricing": "Gross",
                 "TaxPrecision": null,
-                "Address": null,
+                "AddressId": address_id,
+                "Address": {
+                    "Id": address_id,
+                    "Line1": "Simulatorstraße 1",
+                    "Line2": null,
+                    "City": "Berlin",
+                    "PostalCode": "10115",
+                    "CountryCode": "DE",
+                    "CountrySubdivisionCode": "DE-BE",
+                    "Latitude": null,
+                    "Longitude": null
+                },
+                "GroupNames": [],
+                "Subscription": { "TaxIdentifier": null },
                 "Currencies": [{ "Currency": p.currency, "IsDefault": true, "IsEnabled": true }]
             },
             "Service": null,

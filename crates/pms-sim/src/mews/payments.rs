@@ -147,7 +147,8 @@ fn render(hotel: &Hotel, p: &Payment) -> Value {
         "ChargedUtc": ts(p.created),
         "CreatedUtc": ts(p.created),
         "UpdatedUtc": ts(p.updated),
-        "SettlementUtc": null,
+        // Required and not nullable in the OpenAPI `Payment`.
+        "SettlementUtc": ts(p.created),
         "AccountingState": if closed.is_some() { "Closed" } else { "Open" },
         "State": "Charged",
         "Identifier": null,

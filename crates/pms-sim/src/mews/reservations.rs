@@ -258,6 +258,62 @@ fn render(hotel: &Hotel, r: &Reservation) -> Value {
     })
 }
 
+/// A `Reservation (ver 2017-04-12)`: `reservations/update` answers a
+/// `ReservationResult` whose `Reservations` are this older shape (OpenAPI
+/// `ReservationOld`: `CustomerId`/`OwnerId`, `RequestedCategoryId`,
+/// `CompanionIds`, origins `Connector`/`Commander`... ), not the 2023-06-06
+/// one `reservations/getAll/2023-06-06` gives.
+fn render_old(hotel: &Hotel, r: &Reservation) -> Value {
+    let current = render(hotel, r);
+    let field = |name: &str| current.get(name).cloned().unwrap_or(Value::Null);
+    json!({
+        "Id": r.id,
+        "ServiceId": field("ServiceId"),
+        "GroupId": r.group_id,
+        "Number": r.number,
+        "ChannelNumber": null,
+        "ChannelManagerNumber": null,
+        "ChannelManagerGroupNumber": null,
+        "ChannelManager": null,
+        "State": r.state.as_str(),
+        // The old shape folds `CommanderOrigin` into `Origin`
+        // (`ReservationOldOrigin`: `CommanderEmail`, not `Commander` + `Email`).
+        "Origin": if r.connector_check_in { "Connector" } else { "CommanderEmail" },
+        "OriginDetails": null,
+        "Purpose": "Leisure",
+        "CreatedUtc": ts(r.created),
+        "UpdatedUtc": ts(r.updated),
+        "CancelledUtc": ts_opt(r.cancelled),
+        "StartUtc": field("StartUtc"),
+        "EndUtc": field("EndUtc"),
+        "ReleasedUtc": null,
+        "RequestedCategoryId": r.category_id,
+        "AssignedResourceId": r.room_id,
+        "AssignedResourceLocked": false,
+        "BusinessSegmentId": null,
+        "CompanyId": null,
+        "TravelAgencyId": null,
+        "AvailabilityBlockId": null,
+        "RateId": field("RateId"),
+        "VoucherId": null,
+        "CreditCardId": null,
+        "CancellationReason": field("CancellationReason"),
+        "AdultCount": r.adults,
+        "ChildCount": r.children,
+        "PersonCounts": field("PersonCounts"),
+        "OwnerId": r.guest_id,
+        "CustomerId": r.guest_id,
+        "BookerId": null,
+        "CompanionIds": [r.guest_id],
+        "ChannelManagerId": null,
+        "Options": {
+            "OwnerCheckedIn": current["Options"]["OwnerCheckedIn"],
+            "AllCompanionsCheckedIn": current["Options"]["AllCompanionsCheckedIn"],
+            "AnyCompanionCheckedIn": current["Options"]["AnyCompanionCheckedIn"]
+        }
+    })
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Start {
@@ -457,7 +513,7 @@ pub(super) fn update(core: &SimCore, body: &Value) -> OpResult {
     let mut reservations = Vec::new();
     for u in &q.reservation_updates {
         if let Some(r) = hotel.reservation(u.reservation_id) {
-            reservations.push(render(&hotel, r));
+            reservations.push(render_old(&hotel, r));
         }
     }
     Ok((json!({ "Reservations": reservations }), changes))

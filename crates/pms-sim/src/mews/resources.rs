@@ -99,7 +99,6 @@ fn render(enterprise_id: Uuid, r: &Room) -> Value {
         "Directions": {},
         "CreatedUtc": ts(r.created),
         "UpdatedUtc": ts(r.updated),
-        "DeletedUtc": null,
         // FloorNumber is a string on the wire.
         "Data": { "Discriminator": "Space", "Value": { "FloorNumber": r.floor.to_string(), "LocationNotes": null } }
     })

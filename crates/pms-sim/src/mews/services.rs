@@ -67,11 +67,16 @@ pub(super) fn get_all(core: &SimCore, body: &Value) -> OpResult {
                 // in the `P0M0DT15H0M0S` form the docs show (serialization.md).
                 ServiceKind::Bookable => json!({
                     "Discriminator": "Bookable",
-                    "Value": { "StartOffset": "P0M0DT15H0M0S", "EndOffset": "P0M0DT11H0M0S", "OccupancyStartOffset": "P0M0DT15H0M0S", "OccupancyEndOffset": "P0M0DT11H0M0S", "TimeUnitPeriod": "Day" }
+                    "Value": { "StartOffset": "P0M0DT15H0M0S", "EndOffset": "P0M0DT11H0M0S", "OccupancyStartOffset": "P0M0DT15H0M0S", "OccupancyEndOffset": "P0M0DT11H0M0S", "TimeUnit": "Day", "TimeUnitPeriod": "Day" }
                 }),
+                // `Promotions` is required and not nullable (OpenAPI
+                // `AdditionalServiceData`): all six flags, none promoted.
                 ServiceKind::Additional => json!({
                     "Discriminator": "Additional",
-                    "Value": { "Promotions": null }
+                    "Value": { "Promotions": {
+                        "BeforeCheckIn": false, "AfterCheckIn": false, "DuringStay": false,
+                        "BeforeCheckOut": false, "AfterCheckOut": false, "DuringCheckOut": false
+                    } }
                 }),
             };
             json!({

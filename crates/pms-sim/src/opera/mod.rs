@@ -67,7 +67,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -257,6 +257,11 @@ impl OperaState {
     }
 }
 
+/// OHIP path prefixes: the `basePath`s (`/csh/v1`, `/oauth/v1`, ...) of
+/// the documents in oracle/hospitality-api-docs `rest-api-specs/property/`
+/// that this project reads (rsv, fof, hsk, crm, csh, int, oauth, medcfg).
+const OHIP_MODULES: &[&str] = &["oauth", "csh", "rsv", "fof", "hsk", "crm", "int", "medcfg", "ent"];
+
 /// The OPERA router over a simulator core.
 pub(crate) fn router(core: Arc<SimCore>) -> Router {
     let state = Arc::new(OperaState {
@@ -265,17 +270,29 @@ pub(crate) fn router(core: Arc<SimCore>) -> Router {
         ohip_tokens: Mutex::new(HashMap::new()),
         ohip_charges: Mutex::new(HashSet::new()),
     });
-    Router::new()
-        .route("/oauth/v1/tokens", post(ohip::token))
+    let mut router = Router::new()
+        .route("/oauth/v1/tokens", post(ohip::token).fallback(ohip::not_served))
         .route(
             "/csh/v1/hotels/{hotel_id}/reservations/{reservation_id}/charges",
-            post(ohip::post_charges),
+            post(ohip::post_charges).fallback(ohip::not_served),
         )
-        .route("/csh/v1/hotels/{hotel_id}/transactions", get(ohip::transactions))
+        .route(
+            "/csh/v1/hotels/{hotel_id}/transactions",
+            get(ohip::transactions).fallback(ohip::not_served),
+        )
         .route(
             "/ent/config/v1/hotels/{hotel_id}/operaContext",
-            get(ohip::opera_context),
-        )
+            get(ohip::opera_context).fallback(ohip::not_served),
+        );
+    // Every other path under an OHIP module's prefix answers OHIP's JSON 404
+    // (the module names of Oracle's `rest-api-specs/property/*.json`), not
+    // the OWS front's SOAP fault.
+    for module in OHIP_MODULES {
+        router = router
+            .route(&format!("/{module}"), any(ohip::not_served))
+            .route(&format!("/{module}/{{*rest}}"), any(ohip::not_served));
+    }
+    router
         .route("/{*endpoint}", post(handle).fallback(wrong_method))
         .with_state(state)
 }

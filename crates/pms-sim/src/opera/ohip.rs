@@ -418,9 +418,12 @@ fn summary_posting(
         .position(|c| c.id == charge.id)
         .map_or(0, |i| 50_000_000 + i as u64);
     let currency = hotel.property.currency.clone();
-    // Amounts as strings, as in Oracle's own examples (opera.md §4.5).
-    let total = format!("{:.2}", charge.gross_total());
-    let unit = format!("{:.2}", charge.unit_gross);
+    // Amounts are JSON numbers: `summaryPostingType.transactionAmount` and
+    // `currencyAmountType.amount` are `type: number` in csh.json (some of
+    // Oracle's examples quote them; the schema is the contract). Written
+    // from the decimal's own two-place text.
+    let total = amount_number(charge.gross_total());
+    let unit = amount_number(charge.unit_gross);
     let mut posting = json!({
         "transactionNo": number,
         "transactionCode": line_code(state, hotel, charge),
@@ -436,6 +439,50 @@ fn summary_posting(
         posting["reference"] = Value::String(reference.clone());
     }
     posting
+}
+
+/// A money amount as a JSON number with its two decimal places' value
+/// (`12.50` → `12.5`: JSON numbers carry no scale).
+fn amount_number(value: Decimal) -> Value {
+    let text = format!("{:.2}", value.round_dp(2));
+    serde_json::from_str::<serde_json::Number>(&text).map_or(Value::Null, Value::Number)
+}
+
+/// Any other OHIP path (`/csh/...`, `/oauth/...`, or another OHIP module's
+/// prefix) or method: the gateway's JSON `exceptionDetailType`, never the
+/// OWS front's SOAP fault. 404 for a path the front does not serve, 405 for
+/// a served path asked with another method.
+pub(super) async fn not_served(
+    State(state): State<Arc<OperaState>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path().to_owned();
+    let served = ["/oauth/v1/tokens", "/transactions", "/charges"]
+        .iter()
+        .any(|suffix| {
+            path.ends_with(suffix) && (path.starts_with("/oauth/") || path.starts_with("/csh/v1/hotels/"))
+        });
+    let call = Call {
+        state: &state,
+        at: state::now(),
+        path,
+        credential: None,
+        body: json!({ "service": "OHIP", "operation": null, "method": method.as_str() }),
+    };
+    if served {
+        call.refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "the method is not allowed on this resource",
+        )
+    } else {
+        call.refuse(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "the simulator's OHIP front does not serve this resource",
+        )
+    }
 }
 
 /// `GET /csh/v1/hotels/{hotelId}/transactions`.
