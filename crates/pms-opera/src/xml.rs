@@ -69,6 +69,10 @@ pub mod ns {
     pub const RESERVATION_ANY: &[&str] = &[RESERVATION_WSDL, RESERVATION, HOTEL_COMMON];
     /// Namespaces a profile's parts appear in.
     pub const NAME_ANY: &[&str] = &[NAME, NAME_WSDL, RESERVATION, HOTEL_COMMON, RESV_ADVANCED];
+    /// Namespaces the parts of a name, address or phone appear in: OPERA
+    /// writes them in Common (`fixtures/opera/fetch_booking.response.xml`);
+    /// the Name-family namespaces are accepted too.
+    pub const NAME_PARTS: &[&str] = &[COMMON, NAME, NAME_WSDL, RESERVATION, HOTEL_COMMON, RESV_ADVANCED];
 }
 
 /// Hard limits on what the reader accepts.

@@ -78,6 +78,46 @@ fn invoice_maps_to_one_folio_with_the_reference_read_back() {
     check(PayloadKind::Folio, "invoice.response.xml", "invoice.folio.json");
 }
 
+/// The captured FetchBooking answer's guest `Profile`, served as a
+/// FetchProfile answer: OPERA writes the name, address and phone parts in the
+/// Common namespace and lists the e-mail among the phones.
+#[test]
+fn the_captured_profile_maps_its_common_namespace_parts() {
+    let capture = fixture_str("fetch_booking.response.xml");
+    let start = capture.find("<s4:Profile ").unwrap();
+    let end = capture.find("</s4:Profile>").unwrap() + "</s4:Profile>".len();
+    let body = format!(
+        "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>\
+         <FetchProfileResponse xmlns=\"http://webservices.micros.com/ows/5.1/Name.wsdl\">\
+         <Result resultStatusFlag=\"SUCCESS\"/>{}</FetchProfileResponse></soap:Body></soap:Envelope>",
+        &capture[start..end]
+    );
+    let decoded = OperaDecoder::new()
+        .decode(PayloadKind::Guests, body.as_bytes(), &context())
+        .unwrap();
+    let expected = serde_json::json!([{
+        "address": {
+            "city": "Hyderabad",
+            "country": "IN",
+            "lines": ["1 Example Street"],
+            "postal_code": "560001",
+            "region": "TS"
+        },
+        "birth_date": null,
+        "email": "ada.sample@example.com",
+        "external": { "id": "4471190", "pms": "opera" },
+        "id": "5bade9d6-61cd-5e8a-bd99-182b27630f7c",
+        "identity_document": null,
+        "language": null,
+        "loyalty_number": null,
+        "name": { "first": "Ada", "last": "Sample", "middle": null, "title": "Mr." },
+        "nationality": "IN",
+        "phone": "7700900123",
+        "updated_at": null
+    }]);
+    assert_eq!(decoded.to_json_array().unwrap(), expected);
+}
+
 fn error_kind(kind: PayloadKind, input: &str) -> ErrorKind {
     OperaDecoder::new()
         .decode(kind, &fixture(input), &context())
