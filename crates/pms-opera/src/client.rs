@@ -797,7 +797,7 @@ impl PmsClient for OperaClient {
         match assigned {
             Some(number) if number != request.room.as_str() => Err(OperaError::decode(
                 "AssignRoomResponse/RoomNoAssigned",
-                format!("OPERA assigned room {number}, not the requested {}", request.room),
+                "OPERA assigned another room than the one requested",
             )
             .into()),
             _ => Ok(()),

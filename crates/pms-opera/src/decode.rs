@@ -118,7 +118,7 @@ fn decode(kind: PayloadKind, body: &[u8], ctx: &MapContext, limits: Limits) -> R
         }
         _ => Err(OperaError::decode(
             format!("Envelope/Body/{name}"),
-            format!("not a {} response", kind.as_str()),
+            "not a response of the kind asked for",
         )),
     }
 }

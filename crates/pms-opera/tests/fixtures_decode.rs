@@ -199,3 +199,55 @@ fn prefixes_are_irrelevant_only_namespaces_count() {
         ErrorKind::Decode
     );
 }
+
+/// A distinctive value in a field that fails to parse: the error names the
+/// element and never quotes the value, whichever layer refuses it (a mapper,
+/// the entity resolver, the character-reference reader).
+#[test]
+fn decode_errors_name_the_element_and_never_quote_the_value() {
+    let capture = fixture_str("fetch_booking.response.xml");
+    let cases = [
+        (
+            "<s1:StartDate>2019-02-14T00:00:00</s1:StartDate>",
+            "<s1:StartDate>Lovelace-1931-02-31</s1:StartDate>",
+            "RoomStay/TimeSpan/StartDate",
+        ),
+        (
+            r#"<s1:GuestCount count="1""#,
+            r#"<s1:GuestCount count="Lovelace7""#,
+            "GuestCount/@count",
+        ),
+        (
+            r#"currencyCode="INR">19840</s1:Total>"#,
+            r#"currencyCode="INR">Lovelace</s1:Total>"#,
+            "RoomStay/Total",
+        ),
+        (
+            r#"insertDate="2019-02-14T13:00:57""#,
+            r#"insertDate="Lovelace""#,
+            "ReservationHistory",
+        ),
+        (
+            ">Taj West End Bengaluru<",
+            ">Taj &Lovelace; Bengaluru<",
+            "body",
+        ),
+        (
+            ">Taj West End Bengaluru<",
+            ">Taj &#xLovelace; Bengaluru<",
+            "body",
+        ),
+    ];
+    for (from, to, spot) in cases {
+        assert_eq!(capture.matches(from).count(), 1, "{from}");
+        let body = capture.replacen(from, to, 1);
+        let err = OperaDecoder::new()
+            .decode(PayloadKind::Reservations, body.as_bytes(), &context())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode, "{to}");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains("Lovelace"), "the value leaked: {text}");
+            assert!(text.contains(spot), "{text} does not name {spot}");
+        }
+    }
+}

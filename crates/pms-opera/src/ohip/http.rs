@@ -69,11 +69,10 @@ pub(crate) async fn send(
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 if bytes.len() + chunk.len() > limit {
-                    let message = format!("the answer is larger than {limit} bytes");
                     return Err(if write && (200..300).contains(&status) {
-                        lost(&message)
+                        lost(&format!("the answer is larger than {limit} bytes"))
                     } else {
-                        OperaError::decode("body", message)
+                        OperaError::decode("body", "the answer is larger than the configured cap")
                     });
                 }
                 bytes.extend_from_slice(&chunk);

@@ -157,8 +157,7 @@ const MAX_LIFETIME_SECS: u64 = 86_400;
 
 /// The access token and its lifetime in seconds from an `OAuth2TokenResponse`.
 pub(super) fn decode_token(body: &[u8]) -> Result<(String, u64), OperaError> {
-    let parsed: TokenResponse =
-        serde_json::from_slice(body).map_err(|e| OperaError::decode("OAuth2TokenResponse", e.to_string()))?;
+    let parsed: TokenResponse = super::wire::from_json(body, "OAuth2TokenResponse")?;
     let access = parsed
         .access_token
         .filter(|t| !t.trim().is_empty())

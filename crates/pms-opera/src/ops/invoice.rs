@@ -106,7 +106,9 @@ pub fn parse(
             stated_balance = Some(match stated_balance {
                 Some(sum) => sum
                     .checked_add(money)
-                    .map_err(|e| OperaError::decode("BillHeader", e.to_string()))?,
+                    .map_err(|_| {
+                        OperaError::decode("BillHeader/CurrentBalance", "balances in different currencies, or too large")
+                    })?,
                 None => money,
             });
         }
@@ -122,7 +124,7 @@ pub fn parse(
         }
     }
     let total = Money::sum(ctx.currency, charges.iter().map(|c: &FolioCharge| c.total))
-        .map_err(|e| OperaError::decode("BillItem/Amount", e.to_string()))?;
+        .map_err(|_| OperaError::decode("BillItem/Amount", "amounts in another currency than the hotel's, or too large"))?;
     Ok(Folio {
         id: FolioId::derive(&ctx.hotel, &reservation),
         external: reservation.clone(),
