@@ -260,7 +260,7 @@ impl OperaClient {
         let attempts = if op.write {
             1
         } else {
-            1 + self.options.read_retries
+            self.options.read_retries.saturating_add(1)
         };
         crate::retry::transient(
             op.name,
@@ -333,9 +333,10 @@ impl OperaClient {
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > cap {
+                    let size = bytes.len().saturating_add(chunk.len());
+                    if size > cap {
                         let err = OperaError::Xml(crate::xml::XmlError::TooLarge {
-                            size: bytes.len() + chunk.len(),
+                            size,
                             limit: cap,
                         });
                         return Err(if op.write && status == 200 {

@@ -97,6 +97,9 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Vendor data is untrusted: arithmetic on it must say what happens at the
+// edge (checked_*, saturating_*), never panic or wrap silently.
+#![warn(clippy::arithmetic_side_effects)]
 
 pub mod agenda;
 pub mod client;

@@ -222,7 +222,7 @@ impl Cashiering {
         let answer = crate::retry::transient(
             READ,
             &call_id,
-            1 + self.read_retries,
+            self.read_retries.saturating_add(1),
             self.retry_backoff,
             || async {
                 let answer = self

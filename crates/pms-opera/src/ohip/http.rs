@@ -68,7 +68,7 @@ pub(crate) async fn send(
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if bytes.len() + chunk.len() > limit {
+                if bytes.len().saturating_add(chunk.len()) > limit {
                     return Err(if write && (200..300).contains(&status) {
                         lost(&format!("the answer is larger than {limit} bytes"))
                     } else {

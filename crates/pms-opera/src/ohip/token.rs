@@ -143,7 +143,12 @@ impl TokenCache {
         };
         let (access, expires_in) = decode_token(&body)?;
         let lifetime = Duration::from_secs(expires_in).saturating_sub(config.token_margin);
-        let renew_at = issued + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::zero());
+        // `decode_token` caps the lifetime at a day, so the sum is in range;
+        // an instant that is not renews at once rather than never.
+        let renew_at = chrono::Duration::from_std(lifetime)
+            .ok()
+            .and_then(|d| issued.checked_add_signed(d))
+            .unwrap_or(issued);
         tracing::debug!(operation = OPERATION, request_id, expires_in, "OHIP token issued");
         Ok(Token {
             access: SecretString::from(access),

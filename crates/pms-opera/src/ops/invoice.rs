@@ -95,7 +95,7 @@ pub fn parse(
         let window = header
             .child_any(NSS, "BillNumber")
             .and_then(Element::text_value)
-            .map_or_else(|| (index + 1).to_string(), str::to_owned);
+            .map_or_else(|| index.saturating_add(1).to_string(), str::to_owned);
         let balance = header
             .child_any(NSS, "CurrentBalance")
             .or_else(|| header.child_any(NSS, "Balance"))
@@ -120,7 +120,7 @@ pub fn parse(
             })
             .collect();
         for (index, item) in items.into_iter().enumerate() {
-            charges.push(bill_item(item, resv_name_id, &window, index + 1, ctx)?);
+            charges.push(bill_item(item, resv_name_id, &window, index.saturating_add(1), ctx)?);
         }
     }
     let total = Money::sum(ctx.currency, charges.iter().map(|c: &FolioCharge| c.total))

@@ -20,23 +20,24 @@ pub(super) fn text(raw: &str, out: &mut String) -> Result<(), XmlError> {
             b'\r' => {
                 out.push_str(raw.get(done..at).unwrap_or_default());
                 out.push('\n');
-                at += if bytes.get(at + 1) == Some(&b'\n') { 2 } else { 1 };
+                let step = if bytes.get(at.saturating_add(1)) == Some(&b'\n') { 2 } else { 1 };
+                at = at.saturating_add(step);
                 done = at;
             }
             b'&' => {
                 out.push_str(raw.get(done..at).unwrap_or_default());
-                let name_start = at + 1;
+                let name_start = at.saturating_add(1);
                 let end = bytes
                     .get(name_start..)
                     .and_then(|rest| rest.iter().position(|&c| c == b';' || c == b'&'))
-                    .map(|i| name_start + i)
+                    .map(|i| name_start.saturating_add(i))
                     .filter(|&end| bytes.get(end) == Some(&b';'))
                     .ok_or_else(|| XmlError::Malformed("unterminated reference".into()))?;
                 reference(raw.get(name_start..end).unwrap_or_default(), out)?;
-                at = end + 1;
+                at = end.saturating_add(1);
                 done = at;
             }
-            _ => at += 1,
+            _ => at = at.saturating_add(1),
         }
     }
     out.push_str(raw.get(done..).unwrap_or_default());
@@ -50,14 +51,14 @@ pub(super) fn attribute(raw: &str) -> Result<Cow<'_, str>, XmlError> {
     let mut rest = raw;
     while let Some(at) = rest.find(['&', '\t', '\r', '\n']) {
         out.push_str(rest.get(..at).unwrap_or_default());
-        let tail = rest.get(at + 1..).unwrap_or_default();
+        let tail = rest.get(at.saturating_add(1)..).unwrap_or_default();
         match rest.as_bytes().get(at) {
             Some(b'&') => {
                 let end = tail
                     .find(';')
                     .ok_or_else(|| XmlError::Malformed("unterminated reference".into()))?;
                 reference(tail.get(..end).unwrap_or_default(), &mut out)?;
-                rest = tail.get(end + 1..).unwrap_or_default();
+                rest = tail.get(end.saturating_add(1)..).unwrap_or_default();
             }
             Some(b'\r') => {
                 out.push(' ');
