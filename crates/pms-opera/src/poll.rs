@@ -151,7 +151,8 @@ fn in_window(reservation: &Reservation, since: DateTime<Utc>, until: DateTime<Ut
 }
 
 fn shift(date: NaiveDate, days: i64) -> Result<NaiveDate, OperaError> {
-    date.checked_add_signed(Duration::days(days))
+    Duration::try_days(days)
+        .and_then(|span| date.checked_add_signed(span))
         .ok_or_else(|| OperaError::Validation(format!("date {date} shifted by {days} days is out of range")))
 }
 
