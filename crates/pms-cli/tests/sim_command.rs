@@ -69,7 +69,10 @@ impl SimProcess {
                 .unwrap_or_else(|_| panic!("pms sim {vendor} printed no `{}` line", pms_sim::READY_LINE))
         };
         let first = next();
-        assert!(first.starts_with(&format!("pms-sim {vendor} listening on http://127.0.0.1:")), "{first}");
+        assert!(
+            first.starts_with(&format!("pms-sim {vendor} listening on http://127.0.0.1:")),
+            "{first}"
+        );
         loop {
             let line = next();
             if line == pms_sim::READY_LINE {
@@ -147,8 +150,14 @@ fn mews_prints_its_tokens_and_env_lines_that_work() {
     assert_eq!(sim.env[&format!("{p}PMS")], "mews");
     assert_eq!(sim.env[&format!("{p}BASE_URL")], base);
     assert_eq!(sim.detail("Connector API"), format!("{base}/api/connector/v1/"));
-    assert_eq!(sim.env[&format!("{p}MEWS_CLIENT_TOKEN")], sim.detail("ClientToken"));
-    assert_eq!(sim.env[&format!("{p}MEWS_ACCESS_TOKEN")], sim.detail("AccessToken"));
+    assert_eq!(
+        sim.env[&format!("{p}MEWS_CLIENT_TOKEN")],
+        sim.detail("ClientToken")
+    );
+    assert_eq!(
+        sim.env[&format!("{p}MEWS_ACCESS_TOKEN")],
+        sim.detail("AccessToken")
+    );
     assert_eq!(sim.env[&format!("{p}WEBHOOK_TOKEN")], sim.detail("Webhook token"));
     assert_eq!(
         sim.alternatives[&format!("{p}MEWS_ENTERPRISE_ID")],
@@ -171,7 +180,10 @@ async fn cloudbeds_prints_the_v1_3_url_api_key_and_oauth_client_that_work() {
         sim.env[&format!("{p}CLOUDBEDS_API_KEY")],
         sim.detail("API key (x-api-key or Bearer)")
     );
-    assert_eq!(sim.env[&format!("{p}CLOUDBEDS_PROPERTY_ID")], sim.detail("propertyID"));
+    assert_eq!(
+        sim.env[&format!("{p}CLOUDBEDS_PROPERTY_ID")],
+        sim.detail("propertyID")
+    );
     assert_eq!(sim.env[&format!("{p}WEBHOOK_TOKEN")], sim.detail("Webhook token"));
     // OAuth is printed as the alternative to the API key, not beside it.
     assert!(!sim.env.contains_key(&format!("{p}CLOUDBEDS_CLIENT_ID")));
@@ -195,7 +207,10 @@ async fn cloudbeds_prints_the_v1_3_url_api_key_and_oauth_client_that_work() {
         .unwrap();
     assert_eq!(answer.status(), 200);
     let token: Value = answer.json().await.unwrap();
-    assert!(token["access_token"].as_str().is_some_and(|t| !t.is_empty()), "{token}");
+    assert!(
+        token["access_token"].as_str().is_some_and(|t| !t.is_empty()),
+        "{token}"
+    );
 }
 
 #[tokio::test]
@@ -204,13 +219,22 @@ async fn opera_prints_ows_and_ohip_credentials_that_work() {
     let base = sim.base_url().to_owned();
     let p = "PMS_HOTEL_SIM_OPERA_";
     assert_eq!(sim.env[&format!("{p}BASE_URL")], format!("{base}/OWS_WS_51"));
-    assert!(sim.detail("OWS base URL").starts_with(&format!("{base}/OWS_WS_51 ")));
+    assert!(
+        sim.detail("OWS base URL")
+            .starts_with(&format!("{base}/OWS_WS_51 "))
+    );
     assert_eq!(sim.env[&format!("{p}OPERA_HOTEL_CODE")], sim.detail("Hotel code"));
     assert_eq!(sim.env[&format!("{p}OPERA_USERNAME")], sim.detail("User name"));
     assert_eq!(sim.env[&format!("{p}OPERA_PASSWORD")], sim.detail("Password"));
     assert_eq!(sim.detail("OHIP hotelId"), sim.detail("Hotel code"));
-    assert_eq!(sim.env[&format!("{p}OPERA_OHIP_URL")], sim.detail("OHIP gateway URL"));
-    assert_eq!(sim.env[&format!("{p}OPERA_OHIP_CLIENT_ID")], sim.detail("OHIP client id"));
+    assert_eq!(
+        sim.env[&format!("{p}OPERA_OHIP_URL")],
+        sim.detail("OHIP gateway URL")
+    );
+    assert_eq!(
+        sim.env[&format!("{p}OPERA_OHIP_CLIENT_ID")],
+        sim.detail("OHIP client id")
+    );
     assert_eq!(
         sim.env[&format!("{p}OPERA_OHIP_USERNAME")],
         sim.detail("OHIP user (password grant)")
@@ -220,7 +244,10 @@ async fn opera_prints_ows_and_ohip_credentials_that_work() {
     // The printed OHIP client, user and app key get a token (oauth.json's
     // password grant with HTTP Basic client authentication).
     let answer = reqwest::Client::new()
-        .post(format!("{}/oauth/v1/tokens", sim.env[&format!("{p}OPERA_OHIP_URL")]))
+        .post(format!(
+            "{}/oauth/v1/tokens",
+            sim.env[&format!("{p}OPERA_OHIP_URL")]
+        ))
         .basic_auth(
             &sim.env[&format!("{p}OPERA_OHIP_CLIENT_ID")],
             Some(&sim.env[&format!("{p}OPERA_OHIP_CLIENT_SECRET")]),
@@ -236,7 +263,10 @@ async fn opera_prints_ows_and_ohip_credentials_that_work() {
         .unwrap();
     assert_eq!(answer.status(), 200);
     let token: Value = answer.json().await.unwrap();
-    assert!(token["access_token"].as_str().is_some_and(|t| !t.is_empty()), "{token}");
+    assert!(
+        token["access_token"].as_str().is_some_and(|t| !t.is_empty()),
+        "{token}"
+    );
 }
 
 #[test]

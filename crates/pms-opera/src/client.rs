@@ -335,10 +335,7 @@ impl OperaClient {
                 Ok(Some(chunk)) => {
                     let size = bytes.len().saturating_add(chunk.len());
                     if size > cap {
-                        let err = OperaError::Xml(crate::xml::XmlError::TooLarge {
-                            size,
-                            limit: cap,
-                        });
+                        let err = OperaError::Xml(crate::xml::XmlError::TooLarge { size, limit: cap });
                         return Err(if op.write && status == 200 {
                             lost(err.to_string())
                         } else {

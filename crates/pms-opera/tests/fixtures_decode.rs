@@ -227,16 +227,8 @@ fn decode_errors_name_the_element_and_never_quote_the_value() {
             r#"insertDate="Lovelace""#,
             "ReservationHistory",
         ),
-        (
-            ">Taj West End Bengaluru<",
-            ">Taj &Lovelace; Bengaluru<",
-            "body",
-        ),
-        (
-            ">Taj West End Bengaluru<",
-            ">Taj &#xLovelace; Bengaluru<",
-            "body",
-        ),
+        (">Taj West End Bengaluru<", ">Taj &Lovelace; Bengaluru<", "body"),
+        (">Taj West End Bengaluru<", ">Taj &#xLovelace; Bengaluru<", "body"),
     ];
     for (from, to, spot) in cases {
         assert_eq!(capture.matches(from).count(), 1, "{from}");

@@ -63,7 +63,10 @@ impl fmt::Display for EnvLine {
 /// A value as a `.env` parser reads it back: quoted when it holds a space
 /// or a character dotenv treats specially.
 fn quoted(value: &str) -> String {
-    if value.chars().any(|c| c.is_whitespace() || matches!(c, '#' | '"' | '\'' | '$' | '\\')) {
+    if value
+        .chars()
+        .any(|c| c.is_whitespace() || matches!(c, '#' | '"' | '\'' | '$' | '\\'))
+    {
         format!("'{value}'")
     } else {
         value.to_owned()
@@ -103,8 +106,10 @@ impl Env {
     }
 
     fn alternative(&mut self, name: &str, value: impl Into<String>) {
-        self.lines
-            .push(EnvLine::Alternative(format!("{}{name}", self.prefix), value.into()));
+        self.lines.push(EnvLine::Alternative(
+            format!("{}{name}", self.prefix),
+            value.into(),
+        ));
     }
 
     fn comment(&mut self, text: impl Into<String>) {
@@ -200,7 +205,9 @@ impl SimHandle {
                 let ows = format!("{base}/OWS_WS_51");
                 detail(
                     "OWS base URL",
-                    format!("{ows} (on premise: {ows}/{{Service}}.asmx; OPERA Cloud: {ows}/{{Service}} with WS-Security)"),
+                    format!(
+                        "{ows} (on premise: {ows}/{{Service}}.asmx; OPERA Cloud: {ows}/{{Service}} with WS-Security)"
+                    ),
                 );
                 detail("Hotel code", opera::HOTEL_CODE.to_owned());
                 detail("User name", opera::USER_NAME.to_owned());
@@ -210,10 +217,7 @@ impl SimHandle {
                 detail("OHIP gateway URL", base.clone());
                 detail("OHIP hotelId", opera::HOTEL_CODE.to_owned());
                 detail("OHIP client id", opera::OHIP_CLIENT_ID.to_owned());
-                detail(
-                    "OHIP client secret",
-                    "any of the passwords above".to_owned(),
-                );
+                detail("OHIP client secret", "any of the passwords above".to_owned());
                 detail("OHIP user (password grant)", opera::USER_NAME.to_owned());
                 detail("OHIP x-app-key", format!("any UUID v4, e.g. {OHIP_APP_KEY}"));
                 detail("Webhooks", "none (OWS has no webhooks)".to_owned());

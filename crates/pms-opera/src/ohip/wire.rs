@@ -36,7 +36,11 @@ fn json_error(root: &str, err: &serde_path_to_error::Error<serde_json::Error>) -
             // Data errors arise in typed fields, so the path's keys are our
             // field names; `.` is serde_path_to_error's empty path.
             let at = err.path().to_string();
-            let mut path = if at == "." { root.to_owned() } else { format!("{root}.{at}") };
+            let mut path = if at == "." {
+                root.to_owned()
+            } else {
+                format!("{root}.{at}")
+            };
             if let Some(field) = missing_field(&inner.to_string()) {
                 path.push('.');
                 path.push_str(field);
@@ -51,7 +55,10 @@ fn json_error(root: &str, err: &serde_path_to_error::Error<serde_json::Error>) -
 /// types, kept only if it looks like one.
 fn missing_field(message: &str) -> Option<&str> {
     let name = message.strip_prefix("missing field `")?.split('`').next()?;
-    let plain = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':');
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':');
     plain.then_some(name)
 }
 

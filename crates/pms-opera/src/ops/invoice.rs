@@ -104,11 +104,12 @@ pub fn parse(
             .flatten();
         if let Some(money) = balance {
             stated_balance = Some(match stated_balance {
-                Some(sum) => sum
-                    .checked_add(money)
-                    .map_err(|_| {
-                        OperaError::decode("BillHeader/CurrentBalance", "balances in different currencies, or too large")
-                    })?,
+                Some(sum) => sum.checked_add(money).map_err(|_| {
+                    OperaError::decode(
+                        "BillHeader/CurrentBalance",
+                        "balances in different currencies, or too large",
+                    )
+                })?,
                 None => money,
             });
         }
@@ -120,11 +121,21 @@ pub fn parse(
             })
             .collect();
         for (index, item) in items.into_iter().enumerate() {
-            charges.push(bill_item(item, resv_name_id, &window, index.saturating_add(1), ctx)?);
+            charges.push(bill_item(
+                item,
+                resv_name_id,
+                &window,
+                index.saturating_add(1),
+                ctx,
+            )?);
         }
     }
-    let total = Money::sum(ctx.currency, charges.iter().map(|c: &FolioCharge| c.total))
-        .map_err(|_| OperaError::decode("BillItem/Amount", "amounts in another currency than the hotel's, or too large"))?;
+    let total = Money::sum(ctx.currency, charges.iter().map(|c: &FolioCharge| c.total)).map_err(|_| {
+        OperaError::decode(
+            "BillItem/Amount",
+            "amounts in another currency than the hotel's, or too large",
+        )
+    })?;
     Ok(Folio {
         id: FolioId::derive(&ctx.hotel, &reservation),
         external: reservation.clone(),

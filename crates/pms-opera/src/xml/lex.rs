@@ -369,7 +369,10 @@ impl<'a> Lexer<'a> {
 
     /// Offset of the first `needle` at or after `from`.
     fn find(&self, from: usize, needle: &str) -> Option<usize> {
-        self.text.get(from..)?.find(needle).map(|i| from.saturating_add(i))
+        self.text
+            .get(from..)?
+            .find(needle)
+            .map(|i| from.saturating_add(i))
     }
 }
 

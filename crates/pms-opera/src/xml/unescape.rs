@@ -20,7 +20,11 @@ pub(super) fn text(raw: &str, out: &mut String) -> Result<(), XmlError> {
             b'\r' => {
                 out.push_str(raw.get(done..at).unwrap_or_default());
                 out.push('\n');
-                let step = if bytes.get(at.saturating_add(1)) == Some(&b'\n') { 2 } else { 1 };
+                let step = if bytes.get(at.saturating_add(1)) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
                 at = at.saturating_add(step);
                 done = at;
             }
@@ -143,10 +147,7 @@ mod tests {
             attribute("x\ty\r\nz\rw\n&#9;&#10;&amp;&lt;").unwrap(),
             "x y z w \t\n&<"
         );
-        assert_eq!(
-            attribute("&a&b;").unwrap_err(),
-            XmlError::UnknownEntity
-        );
+        assert_eq!(attribute("&a&b;").unwrap_err(), XmlError::UnknownEntity);
         assert!(attribute("a&b").is_err());
     }
 }
