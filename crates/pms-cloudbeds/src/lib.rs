@@ -87,6 +87,7 @@
 mod auth;
 mod client;
 mod decode;
+mod decode_each;
 pub mod error;
 pub mod map;
 pub mod redact;

@@ -16,7 +16,7 @@
 //! | `event` | [`PmsEvent`] and its [`Change`] |
 //! | `client` | [`PmsClient`], [`Capability`], request types, [`Page`] |
 //! | `error` | [`Error`], [`ErrorKind`] |
-//! | `decode` | [`PayloadDecoder`]: recorded vendor payloads to records, for `pms decode` and fixtures |
+//! | `decode` | [`PayloadDecoder`]: recorded vendor payloads to records, collected ([`Decoded`]) or handed out one at a time ([`Record`], `decode_each`), for `pms decode` and fixtures |
 //! | `config` | [`Config`], [`HotelConfig`] from `PMS_*` variables |
 //! | `clock` | [`Clock`], for injected time |
 //!
@@ -68,7 +68,7 @@ pub use config::{
     CloudbedsAuth, CloudbedsSettings, Config, Feature, HotelConfig, MewsSettings, OgEntity, OhipGrant,
     OhipSettings, OperaDeployment, OperaSettings, PmsSettings,
 };
-pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind};
+pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind, Record, RecordSink};
 pub use error::{Error, ErrorKind, without_quoted_values};
 pub use event::{Change, EventId, EventSource, PmsEvent};
 pub use folio::{

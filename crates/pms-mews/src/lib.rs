@@ -59,6 +59,7 @@
 
 mod client;
 mod decode;
+mod decode_each;
 mod error;
 pub mod map;
 mod webhook;
