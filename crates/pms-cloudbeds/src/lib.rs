@@ -20,6 +20,7 @@
 //! | [`webhook`] | [`WebhookVerifier`], [`parse_webhook`], [`authenticate_and_parse`] |
 //! | [`error`] | [`CloudbedsError`], [`classify_message`] |
 //! | `decode` | [`CloudbedsDecoder`] for `pms decode` and fixtures |
+//! | `decode_each` | `getReservations` pages handed out one reservation at a time (`PayloadDecoder::decode_each`) |
 //!
 //! ## Choices where Cloudbeds is silent or undocumented
 //!

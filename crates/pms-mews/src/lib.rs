@@ -13,6 +13,7 @@
 //! | `webhook` | [`verify_token`], [`parse_webhook`] |
 //! | `error` | [`MewsError`] and the HTTP status → [`pms_core::ErrorKind`] table |
 //! | `decode` | [`MewsDecoder`] for `pms decode` and fixtures |
+//! | `decode_each` | `reservations/getAll` pages handed out one reservation at a time (`PayloadDecoder::decode_each`) |
 //!
 //! The client does not sleep or retry. The sync layer enforces
 //! [`MewsClient::rate_limit`] (default [`MEWS_RATE_LIMIT`], 200 requests per
