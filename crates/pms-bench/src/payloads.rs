@@ -15,7 +15,8 @@ pub const CLOUDBEDS_RESERVATIONS: &[u8] =
 /// The OPERA `FutureBookingSummaryResponse` example (two reservations).
 pub const OPERA_FUTURE_BOOKING_SUMMARY: &[u8] =
     include_bytes!("../../../fixtures/opera/future_booking_summary.response.xml");
-/// The OPERA `FetchBookingResponse` example (one reservation, ~9 KB).
+/// The captured OPERA `FetchBookingResponse` (one reservation, the whole
+/// ~100 KB answer; see `fixtures/opera/README.md`).
 pub const OPERA_FETCH_BOOKING: &[u8] = include_bytes!("../../../fixtures/opera/fetch_booking.response.xml");
 
 /// A decode context for `hotel` (the zone and currency only matter to vendors sending local values).

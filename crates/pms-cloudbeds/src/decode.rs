@@ -9,6 +9,10 @@
 //! | `room-statuses` | a `getHousekeepingStatus` response |
 //! | `folio` | a `getTransactions` response of one reservation |
 //! | `webhook` | one webhook body |
+//!
+//! `decode_each` streams `getReservations` pages (`data` an array) one
+//! reservation at a time (`decode_each` module); other kinds and shapes are
+//! decoded whole first.
 
 use chrono::Utc;
 use pms_core::{DecodeContext, Decoded, PayloadDecoder, PayloadKind, PmsKind, Reservation};
@@ -227,5 +231,20 @@ impl PayloadDecoder for CloudbedsDecoder {
         context: &DecodeContext,
     ) -> Result<Decoded, pms_core::Error> {
         self.decode_inner(kind, body, context).map_err(Into::into)
+    }
+
+    fn decode_each(
+        &self,
+        kind: PayloadKind,
+        body: &[u8],
+        context: &DecodeContext,
+        sink: &mut pms_core::RecordSink<'_>,
+    ) -> Result<(), pms_core::Error> {
+        if kind == PayloadKind::Reservations
+            && let Some(streamed) = crate::decode_each::reservations(body, &MapContext::from(context), sink)
+        {
+            return streamed;
+        }
+        self.decode(kind, body, context)?.for_each_record(sink)
     }
 }

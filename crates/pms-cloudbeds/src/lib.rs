@@ -20,6 +20,7 @@
 //! | [`webhook`] | [`WebhookVerifier`], [`parse_webhook`], [`authenticate_and_parse`] |
 //! | [`error`] | [`CloudbedsError`], [`classify_message`] |
 //! | `decode` | [`CloudbedsDecoder`] for `pms decode` and fixtures |
+//! | `decode_each` | `getReservations` pages handed out one reservation at a time (`PayloadDecoder::decode_each`) |
 //!
 //! ## Choices where Cloudbeds is silent or undocumented
 //!
@@ -87,6 +88,7 @@
 mod auth;
 mod client;
 mod decode;
+mod decode_each;
 pub mod error;
 pub mod map;
 pub mod redact;

@@ -77,7 +77,49 @@ pub enum Decoded {
     Events(Vec<PmsEvent>),
 }
 
+/// One normalized record, as [`PayloadDecoder::decode_each`] hands them out.
+/// It serializes as the record itself.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Record<'a> {
+    /// A reservation.
+    Reservation(&'a Reservation),
+    /// A guest.
+    Guest(&'a Guest),
+    /// A room.
+    Room(&'a Room),
+    /// A room state.
+    RoomStatus(&'a RoomStatusReport),
+    /// A folio.
+    Folio(&'a Folio),
+    /// A change event.
+    Event(&'a PmsEvent),
+}
+
+/// Where [`PayloadDecoder::decode_each`] hands records. Returning an error
+/// stops decoding and is passed back to the caller.
+pub type RecordSink<'s> = dyn FnMut(Record<'_>) -> Result<(), Error> + 's;
+
 impl Decoded {
+    /// Hands every record to `sink`, in order.
+    pub fn for_each_record(&self, sink: &mut RecordSink<'_>) -> Result<(), Error> {
+        fn each<'a, T>(
+            items: &'a [T],
+            sink: &mut RecordSink<'_>,
+            wrap: impl Fn(&'a T) -> Record<'a>,
+        ) -> Result<(), Error> {
+            items.iter().try_for_each(|item| sink(wrap(item)))
+        }
+        match self {
+            Decoded::Reservations(r) => each(r, sink, Record::Reservation),
+            Decoded::Guests(r) => each(r, sink, Record::Guest),
+            Decoded::Rooms(r) => each(r, sink, Record::Room),
+            Decoded::RoomStatuses(r) => each(r, sink, Record::RoomStatus),
+            Decoded::Folio(r) => each(r, sink, Record::Folio),
+            Decoded::Events(r) => each(r, sink, Record::Event),
+        }
+    }
+
     /// The records as a JSON array (the `pms decode` output).
     pub fn to_json_array(&self) -> Result<serde_json::Value, Error> {
         let value = match self {
@@ -100,4 +142,23 @@ pub trait PayloadDecoder: Send + Sync {
     /// Decodes `body` as a payload of `kind`. A malformed payload is an
     /// [`Error::Decode`] naming the JSON path or XML element that failed.
     fn decode(&self, kind: PayloadKind, body: &[u8], context: &DecodeContext) -> Result<Decoded, Error>;
+
+    /// Decodes `body` like [`decode`](PayloadDecoder::decode) but hands each
+    /// record to `sink` as soon as it is mapped instead of collecting them,
+    /// so a caller that writes records out holds one at a time (`pms decode`
+    /// of a 50 MB page). On success the records and their order are those
+    /// of `decode`; on an error, the records before the failing one have
+    /// been handed over already.
+    ///
+    /// The default decodes the whole payload first; connectors override it
+    /// for the kinds they stream (their crate docs say which).
+    fn decode_each(
+        &self,
+        kind: PayloadKind,
+        body: &[u8],
+        context: &DecodeContext,
+        sink: &mut RecordSink<'_>,
+    ) -> Result<(), Error> {
+        self.decode(kind, body, context)?.for_each_record(sink)
+    }
 }

@@ -17,7 +17,7 @@
 //! | `client` | [`PmsClient`], [`Capability`], request types, [`Page`] |
 //! | `profile` | [`PropertyProfile`] (currency, time zone as the PMS reports them) and its check against [`HotelConfig`] |
 //! | `error` | [`Error`], [`ErrorKind`] |
-//! | `decode` | [`PayloadDecoder`]: recorded vendor payloads to records, for `pms decode` and fixtures |
+//! | `decode` | [`PayloadDecoder`]: recorded vendor payloads to records, collected ([`Decoded`]) or handed out one at a time ([`Record`], `decode_each`), for `pms decode` and fixtures |
 //! | `config` | [`Config`], [`HotelConfig`] from `PMS_*` variables; `.env` checked and loaded ([`load_dotenv`]) |
 //! | `clock` | [`Clock`], for injected time |
 //!
@@ -70,7 +70,7 @@ pub use config::{
     CloudbedsAuth, CloudbedsSettings, Config, DOTENV_FILE, Feature, HotelConfig, MewsSettings, OgEntity,
     OhipGrant, OhipSettings, OperaDeployment, OperaSettings, PmsSettings, check_dotenv, load_dotenv,
 };
-pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind};
+pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind, Record, RecordSink};
 pub use error::{Error, ErrorKind, without_quoted_values};
 pub use event::{Change, EventId, EventSource, PmsEvent};
 pub use folio::{

@@ -12,6 +12,9 @@
 //!
 //! Offline there is no resource lookup, so `Reservation::room_number` stays
 //! empty; the live client fills it from `resources/getAll`.
+//!
+//! `decode_each` streams `reservations` one at a time (`decode_each`
+//! module); the other kinds are decoded whole first.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,6 +52,20 @@ struct FolioPayload {
 impl PayloadDecoder for MewsDecoder {
     fn pms(&self) -> PmsKind {
         PmsKind::Mews
+    }
+
+    fn decode_each(
+        &self,
+        kind: PayloadKind,
+        body: &[u8],
+        context: &DecodeContext,
+        sink: &mut pms_core::RecordSink<'_>,
+    ) -> Result<(), Error> {
+        if kind == PayloadKind::Reservations {
+            let ctx = MapContext::new(context.hotel.clone(), context.time_zone, context.currency);
+            return crate::decode_each::reservations(body, &ctx, sink);
+        }
+        self.decode(kind, body, context)?.for_each_record(sink)
     }
 
     fn decode(&self, kind: PayloadKind, body: &[u8], context: &DecodeContext) -> Result<Decoded, Error> {

@@ -15,6 +15,7 @@
 //! | `receiver` | [`WebhookReceiver`] (one hotel: token, enterprise check), [`MewsWebhookRouter`] (the shared URL: `EnterpriseId` / integration → hotel) |
 //! | `error` | [`MewsError`] and the HTTP status → [`pms_core::ErrorKind`] table |
 //! | `decode` | [`MewsDecoder`] for `pms decode` and fixtures |
+//! | `decode_each` | `reservations/getAll` pages handed out one reservation at a time (`PayloadDecoder::decode_each`) |
 //!
 //! The client does not sleep or retry. The sync layer enforces
 //! [`MewsClient::rate_limit`] (default [`MEWS_RATE_LIMIT`], 200 requests per
@@ -62,6 +63,7 @@
 
 mod client;
 mod decode;
+mod decode_each;
 mod error;
 pub mod map;
 mod receiver;

@@ -116,7 +116,7 @@ pub fn reservation_packages(
         }
         let n = seen
             .entry((code.to_owned(), start_date.to_owned()))
-            .and_modify(|n| *n += 1)
+            .and_modify(|n| *n = n.saturating_add(1))
             .or_insert(0);
         let id = format!("{}:{code}:{start_date}:{n}", reservation.external.id);
         let external = VendorId::new(id)

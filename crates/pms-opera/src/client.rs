@@ -260,7 +260,7 @@ impl OperaClient {
         let attempts = if op.write {
             1
         } else {
-            1 + self.options.read_retries
+            self.options.read_retries.saturating_add(1)
         };
         crate::retry::transient(
             op.name,
@@ -333,11 +333,9 @@ impl OperaClient {
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > cap {
-                        let err = OperaError::Xml(crate::xml::XmlError::TooLarge {
-                            size: bytes.len() + chunk.len(),
-                            limit: cap,
-                        });
+                    let size = bytes.len().saturating_add(chunk.len());
+                    if size > cap {
+                        let err = OperaError::Xml(crate::xml::XmlError::TooLarge { size, limit: cap });
                         return Err(if op.write && status == 200 {
                             lost(err.to_string())
                         } else {
@@ -812,7 +810,7 @@ impl PmsClient for OperaClient {
         match assigned {
             Some(number) if number != request.room.as_str() => Err(OperaError::decode(
                 "AssignRoomResponse/RoomNoAssigned",
-                format!("OPERA assigned room {number}, not the requested {}", request.room),
+                "OPERA assigned another room than the one requested",
             )
             .into()),
             _ => Ok(()),

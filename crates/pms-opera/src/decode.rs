@@ -10,8 +10,15 @@
 //! | `webhook` | unsupported: OWS has no webhooks |
 //!
 //! The same limits, DOCTYPE rejection, FAIL and Fault handling as live calls apply.
+//!
+//! [`PayloadDecoder::decode_each`] streams `FutureBookingSummaryResponse`
+//! reservations: each is handed out as soon as it is mapped, so memory is the
+//! body's tree plus one record. The other kinds hold one record
+//! (`FetchBooking`, `FetchProfile`, `Invoice`) or are collected first.
 
-use pms_core::{DecodeContext, Decoded, Error, PayloadDecoder, PayloadKind, PmsKind, Room};
+use pms_core::{
+    DecodeContext, Decoded, Error, PayloadDecoder, PayloadKind, PmsKind, Record, RecordSink, Room,
+};
 
 use crate::error::OperaError;
 use crate::map::MapContext;
@@ -56,10 +63,9 @@ fn find_id<'d>(element: Element<'d>, sources: &[&str]) -> Option<&'d str> {
         .and_then(Element::text_value)
 }
 
-fn decode(kind: PayloadKind, body: &[u8], ctx: &MapContext, limits: Limits) -> Result<Decoded, OperaError> {
-    if kind == PayloadKind::Webhook {
-        return Err(OperaError::Unsupported("webhooks (OWS has none)"));
-    }
+/// The recorded body as a document, its transactionID, and the checks every
+/// kind shares (a FAIL is reported as itself whatever the kind asked for).
+fn open_recorded(body: &[u8], limits: Limits) -> Result<(Document<'_>, String), OperaError> {
     let answer = RawAnswer {
         status: 200,
         retry_after: None,
@@ -68,13 +74,21 @@ fn decode(kind: PayloadKind, body: &[u8], ctx: &MapContext, limits: Limits) -> R
     let doc = result::check_answer("decode", "recorded", answer, limits)?;
     let tx = transaction_id(&doc);
     let first = body_element(&doc)?;
-    let name = first.local_name();
-    // A FAIL is reported as itself whatever the kind asked for.
     if let Some(ns) = first.namespace()
         && first.child(ns, "Result").is_some()
     {
         result::check_result("decode", &tx, first, &[ns])?;
     }
+    Ok((doc, tx))
+}
+
+fn decode(kind: PayloadKind, body: &[u8], ctx: &MapContext, limits: Limits) -> Result<Decoded, OperaError> {
+    if kind == PayloadKind::Webhook {
+        return Err(OperaError::Unsupported("webhooks (OWS has none)"));
+    }
+    let (doc, tx) = open_recorded(body, limits)?;
+    let first = body_element(&doc)?;
+    let name = first.local_name();
     match kind {
         PayloadKind::Reservations if name == "FetchBookingResponse" => {
             Ok(Decoded::Reservations(vec![ops::fetch_booking::parse(
@@ -118,8 +132,17 @@ fn decode(kind: PayloadKind, body: &[u8], ctx: &MapContext, limits: Limits) -> R
         }
         _ => Err(OperaError::decode(
             format!("Envelope/Body/{name}"),
-            format!("not a {} response", kind.as_str()),
+            "not a response of the kind asked for",
         )),
+    }
+}
+
+fn map_context(context: &DecodeContext) -> MapContext {
+    MapContext {
+        hotel: context.hotel.clone(),
+        time_zone: context.time_zone,
+        currency: context.currency,
+        keep_raw: false,
     }
 }
 
@@ -129,12 +152,23 @@ impl PayloadDecoder for OperaDecoder {
     }
 
     fn decode(&self, kind: PayloadKind, body: &[u8], context: &DecodeContext) -> Result<Decoded, Error> {
-        let ctx = MapContext {
-            hotel: context.hotel.clone(),
-            time_zone: context.time_zone,
-            currency: context.currency,
-            keep_raw: false,
-        };
-        Ok(decode(kind, body, &ctx, self.limits)?)
+        Ok(decode(kind, body, &map_context(context), self.limits)?)
+    }
+
+    fn decode_each(
+        &self,
+        kind: PayloadKind,
+        body: &[u8],
+        context: &DecodeContext,
+        sink: &mut RecordSink<'_>,
+    ) -> Result<(), Error> {
+        if kind == PayloadKind::Reservations {
+            let (doc, tx) = open_recorded(body, self.limits)?;
+            if body_element(&doc)?.local_name() == "FutureBookingSummaryResponse" {
+                let ctx = map_context(context);
+                return ops::future_booking_summary::each(&doc, &ctx, &tx, |r| sink(Record::Reservation(&r)));
+            }
+        }
+        self.decode(kind, body, context)?.for_each_record(sink)
     }
 }

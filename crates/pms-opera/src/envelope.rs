@@ -178,7 +178,13 @@ fn og_header(w: &mut XmlWriter, params: &HeaderParams<'_>) -> io::Result<()> {
 fn ws_security(w: &mut XmlWriter, params: &HeaderParams<'_>) -> io::Result<()> {
     let settings = params.settings;
     let created = timestamp(params.now);
-    let expires = timestamp(params.now + params.security_ttl);
+    // `security_ttl` is configurable (`OperaOptions`): out of range is an
+    // error for this call, not a panic.
+    let expires = params
+        .now
+        .checked_add_signed(params.security_ttl)
+        .map(timestamp)
+        .ok_or_else(|| io::Error::other("the WS-Security timestamp lifetime is out of range"))?;
     let id = format!("TS-{}", params.transaction_id);
     w.start(
         "wsse:Security",

@@ -187,10 +187,16 @@ pub enum OperaError {
 }
 
 impl OperaError {
-    pub(crate) fn decode(path: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A decode error: `path` names the element (OWS) or JSON path (OHIP)
+    /// and `message` what was wrong there. The message is a `&'static str`
+    /// so that no vendor value (a guest's name in a text that failed to
+    /// parse, an amount, a date) can reach it: decode errors are logged and
+    /// printed by `pms sync`. Paths are built from element and field names
+    /// and indices only.
+    pub(crate) fn decode(path: impl Into<String>, message: &'static str) -> Self {
         OperaError::Decode {
             path: path.into(),
-            message: message.into(),
+            message: message.to_owned(),
         }
     }
 

@@ -1,17 +1,24 @@
 //! # pms-opera
 //!
 //! A connector for Oracle OPERA through **OWS** (OPERA Web Services 5.1,
-//! SOAP 1.1), parsed and written with quick-xml. It implements
-//! [`pms_core::PmsClient`] and [`pms_core::PayloadDecoder`].
+//! SOAP 1.1), with OPERA Cloud's **OHIP** REST cashiering as an option for
+//! charges. Answers are read by the crate's own bounded, namespace-aware XML
+//! reader (`xml`: the `xml/lex.rs` tokenizer and a flat tree that borrows
+//! from the body); requests are written with quick-xml's writer, which
+//! escapes every value. It implements [`pms_core::PmsClient`] and
+//! [`pms_core::PayloadDecoder`].
 //!
-//! Vendor facts and their sources are in `/work/shared/vendors/opera.md`;
-//! every module cites what it relies on and marks what is `\[unverified\]`.
+//! No public OWS WSDL or XSD was found, so the wire shapes come from
+//! open-source OWS clients and one captured OPERA Cloud answer
+//! (`fixtures/opera/README.md` names each source); every module cites what
+//! it relies on and marks what is `\[unverified\]`. OHIP shapes come from
+//! Oracle's published specs (`crates/pms-opera/tests/fixtures/ohip/README.md`).
 //!
 //! | module | holds |
 //! |---|---|
 //! | `client` | [`OperaClient`]: configuration, per-service endpoints (on-premise `{base}/{Service}.asmx`, OPERA Cloud `{base}/{Service}`), transport, retries, the `PmsClient` impl, [`DEFAULT_RATE_LIMIT`] |
-//! | `envelope` | SOAP envelope, `OGHeader`, WS-Security (OPERA Cloud) |
-//! | `xml` | a bounded, namespace-aware reader (namespace URI + local name, never prefixes; DOCTYPE rejected) |
+//! | `envelope` | SOAP envelope, `OGHeader`, WS-Security (OPERA Cloud), written with quick-xml's writer |
+//! | `xml` | a bounded, namespace-aware reader with its own tokenizer (`xml/lex.rs`): namespace URI + local name, never prefixes; DOCTYPE rejected; byte, depth and element limits |
 //! | `ops` | one file per operation: FetchBooking, FutureBookingSummary, AssignRoom, FetchProfile, FetchHouseKeepingRoomStatus, UpdateRoomStatus, CheckIn, CheckOut, PostCharge, Invoice, QueryHotelInformation |
 //! | `map` | OWS → pms-core: statuses, amounts, dates, reservations, profiles |
 //! | `ohip` | OHIP REST cashiering (optional): OAuth token cache, `postBillingCharges` with our `postingReference`, read-back by it, and the property profile (`getOperaHotelContext`) ([`OhipConfig`], [`Cashiering`]) |
@@ -19,6 +26,7 @@
 //! | `error` | [`OperaError`] and its mapping to [`pms_core::Error`] |
 //! | `poll` | changed-reservation polling with a stored [`PollCheckpoint`] |
 //! | `decode` | [`OperaDecoder`] for recorded responses |
+//! | `agenda` | agenda items (spa, dinner, golf) from a reservation's timed packages |
 //!
 //! ## Contracts worth knowing
 //!
@@ -58,7 +66,11 @@
 //!   ours and configurable through [`OperaOptions::rate_limit`].
 //! - **PII**: vendor free text (FAIL `Text`, `faultstring`) stays in
 //!   [`pms_core::Pii`] inside [`OperaError`] and never reaches messages or logs;
-//!   logs carry operation, transactionID, status and sizes only.
+//!   logs carry operation, transactionID, status and sizes only. A decode
+//!   error names the element path (OWS) or JSON path (OHIP) and the kind of
+//!   problem, never the value that failed (its message is a `&'static str`).
+//! - **Arithmetic** on vendor data is checked or saturating:
+//!   `clippy::arithmetic_side_effects` is on for the crate.
 //!
 //! ## Example
 //!
@@ -97,6 +109,9 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Vendor data is untrusted: arithmetic on it must say what happens at the
+// edge (checked_*, saturating_*), never panic or wrap silently.
+#![warn(clippy::arithmetic_side_effects)]
 
 pub mod agenda;
 pub mod client;

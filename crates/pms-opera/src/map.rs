@@ -237,7 +237,9 @@ pub fn reservation_ids(element: Element<'_>) -> (Option<String>, Option<String>)
 ///   primary one is `resGuestRPH="0"` when present, else the first.
 /// - eta/etd: `RoomStay/ExpectedArrivalTime` / `@checkOutTime` on the
 ///   departure date; created/updated: `ReservationHistory@insertDate/@updateDate`.
-/// - total: `RoomStay/Total`; balance: `RoomStay/CurrentBalance` [unverified element].
+/// - total: `RoomStay/Total`; balance: `RoomStay/CurrentBalance` (both in the captured
+///   answer, `fixtures/opera/fetch_booking.response.xml`: whole amounts beside
+///   `decimals="2"`, which states the currency's minor unit and does not scale the text).
 pub fn hotel_reservation(
     doc: &Document<'_>,
     element: Element<'_>,
@@ -409,17 +411,26 @@ pub fn hotel_reservation(
 }
 
 /// A profile element (`ProfileDetails` of FetchProfile, or a reservation's
-/// `Profile`) → [`Guest`] with profile id `id`. Element names from opera.md
-/// §1.6: `Customer/PersonName/{nameTitle, firstName, middleName, lastName}`,
-/// `Addresses/NameAddress`, `Phones/NamePhone/PhoneNumber`, `EMails/NameEmail`;
-/// the `primary="true"` entry wins, else the first.
+/// `Profile`) → [`Guest`] with profile id `id`:
+/// `Customer/PersonName/{nameTitle, firstName, middleName, lastName}`,
+/// `Addresses/NameAddress/{AddressLine*, cityName, stateProv, postalCode, countryCode}`,
+/// `Phones/NamePhone/PhoneNumber`, `EMails/NameEmail`; the `primary="true"`
+/// entry wins, else the first.
+///
+/// The containers are Name-namespace elements, but OPERA writes their parts
+/// in the Common namespace (`s4:PersonName/s2:firstName`, `s4:NamePhone/s2:PhoneNumber`
+/// in the captured FetchBooking answer, `fixtures/opera/fetch_booking.response.xml`),
+/// so parts are read from either. The same capture lists the guest's e-mail
+/// among `Phones` (`NamePhone phoneRole="EMAIL"`, marked `primary="true"`):
+/// such an entry is never the phone, and is the e-mail only when `EMails` has none.
 pub fn profile(element: Element<'_>, id: &str, ctx: &MapContext) -> Result<Guest, OperaError> {
     let external = opera_ref(id, "Profile/NameID")?;
     let any = ns::NAME_ANY;
+    let parts = ns::NAME_PARTS;
     let person = element.path_any(any, &["Customer", "PersonName"]);
     let part = |local: &str| {
         person
-            .and_then(|p| p.child_any(any, local))
+            .and_then(|p| p.child_any(parts, local))
             .and_then(Element::text_value)
             .map(|v| Pii::new(v.to_owned()))
     };
@@ -429,11 +440,16 @@ pub fn profile(element: Element<'_>, id: &str, ctx: &MapContext) -> Result<Guest
         middle: part("middleName"),
         last: part("lastName"),
     };
-    fn pick<'e>(element: Element<'e>, list: &str, item: &str) -> Option<Element<'e>> {
+    fn pick<'e>(
+        element: Element<'e>,
+        list: &str,
+        item: &str,
+        keep: impl Fn(&Element<'e>) -> bool,
+    ) -> Option<Element<'e>> {
         let any = ns::NAME_ANY;
         let items: Vec<Element<'_>> = element
             .child_any(any, list)
-            .map(|l| l.children_any(any, item).collect())
+            .map(|l| l.children_any(any, item).filter(|e| keep(e)).collect())
             .unwrap_or_default();
         items
             .iter()
@@ -441,25 +457,27 @@ pub fn profile(element: Element<'_>, id: &str, ctx: &MapContext) -> Result<Guest
             .or_else(|| items.first())
             .copied()
     }
-    let email = pick(element, "EMails", "NameEmail")
+    let is_email = |p: &Element<'_>| p.attr_value("phoneRole") == Some("EMAIL");
+    let phone_number = |p: Element<'_>| {
+        p.child_any(parts, "PhoneNumber")
+            .and_then(Element::text_value)
+            .or(p.text_value())
+            .map(|v| Pii::new(v.to_owned()))
+    };
+    let email = pick(element, "EMails", "NameEmail", |_| true)
         .and_then(Element::text_value)
-        .map(|v| Pii::new(v.to_owned()));
-    let phone = pick(element, "Phones", "NamePhone")
-        .and_then(|p| {
-            p.child_any(any, "PhoneNumber")
-                .and_then(Element::text_value)
-                .or(p.text_value())
-        })
-        .map(|v| Pii::new(v.to_owned()));
-    let address = pick(element, "Addresses", "NameAddress").map(|a| {
+        .map(|v| Pii::new(v.to_owned()))
+        .or_else(|| pick(element, "Phones", "NamePhone", is_email).and_then(phone_number));
+    let phone = pick(element, "Phones", "NamePhone", |p| !is_email(p)).and_then(phone_number);
+    let address = pick(element, "Addresses", "NameAddress", |_| true).map(|a| {
         let text = |local: &str| {
-            a.child_any(any, local)
+            a.child_any(parts, local)
                 .and_then(Element::text_value)
                 .map(str::to_owned)
         };
         Pii::new(Address {
             lines: a
-                .children_any(any, "AddressLine")
+                .children_any(parts, "AddressLine")
                 .filter_map(Element::text_value)
                 .map(str::to_owned)
                 .collect(),

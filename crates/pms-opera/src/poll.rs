@@ -151,12 +151,13 @@ fn in_window(reservation: &Reservation, since: DateTime<Utc>, until: DateTime<Ut
 }
 
 fn shift(date: NaiveDate, days: i64) -> Result<NaiveDate, OperaError> {
-    date.checked_add_signed(Duration::days(days))
+    Duration::try_days(days)
+        .and_then(|span| date.checked_add_signed(span))
         .ok_or_else(|| OperaError::Validation(format!("date {date} shifted by {days} days is out of range")))
 }
 
 fn window(config: &PollConfig, start: NaiveDate, last: NaiveDate) -> Result<DateRange, OperaError> {
-    let end = shift(start, i64::from(config.window_days.max(1)) - 1)?;
+    let end = shift(start, i64::from(config.window_days.saturating_sub(1)))?;
     Ok(DateRange {
         first: start,
         last: end.min(last),
@@ -215,7 +216,7 @@ impl OperaClient {
         );
         let sweep = checkpoint.and_then(|c| c.sweep.clone()).unwrap_or_else(|| Sweep {
             until: now,
-            next_window: shift(today, -i64::from(config.lookback_days)).unwrap_or(today),
+            next_window: shift(today, i64::from(config.lookback_days).saturating_neg()).unwrap_or(today),
             last: shift(today, i64::from(config.lookahead_days)).unwrap_or(today),
             booked: false,
         });
@@ -279,7 +280,7 @@ pub(crate) async fn modified_page(
     };
     let call = match &query.page {
         Some(token) => Call::parse(token.as_str())?,
-        None => Call::Arrivals(shift(today, -i64::from(config.lookback_days))?),
+        None => Call::Arrivals(shift(today, i64::from(config.lookback_days).saturating_neg())?),
     };
     let step = client.sweep_step(&plan, call).await?;
     Ok(Page {

@@ -80,7 +80,7 @@ pub(crate) fn check_answer<'a>(
                 });
             }
             match err {
-                xml::XmlError::Doctype | xml::XmlError::UnknownEntity(_) | xml::XmlError::TooLarge { .. } => {
+                xml::XmlError::Doctype | xml::XmlError::UnknownEntity | xml::XmlError::TooLarge { .. } => {
                     Err(OperaError::Xml(err))
                 }
                 other => Err(OperaError::NotXml {
@@ -136,9 +136,9 @@ pub(crate) fn check_result(
             failure: Box::new(failure(result)),
             transaction_id: transaction_id.to_owned(),
         }),
-        Some(other) => Err(OperaError::decode(
+        Some(_) => Err(OperaError::decode(
             format!("{}/Result/@resultStatusFlag", response.local_name()),
-            format!("unknown value `{other}`"),
+            "not SUCCESS or FAIL",
         )),
         None => Err(OperaError::decode(
             format!("{}/Result/@resultStatusFlag", response.local_name()),

@@ -22,9 +22,9 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, OperaError>>,
 {
-    let mut attempt = 0;
+    let mut attempt: u32 = 0;
     loop {
-        attempt += 1;
+        attempt = attempt.saturating_add(1);
         match call().await {
             Err(err) if attempt < attempts && err.kind() == ErrorKind::Transient => {
                 tracing::debug!(

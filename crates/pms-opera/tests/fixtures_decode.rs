@@ -78,6 +78,46 @@ fn invoice_maps_to_one_folio_with_the_reference_read_back() {
     check(PayloadKind::Folio, "invoice.response.xml", "invoice.folio.json");
 }
 
+/// The captured FetchBooking answer's guest `Profile`, served as a
+/// FetchProfile answer: OPERA writes the name, address and phone parts in the
+/// Common namespace and lists the e-mail among the phones.
+#[test]
+fn the_captured_profile_maps_its_common_namespace_parts() {
+    let capture = fixture_str("fetch_booking.response.xml");
+    let start = capture.find("<s4:Profile ").unwrap();
+    let end = capture.find("</s4:Profile>").unwrap() + "</s4:Profile>".len();
+    let body = format!(
+        "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>\
+         <FetchProfileResponse xmlns=\"http://webservices.micros.com/ows/5.1/Name.wsdl\">\
+         <Result resultStatusFlag=\"SUCCESS\"/>{}</FetchProfileResponse></soap:Body></soap:Envelope>",
+        &capture[start..end]
+    );
+    let decoded = OperaDecoder::new()
+        .decode(PayloadKind::Guests, body.as_bytes(), &context())
+        .unwrap();
+    let expected = serde_json::json!([{
+        "address": {
+            "city": "Hyderabad",
+            "country": "IN",
+            "lines": ["1 Example Street"],
+            "postal_code": "560001",
+            "region": "TS"
+        },
+        "birth_date": null,
+        "email": "ada.sample@example.com",
+        "external": { "id": "4471190", "pms": "opera" },
+        "id": "5bade9d6-61cd-5e8a-bd99-182b27630f7c",
+        "identity_document": null,
+        "language": null,
+        "loyalty_number": null,
+        "name": { "first": "Ada", "last": "Sample", "middle": null, "title": "Mr." },
+        "nationality": "IN",
+        "phone": "7700900123",
+        "updated_at": null
+    }]);
+    assert_eq!(decoded.to_json_array().unwrap(), expected);
+}
+
 fn error_kind(kind: PayloadKind, input: &str) -> ErrorKind {
     OperaDecoder::new()
         .decode(kind, &fixture(input), &context())
@@ -158,4 +198,48 @@ fn prefixes_are_irrelevant_only_namespaces_count() {
             .kind(),
         ErrorKind::Decode
     );
+}
+
+/// A distinctive value in a field that fails to parse: the error names the
+/// element and never quotes the value, whichever layer refuses it (a mapper,
+/// the entity resolver, the character-reference reader).
+#[test]
+fn decode_errors_name_the_element_and_never_quote_the_value() {
+    let capture = fixture_str("fetch_booking.response.xml");
+    let cases = [
+        (
+            "<s1:StartDate>2019-02-14T00:00:00</s1:StartDate>",
+            "<s1:StartDate>Lovelace-1931-02-31</s1:StartDate>",
+            "RoomStay/TimeSpan/StartDate",
+        ),
+        (
+            r#"<s1:GuestCount count="1""#,
+            r#"<s1:GuestCount count="Lovelace7""#,
+            "GuestCount/@count",
+        ),
+        (
+            r#"currencyCode="INR">19840</s1:Total>"#,
+            r#"currencyCode="INR">Lovelace</s1:Total>"#,
+            "RoomStay/Total",
+        ),
+        (
+            r#"insertDate="2019-02-14T13:00:57""#,
+            r#"insertDate="Lovelace""#,
+            "ReservationHistory",
+        ),
+        (">Taj West End Bengaluru<", ">Taj &Lovelace; Bengaluru<", "body"),
+        (">Taj West End Bengaluru<", ">Taj &#xLovelace; Bengaluru<", "body"),
+    ];
+    for (from, to, spot) in cases {
+        assert_eq!(capture.matches(from).count(), 1, "{from}");
+        let body = capture.replacen(from, to, 1);
+        let err = OperaDecoder::new()
+            .decode(PayloadKind::Reservations, body.as_bytes(), &context())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode, "{to}");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains("Lovelace"), "the value leaked: {text}");
+            assert!(text.contains(spot), "{text} does not name {spot}");
+        }
+    }
 }

@@ -422,3 +422,48 @@ async fn without_ohip_charges_stay_on_ows() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
 }
+
+/// A posting whose `transactionDate` is a number (serde's message would quote
+/// it in backticks) and one whose `quantity` is an object holding a name:
+/// the error names the JSON path and never carries the values.
+#[tokio::test]
+async fn an_undecodable_posting_names_its_json_path_and_never_its_value() {
+    let cases = [
+        (
+            r#""transactionDate": "2026-03-01""#,
+            r#""transactionDate": 19310231"#,
+            "19310231",
+            "postings[1].transactionDate",
+        ),
+        (
+            r#""quantity": "2""#,
+            r#""quantity": {"guest": "Lovelace"}"#,
+            "Lovelace",
+            "postings[1].quantity",
+        ),
+    ];
+    for (from, to, needle, spot) in cases {
+        let server = server().await;
+        mount_token(&server, token_answer(TOKEN, 3600), 1).await;
+        let body = fixture("transactions.response.json");
+        // The second posting's field (the first has its own `transactionDate`).
+        let at = body.rfind(from).unwrap();
+        let body = format!("{}{to}{}", &body[..at], &body[at + from.len()..]);
+        Mock::given(method("GET"))
+            .and(path(TRANSACTIONS))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let (client, _) = client(&server);
+        let err = client
+            .find_charge(&VendorId::new("12345").unwrap(), request_id(0xb1))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode, "{to}");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(needle), "{needle} leaked: {text}");
+            assert!(text.contains(spot), "{text} does not name {spot}");
+        }
+    }
+}

@@ -191,6 +191,24 @@ async fn fetch_booking_cloud_uses_the_gateway_endpoint_and_ws_security() {
     assert_eq!(reservation.room_number, Some(RoomNumber::new("1420").unwrap()));
 }
 
+/// `OperaOptions::security_ttl` is the caller's: one past chrono's range
+/// makes the WS-Security timestamp unwritable, which is a validation error
+/// before anything is sent, not a panic (the catch-all expects no request).
+#[tokio::test]
+async fn a_security_ttl_out_of_range_is_an_error_not_a_panic() {
+    let server = server().await;
+    let client = client(
+        &format!("{}{CLOUD_BASE}/", server.uri()),
+        OperaDeployment::Cloud,
+        OperaOptions {
+            security_ttl: chrono::Duration::MAX,
+            ..options()
+        },
+    );
+    let err = client.fetch_booking("102135879").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation, "{err}");
+}
+
 #[tokio::test]
 async fn arrivals_and_departures_use_future_booking_summary_windows() {
     let server = server().await;
@@ -986,7 +1004,9 @@ async fn assign_room_to_a_different_room_than_asked_is_a_decode_error() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
-    assert!(err.to_string().contains("1502"), "{err}");
+    // The element is named; the room OPERA chose is a vendor value, kept out.
+    assert!(err.to_string().contains("RoomNoAssigned"), "{err}");
+    assert!(!err.to_string().contains("1502"), "{err}");
 }
 
 #[tokio::test]

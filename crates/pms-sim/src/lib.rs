@@ -21,6 +21,7 @@
 //! | `webhooks` | [`Webhooks`], [`WebhookConfig`]: delivery with drop / duplicate / delay / reorder and retries |
 //! | `journal` | [`RequestRecord`], [`Counters`]: every request received and what it did |
 //! | `server` | [`SimHandle`], [`SimOptions`], [`Inspector`], [`serve`]: start, inspect, stop |
+//! | `connection` | [`Connection`]: every URL and credential a client needs, and `PMS_HOTEL_<ID>_*` lines for `.env` |
 //! | `admin` | `/_sim/state`, `/_sim/requests`, `/_sim/faults`, `/_sim/webhook`: control of an out-of-process simulator |
 //! | `mews/` | the Mews Connector API front, one file per resource |
 //! | `opera/` | the OPERA OWS 5.1 SOAP front, one file per service |
@@ -85,8 +86,11 @@
 //!
 //! ## From the command line
 //!
-//! `pms sim mews --port 8080` calls [`serve`]`(Vendor::Mews, 8080, SimOptions::default())`,
-//! which prints the base URL and the accepted tokens and runs until Ctrl-C.
+//! `pms sim mews --port 8080` calls [`serve`]`(Vendor::Mews, 8080, SimOptions::default(), "sim_mews")`,
+//! which prints the base URL, every credential a client needs (tokens, API
+//! keys, OAuth client id and refresh token, OHIP client, hotel code and user,
+//! the webhook token) and the matching `PMS_HOTEL_SIM_MEWS_*` lines for
+//! `.env` ([`SimHandle::connection`]), then runs until Ctrl-C.
 //! The vendor's request budget is off by default (test suites burst); turn it
 //! on with [`SimOptions::with_vendor_rate_limit`] or `POST /_sim/faults`.
 //! Tests that talk to such a process steer it through the `/_sim/` control API
@@ -132,6 +136,7 @@
 
 mod admin;
 mod cloudbeds;
+mod connection;
 mod faults;
 mod generator;
 mod journal;
@@ -144,6 +149,7 @@ mod state;
 mod webhooks;
 
 pub use cloudbeds::{CLOUDBEDS_RATE_LIMIT, CloudbedsIds};
+pub use connection::{Connection, EnvLine, OHIP_APP_KEY};
 pub use faults::{FaultConfig, Faults, RateLimit, RetryAfterFormat, Verdict};
 pub use generator::{HotelSpec, TIME_ZONE, generate};
 pub use journal::{Counters, Outcome, RequestRecord};
@@ -152,7 +158,7 @@ pub use model::{
     Property, Reservation, ReservationState, Room, RoomBlock, RoomBlockKind, RoomCategory, RoomState,
     Service, ServiceKind, TaxRate,
 };
-pub use server::{Credentials, Inspector, SimHandle, SimOptions, Vendor, serve};
+pub use server::{Credentials, Inspector, READY_LINE, SimHandle, SimOptions, Vendor, serve};
 pub use state::{Change, Hotel, NewLine, NewOrder, NewPayment, NewRoomBlock, Rejection, Summary};
 pub use webhooks::{DeliveryAttempt, WebhookConfig, WebhookStats, Webhooks};
 

@@ -317,6 +317,11 @@ impl SimHandle {
         &self.core.credentials.client_token
     }
 
+    /// The Mews `IntegrationId` the simulator's webhooks carry (stable per seed).
+    pub fn integration_id(&self) -> Uuid {
+        self.core.integration_id
+    }
+
     /// Stops serving. In-flight requests get a second to finish (a hanging
     /// ambiguous write does not hold shutdown up), then are cut.
     pub async fn shutdown(mut self) {
@@ -338,20 +343,29 @@ impl Drop for SimHandle {
     }
 }
 
+/// The last line [`serve`] prints before it serves: what a process that
+/// reads the simulator's output waits for.
+pub const READY_LINE: &str = "# ready: serving until Ctrl-C";
+
 /// Runs a simulator of `vendor` on `127.0.0.1:port` until the future is
 /// dropped or the process gets Ctrl-C: the entry point of `pms sim <vendor>
-/// --port N`. Logs the base URL and tokens with `tracing` and prints them to
-/// stdout so a developer can point a client at it. The CLI would typically pass
+/// --port N`. Prints, before serving, the base URL and every credential a
+/// client needs, then the `PMS_HOTEL_<ID>_*` lines of a hotel with id `hotel`
+/// ([`SimHandle::connection`]), so a developer can point a client at it or
+/// paste the block into `.env`. The CLI would typically pass
 /// `SimOptions::with_hotel(HotelSpec::small(seed)).with_vendor_rate_limit()`
 /// for a realistic demo, or `SimOptions::default()` for a permissive one.
-pub async fn serve(vendor: Vendor, port: u16, mut options: SimOptions) -> Result<(), SimError> {
+pub async fn serve(vendor: Vendor, port: u16, mut options: SimOptions, hotel: &str) -> Result<(), SimError> {
+    use std::io::Write as _;
     options.addr = SocketAddr::from(([127, 0, 0, 1], port));
     let sim = SimHandle::start(vendor, options).await?;
-    println!("pms-sim {vendor} listening on {}", sim.base_url());
-    println!("ClientToken: {}", sim.client_token());
-    for token in &sim.credentials().access_tokens {
-        println!("AccessToken: {token}");
-    }
+    let mut out = std::io::stdout().lock();
+    // Best effort: a closed stdout must not stop the simulator.
+    let _ = writeln!(out, "pms-sim {vendor} listening on {}", sim.base_url())
+        .and_then(|()| write!(out, "{}", sim.connection(hotel)))
+        .and_then(|()| writeln!(out, "{READY_LINE}"))
+        .and_then(|()| out.flush());
+    drop(out);
     tracing::info!(base_url = %sim.base_url(), "simulator started");
     let _ = tokio::signal::ctrl_c().await;
     sim.shutdown().await;

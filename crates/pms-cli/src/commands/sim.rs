@@ -14,6 +14,10 @@ pub struct SimArgs {
     /// Seed of the generated hotel.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Hotel id of the printed `PMS_HOTEL_<ID>_*` lines (a-z, 0-9, `_`);
+    /// default `sim_<vendor>`.
+    #[arg(long)]
+    hotel: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -29,10 +33,13 @@ pub async fn run(args: &SimArgs) -> Result<(), String> {
         SimVendor::Cloudbeds => Vendor::Cloudbeds,
         SimVendor::Opera => Vendor::Opera,
     };
+    let hotel = args.hotel.clone().unwrap_or_else(|| format!("sim_{vendor}"));
+    pms_core::HotelId::new(&hotel).map_err(|e| format!("--hotel: {e}"))?;
     pms_sim::serve(
         vendor,
         args.port,
         SimOptions::with_hotel(HotelSpec::small(args.seed)),
+        &hotel,
     )
     .await
     .map_err(|e| e.to_string())

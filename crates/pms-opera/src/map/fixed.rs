@@ -38,7 +38,8 @@ pub(super) fn date_time(raw: &str) -> Option<NaiveDateTime> {
 
 fn number(digits: &[u8]) -> Option<u32> {
     digits.iter().try_fold(0u32, |n, &d| {
-        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        let digit = u32::from(d.checked_sub(b'0').filter(|v| *v <= 9)?);
+        n.checked_mul(10)?.checked_add(digit)
     })
 }
 

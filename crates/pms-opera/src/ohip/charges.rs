@@ -229,7 +229,7 @@ impl Cashiering {
         let answer = crate::retry::transient(
             READ,
             &call_id,
-            1 + self.read_retries,
+            self.read_retries.saturating_add(1),
             self.retry_backoff,
             || async {
                 let answer = self
@@ -264,7 +264,7 @@ pub(super) fn posted_id(bytes: &[u8], reference: String) -> Result<String, Strin
     let details: BillingChargesDetails = if bytes.iter().all(u8::is_ascii_whitespace) {
         BillingChargesDetails::default()
     } else {
-        serde_json::from_slice(bytes).map_err(|e| format!("unreadable answer: {e}"))?
+        super::wire::from_json(bytes, "billingChargesDetails").map_err(|e| e.to_string())?
     };
     Ok(details
         .postings
@@ -286,8 +286,7 @@ pub(super) fn find_posting(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let transactions: GuestsTransactions =
-        serde_json::from_slice(bytes).map_err(|e| OperaError::decode("guestsTransactions", e.to_string()))?;
+    let transactions: GuestsTransactions = super::wire::from_json(bytes, "guestsTransactions")?;
     transactions
         .reservation_folio_information
         .iter()

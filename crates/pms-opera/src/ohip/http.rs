@@ -68,12 +68,11 @@ pub(crate) async fn send(
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if bytes.len() + chunk.len() > limit {
-                    let message = format!("the answer is larger than {limit} bytes");
+                if bytes.len().saturating_add(chunk.len()) > limit {
                     return Err(if write && (200..300).contains(&status) {
-                        lost(&message)
+                        lost(&format!("the answer is larger than {limit} bytes"))
                     } else {
-                        OperaError::decode("body", message)
+                        OperaError::decode("body", "the answer is larger than the configured cap")
                     });
                 }
                 bytes.extend_from_slice(&chunk);

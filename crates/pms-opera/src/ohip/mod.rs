@@ -22,7 +22,7 @@
 //! (the OPERA hotel code) and `x-request-id` (the intent's request id for a
 //! write: correlation only, not an idempotency key, opera.md §4.1).
 //!
-//! Errors: non-2xx answers become [`OperaError::Ohip`] with `o:errorCode` from
+//! Errors: non-2xx answers become [`OperaError::Ohip`](crate::OperaError::Ohip) with `o:errorCode` from
 //! the spec's `exceptionDetailType` body; `detail`/`title` stay in a
 //! [`pms_core::Pii`]. A 401 drops the cached token and the call is sent once
 //! more with a new one (a 401 is the gateway refusing before anything was

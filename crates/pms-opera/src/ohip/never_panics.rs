@@ -99,8 +99,7 @@ fn transactions() -> impl Strategy<Value = Value> {
 fn mutate(source: &str, cuts: &[(usize, u8)], truncate: usize) -> Vec<u8> {
     let mut bytes = source.as_bytes().to_vec();
     for &(at, byte) in cuts {
-        if !bytes.is_empty() {
-            let at = at % bytes.len();
+        if let Some(at) = at.checked_rem(bytes.len()) {
             bytes[at] = byte;
         }
     }

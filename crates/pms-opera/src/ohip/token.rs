@@ -143,7 +143,12 @@ impl TokenCache {
         };
         let (access, expires_in) = decode_token(&body)?;
         let lifetime = Duration::from_secs(expires_in).saturating_sub(config.token_margin);
-        let renew_at = issued + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::zero());
+        // `decode_token` caps the lifetime at a day, so the sum is in range;
+        // an instant that is not renews at once rather than never.
+        let renew_at = chrono::Duration::from_std(lifetime)
+            .ok()
+            .and_then(|d| issued.checked_add_signed(d))
+            .unwrap_or(issued);
         tracing::debug!(operation = OPERATION, request_id, expires_in, "OHIP token issued");
         Ok(Token {
             access: SecretString::from(access),
@@ -157,8 +162,7 @@ const MAX_LIFETIME_SECS: u64 = 86_400;
 
 /// The access token and its lifetime in seconds from an `OAuth2TokenResponse`.
 pub(super) fn decode_token(body: &[u8]) -> Result<(String, u64), OperaError> {
-    let parsed: TokenResponse =
-        serde_json::from_slice(body).map_err(|e| OperaError::decode("OAuth2TokenResponse", e.to_string()))?;
+    let parsed: TokenResponse = super::wire::from_json(body, "OAuth2TokenResponse")?;
     let access = parsed
         .access_token
         .filter(|t| !t.trim().is_empty())

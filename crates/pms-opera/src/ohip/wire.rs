@@ -3,9 +3,64 @@
 //! §4.2 / §4.5); writers send only what we mean.
 
 use rust_decimal::Decimal;
-use serde::de::Error as _;
+use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::error::Category;
 use serde_json::value::RawValue;
+
+use crate::error::OperaError;
+
+/// A `T` from an OHIP JSON body. A body that does not decode is an
+/// [`OperaError::Decode`] whose path is the JSON path of the failing value
+/// under `root` (`guestsTransactions.reservationFolioInformation[0]...amount`)
+/// and whose message says what kind of problem it is, never the value:
+/// serde's own messages quote it (`invalid type: string "Jane Doe"`,
+/// `invalid value: integer `19310231``), and decode errors are logged.
+pub(crate) fn from_json<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<T, OperaError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| json_error(root, &err))?;
+    de.end()
+        .map_err(|_| OperaError::decode(root, "text after the JSON value"))?;
+    Ok(value)
+}
+
+fn json_error(root: &str, err: &serde_path_to_error::Error<serde_json::Error>) -> OperaError {
+    let inner = err.inner();
+    match inner.classify() {
+        // A syntax error's path can run through keys the wire types ignore,
+        // and those are the vendor's: name the document only.
+        Category::Syntax => OperaError::decode(root, "not valid JSON"),
+        Category::Eof => OperaError::decode(root, "the JSON ends early"),
+        Category::Io => OperaError::decode(root, "the body cannot be read"),
+        Category::Data => {
+            // Data errors arise in typed fields, so the path's keys are our
+            // field names; `.` is serde_path_to_error's empty path.
+            let at = err.path().to_string();
+            let mut path = if at == "." {
+                root.to_owned()
+            } else {
+                format!("{root}.{at}")
+            };
+            if let Some(field) = missing_field(&inner.to_string()) {
+                path.push('.');
+                path.push_str(field);
+                return OperaError::decode(path, "missing");
+            }
+            OperaError::decode(path, "a value of the wrong type or out of range")
+        }
+    }
+}
+
+/// The field of serde's "missing field `name`" message: a name of our wire
+/// types, kept only if it looks like one.
+fn missing_field(message: &str) -> Option<&str> {
+    let name = message.strip_prefix("missing field `")?.split('`').next()?;
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':');
+    plain.then_some(name)
+}
 
 /// `exceptionDetailType` (RFC 7807 with Oracle's `o:` extensions).
 #[derive(Debug, Deserialize)]
@@ -137,7 +192,8 @@ fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error>
         Some(serde_json::Value::Number(n)) => n.to_string(),
         Some(serde_json::Value::String(s)) if s.trim().is_empty() => return Ok(None),
         Some(serde_json::Value::String(s)) => s.trim().to_owned(),
-        Some(other) => return Err(D::Error::custom(format!("expected a number, got {other}"))),
+        // Never the value itself in the message (see `from_json`).
+        Some(_) => return Err(D::Error::custom("expected a number")),
     };
     text.parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(&text))

@@ -93,12 +93,29 @@ pub fn parse(
     ctx: &MapContext,
     transaction_id: &str,
 ) -> Result<Vec<Reservation>, OperaError> {
+    let mut out = Vec::new();
+    each(doc, ctx, transaction_id, |r| {
+        out.push(r);
+        Ok::<(), OperaError>(())
+    })?;
+    Ok(out)
+}
+
+/// [`parse`], handing each reservation to `sink` as soon as it is mapped
+/// (`OperaDecoder` streams a large answer this way).
+pub fn each<E: From<OperaError>>(
+    doc: &Document<'_>,
+    ctx: &MapContext,
+    transaction_id: &str,
+    mut sink: impl FnMut(Reservation) -> Result<(), E>,
+) -> Result<(), E> {
     let response = open(doc, &OP, transaction_id)?;
     let nss = &[ns::RESERVATION_WSDL, ns::RESERVATION];
     let Some(list) = response.child_any(nss, "HotelReservations") else {
-        return Ok(Vec::new());
+        return Ok(());
     };
-    list.children_any(nss, "HotelReservation")
-        .map(|r| map::hotel_reservation(doc, r, ctx))
-        .collect()
+    for reservation in list.children_any(nss, "HotelReservation") {
+        sink(map::hotel_reservation(doc, reservation, ctx)?)?;
+    }
+    Ok(())
 }

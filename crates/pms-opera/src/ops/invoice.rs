@@ -97,7 +97,7 @@ pub fn parse(
         let window = header
             .child_any(NSS, "BillNumber")
             .and_then(Element::text_value)
-            .map_or_else(|| (index + 1).to_string(), str::to_owned);
+            .map_or_else(|| index.saturating_add(1).to_string(), str::to_owned);
         let balance = header
             .child_any(NSS, "CurrentBalance")
             .or_else(|| header.child_any(NSS, "Balance"))
@@ -106,9 +106,12 @@ pub fn parse(
             .flatten();
         if let Some(money) = balance {
             stated_balance = Some(match stated_balance {
-                Some(sum) => sum
-                    .checked_add(money)
-                    .map_err(|e| OperaError::decode("BillHeader", e.to_string()))?,
+                Some(sum) => sum.checked_add(money).map_err(|_| {
+                    OperaError::decode(
+                        "BillHeader/CurrentBalance",
+                        "balances in different currencies, or too large",
+                    )
+                })?,
                 None => money,
             });
         }
@@ -120,11 +123,21 @@ pub fn parse(
             })
             .collect();
         for (index, item) in items.into_iter().enumerate() {
-            charges.push(bill_item(item, resv_name_id, &window, index + 1, ctx)?);
+            charges.push(bill_item(
+                item,
+                resv_name_id,
+                &window,
+                index.saturating_add(1),
+                ctx,
+            )?);
         }
     }
-    let total = Money::sum(ctx.currency, charges.iter().map(|c: &FolioCharge| c.total))
-        .map_err(|e| OperaError::decode("BillItem/Amount", e.to_string()))?;
+    let total = Money::sum(ctx.currency, charges.iter().map(|c: &FolioCharge| c.total)).map_err(|_| {
+        OperaError::decode(
+            "BillItem/Amount",
+            "amounts in another currency than the hotel's, or too large",
+        )
+    })?;
     Ok(Folio {
         id: FolioId::derive(&ctx.hotel, &reservation),
         external: reservation.clone(),

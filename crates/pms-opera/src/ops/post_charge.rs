@@ -64,7 +64,8 @@ pub fn find_reference<'a>(strings: impl IntoIterator<Item = &'a str>) -> Option<
     strings.into_iter().find_map(|s| {
         let upper = s.to_ascii_uppercase();
         let at = upper.find(REFERENCE_PREFIX)?;
-        let hex = s.get(at + REFERENCE_PREFIX.len()..at + REFERENCE_PREFIX.len() + 32)?;
+        let start = at.checked_add(REFERENCE_PREFIX.len())?;
+        let hex = s.get(start..start.checked_add(32)?)?;
         hex.parse().ok()
     })
 }

@@ -88,7 +88,7 @@ const fn classes() -> [u8; 256] {
             class |= TEXT_STOP;
         }
         table[b] = class;
-        b += 1;
+        b = b.saturating_add(1);
     }
     table
 }
@@ -160,7 +160,7 @@ impl<'a> Lexer<'a> {
                 Some(b'<') => {}
                 Some(_) => return self.text_run(start),
             }
-            match self.byte(start + 1) {
+            match self.byte(start.saturating_add(1)) {
                 Some(b'/') => return self.end_tag(start, open),
                 Some(b'!') => {
                     if let Some(token) = self.bang(start)? {
@@ -186,15 +186,15 @@ impl<'a> Lexer<'a> {
                 if b == b'<' {
                     break;
                 }
-                stops += 1;
+                stops = stops.saturating_add(1);
             }
-            at += 1;
+            at = at.saturating_add(1);
         }
         self.pos = at;
         // Indentation in a body with CRLF line ends: the run's only CR opens
         // it, and its normalized form (LF first) is the rest of the run.
-        let crlf = stops == 1 && bytes.get(start..start + 2) == Some(b"\r\n");
-        let from = if crlf { start + 1 } else { start };
+        let crlf = stops == 1 && bytes.get(start..start.saturating_add(2)) == Some(b"\r\n");
+        let from = if crlf { start.saturating_add(1) } else { start };
         Ok(Token::Text {
             raw: self.slice(from, at)?,
             plain: stops == 0 || crlf,
@@ -209,12 +209,12 @@ impl<'a> Lexer<'a> {
             Some(&b) if class(b) & NAME_START != 0 => {}
             _ => return Err(malformed("invalid or missing name")),
         }
-        let mut end = at + 1;
+        let mut end = at.saturating_add(1);
         while let Some(&b) = bytes.get(end) {
             if class(b) & NAME_CHAR == 0 {
                 break;
             }
-            end += 1;
+            end = end.saturating_add(1);
         }
         Ok(end)
     }
@@ -226,25 +226,26 @@ impl<'a> Lexer<'a> {
             if class(b) & SPACE == 0 {
                 break;
             }
-            at += 1;
+            at = at.saturating_add(1);
         }
         at
     }
 
     fn start_tag(&mut self, start: usize) -> Result<Token<'a>, XmlError> {
         self.attrs.clear();
-        let name_end = self.name_end(start + 1)?;
-        let name = self.slice(start + 1, name_end)?;
+        let name_start = start.saturating_add(1);
+        let name_end = self.name_end(name_start)?;
+        let name = self.slice(name_start, name_end)?;
         let mut at = name_end;
         loop {
             at = self.skip_space(at);
             match self.byte(at) {
                 Some(b'>') => {
-                    self.pos = at + 1;
+                    self.pos = at.saturating_add(1);
                     return Ok(Token::Start { name, empty: false });
                 }
-                Some(b'/') if self.byte(at + 1) == Some(b'>') => {
-                    self.pos = at + 2;
+                Some(b'/') if self.byte(at.saturating_add(1)) == Some(b'>') => {
+                    self.pos = at.saturating_add(2);
                     return Ok(Token::Start { name, empty: true });
                 }
                 None => return Err(malformed("unclosed start tag")),
@@ -261,18 +262,19 @@ impl<'a> Lexer<'a> {
         if self.byte(eq) != Some(b'=') {
             return Err(malformed("attribute without `=`"));
         }
-        let open = self.skip_space(eq + 1);
+        let open = self.skip_space(eq.saturating_add(1));
         let quote = match self.byte(open) {
             Some(q @ (b'"' | b'\'')) => q,
             _ => return Err(malformed("attribute value not quoted")),
         };
-        let (end, plain) = self.value_end(open + 1, quote)?;
+        let value_start = open.saturating_add(1);
+        let (end, plain) = self.value_end(value_start, quote)?;
         self.attrs.push(RawAttr {
             key,
-            value: self.slice(open + 1, end)?,
+            value: self.slice(value_start, end)?,
             plain,
         });
-        Ok(end + 1)
+        Ok(end.saturating_add(1))
     }
 
     /// The closing `quote` of a value starting at `start`, and whether the
@@ -284,13 +286,13 @@ impl<'a> Lexer<'a> {
         let mut at = start;
         let mut plain = true;
         loop {
-            while let Some(chunk) = bytes.get(at..at + 8) {
+            while let Some(chunk) = bytes.get(at..at.saturating_add(8)) {
                 let word = word(chunk);
                 // Non-zero when some byte is below 0x28 (`'` + 1).
                 if word.wrapping_sub(ONES * 0x28) & !word & HIGH != 0 {
                     break;
                 }
-                at += 8;
+                at = at.saturating_add(8);
             }
             for _ in 0..8 {
                 match bytes.get(at) {
@@ -299,7 +301,7 @@ impl<'a> Lexer<'a> {
                     Some(_) => {}
                     None => return Err(malformed("unclosed attribute value")),
                 }
-                at += 1;
+                at = at.saturating_add(1);
             }
         }
     }
@@ -308,8 +310,9 @@ impl<'a> Lexer<'a> {
     /// name (quick-xml's `check_end_names`) instead of being read as a name first.
     fn end_tag(&mut self, start: usize, open: Option<&str>) -> Result<Token<'a>, XmlError> {
         let open = open.ok_or_else(|| malformed("end tag with no element open"))?;
-        let name_end = start + 2 + open.len();
-        let same = self.text.as_bytes().get(start + 2..name_end) == Some(open.as_bytes());
+        let name_start = start.saturating_add(2);
+        let name_end = name_start.saturating_add(open.len());
+        let same = self.text.as_bytes().get(name_start..name_end) == Some(open.as_bytes());
         // `</ab>` does not close `a`.
         let whole = self.byte(name_end).is_some_and(|b| class(b) & NAME_CHAR == 0);
         if !(same && whole) {
@@ -319,7 +322,7 @@ impl<'a> Lexer<'a> {
         if self.byte(close) != Some(b'>') {
             return Err(malformed("end tag not closed by `>` after its name"));
         }
-        self.pos = close + 1;
+        self.pos = close.saturating_add(1);
         Ok(Token::End)
     }
 
@@ -328,19 +331,19 @@ impl<'a> Lexer<'a> {
         let rest = self.text.get(start..).unwrap_or_default();
         if rest.starts_with("<!--") {
             // `<!-->` does not close the comment it opens (nor does quick-xml's reader).
-            let body = start + 4;
+            let body = start.saturating_add(4);
             let end = self
                 .find(body, "-->")
                 .ok_or_else(|| malformed("unclosed comment"))?;
-            self.pos = end + 3;
+            self.pos = end.saturating_add(3);
             return Ok(None);
         }
         if rest.starts_with("<![CDATA[") {
-            let body = start + 9;
+            let body = start.saturating_add(9);
             let end = self
                 .find(body, "]]>")
                 .ok_or_else(|| malformed("unclosed CDATA section"))?;
-            self.pos = end + 3;
+            self.pos = end.saturating_add(3);
             return Ok(Some(Token::CData(self.slice(body, end)?)));
         }
         // Refused before anything in it is read: no entity can be declared.
@@ -353,9 +356,10 @@ impl<'a> Lexer<'a> {
 
     /// Skips `<?...?>`; `<?>` is not closed by its own `?`.
     fn processing_instruction(&mut self, start: usize) -> Result<(), XmlError> {
-        match self.find(start + 1, "?>") {
-            Some(end) if end > start + 1 => {
-                self.pos = end + 2;
+        let body = start.saturating_add(1);
+        match self.find(body, "?>") {
+            Some(end) if end > body => {
+                self.pos = end.saturating_add(2);
                 Ok(())
             }
             Some(_) => Err(malformed("empty processing instruction `<?>`")),
@@ -365,7 +369,10 @@ impl<'a> Lexer<'a> {
 
     /// Offset of the first `needle` at or after `from`.
     fn find(&self, from: usize, needle: &str) -> Option<usize> {
-        self.text.get(from..)?.find(needle).map(|i| from + i)
+        self.text
+            .get(from..)?
+            .find(needle)
+            .map(|i| from.saturating_add(i))
     }
 }
 

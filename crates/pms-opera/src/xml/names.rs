@@ -39,7 +39,10 @@ pub(super) fn declared_prefix(qname: &str) -> Option<Option<&str>> {
 pub(super) fn split(qname: &str) -> (Option<&str>, &str) {
     // Names are short: a byte loop beats `split_once`'s memchr set-up.
     match qname.bytes().position(|b| b == b':') {
-        Some(at) => (qname.get(..at), qname.get(at + 1..).unwrap_or_default()),
+        Some(at) => (
+            qname.get(..at),
+            qname.get(at.saturating_add(1)..).unwrap_or_default(),
+        ),
         None => (None, qname),
     }
 }

@@ -127,7 +127,7 @@ impl<'a> Builder<'a> {
             ns: element_ns,
             name: local,
             attrs: (index_u32(first_attr), index_u32(self.attrs.len())),
-            end: index_u32(index + 1),
+            end: index_u32(index.saturating_add(1)),
             text: Text::Source(""),
             span,
         });
@@ -201,7 +201,7 @@ impl<'a> Builder<'a> {
             .pop()
             .ok_or_else(|| XmlError::Malformed("unexpected end tag".into()))?;
         let end = index_u32(self.nodes.len());
-        let joined = (open.pieces > 1).then(|| self.join(open.index, open.pieces - 1));
+        let joined = (open.pieces > 1).then(|| self.join(open.index, open.pieces.saturating_sub(1)));
         if let Some(node) = self.nodes.get_mut(open.index) {
             node.end = end;
             node.span.1 = after;
@@ -269,7 +269,7 @@ impl<'a> Builder<'a> {
         if empty {
             return;
         }
-        open.pieces += 1;
+        open.pieces = open.pieces.saturating_add(1);
         if open.pieces > 1 {
             self.pending.push(piece);
         } else if let Some(node) = self.nodes.get_mut(open.index) {

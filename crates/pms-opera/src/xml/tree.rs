@@ -196,7 +196,7 @@ impl<'d> Element<'d> {
     pub fn elements(self) -> Children<'d> {
         Children {
             doc: self.doc,
-            next: self.index + 1,
+            next: self.index.saturating_add(1),
             end: self.node().end as usize,
         }
     }
@@ -233,7 +233,7 @@ impl<'d> Element<'d> {
         local: &'s str,
     ) -> impl Iterator<Item = Element<'d>> + use<'d, 's> {
         let doc = self.doc;
-        (self.index + 1..self.node().end as usize)
+        (self.index.saturating_add(1)..self.node().end as usize)
             .map(move |index| Element { doc, index })
             .filter(move |e| e.is_any(nss, local))
     }

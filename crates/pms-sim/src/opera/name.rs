@@ -3,9 +3,11 @@
 //! Request: `FetchProfileRequest/NameID type="INTERNAL"` in `ows/5.1/Name.wsdl`
 //! (opera.md §1.4). Response: `FetchProfileResponse/{Result, ProfileDetails}`
 //! with `ProfileIDs`, `Customer/PersonName/{firstName, lastName}`,
-//! `Phones/NamePhone/PhoneNumber`, `EMails/NameEmail` (profile parts per
-//! opera.md §1.6; the `ProfileDetails` wrapper name is from a synthetic test,
-//! \[unverified\]) and `@nationality`/`@languageCode`.
+//! `Phones/NamePhone/PhoneNumber`, `EMails/NameEmail` and
+//! `@nationality`/`@languageCode`: the containers in the Name namespace, the
+//! name and phone parts in Common, as the captured FetchBooking answer's
+//! `Profile` has them (`fixtures/opera/fetch_booking.response.xml`); the
+//! `ProfileDetails` wrapper name is from a synthetic test, \[unverified\].
 
 use super::soap::Fail;
 use super::xml::{Element, Xml, ns};
@@ -36,8 +38,8 @@ pub(super) fn fetch_profile(state: &OperaState, request: &Element) -> OpResult {
         w.end("n:ProfileIDs")?;
         w.start("n:Customer", &[])?;
         w.start("n:PersonName", &[])?;
-        w.text("n:firstName", &[], &guest.first_name)?;
-        w.text("n:lastName", &[], &guest.last_name)?;
+        w.text("c:firstName", &[], &guest.first_name)?;
+        w.text("c:lastName", &[], &guest.last_name)?;
         w.end("n:PersonName")?;
         w.end("n:Customer")?;
         if let Some(phone) = &guest.phone {
@@ -50,7 +52,7 @@ pub(super) fn fetch_profile(state: &OperaState, request: &Element) -> OpResult {
                     ("primary", "true"),
                 ],
             )?;
-            w.text("n:PhoneNumber", &[], phone)?;
+            w.text("c:PhoneNumber", &[], phone)?;
             w.end("n:NamePhone")?;
             w.end("n:Phones")?;
         }

@@ -169,9 +169,11 @@ pub(super) fn write_reservation(
         w.end("n:ProfileIDs")?;
         if let Some(guest) = hotel.guest(r.guest_id) {
             w.start("n:Customer", &[])?;
-            w.start("n:PersonName", &[])?;
-            w.text("n:firstName", &[], &guest.first_name)?;
-            w.text("n:lastName", &[], &guest.last_name)?;
+            // The parts in Common, as OPERA writes them (the captured
+            // FetchBooking answer, `fixtures/opera/fetch_booking.response.xml`).
+            w.start("n:PersonName", &[common[0]])?;
+            w.text("c:firstName", &[], &guest.first_name)?;
+            w.text("c:lastName", &[], &guest.last_name)?;
             w.end("n:PersonName")?;
             w.end("n:Customer")?;
         }
