@@ -315,7 +315,11 @@ impl Shared {
     async fn attempt(&self, client: &reqwest::Client, body: &Value, attempt: u32) -> bool {
         let (url, header, timeout) = {
             let inner = self.lock();
-            (inner.url.clone(), inner.header.clone(), inner.config.response_timeout)
+            (
+                inner.url.clone(),
+                inner.header.clone(),
+                inner.config.response_timeout,
+            )
         };
         let status = match url {
             Some(url) => {
@@ -323,10 +327,7 @@ impl Shared {
                 if let Some((name, value)) = header {
                     request = request.header(name, value);
                 }
-                request.send()
-                .await
-                .ok()
-                .map(|r| r.status().as_u16())
+                request.send().await.ok().map(|r| r.status().as_u16())
             }
             None => None,
         };

@@ -63,7 +63,13 @@ fn of_stay(reservation: &str) -> Value {
 /// `ApiAccountingError`: exactly `{id, timestamp, errorCode, errorDetails}`.
 fn assert_error(answer: &Answer, status: u16, code: &str) {
     assert_eq!(answer.status, status, "{}", answer.body);
-    let mut keys: Vec<&str> = answer.body.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = answer
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(keys, ["errorCode", "errorDetails", "id", "timestamp"]);
     assert_eq!(answer.body["errorCode"], code, "{}", answer.body);
@@ -74,7 +80,11 @@ async fn credentials_and_the_property_header_are_checked() {
     let sim = start().await;
     let body = json!({"filters": of_stay("1")});
     let plain = |request: reqwest::RequestBuilder| async move {
-        let r = request.json(&json!({"filters": of_stay("1")})).send().await.unwrap();
+        let r = request
+            .json(&json!({"filters": of_stay("1")}))
+            .send()
+            .await
+            .unwrap();
         Answer {
             status: r.status().as_u16(),
             body: r.json().await.unwrap_or(Value::Null),
@@ -82,7 +92,12 @@ async fn credentials_and_the_property_header_are_checked() {
     };
     let client = reqwest::Client::new();
     // No credential; an x-api-key (the spec declares bearerAuth and OAuth only).
-    let none = plain(client.post(accounting(&sim)).header("X-Property-ID", property(&sim))).await;
+    let none = plain(
+        client
+            .post(accounting(&sim))
+            .header("X-Property-ID", property(&sim)),
+    )
+    .await;
     assert_error(&none, 401, "ACCESS_DENIED");
     let key = plain(
         client
@@ -95,7 +110,11 @@ async fn credentials_and_the_property_header_are_checked() {
     // X-Property-ID: required, an int64, and ours.
     let missing = plain(client.post(accounting(&sim)).bearer_auth(sim.access_token())).await;
     assert_error(&missing, 400, "INVALID_REQUEST");
-    assert_error(&search_with(&sim, "abc", body.clone()).await, 400, "INVALID_REQUEST");
+    assert_error(
+        &search_with(&sim, "abc", body.clone()).await,
+        400,
+        "INVALID_REQUEST",
+    );
     assert_error(&search_with(&sim, "1", body.clone()).await, 403, "ACCESS_DENIED");
     // Not JSON.
     let form = client
@@ -171,7 +190,10 @@ async fn the_filter_rules_of_the_spec_are_enforced() {
         // limit: 1..=1100.
         (json!({"filters": of_stay("1"), "limit": 0}), "INVALID_REQUEST"),
         (json!({"filters": of_stay("1"), "limit": 1101}), "INVALID_REQUEST"),
-        (json!({"filters": of_stay("1"), "pageToken": "nope"}), "INVALID_REQUEST"),
+        (
+            json!({"filters": of_stay("1"), "pageToken": "nope"}),
+            "INVALID_REQUEST",
+        ),
     ];
     for (body, code) in cases {
         let answer = search(&sim, body.clone()).await;
@@ -237,7 +259,10 @@ async fn v1_writes_are_posted_transactions_with_minor_units_and_pages() {
     assert_eq!(item["sourceIdentifier"], reservation.as_str());
     assert_eq!(item["sourceKind"], "RESERVATION");
     assert_eq!(item["externalRelationKind"], "ITEM_POS");
-    assert_eq!(format!("p_{}", item["externalRelationId"].as_str().unwrap()), sold);
+    assert_eq!(
+        format!("p_{}", item["externalRelationId"].as_str().unwrap()),
+        sold
+    );
     // No field is null (the schema declares none nullable).
     for line in &lines {
         assert!(line.as_object().unwrap().values().all(|v| !v.is_null()), "{line}");
@@ -247,7 +272,10 @@ async fn v1_writes_are_posted_transactions_with_minor_units_and_pages() {
     let voided: Value = client
         .post(v13("postVoidItem"))
         .header("x-api-key", sim.access_token())
-        .form(&[("reservationID", reservation.as_str()), ("soldProductID", sold.as_str())])
+        .form(&[
+            ("reservationID", reservation.as_str()),
+            ("soldProductID", sold.as_str()),
+        ])
         .send()
         .await
         .unwrap()
@@ -276,7 +304,13 @@ async fn v1_writes_are_posted_transactions_with_minor_units_and_pages() {
         )
         .await;
         assert_eq!(page.status, 200, "{}", page.body);
-        seen.extend(page.body["transactions"].as_array().unwrap().iter().map(|t| t["id"].clone()));
+        seen.extend(
+            page.body["transactions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].clone()),
+        );
         match page.body.get("nextPageToken") {
             Some(next) => token = next.clone(),
             None => break,
@@ -308,8 +342,9 @@ async fn answers_use_only_the_fields_and_types_of_transaction_response() {
         return;
     };
     let path = std::path::Path::new(&dir).join("cloudbeds/accounting-v1.0-openapi.json");
-    let spec: Value = serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-        .unwrap();
+    let spec: Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            .unwrap();
     let properties = spec["components"]["schemas"]["TransactionResponse"]["properties"]
         .as_object()
         .unwrap()

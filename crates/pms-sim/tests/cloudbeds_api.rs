@@ -770,19 +770,17 @@ async fn webhook_subscriptions_with_an_auth_header() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Option<String>, Option<String>)>();
     let app = axum::Router::new().route(
         "/hook",
-        axum::routing::post(
-            move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
-                let tx = tx.clone();
-                async move {
-                    let header = headers
-                        .get("x-hook-secret")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    let _ = tx.send((header, uri.query().map(str::to_owned)));
-                    "ok"
-                }
-            },
-        ),
+        axum::routing::post(move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+            let tx = tx.clone();
+            async move {
+                let header = headers
+                    .get("x-hook-secret")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let _ = tx.send((header, uri.query().map(str::to_owned)));
+                "ok"
+            }
+        }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hook = format!("http://{}/hook", listener.local_addr().unwrap());
@@ -791,7 +789,11 @@ async fn webhook_subscriptions_with_an_auth_header() {
         vec![("authHeaderName", "X-Hook-Secret")],
         vec![("authHeaderValue", "s3cr3t-value-0123")],
     ] {
-        let mut form = vec![("object", "reservation"), ("action", "status_changed"), ("endpointUrl", hook.as_str())];
+        let mut form = vec![
+            ("object", "reservation"),
+            ("action", "status_changed"),
+            ("endpointUrl", hook.as_str()),
+        ];
         form.extend(half);
         let r = post(&sim, "postWebhook", &form).await;
         assert_eq!(r.body["success"], false, "{}", r.body);
@@ -810,7 +812,10 @@ async fn webhook_subscriptions_with_an_auth_header() {
     .await;
     assert_eq!(r.body["success"], true, "{}", r.body);
     let listed = get(&sim, "getWebhooks", &[]).await;
-    assert_eq!(listed.body["data"][0]["authHeader"], serde_json::json!({"name": "X-Hook-Secret"}));
+    assert_eq!(
+        listed.body["data"][0]["authHeader"],
+        serde_json::json!({"name": "X-Hook-Secret"})
+    );
     assert!(!listed.body.to_string().contains("s3cr3t"));
     assert!(
         sim.state()

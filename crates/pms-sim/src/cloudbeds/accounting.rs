@@ -201,7 +201,9 @@ fn parse_filter(value: &Value, at: &str) -> Result<Filter, AccountingError> {
                 return Err(AccountingError::invalid(format!("{at}.{key} must be an array")));
             };
             if items.is_empty() {
-                return Err(AccountingError::invalid(format!("{at}.{key}: filters cannot be empty")));
+                return Err(AccountingError::invalid(format!(
+                    "{at}.{key}: filters cannot be empty"
+                )));
             }
             let parsed = items
                 .iter()
@@ -237,15 +239,23 @@ fn parse_filter(value: &Value, at: &str) -> Result<Filter, AccountingError> {
             let value = object.get("value").cloned().unwrap_or(Value::Null);
             let needs_value = !matches!(operator.as_str(), "is_null" | "not_null");
             if needs_value && value.is_null() {
-                return Err(AccountingError::invalid(format!("{at}.value is required for {operator}")));
+                return Err(AccountingError::invalid(format!(
+                    "{at}.value is required for {operator}"
+                )));
             }
             if matches!(operator.as_str(), "in" | "not_in") && !value.is_array() {
-                return Err(AccountingError::invalid(format!("{at}.value must be an array for {operator}")));
+                return Err(AccountingError::invalid(format!(
+                    "{at}.value must be an array for {operator}"
+                )));
             }
             if field == "created_at" {
                 field = "transaction_datetime".to_owned();
             }
-            Ok(Filter::Field(Condition { field, operator, value }))
+            Ok(Filter::Field(Condition {
+                field,
+                operator,
+                value,
+            }))
         }
     }
 }
@@ -303,13 +313,20 @@ fn check_rules(filter: &Filter) -> Result<(), AccountingError> {
             "trial_balance_id only supports equals and cannot appear more than once",
         ));
     }
-    let base = top.iter().any(|c| c.field == "id" && matches!(c.operator.as_str(), "equals" | "in"))
+    let base = top
+        .iter()
+        .any(|c| c.field == "id" && matches!(c.operator.as_str(), "equals" | "in"))
         || (has(&top, "source_id") && has(&top, "source_kind"))
         || (has(&top, "source_identifier") && has(&top, "source_kind"))
         || (has(&top, "external_relation_id") && has(&top, "external_relation_kind"))
-        || ["transaction_datetime", "service_date", "business_date", "trial_balance_id"]
-            .iter()
-            .any(|f| has(&top, f));
+        || [
+            "transaction_datetime",
+            "service_date",
+            "business_date",
+            "trial_balance_id",
+        ]
+        .iter()
+        .any(|f| has(&top, f));
     if !base {
         return Err(AccountingError::invalid(
             "every request must include one of the base filters (id, source_id + source_kind, source_identifier + source_kind, external_relation_id + external_relation_kind, transaction_datetime, service_date, business_date, trial_balance_id)",
@@ -371,7 +388,8 @@ fn matches(filter: &Filter, fields: &Map<String, Value>) -> bool {
                 let (Some(got), Some(value)) = (got.as_deref(), text_of(&c.value)) else {
                     return false;
                 };
-                compare(&c.field, got, &value).is_some_and(|o| o == *want || (or_equal && o == Ordering::Equal))
+                compare(&c.field, got, &value)
+                    .is_some_and(|o| o == *want || (or_equal && o == Ordering::Equal))
             };
             match c.operator.as_str() {
                 "equals" => got_eq(&c.value),
@@ -382,12 +400,14 @@ fn matches(filter: &Filter, fields: &Map<String, Value>) -> bool {
                 "greater_than_or_equal" => ordered(&Ordering::Greater, true),
                 "less_than" => ordered(&Ordering::Less, false),
                 "less_than_or_equal" => ordered(&Ordering::Less, true),
-                "contains" => {
-                    got.as_deref().zip(text_of(&c.value)).is_some_and(|(g, w)| g.contains(&w))
-                }
-                "not_contains" => {
-                    !got.as_deref().zip(text_of(&c.value)).is_some_and(|(g, w)| g.contains(&w))
-                }
+                "contains" => got
+                    .as_deref()
+                    .zip(text_of(&c.value))
+                    .is_some_and(|(g, w)| g.contains(&w)),
+                "not_contains" => !got
+                    .as_deref()
+                    .zip(text_of(&c.value))
+                    .is_some_and(|(g, w)| g.contains(&w)),
                 "is_null" => got.is_none(),
                 "not_null" => got.is_some(),
                 _ => false,
@@ -447,7 +467,12 @@ fn coding(row: &Row) -> (String, &'static str, String) {
             };
             (base.to_owned(), "PAYMENT", CloudbedsIds::payment_id(id))
         }
-        Origin::Charge { id, order, kind, custom } => match row.adjustment.as_deref() {
+        Origin::Charge {
+            id,
+            order,
+            kind,
+            custom,
+        } => match row.adjustment.as_deref() {
             Some(adjusted) => {
                 let base = match adjusted {
                     "rate" => "1000",
@@ -468,7 +493,11 @@ fn coding(row: &Row) -> (String, &'static str, String) {
                 ChargeKind::CustomItem => {
                     let sold = CloudbedsIds::sold_product_id(order);
                     let relation = sold.strip_prefix("p_").unwrap_or(&sold).to_owned();
-                    (if custom { "4000" } else { "2000" }.to_owned(), "ITEM_POS", relation)
+                    (
+                        if custom { "4000" } else { "2000" }.to_owned(),
+                        "ITEM_POS",
+                        relation,
+                    )
                 }
             },
         },
@@ -506,7 +535,10 @@ fn render(hotel: &Hotel, property_id: &str, row: &Row) -> Map<String, Value> {
     put("currencyScale", json!(scale));
     put("currency", json!(currency));
     put("customerId", json!(guest.map(CloudbedsIds::guest_id)));
-    put("rootId", json!(row.parent.clone().unwrap_or_else(|| row.id.clone())));
+    put(
+        "rootId",
+        json!(row.parent.clone().unwrap_or_else(|| row.id.clone())),
+    );
     put("parentId", json!(row.parent));
     if let Some(stay) = stay {
         put("sourceId", json!(number(stay.id, 0x50)));
@@ -524,9 +556,16 @@ fn render(hotel: &Hotel, property_id: &str, row: &Row) -> Map<String, Value> {
     put("transactionDatetime", json!(at(row.at)));
     put(
         "transactionDatetimePropertyTime",
-        json!(row.at.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Micros, false)),
+        json!(
+            row.at
+                .with_timezone(&tz)
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+        ),
     );
-    put("serviceDate", json!(super::render::local_date(hotel, row.service_date)));
+    put(
+        "serviceDate",
+        json!(super::render::local_date(hotel, row.service_date)),
+    );
     put("businessDate", json!(super::render::local_date(hotel, row.at)));
     put("createdAt", json!(at(row.at)));
     put("notes", json!(row.notes));
@@ -541,14 +580,17 @@ fn token(offset: usize, fingerprint: u64) -> String {
 fn fingerprint(filters: &Value, sort: &Value) -> u64 {
     // FNV-1a over the canonical JSON: stable within a run, which is all a token needs.
     let text = format!("{filters}|{sort}");
-    text.bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The search itself, once the request is authenticated and well-formed.
 fn search(front: &Front, property: i64, body: &Value) -> Result<Value, AccountingError> {
     let Value::Object(body) = body else {
-        return Err(AccountingError::invalid("the body must be a ListTransactionsRequest object"));
+        return Err(AccountingError::invalid(
+            "the body must be a ListTransactionsRequest object",
+        ));
     };
     let filters = body
         .get("filters")
@@ -560,7 +602,9 @@ fn search(front: &Front, property: i64, body: &Value) -> Result<Value, Accountin
         Some(Value::Number(n)) => n
             .as_u64()
             .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| AccountingError::invalid(format!("limit must be an integer from 1 to {MAX_LIMIT}")))?,
+            .ok_or_else(|| {
+                AccountingError::invalid(format!("limit must be an integer from 1 to {MAX_LIMIT}"))
+            })?,
         Some(_) => return Err(AccountingError::invalid("limit must be an integer")),
     };
     let sort_value = body.get("sort").cloned().unwrap_or(Value::Null);
@@ -600,12 +644,11 @@ fn search(front: &Front, property: i64, body: &Value) -> Result<Value, Accountin
             let (offset, tail) = t
                 .split_once('.')
                 .ok_or_else(|| AccountingError::invalid("pageToken is not a token of this search"))?;
-            let offset = offset
+            offset
                 .parse::<usize>()
                 .ok()
                 .filter(|_| u64::from_str_radix(tail, 16).ok() == Some(print))
-                .ok_or_else(|| AccountingError::invalid("pageToken is not a token of this search"))?;
-            offset
+                .ok_or_else(|| AccountingError::invalid("pageToken is not a token of this search"))?
         }
         Some(_) => return Err(AccountingError::invalid("pageToken must be a string")),
     };
@@ -684,7 +727,11 @@ pub(crate) async fn transactions(
         );
     }
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return reply(&call, AccountingError::invalid("request body is too large"), Outcome::Rejected);
+        return reply(
+            &call,
+            AccountingError::invalid("request body is too large"),
+            Outcome::Rejected,
+        );
     };
     // The bearer token only: the spec's schemes are `bearerAuth` and OAuth.
     let bearer = presented_credential(&headers).filter(|_| !headers.contains_key("x-api-key"));
@@ -702,7 +749,9 @@ pub(crate) async fn transactions(
             call.record(StatusCode::TOO_MANY_REQUESTS, Outcome::RateLimited, false);
             let mut response = StatusCode::TOO_MANY_REQUESTS.into_response();
             if let Some(value) = retry_after_value(wait, config.retry_after_format) {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
             }
             return super::with_request_id(response, &call.request_id);
         }
@@ -724,7 +773,9 @@ pub(crate) async fn transactions(
             call.record(StatusCode::TOO_MANY_REQUESTS, Outcome::Injected429, false);
             let mut response = StatusCode::TOO_MANY_REQUESTS.into_response();
             if let Some(value) = retry_after_value(wait, config.retry_after_format) {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
             }
             return super::with_request_id(response, &call.request_id);
         }
@@ -754,17 +805,32 @@ pub(crate) async fn transactions(
     let json_body = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
     if !json_body {
-        return reply(&call, AccountingError::invalid("the body must be application/json"), Outcome::Rejected);
+        return reply(
+            &call,
+            AccountingError::invalid("the body must be application/json"),
+            Outcome::Rejected,
+        );
     }
     let Some(body) = parsed else {
-        return reply(&call, AccountingError::invalid("the body is not JSON"), Outcome::Rejected);
+        return reply(
+            &call,
+            AccountingError::invalid("the body is not JSON"),
+            Outcome::Rejected,
+        );
     };
     match search(&front, property, &body) {
         Ok(answer) => {
             call.record(StatusCode::OK, Outcome::Served, false);
-            super::with_request_id((StatusCode::OK, axum::Json(answer)).into_response(), &call.request_id)
+            super::with_request_id(
+                (StatusCode::OK, axum::Json(answer)).into_response(),
+                &call.request_id,
+            )
         }
         Err(error) => reply(&call, error, Outcome::Rejected),
     }

@@ -727,7 +727,10 @@ pub(super) fn stay_rows(front: &Front, hotel: &Hotel, only: Option<Uuid>) -> Vec
             .get(&p.id)
             .and_then(|rev| hotel.payments.iter().find(|x| x.id == *rev))
             .map(|x| x.created);
-        let origin = Origin::Payment { id: p.id, kind: p.kind };
+        let origin = Origin::Payment {
+            id: p.id,
+            kind: p.kind,
+        };
         rows.push(Row {
             at: p.created,
             id: CloudbedsIds::transaction_id(p.id),
