@@ -537,7 +537,7 @@ fn webhook_guest_housekeeping_accounting_and_ignored_events() {
     .unwrap();
     assert_eq!(delivery.event, "accounting/transaction");
     assert_eq!(delivery.property_id, "318267");
-    let got = delivery.pms_event.unwrap();
+    let [got] = <[PmsEvent; 1]>::try_from(delivery.events).unwrap();
     assert!(
         got.id
             .as_str()
