@@ -16,6 +16,9 @@
 //! [`crate::Credentials::access_tokens`]; OAuth access tokens come from
 //! `POST /access_token` (refresh grant, see `auth`).
 //!
+//! Beside v1.3, the Accounting API's `POST /accounting/v1.0/transactions`
+//! (module `accounting`, its own JSON envelope and errors).
+//!
 //! Each request goes through: method known (404) and verb right (405) → body
 //! bound (413) → form parse (400) → latency → rate limit per credential (429)
 //! → credential (401) → injected 429 / 500 → the method → webhooks → for
