@@ -1245,7 +1245,12 @@ impl CloudbedsClient {
                 }
             }
             let got = out.len().saturating_sub(before);
-            if out[before..].iter().any(|(_, room)| stop(room)) {
+            if out
+                .get(before..)
+                .unwrap_or_default()
+                .iter()
+                .any(|(_, room)| stop(room))
+            {
                 break;
             }
             let total_says_more = list.total.is_some_and(|t| (out.len() as u64) < u64::from(t));
