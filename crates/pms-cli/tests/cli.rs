@@ -181,3 +181,18 @@ fn a_payload_that_does_not_decode_exits_1_naming_the_path() {
         .code(1)
         .stderr(predicate::str::contains("error:"));
 }
+
+/// Issue 17 item 8 (bug 17): `pms decode` of a Cloudbeds webhook whose
+/// timestamp chrono cannot hold exited 101 (a panic); it exits 1 naming the
+/// path, and the value is not printed.
+#[test]
+fn a_cloudbeds_timestamp_out_of_range_exits_1_naming_the_path() {
+    let body = r#"{"version":"1.0","event":"reservation/created","timestamp":-8334601228800.5,"propertyID":318267,"reservationID":"8176082119429"}"#;
+    pms()
+        .args(["decode", "--pms", "cloudbeds", "--kind", "webhook", "-"])
+        .write_stdin(body)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("$.timestamp"))
+        .stderr(predicate::str::contains("8334601228800").not());
+}

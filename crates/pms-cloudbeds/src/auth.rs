@@ -72,6 +72,14 @@ impl Credential {
         }
     }
 
+    /// `Authorization: Bearer <key or token>`, whatever header API keys use
+    /// elsewhere (the Accounting API's only scheme is `bearerAuth`).
+    pub(crate) fn apply_bearer(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Credential::ApiKey(key, _) | Credential::Bearer(key) => request.bearer_auth(key.expose_secret()),
+        }
+    }
+
     fn same_as(&self, other: &Credential) -> bool {
         match (self, other) {
             (Credential::Bearer(a), Credential::Bearer(b)) => a.expose_secret() == b.expose_secret(),
@@ -202,7 +210,11 @@ impl OAuth {
         if let Some(token) = cache.as_ref() {
             let current = Credential::Bearer(token.access.clone());
             let fresh = match token.expires_at {
-                Some(at) => self.clock.now() + REFRESH_SKEW < at,
+                Some(at) => self
+                    .clock
+                    .now()
+                    .checked_add_signed(REFRESH_SKEW)
+                    .is_some_and(|refresh_at| refresh_at < at),
                 None => true,
             };
             let was_rejected = rejected.is_some_and(|r| r.same_as(&current));
@@ -242,7 +254,7 @@ impl OAuth {
         let expires_at = response
             .expires_in()
             .and_then(|d| chrono::Duration::from_std(d).ok())
-            .map(|d| requested_at + d);
+            .and_then(|d| requested_at.checked_add_signed(d));
         tracing::debug!(client_id = %self.client_id, ?expires_at, "cloudbeds access token refreshed");
         Ok(CachedToken {
             access: SecretString::from(response.access_token().secret().clone()),

@@ -38,7 +38,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::auth::{ApiKeyHeader, Authenticator, Credential, without_url};
-use crate::error::{CloudbedsError, classify_message, truncate};
+use crate::error::{CloudbedsError, classify_code, classify_message, vendor_text};
 use crate::map::{self, MapContext};
 use crate::redact::RedactedJson;
 use crate::reservations::{self, Unusual};
@@ -97,6 +97,8 @@ pub struct CloudbedsClient {
 struct Inner {
     http: reqwest::Client,
     base: Url,
+    /// The Accounting API root (`https://api.cloudbeds.com/accounting/v1.0/`).
+    accounting: Url,
     property_id: String,
     ctx: MapContext,
     auth: Authenticator,
@@ -120,6 +122,7 @@ impl std::fmt::Debug for CloudbedsClient {
 #[derive(Debug)]
 pub struct CloudbedsClientBuilder {
     base: Url,
+    accounting: Option<Url>,
     property_id: String,
     ctx: MapContext,
     auth: CloudbedsAuth,
@@ -165,6 +168,21 @@ impl CloudbedsClientBuilder {
         self
     }
 
+    /// The Accounting API root, `<scheme>://<host>/accounting/v1.0/` (the
+    /// spec's `servers` is `https://api.cloudbeds.com`, "All endpoint paths
+    /// are prefixed with `/accounting/v1.0`", `accounting-v1.0-openapi.json`
+    /// `info.description`). Default: the host of the v1.3 base URL, which
+    /// is `api.cloudbeds.com` for the documented base.
+    pub fn accounting_base_url(mut self, url: Url) -> Self {
+        let mut url = url;
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        self.accounting = Some(url);
+        self
+    }
+
     /// Uses a caller-built reqwest client (set its timeout yourself).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -201,9 +219,16 @@ impl CloudbedsClientBuilder {
                 )
             }
         };
+        let accounting = match self.accounting {
+            Some(url) => url,
+            None => self.base.join("/accounting/v1.0/").map_err(|_| {
+                pms_core::Error::config("PMS_HOTEL_*_BASE_URL", "cannot derive the Accounting API URL")
+            })?,
+        };
         Ok(CloudbedsClient {
             inner: Arc::new(Inner {
                 http,
+                accounting,
                 base: self.base,
                 property_id: self.property_id,
                 ctx: self.ctx,
@@ -294,18 +319,24 @@ pub struct PostedPayment {
 }
 
 #[derive(Clone)]
-struct Call {
-    method: Method,
-    name: &'static str,
-    params: Vec<(String, String)>,
-    write: bool,
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    /// The v1.3 method (`getReservation`), or for a JSON call the path
+    /// below the Accounting root (`transactions`).
+    pub(crate) name: &'static str,
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) write: bool,
+    /// A JSON body for the Accounting API (`crate::accounting`): sent to
+    /// [`CloudbedsClientBuilder::accounting_base_url`] as `application/json`
+    /// with a Bearer credential, and answered without the v1.x envelope.
+    pub(crate) json: Option<serde_json::Value>,
 }
 
-struct RawResponse {
-    status: u16,
-    body: Vec<u8>,
-    request_id: Option<String>,
-    retry_after: Option<Duration>,
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
 }
 
 fn p(k: &str, v: impl Into<String>) -> (String, String) {
@@ -331,6 +362,7 @@ impl CloudbedsClient {
         }
         Ok(CloudbedsClientBuilder {
             base,
+            accounting: None,
             property_id: settings.property_id.clone(),
             ctx: MapContext {
                 hotel: config.id.clone(),
@@ -363,7 +395,7 @@ impl CloudbedsClient {
         self.inner.auth.current_refresh_token()
     }
 
-    fn ctx(&self) -> &MapContext {
+    pub(crate) fn ctx(&self) -> &MapContext {
         &self.inner.ctx
     }
 
@@ -374,9 +406,12 @@ impl CloudbedsClient {
     // ---- transport ----------------------------------------------------------------
 
     async fn send_once(&self, call: &Call, credential: &Credential) -> Result<RawResponse, CloudbedsError> {
-        let url = self
-            .inner
-            .base
+        let root = if call.json.is_some() {
+            &self.inner.accounting
+        } else {
+            &self.inner.base
+        };
+        let url = root
             .join(call.name)
             .map_err(|e| CloudbedsError::Config(format!("bad URL for {}: {e}", call.name)))?;
         let mut request = self
@@ -385,11 +420,17 @@ impl CloudbedsClient {
             .request(call.method.clone(), url)
             .header("X-PROPERTY-ID", &self.inner.property_id)
             .header(reqwest::header::ACCEPT, "application/json");
-        request = credential.apply(request);
-        request = if call.method == Method::GET || call.method == Method::DELETE {
-            request.query(&call.params)
+        request = if let Some(json) = &call.json {
+            // The Accounting spec declares `bearerAuth` only ("All endpoints
+            // require a valid OAuth2 bearer token"); API keys go the same way.
+            credential.apply_bearer(request).json(json)
         } else {
-            request.form(&call.params)
+            let request = credential.apply(request);
+            if call.method == Method::GET || call.method == Method::DELETE {
+                request.query(&call.params)
+            } else {
+                request.form(&call.params)
+            }
         };
         let response = match request.send().await {
             Ok(r) => r,
@@ -468,8 +509,9 @@ impl CloudbedsClient {
             if !retryable || resent >= self.inner.read_retries {
                 return Err(err);
             }
-            resent += 1;
-            let backoff = READ_RETRY_BACKOFF.saturating_mul(1 << (resent - 1).min(10));
+            resent = resent.saturating_add(1);
+            let backoff =
+                READ_RETRY_BACKOFF.saturating_mul(2u32.saturating_pow(resent.saturating_sub(1).min(10)));
             let wait = retry_after
                 .map_or(backoff, |after| after.max(backoff))
                 .min(MAX_READ_RETRY_WAIT);
@@ -486,7 +528,19 @@ impl CloudbedsClient {
     /// Sends and checks status and envelope; returns the body of a success.
     async fn execute(&self, call: Call) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
         let response = self.send(&call).await?;
-        check(&call, response)
+        if call.json.is_some() {
+            crate::accounting::check(&call, response)
+        } else {
+            check(&call, response)
+        }
+    }
+
+    /// A read of the Accounting API (`call.json` set), resent as any read.
+    pub(crate) async fn read_accounting(
+        &self,
+        call: Call,
+    ) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
+        self.read(call).await
     }
 
     async fn data<T: DeserializeOwned>(&self, call: Call) -> Result<Envelope<T>, CloudbedsError> {
@@ -513,6 +567,7 @@ impl CloudbedsClient {
             name: "getReservation",
             params: vec![self.property(), p("reservationID", reservation_id)],
             write: false,
+            json: None,
         }
     }
 
@@ -551,6 +606,7 @@ impl CloudbedsClient {
             name: "getReservations",
             params,
             write: false,
+            json: None,
         }
     }
 
@@ -585,6 +641,7 @@ impl CloudbedsClient {
                     p("pageSize", MAX_PAGE_SIZE.to_string()),
                 ],
                 write: false,
+                json: None,
             })
             .await?;
         envelope
@@ -677,6 +734,7 @@ impl CloudbedsClient {
                 name: "getGuest",
                 params: vec![self.property(), p("guestID", guest_id)],
                 write: false,
+                json: None,
             })
             .await?;
         envelope
@@ -701,6 +759,7 @@ impl CloudbedsClient {
                     p("pageSize", page_size.to_string()),
                 ],
                 write: false,
+                json: None,
             })
             .await?;
         Ok(ListPage {
@@ -726,6 +785,7 @@ impl CloudbedsClient {
                     p("pageSize", page_size.clamp(1, HOUSEKEEPING_PAGE_SIZE).to_string()),
                 ],
                 write: false,
+                json: None,
             })
             .await?;
         Ok(ListPage {
@@ -738,9 +798,10 @@ impl CloudbedsClient {
     /// `GET /getTransactions` of one reservation, every page, voids included.
     ///
     /// The method left the public spec in June 2025 (still in the v1.3 SDK
-    /// before `cabf6057`); whether it still answers is an open question
-    /// (vendor notes §12). Its successor is the Accounting API's JSON
-    /// `POST /accounting/v1.0/transactions`, not implemented here.
+    /// before `cabf6057`); folio reads use it only when the Accounting API
+    /// refuses ([`CloudbedsClient::get_accounting_transactions`], see
+    /// `crate::accounting`), as properties not moved to the Accounting
+    /// service still answer it.
     pub async fn get_transactions(&self, reservation_id: &str) -> Result<Vec<Transaction>, CloudbedsError> {
         let mut out = Vec::new();
         for page in 1..=MAX_PAGES {
@@ -756,6 +817,7 @@ impl CloudbedsClient {
                         p("pageSize", MAX_PAGE_SIZE.to_string()),
                     ],
                     write: false,
+                    json: None,
                 })
                 .await?;
             let items = envelope.data.unwrap_or_default();
@@ -776,6 +838,7 @@ impl CloudbedsClient {
                 name: "getWebhooks",
                 params: vec![self.property()],
                 write: false,
+                json: None,
             })
             .await?;
         Ok(envelope.data.unwrap_or_default())
@@ -792,6 +855,7 @@ impl CloudbedsClient {
                 name: "oauth/metadata",
                 params: Vec::new(),
                 write: false,
+                json: None,
             })
             .await?;
         let url = envelope
@@ -822,6 +886,7 @@ impl CloudbedsClient {
                     p("roomCondition", condition),
                 ],
                 write: true,
+                json: None,
             })
             .await?;
         Ok(envelope.data.unwrap_or_default())
@@ -846,6 +911,7 @@ impl CloudbedsClient {
                 p("status", wire),
             ],
             write: true,
+            json: None,
         })
         .await?;
         Ok(())
@@ -892,6 +958,7 @@ impl CloudbedsClient {
                 name: "postCustomItem",
                 params,
                 write: true,
+                json: None,
             })
             .await?;
         Ok(envelope.data.unwrap_or_default())
@@ -916,6 +983,7 @@ impl CloudbedsClient {
                 name: "postAdjustment",
                 params,
                 write: true,
+                json: None,
             })
             .await?;
         let missing = || {
@@ -929,14 +997,18 @@ impl CloudbedsClient {
         VendorId::new(id).map_err(|_| missing())
     }
 
-    /// `DELETE /deleteAdjustment`: "Voids the AdjustmentID transaction".
+    /// `POST /deleteAdjustment` (form): "Voids the AdjustmentID transaction
+    /// on the specified reservationID". The v1.3 spec (`cbspec@f6c4b9a`)
+    /// still documents `DELETE` with query parameters; the later SDK
+    /// `cloudbeds-pms-v1-3` 1.19.0 (`AdjustmentApi.delete_adjustment_post`)
+    /// sends `POST` with a form body, and the SDK is the later word.
     pub async fn delete_adjustment(
         &self,
         reservation: &VendorId,
         adjustment: &VendorId,
     ) -> Result<(), CloudbedsError> {
         self.execute(Call {
-            method: Method::DELETE,
+            method: Method::POST,
             name: "deleteAdjustment",
             params: vec![
                 self.property(),
@@ -944,6 +1016,7 @@ impl CloudbedsClient {
                 p("adjustmentID", adjustment.as_str()),
             ],
             write: true,
+            json: None,
         })
         .await?;
         Ok(())
@@ -969,6 +1042,7 @@ impl CloudbedsClient {
                 name: "postPayment",
                 params,
                 write: true,
+                json: None,
             })
             .await?;
         let response =
@@ -1002,6 +1076,7 @@ impl CloudbedsClient {
                 p("paymentID", payment.as_str()),
             ],
             write: true,
+            json: None,
         })
         .await?;
         Ok(())
@@ -1022,6 +1097,7 @@ impl CloudbedsClient {
                 p("soldProductID", sold_product.as_str()),
             ],
             write: true,
+            json: None,
         })
         .await?;
         Ok(())
@@ -1054,31 +1130,80 @@ impl CloudbedsClient {
             name: "postRoomAssign",
             params,
             write: true,
+            json: None,
         })
         .await?;
         Ok(())
     }
 
-    /// `POST /postWebhook` (`object`/`action`, e.g. `reservation`/`created`);
-    /// returns `subscriptionID`. Put a secret token in `endpoint_url`: Cloudbeds
-    /// signs nothing (see [`crate::webhook`]).
+    /// `POST /postWebhook` (`object`/`action`, e.g. `reservation`/`created`)
+    /// with `authHeaderName` = [`crate::WEBHOOK_AUTH_HEADER`] and
+    /// `authHeaderValue` = `secret`: "HTTP header sent with every delivery
+    /// ... Use instead of credentials in `endpointUrl`" (SDK
+    /// `cloudbeds-pms-v1-3` 1.19.0, `IntegrationApi.post_webhook_post`; the
+    /// value is "Never returned by getWebhooks. Re-post to rotate"). Returns
+    /// `subscriptionID`. `endpoint_url` must not carry the secret: it is
+    /// listed by `getWebhooks`, the header value is not. The secret must be
+    /// the hotel's webhook token ([`crate::WebhookVerifier`] checks it).
+    ///
+    /// Whether the live API already takes these fields is unconfirmed (they
+    /// are in the SDK, not yet in the published spec); where it refuses them,
+    /// [`CloudbedsClient::subscribe_webhook_with_url_token`] is the old way.
     pub async fn subscribe_webhook(
         &self,
         object: &str,
         action: &str,
         endpoint_url: &Url,
+        secret: &SecretString,
     ) -> Result<String, CloudbedsError> {
+        use secrecy::ExposeSecret as _;
+        if endpoint_url
+            .query_pairs()
+            .any(|(k, _)| k.eq_ignore_ascii_case("token"))
+        {
+            return Err(CloudbedsError::Validation(
+                "the endpoint URL carries a token: with the auth header, keep the secret out of the URL"
+                    .into(),
+            ));
+        }
+        let mut params = self.webhook_params(object, action, endpoint_url);
+        params.push(p("authHeaderName", crate::webhook::WEBHOOK_AUTH_HEADER));
+        params.push(p("authHeaderValue", secret.expose_secret()));
+        self.post_webhook(params).await
+    }
+
+    /// `POST /postWebhook` without an auth header: the secret travels as a
+    /// `token` query parameter that `endpoint_url` must already carry
+    /// (`https://hooks.example.com/webhooks/harbor?token=<secret>`). For
+    /// properties where the auth header fields are refused; prefer
+    /// [`CloudbedsClient::subscribe_webhook`].
+    pub async fn subscribe_webhook_with_url_token(
+        &self,
+        object: &str,
+        action: &str,
+        endpoint_url: &Url,
+    ) -> Result<String, CloudbedsError> {
+        let params = self.webhook_params(object, action, endpoint_url);
+        self.post_webhook(params).await
+    }
+
+    fn webhook_params(&self, object: &str, action: &str, endpoint_url: &Url) -> Vec<(String, String)> {
+        vec![
+            self.property(),
+            p("object", object),
+            p("action", action),
+            p("endpointUrl", endpoint_url.as_str()),
+        ]
+    }
+
+    async fn post_webhook(&self, params: Vec<(String, String)>) -> Result<String, CloudbedsError> {
         let envelope: Envelope<PostWebhookData> = self
             .data(Call {
                 method: Method::POST,
                 name: "postWebhook",
-                params: vec![
-                    self.property(),
-                    p("object", object),
-                    p("action", action),
-                    p("endpointUrl", endpoint_url.as_str()),
-                ],
+                params,
                 write: true,
+                json: None,
             })
             .await?;
         envelope
@@ -1097,6 +1222,7 @@ impl CloudbedsClient {
                 p("propertyIDs", self.inner.property_id.clone()),
             ],
             write: true,
+            json: None,
         })
         .await?;
         Ok(())
@@ -1120,8 +1246,13 @@ impl CloudbedsClient {
                     out.push((format!("$.data[{pi}].rooms[{ri}]"), room));
                 }
             }
-            let got = out.len() - before;
-            if out[before..].iter().any(|(_, room)| stop(room)) {
+            let got = out.len().saturating_sub(before);
+            if out
+                .get(before..)
+                .unwrap_or_default()
+                .iter()
+                .any(|(_, room)| stop(room))
+            {
                 break;
             }
             let total_says_more = list.total.is_some_and(|t| (out.len() as u64) < u64::from(t));
@@ -1169,7 +1300,7 @@ impl CloudbedsClient {
                 reason: format!("reservation is {status}"),
             });
         }
-        let booked = detail.assigned.len() + detail.unassigned.len();
+        let booked = detail.assigned.len().saturating_add(detail.unassigned.len());
         if booked != 1 {
             return Err(CloudbedsError::Validation(format!(
                 "the reservation has {booked} booked rooms; assign_room moves a reservation of exactly one"
@@ -1213,49 +1344,43 @@ impl CloudbedsClient {
 
     async fn folio_inner(&self, reservation: &VendorId) -> Result<Folio, CloudbedsError> {
         let (detail, _) = self.get_reservation(reservation.as_str()).await?;
-        let transactions = self.get_transactions(reservation.as_str()).await?;
-        map::folio(reservation.as_str(), &transactions, detail.balance, self.ctx())
+        let ledger = self.ledger(reservation.as_str()).await?;
+        ledger.folio(reservation.as_str(), detail.balance, self.ctx())
     }
 
     /// The `soldProductID` `postVoidItem` takes for `charge`, which is either
     /// the id `postCustomItem` answered (what [`PmsClient::post_charge`]
-    /// returns) or a `transactionID` from `getTransactions` (what
-    /// [`PmsClient::find_charge`] returns when the row names no sold product).
+    /// returns) or the id of one of the stay's transactions (what
+    /// [`PmsClient::find_charge`] returns when the answer was lost).
     ///
-    /// `getTransactions` (SDK `GetTransactionsResponseDataInner` at `8293e51a`)
-    /// documents no `soldProductID`, and no v1.3 read maps a transaction to
-    /// its sold product (`postVoidItem`, `deleteItemFromReservation` and
-    /// `postCustomItem`'s answer are the only places it appears, vendor notes
-    /// §3.4). So an id found among the stay's transactions is voidable only if
-    /// its row carries a `soldProductID`; otherwise the answer is
-    /// `Unsupported`, rather than a `postVoidItem` with an id Cloudbeds would
-    /// not know (or, worse, one that names another product).
+    /// No read maps a transaction to its sold product: the Accounting
+    /// `TransactionResponse` has no `soldProductID`, nor does
+    /// `getTransactions` (SDK `GetTransactionsResponseDataInner` at
+    /// `8293e51a`); `postVoidItem`, `deleteItemFromReservation` and
+    /// `postCustomItem`'s answer are the only places it appears. So an id
+    /// found among the stay's transactions is voidable only if its row
+    /// carries a `soldProductID`; otherwise the answer is `Unsupported`,
+    /// rather than a `postVoidItem` with an id Cloudbeds would not know (or,
+    /// worse, one that names another product).
     ///
-    /// The likely way to close this: the Accounting API's
-    /// `POST /accounting/v1.0/transactions` items carry `notes`,
-    /// `externalRelationId` and `externalRelationKind` (`ITEM`, `ITEM_POS`,
-    /// ...; omniboost/go-cloudbeds `get_transactions.go`), and `postCustomItem`
-    /// was observed answering `{soldProductID: "p_64862080", externalRelationID:
-    /// "64862080"}` (vendor notes §3.4). Not implemented: the simulator serves
-    /// no Accounting API, and the `p_` + `externalRelationId` rule is inferred
-    /// from one observation.
+    /// `postCustomItem` was observed answering `{soldProductID: "p_64862080",
+    /// externalRelationID: "64862080"}`, which suggests the sold product is
+    /// `p_` + the Accounting `externalRelationId` of its `ITEM_POS` line: one
+    /// observation, not a documented rule, so it is not used.
     async fn sold_product_of(
         &self,
         reservation: &VendorId,
         charge: &VendorId,
     ) -> Result<VendorId, CloudbedsError> {
-        let transactions = self.get_transactions(reservation.as_str()).await?;
-        let Some(row) = transactions
-            .iter()
-            .find(|t| t.transaction_id.as_deref() == Some(charge.as_str()))
-        else {
+        let ledger = self.ledger(reservation.as_str()).await?;
+        let Some(sold) = ledger.line(charge.as_str()) else {
             // Not a transaction of the stay: the soldProductID post_charge returned.
             return Ok(charge.clone());
         };
-        match row.sold_product_id.as_deref().map(VendorId::new) {
+        match sold.as_deref().map(VendorId::new) {
             Some(Ok(sold)) => Ok(sold),
             _ => Err(CloudbedsError::Unsupported(
-                "void_charge of a line known only by its getTransactions transactionID \
+                "void_charge of a line known only by its transaction id \
                  (postVoidItem takes the soldProductID postCustomItem answered)",
             )),
         }
@@ -1266,8 +1391,8 @@ impl CloudbedsClient {
         reservation: &VendorId,
         request_id: RequestId,
     ) -> Result<Option<FolioCharge>, CloudbedsError> {
-        let transactions = self.get_transactions(reservation.as_str()).await?;
-        let folio = map::folio(reservation.as_str(), &transactions, None, self.ctx())?;
+        let ledger = self.ledger(reservation.as_str()).await?;
+        let folio = ledger.folio(reservation.as_str(), None, self.ctx())?;
         let Some(mut found) = folio
             .charges
             .into_iter()
@@ -1275,14 +1400,10 @@ impl CloudbedsClient {
         else {
             return Ok(None);
         };
-        // Name the line as post_charge did (its soldProductID) when the row says
-        // it: getTransactions does not document the field, but reads it if sent.
-        let sold = transactions
-            .iter()
-            .find(|t| t.transaction_id.as_deref() == Some(found.external.id.as_str()))
-            .and_then(|t| t.sold_product_id.as_deref())
-            .and_then(|id| VendorId::new(id).ok());
-        if let Some(sold) = sold {
+        // Name the line as post_charge did (its soldProductID) when the row says it.
+        if let Some(Some(sold)) = ledger.line(found.external.id.as_str())
+            && let Ok(sold) = VendorId::new(sold)
+        {
             found.external = pms_core::ExternalRef::new(PmsKind::Cloudbeds, sold);
         }
         Ok(Some(found))
@@ -1349,6 +1470,7 @@ impl CloudbedsClient {
                 method: "postCustomItem",
                 status: 200,
                 kind: ErrorKind::Conflict,
+                code: None,
                 message: "duplicate referenceID reported but no matching charge found".into(),
                 request_id: None,
             });
@@ -1381,7 +1503,7 @@ fn has_more(page: u32, page_size: u32, got: usize, total: Option<u32>) -> bool {
         return false;
     }
     match total {
-        Some(total) => u64::from(page) * u64::from(page_size) < u64::from(total),
+        Some(total) => u64::from(page).saturating_mul(u64::from(page_size)) < u64::from(total),
         None => true,
     }
 }
@@ -1391,17 +1513,23 @@ fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    DateTime::parse_from_rfc2822(value)
-        .ok()
-        .map(|at| (at.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO))
+    DateTime::parse_from_rfc2822(value).ok().map(|at| {
+        at.with_timezone(&Utc)
+            .signed_duration_since(now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+    })
 }
 
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, CloudbedsError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, CloudbedsError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| CloudbedsError::from_path_error("$", e))
 }
 
-fn from_value<T: DeserializeOwned>(value: &serde_json::Value, prefix: &str) -> Result<T, CloudbedsError> {
+pub(crate) fn from_value<T: DeserializeOwned>(
+    value: &serde_json::Value,
+    prefix: &str,
+) -> Result<T, CloudbedsError> {
     serde_path_to_error::deserialize(value).map_err(|e| CloudbedsError::from_path_error(prefix, e))
 }
 
@@ -1439,10 +1567,15 @@ fn check(call: &Call, response: RawResponse) -> Result<(Vec<u8>, Option<String>)
         retry_after,
     } = response;
     let probe: Option<Probe> = serde_json::from_slice(&body).ok();
+    let code = probe
+        .as_ref()
+        .and_then(Probe::vendor_code)
+        .map(vendor_text)
+        .filter(|c| !c.is_empty());
     let message = probe
         .as_ref()
-        .and_then(|p| p.message.as_deref())
-        .map(truncate)
+        .and_then(Probe::vendor_message)
+        .map(vendor_text)
         .unwrap_or_default();
     let method = call.name;
     if status == 429 {
@@ -1453,13 +1586,15 @@ fn check(call: &Call, response: RawResponse) -> Result<(Vec<u8>, Option<String>)
         });
     }
     if status == 401 || status == 403 {
+        let text = match (&code, message.is_empty()) {
+            (Some(code), false) => format!("{code}: {message}"),
+            (Some(code), true) => code.clone(),
+            (None, false) => message,
+            (None, true) => format!("HTTP {status}"),
+        };
         return Err(CloudbedsError::Auth {
             method,
-            message: if message.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                message
-            },
+            message: text,
             request_id,
         });
     }
@@ -1476,7 +1611,12 @@ fn check(call: &Call, response: RawResponse) -> Result<(Vec<u8>, Option<String>)
             method,
             status,
             kind: ErrorKind::Transient,
-            message: format!("HTTP {status}"),
+            code,
+            message: if message.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                message
+            },
             request_id,
         });
     }
@@ -1503,42 +1643,80 @@ fn check(call: &Call, response: RawResponse) -> Result<(Vec<u8>, Option<String>)
                 } else {
                     ErrorKind::Vendor
                 },
+                code: None,
                 message: format!("HTTP {status}"),
                 request_id,
             }
         });
     };
-    if (200..300).contains(&status) && probe.success.is_none() {
+    // No `success` at all: a failure only when the body says so with a code
+    // (`{"code": "ACCESS_DENIED", "description": "Access denied"}` answers
+    // in a 200 too); otherwise the answer is not the documented envelope.
+    if (200..300).contains(&status) && probe.success.is_none() && code.is_none() {
         return Err(CloudbedsError::decode("$.success", "missing"));
     }
-    // success: false (inside 200 or a 4xx): classified by its message.
-    let kind = if status == 404 {
+    let kind = failure_kind(status, code.as_deref(), &message);
+    tracing::warn!(method, status, request_id = ?request_id, ?kind, code = ?code, "cloudbeds reported failure");
+    failure(call, status, kind, code, message, retry_after, request_id)
+}
+
+/// How a failure body is classified: by its code when Cloudbeds sent one
+/// ([`classify_code`]), else 404 is `NotFound`, else by its message.
+pub(crate) fn failure_kind(status: u16, code: Option<&str>, message: &str) -> ErrorKind {
+    if let Some(kind) = code.and_then(classify_code) {
+        return kind;
+    }
+    if status == 404 {
         ErrorKind::NotFound
     } else if message.is_empty() {
         ErrorKind::Vendor
     } else {
-        classify_message(&message)
+        classify_message(message)
+    }
+}
+
+/// The error of a classified failure answer.
+pub(crate) fn failure<T>(
+    call: &Call,
+    status: u16,
+    kind: ErrorKind,
+    code: Option<String>,
+    message: String,
+    retry_after: Option<Duration>,
+    request_id: Option<String>,
+) -> Result<T, CloudbedsError> {
+    let method = call.name;
+    let text = || match (&code, message.is_empty()) {
+        (Some(code), false) => format!("{code}: {message}"),
+        (Some(code), true) => code.clone(),
+        (None, _) => message.clone(),
     };
-    tracing::warn!(method, status, request_id = ?request_id, ?kind, "cloudbeds reported failure");
-    match kind {
-        ErrorKind::RateLimited => Err(CloudbedsError::RateLimited {
+    Err(match kind {
+        ErrorKind::RateLimited => CloudbedsError::RateLimited {
             method,
             retry_after,
             request_id,
-        }),
-        ErrorKind::Auth => Err(CloudbedsError::Auth {
+        },
+        ErrorKind::Auth => CloudbedsError::Auth {
             method,
-            message,
+            message: text(),
             request_id,
-        }),
-        _ => Err(CloudbedsError::Api {
+        },
+        // An unexpected server error on a write: it may have been applied.
+        ErrorKind::Transient if call.write => CloudbedsError::OutcomeUnknown {
+            method,
+            message: text(),
+            request_id,
+        },
+        _ => CloudbedsError::Api {
             method,
             status,
             kind,
+            code,
             message,
             request_id,
-        }),
-    }
+        },
+    })
 }
 
 fn core<T>(result: Result<T, CloudbedsError>) -> Result<T, pms_core::Error> {
@@ -1601,7 +1779,10 @@ impl PmsClient for CloudbedsClient {
             p("modifiedTo", self.local(query.until)),
         ];
         let (items, total) = core(self.reservations_page(&filters, page, size).await)?;
-        let next = has_more(page, size, items.len(), total).then(|| PageToken::new((page + 1).to_string()));
+        let next = has_more(page, size, items.len(), total)
+            .then(|| page.checked_add(1))
+            .flatten()
+            .map(|next| PageToken::new(next.to_string()));
         Ok(Page { items, next })
     }
 
@@ -1758,6 +1939,7 @@ impl PmsClient for CloudbedsClient {
                 name: "getHotelDetails",
                 params: vec![self.property()],
                 write: false,
+                json: None,
             })
             .await;
         let latency = started.elapsed();

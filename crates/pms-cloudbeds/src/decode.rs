@@ -4,10 +4,10 @@
 //! | kind | payload |
 //! |---|---|
 //! | `reservations` | a `getReservations` response (`data` array) or a `getReservation` response (`data` object) |
-//! | `guests` | a `getGuestList` response (`data` keyed by guest ID), or a `getGuest` response whose `data` carries `guestID` |
+//! | `guests` | a `getGuestList` response (`data` keyed by guest ID), a `getReservation` response (its `guestList`), or a `getGuest` response whose `data` carries `guestID` |
 //! | `rooms` | a `getRooms` response |
 //! | `room-statuses` | a `getHousekeepingStatus` response |
-//! | `folio` | a `getTransactions` response of one reservation |
+//! | `folio` | an Accounting `POST /accounting/v1.0/transactions` answer, or a `getTransactions` response, of one reservation |
 //! | `webhook` | one webhook body |
 //!
 //! `decode_each` streams `getReservations` pages (`data` an array) one
@@ -44,22 +44,30 @@ fn from_value<T: DeserializeOwned>(value: &Value, prefix: &str) -> Result<T, Clo
     serde_path_to_error::deserialize(value).map_err(|e| CloudbedsError::from_path_error(prefix, e))
 }
 
-/// The `data` of a successful envelope; `success: false` is an error here too.
+/// The `data` of a successful envelope; `success: false`, or a body with an
+/// error code and no `success`, is an error here too (classified as the
+/// client classifies answers).
 fn data(body: &[u8]) -> Result<Envelope<Value>, CloudbedsError> {
     let probe: Probe = parse(body)?;
     if probe.success != Some(true) {
+        let code = probe
+            .vendor_code()
+            .map(crate::error::vendor_text)
+            .filter(|c| !c.is_empty());
+        if probe.success.is_none() && code.is_none() {
+            return Err(CloudbedsError::decode("$.success", "missing"));
+        }
+        let message = probe
+            .vendor_message()
+            .map(crate::error::vendor_text)
+            .unwrap_or_default();
+        let kind = crate::client::failure_kind(200, code.as_deref(), &message);
         return Err(CloudbedsError::Api {
             method: "recorded payload",
             status: 200,
-            kind: probe
-                .message
-                .as_deref()
-                .map_or(pms_core::ErrorKind::Vendor, crate::error::classify_message),
-            message: probe
-                .message
-                .as_deref()
-                .map(crate::error::truncate)
-                .unwrap_or_default(),
+            kind,
+            code,
+            message,
             request_id: None,
         });
     }
@@ -95,12 +103,17 @@ impl CloudbedsDecoder {
         let ctx = MapContext::from(context);
         if kind == PayloadKind::Webhook {
             let delivery = webhook::parse_webhook(body, &ctx.hotel, Utc::now())?;
-            return Ok(Decoded::Events(delivery.pms_event.into_iter().collect()));
+            return Ok(Decoded::Events(delivery.events));
         }
         if kind == PayloadKind::Reservations
             && let Ok(records) = reservations_from_text(body, &ctx)
         {
             return Ok(Decoded::Reservations(records));
+        }
+        if kind == PayloadKind::Folio
+            && let Some(folio) = accounting_folio(body, &ctx)
+        {
+            return folio.map(|f| Decoded::Folio(vec![f]));
         }
         // Everything else, and reservations the text path would not vouch
         // for (their error names the JSON path from the tree).
@@ -147,7 +160,29 @@ impl CloudbedsDecoder {
                 };
                 let keyed = !object.is_empty() && object.values().all(Value::is_object);
                 let mut out = Vec::new();
-                if keyed {
+                if let Some(list) = object
+                    .get("guestList")
+                    .filter(|_| object.contains_key("reservationID"))
+                {
+                    // A getReservation answer: `guestList`, keyed by guest ID,
+                    // values with `guest`-prefixed fields
+                    // (`GetReservationResponseDataGuestListValue`).
+                    let Value::Object(list) = list else {
+                        if list.as_array().is_some_and(Vec::is_empty) {
+                            return Ok(Decoded::Guests(Vec::new()));
+                        }
+                        return Err(CloudbedsError::decode(
+                            "$.data.guestList",
+                            "expected an object keyed by guest ID",
+                        ));
+                    };
+                    for (key, raw) in list {
+                        let path = format!("$.data.guestList.{key}");
+                        let guest: GuestDetail = from_value(raw, &path)?;
+                        let id = guest.guest_id.clone().unwrap_or_else(|| key.clone());
+                        out.push(map::guest(&guest, &id, &path, &ctx)?);
+                    }
+                } else if keyed {
                     for (key, raw) in object {
                         let path = format!("$.data.{key}");
                         let guest: GuestDetail = from_value(raw, &path)?;
@@ -210,6 +245,41 @@ impl CloudbedsDecoder {
             PayloadKind::Webhook => unreachable_webhook(),
         }
     }
+}
+
+/// An Accounting answer (`{transactions, nextPageToken}`, no envelope) of
+/// one reservation as a folio; `None` when the body is not one.
+fn accounting_folio(body: &[u8], ctx: &MapContext) -> Option<Result<pms_core::Folio, CloudbedsError>> {
+    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
+        return None;
+    };
+    if object.contains_key("success") || !object.contains_key("transactions") {
+        return None;
+    }
+    Some((|| {
+        let page: crate::wire::accounting::ListTransactionsPaginated = parse(body)?;
+        let mut items = Vec::new();
+        for (i, raw) in page.transactions.unwrap_or_default().iter().enumerate() {
+            items.push(from_value::<crate::wire::accounting::AccountingTransaction>(
+                raw,
+                &format!("$.transactions[{i}]"),
+            )?);
+        }
+        let reservation = items
+            .iter()
+            .find_map(|t| t.source_identifier.clone())
+            .ok_or_else(|| CloudbedsError::decode("$.transactions[0].sourceIdentifier", "missing"))?;
+        if let Some(i) = items
+            .iter()
+            .position(|t| t.source_identifier.as_deref().is_some_and(|r| r != reservation))
+        {
+            return Err(CloudbedsError::decode(
+                format!("$.transactions[{i}].sourceIdentifier"),
+                "a folio payload must hold one reservation's transactions",
+            ));
+        }
+        crate::accounting::folio(&reservation, &items, None, ctx)
+    })())
 }
 
 // Handled before the envelope is read; kept as a function so no panic path exists.

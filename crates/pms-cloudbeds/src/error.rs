@@ -2,9 +2,24 @@
 //!
 //! Cloudbeds v1.x reports most failures as `{"success": false, "message": "..."}`,
 //! often inside HTTP 200 (`src/pms-v1.3-openapi.yaml` documents only `200`
-//! responses; vendor notes §5). No error codes are documented, so a
-//! `success: false` body is classified by its message ([`classify_message`]).
-//! Messages never carry credentials; vendor messages are truncated.
+//! responses and no error codes). Cloudbeds' newer services answer with a
+//! machine-readable code instead, in one of these shapes:
+//! * `{"id", "timestamp", "errorCode", "errorDetails"}`: the Accounting API's
+//!   `ApiAccountingError` (`src/accounting-v1.0-openapi.json`,
+//!   `components.schemas.ApiAccountingError`, codes in `ApiErrorCode`);
+//! * `{"id", "timestamp", "code", "description"}`: a body recorded verbatim in
+//!   `omniboost/go-cloudbeds` (`error.access_denied.json`,
+//!   `{"code": "ACCESS_DENIED", "description": "Access denied"}`);
+//! * `{"message", "code", "timestamp"}`: `ApiError` of
+//!   `src/group-profile-v1.0-openapi.yaml` and the v2 error schemas of
+//!   `src/pms-v2.0-openapi.yaml`.
+//!
+//! A body with a code is classified by the code ([`classify_code`]), one
+//! without by its message ([`classify_message`]). The vendor's code and
+//! message are kept in the error, bounded and with quoted values redacted
+//! ([`vendor_text`]): a vendor message may echo what was sent. Decode errors
+//! never quote the offending value ([`without_vendor_values`]): the JSON path
+//! names the spot. Messages never carry credentials.
 
 use std::time::Duration;
 
@@ -53,16 +68,19 @@ pub enum CloudbedsError {
         /// `X-Request-ID`.
         request_id: Option<String>,
     },
-    /// `success: false` (or a 4xx/5xx) with a message, classified into `kind`.
-    #[error("cloudbeds {method} failed ({status}): {message}")]
+    /// `success: false` (or a 4xx/5xx, or a body with an error code),
+    /// classified into `kind`.
+    #[error("cloudbeds {method} failed ({status}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
     Api {
         /// The API method.
         method: &'static str,
         /// The HTTP status (200 when the error was inside a 200).
         status: u16,
-        /// The classification of `message`.
+        /// The classification of `code`, else of `message`.
         kind: ErrorKind,
-        /// Cloudbeds' `message`, truncated.
+        /// The vendor's machine-readable code (`ACCESS_DENIED`), when it sent one.
+        code: Option<String>,
+        /// Cloudbeds' message, bounded, quoted values redacted ([`vendor_text`]).
         message: String,
         /// `X-Request-ID`.
         request_id: Option<String>,
@@ -119,7 +137,7 @@ impl CloudbedsError {
     pub(crate) fn decode(path: impl Into<String>, message: impl Into<String>) -> Self {
         CloudbedsError::Decode {
             path: path.into(),
-            message: pms_core::without_quoted_values(&message.into()),
+            message: without_vendor_values(&message.into()),
         }
     }
 
@@ -197,17 +215,114 @@ pub fn classify_message(message: &str) -> ErrorKind {
     }
 }
 
-/// Vendor messages are kept short in errors and logs.
-pub(crate) fn truncate(message: &str) -> String {
-    const MAX: usize = 300;
-    if message.len() <= MAX {
-        return message.to_owned();
+/// Classifies a code from one of Cloudbeds' coded error bodies (see the
+/// module docs for where each list is published). `None` for a code not
+/// listed, which is then classified by its message.
+///
+/// * Auth: `ACCESS_DENIED` ("You do not have permission to perform this
+///   operation on the specified property", `ApiErrorCode`; group-profile
+///   `ApiError` 403), `ORGANIZATION_MISMATCH` (group-profile 403),
+///   `INVALID_USER_INFORMATION` ("The user information provided is invalid
+///   or could not be resolved", `ApiErrorCode`).
+/// * NotFound: `ENTITY_NOT_FOUND`, `RESOURCE_NOT_FOUND` and every other
+///   `*_NOT_FOUND` (`BOOKING_NOT_FOUND`, `GROUP_PROFILE_NOT_FOUND`,
+///   `PROFILE_NOT_FOUND`, `CHECK_NOT_FOUND`, ...).
+/// * Validation: `INVALID_REQUEST`, `INVALID_ARGUMENT_ERROR`,
+///   `INVALID_PARAMETER`, `INVALID_ENUM_VALUE`, `INVALID_JSON` and other
+///   `INVALID_*`, `VALIDATION_ERROR`.
+/// * Conflict: `NOT_UNIQUE_VALUE`, `RESOURCE_ALREADY_EXISTS`, `DUPLICATE_*`,
+///   `IDEMPOTENCY_KEY_REUSED`, `*_CONFLICT`, `*_STATUS_ERROR` ("is in a
+///   status that does not allow this operation"), `FOLIO_HAS_TRANSACTIONS`,
+///   `SOURCE_HAS_ROUTED_TRANSACTIONS`, `DEPOSIT_TRANSACTION_CAN_NOT_BE_TRANSFERRED`,
+///   `GROUP_PROFILE_FOLIO_ERROR`, `*CONFIRMATION_REQUIRED`.
+/// * Unsupported: `*_FEATURE_DISABLED` ("feature is not enabled for this property").
+/// * Transient: `UNEXPECTED_ERROR` ("Retry the request or contact support"),
+///   `INTERNAL_ERROR`, `DATABASE_ERROR`.
+/// * Vendor: `UNKNOWN_ERROR` ("An unclassified error occurred").
+pub fn classify_code(code: &str) -> Option<ErrorKind> {
+    let c = code.trim().to_ascii_uppercase();
+    let kind = match c.as_str() {
+        "ACCESS_DENIED" | "ORGANIZATION_MISMATCH" | "INVALID_USER_INFORMATION" => ErrorKind::Auth,
+        "VALIDATION_ERROR" => ErrorKind::Validation,
+        "NOT_UNIQUE_VALUE"
+        | "RESOURCE_ALREADY_EXISTS"
+        | "IDEMPOTENCY_KEY_REUSED"
+        | "FOLIO_HAS_TRANSACTIONS"
+        | "SOURCE_HAS_ROUTED_TRANSACTIONS"
+        | "DEPOSIT_TRANSACTION_CAN_NOT_BE_TRANSFERRED"
+        | "GROUP_PROFILE_FOLIO_ERROR" => ErrorKind::Conflict,
+        "UNEXPECTED_ERROR" | "INTERNAL_ERROR" | "DATABASE_ERROR" => ErrorKind::Transient,
+        "UNKNOWN_ERROR" => ErrorKind::Vendor,
+        _ if c.ends_with("_NOT_FOUND") => ErrorKind::NotFound,
+        _ if c.starts_with("INVALID_") => ErrorKind::Validation,
+        _ if c.starts_with("DUPLICATE_")
+            || c.ends_with("_CONFLICT")
+            || c.ends_with("_STATUS_ERROR")
+            || c.ends_with("CONFIRMATION_REQUIRED") =>
+        {
+            ErrorKind::Conflict
+        }
+        _ if c.ends_with("_FEATURE_DISABLED") => ErrorKind::Unsupported,
+        _ => return None,
+    };
+    Some(kind)
+}
+
+/// Longest vendor message kept in errors and logs (the rest is cut).
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A vendor message as kept in an error: quoted values redacted (a message
+/// may echo what was sent: a guest's name or e-mail, as `pms-mews` redacts
+/// Mews' `Message`), trimmed, and cut to 300 characters.
+pub fn vendor_text(message: &str) -> String {
+    let redacted = pms_core::without_quoted_values(message);
+    let trimmed = redacted.trim();
+    match trimmed.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => trimmed.to_owned(),
+        Some((end, _)) => format!("{}…", trimmed.get(..end).unwrap_or_default()),
     }
-    let mut end = MAX;
-    while !message.is_char_boundary(end) {
-        end -= 1;
+}
+
+/// A parser's message without the vendor values it quotes.
+///
+/// serde puts strings in double quotes (`invalid type: string "1931-02-31"`)
+/// and numbers, booleans and enum variants in backticks (`invalid type:
+/// integer `42`, expected a string`; `unknown variant `x``). Both can be a
+/// guest's data, so both are replaced by `<redacted>`. Kept: the names
+/// after `field ` (`missing field `guestID``, ours), and everything from
+/// the first `expected` on (what our code expected, never vendor data).
+/// The JSON path of the error names the spot.
+pub fn without_vendor_values(message: &str) -> String {
+    let quoted_out = pms_core::without_quoted_values(message);
+    let (head, tail) = match quoted_out.find("expected") {
+        Some(at) => quoted_out.split_at(at),
+        None => (quoted_out.as_str(), ""),
+    };
+    let mut out = String::with_capacity(quoted_out.len());
+    let mut rest = head;
+    while let Some(open) = rest.find('`') {
+        let (before, from_tick) = rest.split_at(open);
+        out.push_str(before);
+        let inner = from_tick.get(1..).unwrap_or_default();
+        let Some(close) = inner.find('`') else {
+            // An unterminated run: everything after the tick is a value.
+            out.push_str("`<redacted>");
+            rest = "";
+            break;
+        };
+        let name = inner.get(..close).unwrap_or_default();
+        out.push('`');
+        if before.ends_with("field ") {
+            out.push_str(name);
+        } else {
+            out.push_str("<redacted>");
+        }
+        out.push('`');
+        rest = inner.get(close.saturating_add(1)..).unwrap_or_default();
     }
-    format!("{}…", &message[..end])
+    out.push_str(rest);
+    out.push_str(tail);
+    out
 }
 
 impl From<CloudbedsError> for pms_core::Error {
@@ -250,11 +365,15 @@ impl From<CloudbedsError> for pms_core::Error {
             CloudbedsError::Api {
                 method,
                 status,
+                code,
                 message,
                 request_id,
                 ..
             } => {
-                let message = format!("{method}: {message}");
+                let message = match &code {
+                    Some(code) => format!("{method}: {code}: {message}"),
+                    None => format!("{method}: {message}"),
+                };
                 match kind {
                     ErrorKind::RateLimited => pms_core::Error::RateLimited {
                         retry_after: None,
@@ -277,9 +396,13 @@ impl From<CloudbedsError> for pms_core::Error {
                         message,
                         vendor_request_id: request_id,
                     },
+                    ErrorKind::Unsupported => pms_core::Error::Unsupported {
+                        pms: PmsKind::Cloudbeds,
+                        operation: method,
+                    },
                     _ => pms_core::Error::Vendor {
                         pms: PmsKind::Cloudbeds,
-                        code: status.to_string(),
+                        code: code.unwrap_or_else(|| status.to_string()),
                         message,
                         vendor_request_id: request_id,
                     },
@@ -327,11 +450,81 @@ mod tests {
     }
 
     #[test]
+    fn codes_are_classified_as_cloudbeds_documents_them() {
+        let cases = [
+            ("ACCESS_DENIED", Some(ErrorKind::Auth)),
+            ("access_denied", Some(ErrorKind::Auth)),
+            ("ORGANIZATION_MISMATCH", Some(ErrorKind::Auth)),
+            ("INVALID_USER_INFORMATION", Some(ErrorKind::Auth)),
+            ("ENTITY_NOT_FOUND", Some(ErrorKind::NotFound)),
+            ("BOOKING_NOT_FOUND", Some(ErrorKind::NotFound)),
+            ("RESOURCE_NOT_FOUND", Some(ErrorKind::NotFound)),
+            ("INVALID_REQUEST", Some(ErrorKind::Validation)),
+            ("INVALID_ARGUMENT_ERROR", Some(ErrorKind::Validation)),
+            ("VALIDATION_ERROR", Some(ErrorKind::Validation)),
+            ("NOT_UNIQUE_VALUE", Some(ErrorKind::Conflict)),
+            ("IDEMPOTENCY_KEY_REUSED", Some(ErrorKind::Conflict)),
+            ("BOOKING_STATUS_ERROR", Some(ErrorKind::Conflict)),
+            ("DUPLICATE_PROFILE_CODE", Some(ErrorKind::Conflict)),
+            ("OVERBOOKING_CONFIRMATION_REQUIRED", Some(ErrorKind::Conflict)),
+            ("FOLIO_HAS_TRANSACTIONS", Some(ErrorKind::Conflict)),
+            (
+                "ACCOUNTS_RECEIVABLE_LEDGER_FEATURE_DISABLED",
+                Some(ErrorKind::Unsupported),
+            ),
+            ("UNEXPECTED_ERROR", Some(ErrorKind::Transient)),
+            ("UNKNOWN_ERROR", Some(ErrorKind::Vendor)),
+            ("SOMETHING_NEW", None),
+        ];
+        for (code, kind) in cases {
+            assert_eq!(classify_code(code), kind, "{code}");
+        }
+    }
+
+    #[test]
+    fn parser_messages_lose_the_values_they_quote() {
+        let cases = [
+            (
+                "invalid type: string \"1931-02-31\", expected a date at line 1 column 9",
+                "invalid type: string \"<redacted>\", expected a date at line 1 column 9",
+            ),
+            (
+                "invalid type: integer `424242`, expected a string",
+                "invalid type: integer `<redacted>`, expected a string",
+            ),
+            (
+                "invalid value: floating point `3.5`, expected one of `a`, `b`",
+                "invalid value: floating point `<redacted>`, expected one of `a`, `b`",
+            ),
+            ("unknown variant `Zebulon`", "unknown variant `<redacted>`"),
+            ("missing field `guestID`", "missing field `guestID`"),
+            ("`1931-02-31` is not a date", "`<redacted>` is not a date"),
+            ("a tick ` left open", "a tick `<redacted>"),
+        ];
+        for (raw, kept) in cases {
+            assert_eq!(without_vendor_values(raw), kept, "{raw}");
+        }
+    }
+
+    #[test]
+    fn vendor_text_is_bounded_and_redacted() {
+        assert_eq!(
+            vendor_text(r#" Guest "Jane Roe" exists "#),
+            r#"Guest "<redacted>" exists"#
+        );
+        let long = "é".repeat(400);
+        let cut = vendor_text(&long);
+        assert_eq!(cut.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
     fn api_errors_convert_to_core_kinds() {
         let err = CloudbedsError::Api {
             method: "getReservation",
             status: 200,
             kind: ErrorKind::NotFound,
+            code: None,
             message: "Reservation not found".into(),
             request_id: Some("r-1".into()),
         };

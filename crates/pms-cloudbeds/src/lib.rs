@@ -12,13 +12,14 @@
 //! | module | holds |
 //! |---|---|
 //! | `client` | [`CloudbedsClient`] (config, transport, v1.3 methods, `PmsClient`), [`DEFAULT_RATE_LIMIT`]; `client/profile.rs`: the property's currency and time zone from `getHotels` |
+//! | `accounting` | folio lines from the Accounting API (`POST /accounting/v1.0/transactions`), `getTransactions` as the fallback |
 //! | `auth` | API key and OAuth2 refresh (the `oauth2` crate over our reqwest 0.13) |
 //! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
 //! | [`map`] | wire to pms-core; every Cloudbeds enum mapped explicitly |
 //! | [`redact`] | personal data out of the raw payloads kept on records |
 //! | `reservations` | reservation pages decoded from their text, no tree built |
-//! | [`webhook`] | [`WebhookVerifier`], [`parse_webhook`], [`authenticate_and_parse`] |
-//! | [`error`] | [`CloudbedsError`], [`classify_message`] |
+//! | [`webhook`] | [`WebhookVerifier`], [`Presented`], [`parse_webhook`], [`authenticate_delivery`] |
+//! | [`error`] | [`CloudbedsError`], [`classify_code`], [`classify_message`], [`vendor_text`], [`without_vendor_values`] |
 //! | `decode` | [`CloudbedsDecoder`] for `pms decode` and fixtures |
 //! | `decode_each` | `getReservations` pages handed out one reservation at a time (`PayloadDecoder::decode_each`) |
 //!
@@ -30,25 +31,35 @@
 //!   refresh token replaces the old one: persist
 //!   [`CloudbedsClient::current_refresh_token`] after use.
 //! * **Errors.** v1.x documents no HTTP statuses and no error codes:
-//!   `success: false` is classified by its message ([`classify_message`]).
+//!   `success: false` is classified by its message ([`classify_message`]);
+//!   the coded bodies of Cloudbeds' newer services (`errorCode`, `code`) by
+//!   their code ([`classify_code`]). The vendor's code and message are kept,
+//!   quoted values redacted; decode errors name the JSON path, never the value.
 //! * **Rate limits.** 429 (with `Retry-After`) and rate messages are
 //!   `RateLimited`; the client never sleeps. Pace callers to
 //!   [`CloudbedsClient::rate_limit`] (default [`DEFAULT_RATE_LIMIT`], 5/s).
-//! * **Time.** `dateCreated`/`dateModified`/`transactionDateTime` and the
-//!   `modifiedFrom`/`modifiedTo` filters are read and sent in the property's
-//!   time zone (the filters' zone is undocumented).
+//! * **Time.** `dateCreated`/`dateModified` and the `modifiedFrom`/`modifiedTo`
+//!   filters are read and sent in the property's time zone (the filters'
+//!   zone is undocumented); the Accounting API's instants are UTC.
 //! * **Charges.** `postCustomItem` with `referenceID` = our request id
 //!   (Cloudbeds refuses duplicates) and `itemNote` = `pms-ref:<request id>`;
-//!   [`pms_core::PmsClient::find_charge`] reads `getTransactions` and matches
-//!   that marker in `notes`/`description` (that `itemNote` surfaces there is
-//!   unverified). `getTransactions` left the public spec in June 2025.
+//!   folios and [`pms_core::PmsClient::find_charge`] read the Accounting
+//!   API's `POST /accounting/v1.0/transactions` (by `source_identifier` =
+//!   `reservationID`) and match that marker in `notes`/`description` (that
+//!   `itemNote` surfaces there is unverified). `getTransactions`, which left
+//!   the public spec in June 2025, is read only when the Accounting API
+//!   refuses (403/404/405/501, `*_FEATURE_DISABLED`).
+//! * **No panics on vendor data.** `clippy::arithmetic_side_effects` is on for
+//!   this crate: date and number arithmetic on what Cloudbeds sends is checked.
 //! * **Room assignment.** [`pms_core::PmsClient::assign_room`] resolves the
 //!   room number with `getRooms` and sends `postRoomAssign` with `newRoomID`,
 //!   `roomTypeID` and, when moving, `oldRoomID`; `adjustPrice` is left out
 //!   (the rate is kept). Reservations of several rooms are refused
 //!   (`Validation`): which of them to move is not ours to guess.
-//! * **Webhooks.** Cloudbeds signs nothing: authenticate with a secret URL
-//!   token ([`WebhookVerifier`]) and check the property.
+//! * **Webhooks.** Cloudbeds signs nothing: subscriptions carry our secret in
+//!   the [`WEBHOOK_AUTH_HEADER`] header (`postWebhook.authHeaderName`, SDK
+//!   1.19.0); older ones in a URL token. Both are verified in constant time
+//!   ([`WebhookVerifier`]) and the property is checked.
 //!
 //! ## Example
 //!
@@ -83,8 +94,10 @@
 //! # Ok::<(), pms_core::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+#![warn(clippy::arithmetic_side_effects)]
 #![warn(missing_docs)]
 
+mod accounting;
 mod auth;
 mod client;
 mod decode;
@@ -103,7 +116,8 @@ pub use client::{
     PARTNER_RATE_LIMIT, PaymentRequest, PostedPayment,
 };
 pub use decode::CloudbedsDecoder;
-pub use error::{CloudbedsError, classify_message};
+pub use error::{CloudbedsError, classify_code, classify_message, vendor_text, without_vendor_values};
 pub use webhook::{
-    MAX_WEBHOOK_BYTES, WebhookDelivery, WebhookVerifier, authenticate_and_parse, parse_webhook,
+    MAX_WEBHOOK_BYTES, Presented, WEBHOOK_AUTH_HEADER, WebhookDelivery, WebhookVerifier,
+    authenticate_and_parse, authenticate_delivery, parse_webhook,
 };

@@ -69,10 +69,11 @@ pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
         LocalResult::Single(t) => t.with_timezone(&Utc),
         LocalResult::Ambiguous(earlier, _) => earlier.with_timezone(&Utc),
         LocalResult::None => {
-            let shifted = local + chrono::Duration::hours(1);
-            match tz.from_local_datetime(&shifted) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-                LocalResult::None => Utc.from_utc_datetime(&local),
+            let shifted = local.checked_add_signed(chrono::Duration::hours(1));
+            match shifted.map(|shifted| tz.from_local_datetime(&shifted)) {
+                Some(LocalResult::Single(t) | LocalResult::Ambiguous(t, _)) => t.with_timezone(&Utc),
+                // At the end of chrono's range, or still in a gap: read as UTC.
+                Some(LocalResult::None) | None => Utc.from_utc_datetime(&local),
             }
         }
     }
@@ -439,13 +440,19 @@ pub fn request_marker(request_id: RequestId) -> String {
 }
 
 fn find_request_id(t: &Transaction) -> Option<RequestId> {
-    let texts = [&t.reference_id, &t.notes, &t.description];
+    request_id_in([&t.reference_id, &t.notes, &t.description])
+}
+
+/// Our request id in the first of `texts` that is one, or that carries
+/// the [`request_marker`].
+pub(crate) fn request_id_in<const N: usize>(texts: [&Option<String>; N]) -> Option<RequestId> {
     texts.into_iter().flatten().find_map(|text| {
         if let Ok(id) = text.trim().parse::<RequestId>() {
             return Some(id);
         }
-        let start = text.find("pms-ref:")? + "pms-ref:".len();
-        text.get(start..start + 36)?.parse().ok()
+        const MARKER: &str = "pms-ref:";
+        let start = text.find(MARKER)?.checked_add(MARKER.len())?;
+        text.get(start..start.checked_add(36)?)?.parse().ok()
     })
 }
 
@@ -554,7 +561,8 @@ pub fn folio(
             }),
             (Some("debit" | "credit"), _) => {
                 // amount = credit - debit: a debit (a charge) is negative.
-                let total = Money::new(-amount, currency);
+                // (Negating a Decimal flips its sign bit: it cannot overflow.)
+                let total = Money::new(std::ops::Neg::neg(amount), currency);
                 let quantity = t.quantity.filter(|q| !q.is_zero()).unwrap_or(Decimal::ONE);
                 let unit = total
                     .amount

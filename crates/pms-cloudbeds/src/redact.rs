@@ -118,7 +118,7 @@ fn string_stop(bytes: &[u8], mut i: usize) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // A byte of `x` is zero where `(x - ONES) & !x` has its high bit; a borrow
     // can only mark bytes after a real hit, so the lowest mark is exact.
-    while let Some(chunk) = bytes.get(i..i + 8) {
+    while let Some(chunk) = bytes.get(i..i.saturating_add(8)) {
         let Ok(word) = <[u8; 8]>::try_from(chunk).map(u64::from_le_bytes) else {
             break;
         };
@@ -129,15 +129,15 @@ fn string_stop(bytes: &[u8], mut i: usize) -> usize {
             | (word.wrapping_sub(ONES * 0x20) & !word);
         let marks = marks & HIGH;
         if marks != 0 {
-            return i + (marks.trailing_zeros() / 8) as usize;
+            return i.saturating_add((marks.trailing_zeros() / 8) as usize);
         }
-        i += 8;
+        i = i.saturating_add(8);
     }
     while let Some(&c) = bytes.get(i) {
         if c == b'"' || c == b'\\' || c < 0x20 {
             break;
         }
-        i += 1;
+        i = i.saturating_add(1);
     }
     i
 }
@@ -261,7 +261,7 @@ impl<'a> Redactor<'a> {
                         return Ok(self.out);
                     }
                     (Some(&object), Some(b',')) => {
-                        self.pos += 1;
+                        self.advance(1);
                         if object { Next::Key } else { Next::Value }
                     }
                     (Some(true), Some(b'}')) | (Some(false), Some(b']')) => self.close()?,
@@ -269,6 +269,13 @@ impl<'a> Redactor<'a> {
                 },
             };
         }
+    }
+
+    /// Moves on `n` bytes; `pos` never passes the text's length in practice,
+    /// and saturates rather than wraps if it ever did.
+    #[inline(always)]
+    fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n);
     }
 
     fn fail(&self) -> NotRedactable {
@@ -292,7 +299,7 @@ impl<'a> Redactor<'a> {
         }
         let start = self.pos;
         while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-            self.pos += 1;
+            self.advance(1);
         }
         if self.pos > start && self.hidden.is_none() {
             let kept = self.slice(self.copied, start)?;
@@ -305,12 +312,12 @@ impl<'a> Redactor<'a> {
     fn value(&mut self) -> Result<Next, NotRedactable> {
         match self.peek() {
             Some(b'{') => {
-                self.pos += 1;
+                self.advance(1);
                 self.open.push(true);
                 return Ok(Next::KeyOrClose);
             }
             Some(b'[') => {
-                self.pos += 1;
+                self.advance(1);
                 self.open.push(false);
                 return Ok(Next::ValueOrClose);
             }
@@ -328,7 +335,7 @@ impl<'a> Redactor<'a> {
     }
 
     fn close(&mut self) -> Result<Next, NotRedactable> {
-        self.pos += 1;
+        self.advance(1);
         self.open.pop();
         self.value_ended()?;
         Ok(Next::AfterValue)
@@ -369,14 +376,16 @@ impl<'a> Redactor<'a> {
                 is_pii_key(key.as_bytes())
             } else {
                 // Between the quotes: no escape, so the bytes are the key.
-                self.bytes.get(start + 1..self.pos - 1).is_some_and(is_pii_key)
+                self.bytes
+                    .get(start.saturating_add(1)..self.pos.saturating_sub(1))
+                    .is_some_and(is_pii_key)
             }
         };
         self.skip_whitespace()?;
         if self.peek() != Some(b':') {
             return Err(self.fail());
         }
-        self.pos += 1;
+        self.advance(1);
         self.skip_whitespace()?;
         if personal {
             self.hidden = Some((self.open.len(), self.pos));
@@ -390,7 +399,7 @@ impl<'a> Redactor<'a> {
     #[inline(always)]
     fn string(&mut self) -> Result<bool, NotRedactable> {
         let start = self.pos;
-        self.pos += 1;
+        self.advance(1);
         let (mut escaped, mut unicode) = (false, false);
         loop {
             self.pos = string_stop(self.bytes, self.pos);
@@ -398,17 +407,17 @@ impl<'a> Redactor<'a> {
                 Some(b'"') => break,
                 Some(b'\\') => {
                     escaped = true;
-                    match self.bytes.get(self.pos + 1) {
+                    match self.bytes.get(self.pos.saturating_add(1)) {
                         Some(b'u') => unicode = true,
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
                         _ => return Err(self.fail()),
                     }
-                    self.pos += 2;
+                    self.advance(2);
                 }
                 _ => return Err(self.fail()),
             }
         }
-        self.pos += 1;
+        self.advance(1);
         if unicode {
             let token = self.slice(start, self.pos)?;
             serde_json::from_str::<Value>(token).map_err(|_| NotRedactable { offset: start })?;
@@ -422,26 +431,26 @@ impl<'a> Redactor<'a> {
     fn number(&mut self) -> Result<(), NotRedactable> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
-            self.pos += 1;
+            self.advance(1);
         }
         match self.peek() {
-            Some(b'0') => self.pos += 1,
+            Some(b'0') => self.advance(1),
             Some(b'1'..=b'9') => self.digits(),
             _ => return Err(self.fail()),
         }
         if self.peek() == Some(b'.') {
-            self.pos += 1;
+            self.advance(1);
             self.required_digits()?;
         }
         let exponent = matches!(self.peek(), Some(b'e' | b'E'));
         if exponent {
-            self.pos += 1;
+            self.advance(1);
             if matches!(self.peek(), Some(b'+' | b'-')) {
-                self.pos += 1;
+                self.advance(1);
             }
             self.required_digits()?;
         }
-        if exponent || self.pos - start > 300 {
+        if exponent || self.pos.saturating_sub(start) > 300 {
             let token = self.slice(start, self.pos)?;
             serde_json::from_str::<Value>(token).map_err(|_| NotRedactable { offset: start })?;
         }
@@ -450,7 +459,7 @@ impl<'a> Redactor<'a> {
 
     fn digits(&mut self) {
         while matches!(self.peek(), Some(b'0'..=b'9')) {
-            self.pos += 1;
+            self.advance(1);
         }
     }
 
@@ -463,10 +472,10 @@ impl<'a> Redactor<'a> {
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<(), NotRedactable> {
-        if self.bytes.get(self.pos..self.pos + word.len()) != Some(word) {
+        if self.bytes.get(self.pos..self.pos.saturating_add(word.len())) != Some(word) {
             return Err(self.fail());
         }
-        self.pos += word.len();
+        self.advance(word.len());
         Ok(())
     }
 }

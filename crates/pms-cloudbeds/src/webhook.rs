@@ -8,17 +8,30 @@
 //!   reservation created/status_changed, `propertyId`/`reservationId`/`guestId`
 //!   on others) and each id comes as a number plus a `*_str` string. Keys are
 //!   matched case-insensitively and the `_str` variant wins.
-//! * **Cloudbeds signs nothing** (no signature or HMAC header is documented;
-//!   several independent adapters say so after reading docs/webhooks-1). We
-//!   authenticate with an unguessable token in the subscribed URL, compared
-//!   in constant time ([`WebhookVerifier`]), and check that the payload's
-//!   property is the one configured.
+//! * **Cloudbeds signs nothing** (no signature or HMAC header is documented).
+//!   `postWebhook` takes `authHeaderName`/`authHeaderValue`, "HTTP header sent
+//!   with every delivery ... Use instead of credentials in `endpointUrl`"
+//!   (SDK `cloudbeds-pms-v1-3` 1.19.0, `IntegrationApi.post_webhook_post`):
+//!   our subscriptions send our secret as [`WEBHOOK_AUTH_HEADER`]. Deliveries
+//!   of subscriptions made before that carry the secret as a `token` in the
+//!   subscribed URL; both are compared in constant time ([`WebhookVerifier`]),
+//!   and the payload's property must be the one configured.
+//! * `roomblock/created|removed|details_changed` name the block's rooms in
+//!   `rooms[]{roomID, roomTypeID}` (with `roomBlockID`, `roomBlockType`
+//!   `blocked_dates|out_of_service|courtesy_hold`, `roomBlockReason`,
+//!   `startDate`, `endDate`): one room hint per room, whatever the type
+//!   (a block changes `roomBlocked` in `getHousekeepingStatus`, which the
+//!   re-read reports). Event names: developers.cloudbeds.com/changelog/august-2023;
+//!   fields and types: `/getRoomBlocks` and `/postRoomBlock` of
+//!   `src/pms-v1.3-openapi.yaml`.
 //! * There is no delivery id: the dedupe key is
 //!   `(event, property, entity id, timestamp)`.
+//! * Nothing here panics on vendor data: the timestamp is read with checked
+//!   arithmetic, and errors name the JSON path, never the value.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use pms_core::{Change, EventId, EventSource, ExternalRef, HotelId, PmsEvent, PmsKind, RoomNumber, VendorId};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -59,15 +72,77 @@ impl WebhookVerifier {
         })
     }
 
-    /// Whether `presented` (the token from the request path) is ours. Both
+    /// Whether `presented` (the token from the request URL) is ours. Both
     /// sides are hashed first, so neither content nor length leaks through timing.
     pub fn verify(&self, presented: &str) -> Result<(), CloudbedsError> {
+        self.check(presented, "URL token does not match")
+    }
+
+    fn check(&self, presented: &str, refusal: &str) -> Result<(), CloudbedsError> {
         let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         if bool::from(self.digest.ct_eq(&presented)) {
             Ok(())
         } else {
-            Err(CloudbedsError::WebhookRejected("URL token does not match".into()))
+            Err(CloudbedsError::WebhookRejected(refusal.into()))
         }
+    }
+
+    /// Whether a delivery presents our secret: in [`WEBHOOK_AUTH_HEADER`]
+    /// (subscriptions made with [`crate::CloudbedsClient::subscribe_webhook`]),
+    /// else as the URL `token` (subscriptions made before `authHeaderName`
+    /// existed). A delivery that carries the header is judged by the header
+    /// alone: a wrong header is refused even next to a right URL token.
+    pub fn verify_presented(&self, presented: &Presented) -> Result<(), CloudbedsError> {
+        match (presented.header.as_deref(), presented.url_token.as_deref()) {
+            (Some(header), _) => self.check(header, "auth header does not match"),
+            (None, Some(token)) => self.verify(token),
+            (None, None) => Err(CloudbedsError::WebhookRejected(
+                "neither the auth header nor a URL token was presented".into(),
+            )),
+        }
+    }
+}
+
+/// The header our subscriptions ask Cloudbeds to send with every delivery
+/// (`postWebhook.authHeaderName`; its value, `authHeaderValue`, is the
+/// hotel's webhook secret). A name of our own rather than `Authorization`,
+/// so no proxy in front of the receiver mistakes it for its own credential.
+pub const WEBHOOK_AUTH_HEADER: &str = "X-PMS-Webhook-Token";
+
+/// What a delivery presents to authenticate itself. `Debug` hides the values.
+#[derive(Clone, Default)]
+pub struct Presented {
+    /// The value of [`WEBHOOK_AUTH_HEADER`], when the delivery carried it.
+    pub header: Option<String>,
+    /// The `token` query parameter of the delivery's URL, when present.
+    pub url_token: Option<String>,
+}
+
+impl Presented {
+    /// Reads both from a request: the [`WEBHOOK_AUTH_HEADER`] header (a
+    /// value that is not visible ASCII counts as presented and wrong), and
+    /// the `token` query parameter (any letter case, percent-decoded).
+    pub fn from_request(headers: &http::HeaderMap, query: Option<&str>) -> Self {
+        let header = headers.get(WEBHOOK_AUTH_HEADER).map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|_| "\u{fffd}".to_owned())
+        });
+        let url_token = query.and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k.eq_ignore_ascii_case("token"))
+                .map(|(_, v)| v.into_owned())
+        });
+        Presented { header, url_token }
+    }
+}
+
+impl std::fmt::Debug for Presented {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Presented")
+            .field("header", &self.header.as_ref().map(|_| "<redacted>"))
+            .field("url_token", &self.url_token.as_ref().map(|_| "<redacted>"))
+            .finish()
     }
 }
 
@@ -78,9 +153,10 @@ pub struct WebhookDelivery {
     pub event: String,
     /// The property the event is about.
     pub property_id: String,
-    /// The normalized event; `None` for events the model has no change for
+    /// The normalized events: one for most events, one per named room for
+    /// `roomblock/*`, none for events the model has no change for
     /// (`integration/appstate_changed`, `night_audit/completed`, ...).
-    pub pms_event: Option<PmsEvent>,
+    pub events: Vec<PmsEvent>,
 }
 
 /// Keys lower-cased, `_str` variants preferred.
@@ -125,7 +201,8 @@ impl Fields {
     }
 
     /// `timestamp`: UNIX seconds with microseconds, as a number or a string.
-    /// Returns the text used in the dedupe key and the instant.
+    /// Returns the text used in the dedupe key and the instant. Checked all
+    /// the way: an instant chrono cannot hold is a decode error, not a panic.
     fn timestamp(&self) -> Result<Option<(String, DateTime<Utc>)>, CloudbedsError> {
         let text = match self.0.get("timestamp") {
             None | Some(Value::Null) => return Ok(None),
@@ -134,20 +211,23 @@ impl Fields {
             Some(Value::String(s)) => s.trim().to_owned(),
             Some(_) => return Err(CloudbedsError::decode("$.timestamp", "expected UNIX seconds")),
         };
-        let seconds: Decimal = text
-            .parse()
-            .map_err(|_| CloudbedsError::decode("$.timestamp", format!("`{text}` is not UNIX seconds")))?;
+        let seconds = text
+            .parse::<Decimal>()
+            .or_else(|_| Decimal::from_scientific(&text))
+            .map_err(|_| CloudbedsError::decode("$.timestamp", "not UNIX seconds"))?;
+        let out_of_range = || CloudbedsError::decode("$.timestamp", "out of range");
         let whole = seconds.trunc();
-        let micros = ((seconds - whole) * Decimal::from(1_000_000)).round();
+        let micros = seconds
+            .checked_sub(whole)
+            .and_then(|fraction| fraction.checked_mul(Decimal::from(1_000_000)))
+            .map(|m| m.round())
+            .ok_or_else(out_of_range)?;
         let instant = whole
             .to_i64()
-            .zip(micros.to_i64())
-            .and_then(|(s, us)| {
-                Utc.timestamp_opt(s, 0)
-                    .single()
-                    .map(|t| t + chrono::Duration::microseconds(us))
-            })
-            .ok_or_else(|| CloudbedsError::decode("$.timestamp", "out of range"))?;
+            .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+            .zip(micros.to_i64().map(TimeDelta::microseconds))
+            .and_then(|(at, fraction)| at.checked_add_signed(fraction))
+            .ok_or_else(out_of_range)?;
         Ok(Some((text, instant)))
     }
 }
@@ -254,6 +334,36 @@ pub fn parse_webhook(
                 }),
             )
         }
+        "roomblock/created" | "roomblock/removed" | "roomblock/details_changed" => {
+            let block = need(&fields, "roomblockid")?;
+            let rooms = block_rooms(&fields)?;
+            let stamp = dedupe_stamp(&timestamp, body);
+            let occurred_at = timestamp.as_ref().map_or(received_at, |(_, at)| *at);
+            let events = rooms
+                .into_iter()
+                .map(|room| PmsEvent {
+                    id: EventId::new(format!(
+                        "cloudbeds:{event}:{property_id}:{block}/{}:{stamp}",
+                        room.id.as_str()
+                    )),
+                    hotel: hotel.clone(),
+                    occurred_at,
+                    source: EventSource::Webhook,
+                    change: Change::RoomStatusChanged {
+                        room,
+                        number: None,
+                        // The block's dates decide whether the room is out of
+                        // service today: the re-read says, not the event.
+                        status: None,
+                    },
+                })
+                .collect();
+            return Ok(WebhookDelivery {
+                event,
+                property_id,
+                events,
+            });
+        }
         "accounting/transaction" => {
             let item = cb_ref(need(&fields, "transactionid")?, "$.transactionId")?;
             (
@@ -267,36 +377,78 @@ pub fn parse_webhook(
         _ => ("", None),
     };
 
-    let pms_event = match change {
-        None => None,
+    let events = match change {
+        None => {
+            tracing::debug!(event = %event, "cloudbeds webhook event without a model change");
+            Vec::new()
+        }
         Some(change) => {
             let entity = fields.id(entity_key)?.unwrap_or_default();
-            let stamp = match &timestamp {
-                Some((text, _)) => text.clone(),
-                // No timestamp: the body itself identifies the delivery.
-                None => format!("sha256:{}", hex::encode(Sha256::digest(body))),
-            };
-            Some(PmsEvent {
+            let stamp = dedupe_stamp(&timestamp, body);
+            vec![PmsEvent {
                 id: EventId::new(format!("cloudbeds:{event}:{property_id}:{entity}:{stamp}")),
                 hotel: hotel.clone(),
                 occurred_at: timestamp.map_or(received_at, |(_, at)| at),
                 source: EventSource::Webhook,
                 change,
-            })
+            }]
         }
     };
-    if pms_event.is_none() {
-        tracing::debug!(event = %event, "cloudbeds webhook event without a model change");
-    }
     Ok(WebhookDelivery {
         event,
         property_id,
-        pms_event,
+        events,
     })
 }
 
-/// Authenticates and parses a delivery: the URL token must match, the body
-/// must be within [`MAX_WEBHOOK_BYTES`], and its property must be `property_id`.
+/// The timestamp text, or (no timestamp) a digest of the body, which then
+/// identifies the delivery.
+fn dedupe_stamp(timestamp: &Option<(String, DateTime<Utc>)>, body: &[u8]) -> String {
+    match timestamp {
+        Some((text, _)) => text.clone(),
+        None => format!("sha256:{}", hex::encode(Sha256::digest(body))),
+    }
+}
+
+/// `rooms[]{roomID, roomTypeID}` of a room block event, as room refs. A block
+/// names at least one room ("When multiple rooms are submitted they will be
+/// created under the same roomBlockID", `/postRoomBlock`), so none is a
+/// decode error: the hint would otherwise be lost with a success.
+fn block_rooms(fields: &Fields) -> Result<Vec<ExternalRef>, CloudbedsError> {
+    let Some(Value::Array(rooms)) = fields.0.get("rooms") else {
+        return Err(CloudbedsError::decode(
+            "$.rooms",
+            "expected the array of the block's rooms",
+        ));
+    };
+    let mut out: Vec<ExternalRef> = Vec::with_capacity(rooms.len());
+    for (i, room) in rooms.iter().enumerate() {
+        let path = format!("$.rooms[{i}].roomID");
+        let Value::Object(room) = room else {
+            return Err(CloudbedsError::decode(
+                format!("$.rooms[{i}]"),
+                "expected an object",
+            ));
+        };
+        let room = Fields::new(room.clone());
+        let id = room
+            .id("roomid")
+            .map_err(|_| CloudbedsError::decode(path.clone(), "expected an id (string or integer)"))?
+            .ok_or_else(|| CloudbedsError::decode(path.clone(), "missing required id"))?;
+        let room = cb_ref(id, &path)?;
+        if !out.contains(&room) {
+            out.push(room);
+        }
+    }
+    if out.is_empty() {
+        return Err(CloudbedsError::decode("$.rooms", "a room block names no room"));
+    }
+    Ok(out)
+}
+
+/// Authenticates and parses a delivery that presents the URL token only
+/// (subscriptions made with the secret in `endpointUrl`): see
+/// [`authenticate_delivery`].
 pub fn authenticate_and_parse(
     verifier: &WebhookVerifier,
     presented_token: &str,
@@ -305,7 +457,25 @@ pub fn authenticate_and_parse(
     hotel: &HotelId,
     received_at: DateTime<Utc>,
 ) -> Result<WebhookDelivery, CloudbedsError> {
-    verifier.verify(presented_token)?;
+    let presented = Presented {
+        header: None,
+        url_token: Some(presented_token.to_owned()),
+    };
+    authenticate_delivery(verifier, &presented, body, property_id, hotel, received_at)
+}
+
+/// Authenticates and parses a delivery: the secret must be presented
+/// ([`WebhookVerifier::verify_presented`]), the body must be within
+/// [`MAX_WEBHOOK_BYTES`], and its property must be `property_id`.
+pub fn authenticate_delivery(
+    verifier: &WebhookVerifier,
+    presented: &Presented,
+    body: &[u8],
+    property_id: &str,
+    hotel: &HotelId,
+    received_at: DateTime<Utc>,
+) -> Result<WebhookDelivery, CloudbedsError> {
+    verifier.verify_presented(presented)?;
     let delivery = parse_webhook(body, hotel, received_at)?;
     if delivery.property_id != property_id {
         return Err(CloudbedsError::WebhookRejected(format!(
@@ -356,5 +526,132 @@ mod tests {
             parse_webhook(b"{not json", &hotel, Utc::now()),
             Err(CloudbedsError::Decode { .. })
         ));
+    }
+
+    /// Issue 17 item 8 (RELIABILITY bug 17): this timestamp panicked in
+    /// unchecked date arithmetic; it must be a typed decode error at the path.
+    #[test]
+    fn an_instant_chrono_cannot_hold_is_a_decode_error_not_a_panic() {
+        let hotel = HotelId::new("h").unwrap();
+        for stamp in [
+            "-8334601228800.5",
+            "-8334632851200.5",
+            "8210266876800.5",
+            "1e30",
+            "\"-9223372036854775808.999999\"",
+            "-99999999999999999999999999",
+            "\"9e4294967296\"",
+            "\"1E+2147483648\"",
+        ] {
+            let body = format!(
+                r#"{{"version":"1.0","event":"reservation/created","timestamp":{stamp},"propertyID":318267,"reservationID":"1"}}"#
+            );
+            let err = parse_webhook(body.as_bytes(), &hotel, Utc::now()).unwrap_err();
+            assert!(
+                matches!(&err, CloudbedsError::Decode { path, .. } if path == "$.timestamp"),
+                "{stamp}: {err}"
+            );
+            let text = err.to_string();
+            assert!(!text.contains("8334601228800"), "the value leaked: {text}");
+        }
+    }
+
+    fn block(event: &str, rooms: &str) -> String {
+        format!(
+            r#"{{"version":"1.0","event":"{event}","timestamp":1766005900.75,"propertyID":318267,"propertyID_str":"318267","roomBlockID":"rb_9001","roomBlockType":"out_of_service","roomBlockReason":"Broken AC","startDate":"2026-02-01","endDate":"2026-02-03","rooms":{rooms}}}"#
+        )
+    }
+
+    /// Issue 18: a room going out of service must reach the sync as room hints.
+    #[test]
+    fn room_block_events_are_room_hints_for_each_named_room() {
+        let hotel = HotelId::new("h").unwrap();
+        for event in [
+            "roomblock/created",
+            "roomblock/removed",
+            "roomblock/details_changed",
+        ] {
+            let body = block(
+                event,
+                r#"[{"roomID":"544559-0","roomTypeID":544559},{"roomID":601917,"roomTypeID":"601917"},{"roomID":"544559-0","roomTypeID":544559}]"#,
+            );
+            let delivery = parse_webhook(body.as_bytes(), &hotel, Utc::now()).unwrap();
+            let at = DateTime::<Utc>::from_timestamp(1_766_005_900, 750_000_000).unwrap();
+            let hint = |room: &str| PmsEvent {
+                id: EventId::new(format!("cloudbeds:{event}:318267:rb_9001/{room}:1766005900.75")),
+                hotel: hotel.clone(),
+                occurred_at: at,
+                source: EventSource::Webhook,
+                change: Change::RoomStatusChanged {
+                    room: ExternalRef::new(PmsKind::Cloudbeds, VendorId::new(room).unwrap()),
+                    number: None,
+                    status: None,
+                },
+            };
+            assert_eq!(delivery.events, vec![hint("544559-0"), hint("601917")], "{event}");
+        }
+        for rooms in ["[]", "null", r#"[{"roomTypeID":1}]"#, r#"["544559-0"]"#] {
+            let body = block("roomblock/created", rooms);
+            let err = parse_webhook(body.as_bytes(), &hotel, Utc::now()).unwrap_err();
+            assert_eq!(err.kind(), pms_core::ErrorKind::Decode, "{rooms}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_auth_header_wins_over_the_url_token_and_either_is_constant_time_checked() {
+        let v = WebhookVerifier::new(&SecretString::from("0123456789abcdef-secret")).unwrap();
+        let ok = "0123456789abcdef-secret";
+        let presented = |header: Option<&str>, url_token: Option<&str>| Presented {
+            header: header.map(str::to_owned),
+            url_token: url_token.map(str::to_owned),
+        };
+        assert!(v.verify_presented(&presented(Some(ok), None)).is_ok());
+        assert!(v.verify_presented(&presented(None, Some(ok))).is_ok());
+        assert!(v.verify_presented(&presented(Some(ok), Some("wrong"))).is_ok());
+        assert!(v.verify_presented(&presented(Some("wrong"), Some(ok))).is_err());
+        assert!(v.verify_presented(&presented(None, None)).is_err());
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-pms-webhook-token", http::HeaderValue::from_static("abc"));
+        let read = Presented::from_request(&headers, Some("a=1&Token=t%2Bu"));
+        assert_eq!(read.header.as_deref(), Some("abc"));
+        assert_eq!(read.url_token.as_deref(), Some("t+u"));
+        assert_eq!(
+            format!("{:?}", presented(Some(ok), Some(ok))),
+            r#"Presented { header: Some("<redacted>"), url_token: Some("<redacted>") }"#
+        );
+    }
+
+    use proptest::prelude::Strategy as _;
+
+    proptest::proptest! {
+        /// Any body, any timestamp, any event name, any rooms: a delivery or
+        /// a typed error, never a panic.
+        #[test]
+        fn the_parser_never_panics(
+            event in proptest::sample::select(vec![
+                "reservation/created", "reservation/status_changed", "reservation/deleted",
+                "guest/created", "housekeeping/room_condition_changed", "accounting/transaction",
+                "roomblock/created", "roomblock/removed", "roomblock/details_changed",
+                "night_audit/completed", "x/y",
+            ]),
+            stamp in proptest::prop_oneof![
+                proptest::num::f64::ANY.prop_map(|f| f.to_string()),
+                proptest::num::i64::ANY.prop_map(|i| format!("{i}.5")),
+                proptest::num::i64::ANY.prop_map(|i| format!("\"{i}.999999\"")),
+                "[-+0-9.eE]{0,40}",
+            ],
+            room in "[0-9a-z-]{0,12}",
+            tail in proptest::collection::vec(0u8..=255, 0..64),
+        ) {
+            let hotel = HotelId::new("h").unwrap();
+            let body = format!(
+                r#"{{"version":"1.0","event":"{event}","timestamp":{stamp},"propertyID":1,"reservationID":"r","guestId":2,"roomId":"{room}","transactionId":"t","roomBlockID":"b","rooms":[{{"roomID":"{room}"}}]}}"#
+            );
+            let _ = parse_webhook(body.as_bytes(), &hotel, Utc::now());
+            let mut mutated = body.into_bytes();
+            mutated.extend_from_slice(tail.as_slice());
+            let _ = parse_webhook(&mutated, &hotel, Utc::now());
+            let _ = parse_webhook(tail.as_slice(), &hotel, Utc::now());
+        }
     }
 }

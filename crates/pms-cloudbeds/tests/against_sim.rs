@@ -191,13 +191,20 @@ async fn a_posted_charge_is_found_again_deduplicated_and_voided() {
         .unwrap()
         .unwrap();
     assert!(voided.voided);
+    // Every folio read went to the Accounting API; getTransactions (gone from
+    // the public spec) was never needed.
+    assert!(
+        !sim.state()
+            .requests_to("/accounting/v1.0/transactions")
+            .is_empty()
+    );
+    assert!(sim.state().requests_to("getTransactions").is_empty());
     sim.shutdown().await;
 }
 
 /// After an ambiguous timeout the sync layer only has what `find_charge`
-/// returns. `getTransactions` names a line by its `transactionID` and
-/// documents no `soldProductID` (SDK `GetTransactionsResponseDataInner` at
-/// `8293e51a`), while `postVoidItem` takes only the `soldProductID`
+/// returns. The Accounting API names a line by its transaction `id` and has
+/// no `soldProductID` (`TransactionResponse`), while `postVoidItem` takes only the `soldProductID`
 /// `postCustomItem` answered: the connector must not send a `postVoidItem`
 /// with the wrong id, so such a void is a typed `Unsupported`, nothing is
 /// voided, and voiding by the id the post answered still works.
@@ -468,7 +475,7 @@ async fn simulator_webhooks_authenticate_and_parse() {
             .unwrap();
         let delivery =
             authenticate_and_parse(&verifier, &token, &request.body, &property, &hotel, Utc::now()).unwrap();
-        changes.push(delivery.pms_event.unwrap().change);
+        changes.extend(delivery.events.into_iter().map(|e| e.change));
         // A forged token or another property is refused.
         assert!(
             authenticate_and_parse(
@@ -511,12 +518,13 @@ async fn webhook_subscriptions_filter_events_and_metadata_names_the_api() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&receiver)
         .await;
-    let endpoint = url::Url::parse(&format!("{}/cloudbeds?Token={WEBHOOK_TOKEN}", receiver.uri())).unwrap();
+    let endpoint = url::Url::parse(&format!("{}/cloudbeds", receiver.uri())).unwrap();
+    let secret = SecretString::from(WEBHOOK_TOKEN.to_owned());
     let id = cb
-        .subscribe_webhook("housekeeping", "room_condition_changed", &endpoint)
+        .subscribe_webhook("housekeeping", "room_condition_changed", &endpoint, &secret)
         .await
         .unwrap();
-    // The secret in the URL never reaches the simulator's journal.
+    // The secret (`authHeaderValue`) never reaches the simulator's journal.
     let journaled = sim.state().requests_to("postWebhook");
     assert!(
         !journaled[0].body.to_string().contains(WEBHOOK_TOKEN),
@@ -526,6 +534,11 @@ async fn webhook_subscriptions_filter_events_and_metadata_names_the_api() {
     let listed = cb.list_webhooks().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id.as_deref(), Some(id.as_str()));
+    // getWebhooks names the header, never its value.
+    assert_eq!(
+        listed[0].auth_header.as_ref().and_then(|h| h.name.as_deref()),
+        Some(pms_cloudbeds::WEBHOOK_AUTH_HEADER)
+    );
     assert_eq!(
         listed[0].event.as_ref().and_then(|e| e.action.as_deref()),
         Some("room_condition_changed")
@@ -568,17 +581,19 @@ async fn webhook_subscriptions_filter_events_and_metadata_names_the_api() {
     assert!(sim.webhooks().settle(Duration::from_secs(5)).await);
     let requests = receiver.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1);
-    let verifier = WebhookVerifier::new(&SecretString::from(WEBHOOK_TOKEN.to_owned())).unwrap();
-    let token = requests[0]
-        .url
-        .query_pairs()
-        .find(|(k, _)| k == "Token")
-        .map(|(_, v)| v.into_owned())
-        .unwrap();
+    let verifier = WebhookVerifier::new(&secret).unwrap();
+    // The simulator's sender puts the secret in the subscribed header, not in the URL.
+    assert_eq!(requests[0].url.query(), None);
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in requests[0].headers.iter() {
+        headers.insert(name.clone(), value.clone());
+    }
+    let presented = pms_cloudbeds::Presented::from_request(&headers, requests[0].url.query());
+    assert_eq!(presented.header.as_deref(), Some(WEBHOOK_TOKEN));
     let hotel = pms_core::HotelId::new("harbor").unwrap();
-    let delivery = authenticate_and_parse(
+    let delivery = pms_cloudbeds::authenticate_delivery(
         &verifier,
-        &token,
+        &presented,
         &requests[0].body,
         &property_id(&sim),
         &hotel,
@@ -586,6 +601,22 @@ async fn webhook_subscriptions_filter_events_and_metadata_names_the_api() {
     )
     .unwrap();
     assert_eq!(delivery.event, "housekeeping/room_condition_changed");
+    // The same body with a wrong header is refused.
+    let forged = pms_cloudbeds::Presented {
+        header: Some("0123456789abcdef-forged".into()),
+        url_token: None,
+    };
+    assert!(
+        pms_cloudbeds::authenticate_delivery(
+            &verifier,
+            &forged,
+            &requests[0].body,
+            &property_id(&sim),
+            &hotel,
+            Utc::now()
+        )
+        .is_err()
+    );
 
     cb.delete_webhook(&id).await.unwrap();
     assert!(cb.list_webhooks().await.unwrap().is_empty());

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use pms_cloudbeds::CloudbedsDecoder;
 use pms_core::{
     Address, Change, ChargeId, ChargeKind, Currency, DecodeContext, Decoded, DocumentKind, ErrorKind,
-    EventId, EventSource, ExternalRef, Folio, FolioCharge, FolioId, Guest, GuestId, GuestRef, HotelId,
+    EventId, EventSource, ExternalRef, Folio, FolioCharge, FolioId, FolioOwner, Guest, GuestId, GuestRef, HotelId,
     HousekeepingStatus, IdentityDocument, Money, Occupancy, PayloadDecoder, PayloadKind, Payment,
     PaymentState, PersonName, Pii, PmsEvent, PmsKind, RawJson, RawPayload, RequestId, Reservation,
     ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
@@ -441,6 +441,108 @@ fn get_transactions_maps_a_whole_folio() {
     assert_eq!(got, vec![expected]);
 }
 
+/// An Accounting answer (`POST /accounting/v1.0/transactions`, one page):
+/// amounts in minor units with `currencyScale`, payments as ledger credits,
+/// a `V` line voiding the line its `parentId` names.
+#[test]
+fn accounting_transactions_map_to_a_whole_folio() {
+    let res = cb("8176082119429");
+    let charge = |id: &str| ChargeId::derive(&hotel(), &cb(id));
+    let Decoded::Folio(first) = decode(PayloadKind::Folio, "accounting_transactions_page1.json") else {
+        panic!("wrong kind")
+    };
+    let expected = Folio {
+        id: FolioId::derive(&hotel(), &res),
+        external: res.clone(),
+        owner: FolioOwner::Reservation(res.clone()),
+        // 1737.00 + 24.50 - 500 paid.
+        balance: usd(dec!(1261.50)),
+        other_balances: Vec::new(),
+        charges: vec![
+            FolioCharge {
+                id: charge("54741583610067"),
+                external: cb("54741583610067"),
+                kind: ChargeKind::Room,
+                description: "Room rate - Queen".into(),
+                unit_amount: usd(dec!(1737.00)),
+                quantity: dec!(1),
+                total: usd(dec!(1737.00)),
+                tax: None,
+                transaction_code: Some("1000".into()),
+                outlet: None,
+                posted_at: utc("2026-02-01T20:10:00.648106Z"),
+                business_date: Some(day("2026-02-01")),
+                voided: false,
+                request_id: None,
+            },
+            FolioCharge {
+                id: charge("54741583610068"),
+                external: cb("54741583610068"),
+                kind: ChargeKind::Other("custom_item".into()),
+                description: "Minibar".into(),
+                unit_amount: usd(dec!(12.25)),
+                quantity: dec!(2),
+                total: usd(dec!(24.50)),
+                tax: None,
+                transaction_code: Some("4000".into()),
+                outlet: None,
+                posted_at: utc("2026-02-02T02:30:00Z"),
+                business_date: Some(day("2026-02-01")),
+                voided: false,
+                request_id: Some(
+                    "2f1f0e4e-8c1b-4a52-9d0e-6b7a8c9d0e1f"
+                        .parse::<RequestId>()
+                        .unwrap(),
+                ),
+            },
+        ],
+        payments: vec![Payment {
+            external: cb("54741583610069"),
+            amount: usd(dec!(500)),
+            method: Some("Cash".into()),
+            state: PaymentState::Charged,
+            paid_at: Some(utc("2026-02-01T20:00:00Z")),
+        }],
+    };
+    assert_eq!(first, vec![expected]);
+    let Decoded::Folio(second) = decode(PayloadKind::Folio, "accounting_transactions_page2.json") else {
+        panic!("wrong kind")
+    };
+    let expected = Folio {
+        id: FolioId::derive(&hotel(), &res),
+        external: res.clone(),
+        owner: FolioOwner::Reservation(res),
+        // The water is voided; the refund of 50 is owed back.
+        balance: usd(dec!(50)),
+        other_balances: Vec::new(),
+        charges: vec![FolioCharge {
+            id: charge("54741583610071"),
+            external: cb("54741583610071"),
+            kind: ChargeKind::Other("item".into()),
+            description: "Water".into(),
+            unit_amount: usd(dec!(10)),
+            quantity: dec!(1),
+            total: usd(dec!(10)),
+            tax: None,
+            transaction_code: Some("2000".into()),
+            outlet: None,
+            posted_at: utc("2026-02-02T03:00:00Z"),
+            business_date: Some(day("2026-02-01")),
+            voided: true,
+            request_id: None,
+        }],
+        payments: vec![Payment {
+            // 9100A, a refund: a ledger debit, negative as the model wants.
+            external: cb("54741583610070"),
+            amount: usd(dec!(-50)),
+            method: Some("Cash".into()),
+            state: PaymentState::Charged,
+            paid_at: Some(utc("2026-02-02T14:00:00Z")),
+        }],
+    };
+    assert_eq!(second, vec![expected]);
+}
+
 fn webhook(name: &str) -> Vec<PmsEvent> {
     let Decoded::Events(events) = decode(PayloadKind::Webhook, &format!("webhooks/{name}")) else {
         panic!("wrong kind")
@@ -458,26 +560,28 @@ fn event(id: &str, at: &str, change: Change) -> PmsEvent {
     }
 }
 
+/// The Pipedream test events (fixtures/cloudbeds/README.md: their bytes, only
+/// the JavaScript around the object removed).
 #[test]
 fn webhook_reservation_events() {
     assert_eq!(
         webhook("reservation_created.json"),
         vec![event(
-            "cloudbeds:reservation/created:318267:8176082119429:1766005381.816514",
-            "2025-12-17T21:03:01.816514Z",
+            "cloudbeds:reservation/created:318267:7061304407766:1766005022.073195",
+            "2025-12-17T20:57:02.073195Z",
             Change::ReservationCreated {
-                reservation: cb("8176082119429")
+                reservation: cb("7061304407766")
             },
         )]
     );
     assert_eq!(
         webhook("reservation_status_changed.json"),
         vec![event(
-            "cloudbeds:reservation/status_changed:318267:8176082119429:1766005502.104",
-            "2025-12-17T21:05:02.104Z",
+            "cloudbeds:reservation/status_changed:318267:7061304407766:1766005381.816514",
+            "2025-12-17T21:03:01.816514Z",
             Change::ReservationStatusChanged {
-                reservation: cb("8176082119429"),
-                status: Some(ReservationStatus::CheckedIn),
+                reservation: cb("7061304407766"),
+                status: Some(ReservationStatus::Cancelled),
             },
         )]
     );
@@ -485,8 +589,8 @@ fn webhook_reservation_events() {
     assert_eq!(
         webhook("reservation_dates_changed.json"),
         vec![event(
-            "cloudbeds:reservation/dates_changed:318267:31415926:1766005600.5",
-            "2025-12-17T21:06:40.5Z",
+            "cloudbeds:reservation/dates_changed:12345:31415926:1789459200.431234",
+            "2026-09-15T08:00:00.431234Z",
             Change::ReservationUpdated {
                 reservation: cb("31415926")
             },
@@ -495,8 +599,8 @@ fn webhook_reservation_events() {
     assert_eq!(
         webhook("reservation_deleted.json"),
         vec![event(
-            "cloudbeds:reservation/deleted:318267:31415926:1766005700",
-            "2025-12-17T21:08:20Z",
+            "cloudbeds:reservation/deleted:12345:31415926:1789459200.431234",
+            "2026-09-15T08:00:00.431234Z",
             Change::ReservationCancelled {
                 reservation: cb("31415926")
             },
@@ -509,10 +613,10 @@ fn webhook_guest_housekeeping_accounting_and_ignored_events() {
     assert_eq!(
         webhook("guest_created.json"),
         vec![event(
-            "cloudbeds:guest/created:318267:71224431:1766005800.25",
-            "2025-12-17T21:10:00.25Z",
+            "cloudbeds:guest/created:318267:159926682:1766005021.042568",
+            "2025-12-17T20:57:01.042568Z",
             Change::GuestUpdated {
-                guest: cb("71224431")
+                guest: cb("159926682")
             },
         )]
     );
@@ -537,12 +641,12 @@ fn webhook_guest_housekeeping_accounting_and_ignored_events() {
     )
     .unwrap();
     assert_eq!(delivery.event, "accounting/transaction");
-    assert_eq!(delivery.property_id, "318267");
-    let got = delivery.pms_event.unwrap();
+    assert_eq!(delivery.property_id, "12345");
+    let [got] = <[PmsEvent; 1]>::try_from(delivery.events).unwrap();
     assert!(
         got.id
             .as_str()
-            .starts_with("cloudbeds:accounting/transaction:318267:8812773:sha256:"),
+            .starts_with("cloudbeds:accounting/transaction:12345:148785457922303:sha256:"),
         "{}",
         got.id
     );
@@ -555,11 +659,75 @@ fn webhook_guest_housekeeping_accounting_and_ignored_events() {
             source: EventSource::Webhook,
             change: Change::FolioChanged {
                 reservation: None,
-                item: Some(cb("8812773"))
+                item: Some(cb("148785457922303"))
             },
         }
     );
+    // The December 2024 changelog's sample: accepted, no model change.
     assert_eq!(webhook("night_audit_completed.json"), vec![]);
+}
+
+/// Issue 18: a room block decoded to nothing with success; each named room
+/// is a room hint now (one re-read of room statuses tells what changed).
+#[test]
+fn webhook_room_block_is_a_hint_per_room() {
+    let hint = |room: &str| {
+        event(
+            &format!("cloudbeds:roomblock/created:318267:rb_30216230/{room}:1766006100.5"),
+            "2025-12-17T21:15:00.5Z",
+            Change::RoomStatusChanged {
+                room: cb(room),
+                number: None,
+                status: None,
+            },
+        )
+    };
+    assert_eq!(
+        webhook("roomblock_created.json"),
+        vec![hint("544559-0"), hint("601917-0")]
+    );
+}
+
+/// `getReservation`'s `guestList` decodes as guests (`guest`-prefixed fields).
+#[test]
+fn get_reservation_guest_list_decodes_as_guests() {
+    let Decoded::Guests(got) = decode(PayloadKind::Guests, "get_reservation.json") else {
+        panic!("wrong kind")
+    };
+    let guest = |id: &str, first: &str, last: &str| Guest {
+        id: GuestId::derive(&hotel(), &cb(id)),
+        external: cb(id),
+        name: PersonName {
+            title: None,
+            first: Some(Pii::from(first)),
+            middle: None,
+            last: Some(Pii::from(last)),
+        },
+        email: None,
+        phone: None,
+        address: None,
+        nationality: None,
+        birth_date: None,
+        language: None,
+        loyalty_number: None,
+        identity_document: None,
+        updated_at: None,
+    };
+    let ada = Guest {
+        email: Some(Pii::from("ada@example.com")),
+        // guestPhone is "", so the cell phone is used.
+        phone: Some(Pii::from("+1 212 555 0100")),
+        address: Some(Pii::new(Address {
+            lines: vec!["1 Analytical Way".into()],
+            city: Some("New York".into()),
+            postal_code: Some("10001".into()),
+            region: Some("NY".into()),
+            country: Some("US".into()),
+        })),
+        // guestDocumentType "na": no document; guestBirthdate "": none.
+        ..guest("71224431", "Ada", "Lovelace")
+    };
+    assert_eq!(got, vec![ada, guest("71224499", "Charles", "Babbage")]);
 }
 
 #[test]

@@ -125,6 +125,53 @@ async fn mount_get_reservation(server: &MockServer) {
         .await;
 }
 
+/// One page of the Accounting search of reservation 8176082119429: the body
+/// must be exactly what `src/accounting-v1.0-openapi.json` asks for (a
+/// `source_identifier` + `source_kind` base filter, our limit and sort, the
+/// page's token), sent as JSON with a Bearer credential and `X-Property-ID`.
+struct AccountingPage(Option<&'static str>);
+
+impl Match for AccountingPage {
+    fn matches(&self, request: &Request) -> bool {
+        let mut want = serde_json::json!({
+            "filters": {"and": [
+                {"field": "source_identifier", "operator": "equals", "value": "8176082119429"},
+                {"field": "source_kind", "operator": "equals", "value": "RESERVATION"}
+            ]},
+            "limit": 1000,
+            "sort": [{"field": "id", "direction": "asc"}]
+        });
+        if let Some(token) = self.0 {
+            want["pageToken"] = token.into();
+        }
+        let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
+        serde_json::from_slice::<serde_json::Value>(&request.body).ok() == Some(want)
+            && header("content-type").is_some_and(|v| v.starts_with("application/json"))
+            && header("authorization") == Some("Bearer cbat_test_key")
+            && header("x-property-id") == Some("318267")
+    }
+}
+
+const ACCOUNTING: &str = "/accounting/v1.0/transactions";
+
+/// Both pages of the stay's Accounting transactions, each expected `times`.
+async fn mount_accounting(server: &MockServer, times: u64) {
+    Mock::given(method("POST"))
+        .and(path(ACCOUNTING))
+        .and(AccountingPage(None))
+        .respond_with(json("accounting_transactions_page1.json"))
+        .expect(times)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ACCOUNTING))
+        .and(AccountingPage(Some("eyJvZmZzZXQiOjN9")))
+        .respond_with(json("accounting_transactions_page2.json"))
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test]
 async fn get_reservation_sends_api_key_and_property_header() {
     let server = server().await;
@@ -220,6 +267,60 @@ async fn success_false_inside_http_200_is_an_error() {
     let err = key_client(&server).reservation(&vid("404404")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.vendor_request_id(), Some("req-abc"));
+}
+
+/// Issue 18: `{"code": "ACCESS_DENIED", "description": "Access denied"}`
+/// (the body `omniboost/go-cloudbeds` recorded, `error.access_denied.json`)
+/// became "cloudbeds error 200:" with no message, a vendor error. The code
+/// and message are kept, quoted values redacted, classified by code.
+#[tokio::test]
+async fn coded_error_bodies_keep_the_vendor_code_and_message_and_classify_by_code() {
+    let cases = [
+        (
+            200,
+            r#"{"id": null, "timestamp": "2024-12-27T12:31:53.318020618", "code": "ACCESS_DENIED", "description": "Access denied"}"#,
+            ErrorKind::Auth,
+            "ACCESS_DENIED: Access denied",
+        ),
+        (
+            400,
+            r#"{"id":"e-2","timestamp":"2026-02-01T00:00:00Z","errorCode":"BOOKING_NOT_FOUND","errorDetails":"Booking \"8176082119429\" not found"}"#,
+            ErrorKind::NotFound,
+            r#"BOOKING_NOT_FOUND: Booking "<redacted>" not found"#,
+        ),
+        (
+            200,
+            r#"{"success": false, "code": "INVALID_PARAMETER", "message": "Invalid email \"jane.roe@example.com\""}"#,
+            ErrorKind::Validation,
+            r#"INVALID_PARAMETER: Invalid email "<redacted>""#,
+        ),
+        (
+            409,
+            r#"{"message": "A profile with this code already exists.", "code": "DUPLICATE_PROFILE_CODE", "timestamp": "2024-01-15T10:30:45.123Z"}"#,
+            ErrorKind::Conflict,
+            "DUPLICATE_PROFILE_CODE: A profile with this code already exists.",
+        ),
+    ];
+    for (status, body, kind, text) in cases {
+        let server = server().await;
+        Mock::given(method("GET"))
+            .and(path(api("getReservation")))
+            .respond_with(ResponseTemplate::new(status).set_body_string(body))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = key_client(&server)
+            .reservation(&vid("8176082119429"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), kind, "{body}: {err}");
+        let shown = err.to_string();
+        assert!(shown.contains(text), "{shown} lacks {text}");
+        assert!(
+            !shown.contains("jane.roe") && !shown.contains("\"8176082119429\""),
+            "{shown}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -503,15 +604,10 @@ async fn duplicate_reference_id_reads_the_first_charge_back() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(api("getTransactions")))
-        .and(query_param("reservationID", "8176082119429"))
-        .respond_with(json("get_transactions.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_accounting(&server, 1).await;
     let posted = key_client(&server).post_charge(&charge()).await.unwrap();
-    assert_eq!(posted.external.id.as_str(), "t-101");
+    // Found by the `itemNote` marker in the Accounting line's `notes`.
+    assert_eq!(posted.external.id.as_str(), "54741583610068");
 }
 
 #[tokio::test]
@@ -641,26 +737,20 @@ async fn check_out_refuses_an_open_balance_unless_allowed() {
 }
 
 #[tokio::test]
-async fn find_charge_and_folio_read_transactions() {
+async fn find_charge_and_folio_read_the_accounting_api() {
     let server = server().await;
     mount_get_reservation(&server).await;
-    Mock::given(method("GET"))
-        .and(path(api("getTransactions")))
-        .and(query_param("reservationID", "8176082119429"))
-        .and(query_param("includeDeleted", "true"))
-        .and(query_param("pageNumber", "1"))
-        .respond_with(json("get_transactions.json"))
-        .expect(3)
-        .mount(&server)
-        .await;
+    mount_accounting(&server, 3).await;
     let client = key_client(&server);
     let found = client
         .find_charge(&vid("8176082119429"), REQUEST_ID.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(found.external.id.as_str(), "t-101");
+    assert_eq!(found.external.id.as_str(), "54741583610068");
+    // 2450 at currencyScale 2.
     assert_eq!(found.total, Money::new(dec!(24.50), Currency::USD));
+    assert_eq!(found.unit_amount, Money::new(dec!(12.25), Currency::USD));
     assert!(
         client
             .find_charge(&vid("8176082119429"), RequestId::new_random())
@@ -672,6 +762,102 @@ async fn find_charge_and_folio_read_transactions() {
     // Cloudbeds' own balance from getReservation wins over the recomputed one.
     assert_eq!(folio.balance, Money::new(dec!(1954.14), Currency::USD));
     assert_eq!(folio.charges.len(), 3);
+    assert_eq!(folio.charges.iter().filter(|c| c.voided).count(), 1);
+    let paid: Vec<_> = folio.payments.iter().map(|p| p.amount.amount).collect();
+    assert_eq!(paid, [dec!(500), dec!(-50)]);
+}
+
+fn accounting_error(status: u16, code: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_string(format!(
+        r#"{{"id":"e-1","timestamp":"2026-02-01T00:00:00Z","errorCode":"{code}","errorDetails":"refused"}}"#
+    ))
+}
+
+/// The Accounting API refuses (403 `ACCESS_DENIED`, 404, 405, 501): the folio
+/// comes from `getTransactions`, as for properties not on the Accounting service.
+#[tokio::test]
+async fn a_refused_accounting_search_falls_back_to_get_transactions() {
+    for refusal in [
+        accounting_error(403, "ACCESS_DENIED"),
+        ResponseTemplate::new(404),
+        ResponseTemplate::new(405),
+        ResponseTemplate::new(501),
+        accounting_error(400, "ACCOUNTS_RECEIVABLE_LEDGER_FEATURE_DISABLED"),
+    ] {
+        let server = server().await;
+        Mock::given(method("POST"))
+            .and(path(ACCOUNTING))
+            .respond_with(refusal)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(api("getTransactions")))
+            .and(query_param("reservationID", "8176082119429"))
+            .and(query_param("includeDeleted", "true"))
+            .and(query_param("pageNumber", "1"))
+            .respond_with(json("get_transactions.json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let found = key_client(&server)
+            .find_charge(&vid("8176082119429"), REQUEST_ID.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.external.id.as_str(), "t-101");
+    }
+}
+
+/// Not a refusal: our request is wrong (400), the credential is refused
+/// (401) or the service failed (500): no fallback (the catch-all would see
+/// a `getTransactions`), the error is the answer, classified by its code.
+#[tokio::test]
+async fn a_failed_accounting_search_is_an_error_not_a_fallback() {
+    for (answer, kind) in [
+        (
+            accounting_error(400, "INVALID_ARGUMENT_ERROR"),
+            ErrorKind::Validation,
+        ),
+        (accounting_error(401, "ACCESS_DENIED"), ErrorKind::Auth),
+        (accounting_error(500, "UNEXPECTED_ERROR"), ErrorKind::Transient),
+        (
+            ResponseTemplate::new(200).set_body_string("not json"),
+            ErrorKind::Decode,
+        ),
+    ] {
+        let server = server().await;
+        Mock::given(method("POST"))
+            .and(path(ACCOUNTING))
+            .respond_with(answer)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = key_client(&server)
+            .find_charge(&vid("8176082119429"), REQUEST_ID.parse().unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), kind, "{err}");
+    }
+}
+
+/// A `nextPageToken` equal to the token asked with would loop for ever.
+#[tokio::test]
+async fn a_repeated_page_token_is_a_decode_error() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path(ACCOUNTING))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"transactions":[],"nextPageToken":"same"}"#),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = key_client(&server)
+        .find_charge(&vid("8176082119429"), REQUEST_ID.parse().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
 }
 
 #[tokio::test]
@@ -679,12 +865,7 @@ async fn void_charge_posts_void_item_and_accepts_already_voided() {
     let server = server().await;
     // The id is looked up among the stay's transactions first (not one of them:
     // it is the soldProductID postCustomItem answered).
-    Mock::given(method("GET"))
-        .and(path(api("getTransactions")))
-        .respond_with(json("get_transactions.json"))
-        .expect(2)
-        .mount(&server)
-        .await;
+    mount_accounting(&server, 2).await;
     Mock::given(method("POST"))
         .and(path(api("postVoidItem")))
         .and(form(&[
@@ -717,23 +898,18 @@ async fn void_charge_posts_void_item_and_accepts_already_voided() {
     client.void_charge(&request).await.unwrap();
 }
 
-/// A line known only by its `transactionID` (what `find_charge` reads back)
-/// has no `soldProductID` in `getTransactions`: nothing is sent to
+/// A line known only by its transaction id (what `find_charge` reads back)
+/// names no `soldProductID` in the Accounting API: nothing is sent to
 /// `postVoidItem` (the catch-all would fail) and the answer is `Unsupported`.
 #[tokio::test]
 async fn void_charge_of_a_transaction_id_is_unsupported_not_sent() {
     let server = server().await;
-    Mock::given(method("GET"))
-        .and(path(api("getTransactions")))
-        .respond_with(json("get_transactions.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_accounting(&server, 1).await;
     let err = key_client(&server)
         .void_charge(&VoidChargeRequest {
             request_id: RequestId::new_random(),
             reservation: vid("8176082119429"),
-            charge: vid("t-101"),
+            charge: vid("54741583610068"),
             reason: "recovered".into(),
         })
         .await
@@ -758,10 +934,14 @@ async fn adjustments_payments_and_their_voids() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("DELETE"))
+    // POST with a form body, as SDK 1.19.0 `AdjustmentApi.delete_adjustment_post` sends it.
+    Mock::given(method("POST"))
         .and(path(api("deleteAdjustment")))
-        .and(query_param("reservationID", "8176082119429"))
-        .and(query_param("adjustmentID", "3301"))
+        .and(form(&[
+            ("propertyID", "318267"),
+            ("reservationID", "8176082119429"),
+            ("adjustmentID", "3301"),
+        ]))
         .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"success":true}"#))
         .expect(1)
         .mount(&server)
@@ -887,10 +1067,9 @@ async fn webhook_subscriptions() {
             ("propertyID", "318267"),
             ("object", "reservation"),
             ("action", "created"),
-            (
-                "endpointUrl",
-                "https://hooks.example.com/cloudbeds/0123456789abcdef",
-            ),
+            ("endpointUrl", "https://hooks.example.com/webhooks/harbor"),
+            ("authHeaderName", "X-PMS-Webhook-Token"),
+            ("authHeaderValue", "0123456789abcdef-secret"),
         ]))
         .respond_with(json("post_webhook.json"))
         .expect(1)
@@ -915,14 +1094,22 @@ async fn webhook_subscriptions() {
         .mount(&server)
         .await;
     let client = key_client(&server);
-    let url = "https://hooks.example.com/cloudbeds/0123456789abcdef"
-        .parse()
-        .unwrap();
+    let url: url::Url = "https://hooks.example.com/webhooks/harbor".parse().unwrap();
+    let secret = SecretString::from("0123456789abcdef-secret");
     let id = client
-        .subscribe_webhook("reservation", "created", &url)
+        .subscribe_webhook("reservation", "created", &url, &secret)
         .await
         .unwrap();
     assert_eq!(id, "sub-981");
+    // A secret in the URL next to the header is refused before anything is sent.
+    let leaky: url::Url = "https://hooks.example.com/webhooks/harbor?token=x"
+        .parse()
+        .unwrap();
+    let err = client
+        .subscribe_webhook("reservation", "created", &leaky, &secret)
+        .await
+        .unwrap_err();
+    assert_eq!(pms_core::Error::from(err).kind(), ErrorKind::Validation);
     let list = client.list_webhooks().await.unwrap();
     assert_eq!(list[0].id.as_deref(), Some("sub-981"));
     assert_eq!(
@@ -933,6 +1120,36 @@ async fn webhook_subscriptions() {
         Some("https://hooks.example.com/cloudbeds/0123456789abcdef")
     );
     client.delete_webhook("sub-981").await.unwrap();
+}
+
+/// Subscriptions made the old way send no auth header fields: the secret is
+/// the URL's `token`.
+#[tokio::test]
+async fn webhook_subscription_with_a_url_token_sends_no_auth_header() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path(api("postWebhook")))
+        .and(form(&[
+            ("propertyID", "318267"),
+            ("object", "guest"),
+            ("action", "created"),
+            (
+                "endpointUrl",
+                "https://hooks.example.com/webhooks/harbor?token=0123456789abcdef",
+            ),
+        ]))
+        .respond_with(json("post_webhook.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let url: url::Url = "https://hooks.example.com/webhooks/harbor?token=0123456789abcdef"
+        .parse()
+        .unwrap();
+    let id = key_client(&server)
+        .subscribe_webhook_with_url_token("guest", "created", &url)
+        .await
+        .unwrap();
+    assert_eq!(id, "sub-981");
 }
 
 #[tokio::test]
@@ -966,7 +1183,7 @@ async fn webhook_authentication_and_property_check() {
         now,
     )
     .unwrap();
-    assert!(ok.pms_event.is_some());
+    assert_eq!(ok.events.len(), 1);
     let bad_token =
         pms_cloudbeds::authenticate_and_parse(&verifier, "guess", body.as_bytes(), "318267", &hotel, now)
             .unwrap_err();

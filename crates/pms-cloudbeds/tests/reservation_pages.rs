@@ -42,7 +42,7 @@ fn a_row_that_does_not_decode_names_its_path_as_the_tree_did() {
         error(&page(&[GOOD, BAD_COUNT])),
         (
             ErrorKind::Decode,
-            "cannot decode cloudbeds payload at `$.data[1].adults`: `many` is not a count".into()
+            "cannot decode cloudbeds payload at `$.data[1].adults`: not a count".into()
         )
     );
     let no_status = r#"{"reservationID":"2","startDate":"2026-02-01","endDate":"2026-02-03"}"#;

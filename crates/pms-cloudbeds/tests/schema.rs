@@ -297,10 +297,10 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
     .await
     .unwrap();
 
-    let hook =
-        url::Url::parse("https://hooks.example.com/cloudbeds/harbor?token=contract-test-token").unwrap();
+    let hook = url::Url::parse("https://hooks.example.com/cloudbeds/harbor").unwrap();
+    let secret = secrecy::SecretString::from("contract-test-webhook-secret");
     let subscription = cb
-        .subscribe_webhook("reservation", "status_changed", &hook)
+        .subscribe_webhook("reservation", "status_changed", &hook, &secret)
         .await
         .unwrap();
     assert!(!cb.list_webhooks().await.unwrap().is_empty());

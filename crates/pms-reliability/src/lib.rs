@@ -228,16 +228,19 @@ impl Leg {
                 Arc::new(FnWebhookSource::new(
                     PmsKind::Cloudbeds,
                     move |request: &WebhookRequest, at| {
-                        let token = query_token(request.query.as_deref());
-                        let delivery = pms_cloudbeds::authenticate_and_parse(
+                        let presented = pms_cloudbeds::Presented::from_request(
+                            &request.headers,
+                            request.query.as_deref(),
+                        );
+                        let delivery = pms_cloudbeds::authenticate_delivery(
                             &verifier,
-                            &token,
+                            &presented,
                             &request.body,
                             &property,
                             &hotel(),
                             at,
                         )?;
-                        Ok(delivery.pms_event.into_iter().collect())
+                        Ok(delivery.events)
                     },
                 ))
             }

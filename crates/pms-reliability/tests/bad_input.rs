@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use pms_core::{Config, Error, PmsKind, SystemClock};
-use pms_reliability::{hotel, query_token};
+use pms_reliability::hotel;
 use pms_sync::store::Store;
 use pms_sync::{
     Cipher, FnWebhookSource, MAX_WEBHOOK_BYTES, SqliteStore, SyncError, WebhookRequest, WebhookSource,
@@ -237,11 +237,18 @@ const STATUS_CHANGED: &str = r#"{"version":"1.0","event":"reservation/status_cha
 async fn cloudbeds_receiver() -> (String, Arc<dyn Store>) {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let verifier = pms_cloudbeds::WebhookVerifier::new(&SecretString::from(TOKEN.to_owned())).unwrap();
+    // As `pms serve` wires it: the subscription's auth header, else the URL token.
     let source = FnWebhookSource::new(PmsKind::Cloudbeds, move |request: &WebhookRequest, at| {
-        let token = query_token(request.query.as_deref());
-        let delivery =
-            pms_cloudbeds::authenticate_and_parse(&verifier, &token, &request.body, PROPERTY, &hotel(), at)?;
-        Ok(delivery.pms_event.into_iter().collect())
+        let presented = pms_cloudbeds::Presented::from_request(&request.headers, request.query.as_deref());
+        let delivery = pms_cloudbeds::authenticate_delivery(
+            &verifier,
+            &presented,
+            &request.body,
+            PROPERTY,
+            &hotel(),
+            at,
+        )?;
+        Ok(delivery.events)
     });
     let router = webhook_router(
         store.clone(),
@@ -327,6 +334,52 @@ async fn cloudbeds_hostile_deliveries_are_refused_and_store_nothing() {
     for _ in 0..3 {
         assert_eq!(post(&good, json, STATUS_CHANGED).await, 200);
     }
+    assert_eq!(stored(&store).await, 1);
+}
+
+async fn post_with_header(url: &str, header: &str, body: &str) -> u16 {
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header(pms_cloudbeds::WEBHOOK_AUTH_HEADER, header)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Issue 17 item 8 (bug 17): a timestamp chrono cannot hold panicked in the
+/// parser and the receiver dropped the connection. It is a 400 now, nothing
+/// is stored, and the next delivery is taken.
+#[tokio::test]
+async fn cloudbeds_a_timestamp_out_of_range_is_400_and_the_receiver_stays_up() {
+    let (base, store) = cloudbeds_receiver().await;
+    let good = format!("{base}/webhooks/grand?Token={TOKEN}");
+    for stamp in ["-8334601228800.5", "8210266876800.5", "1e300"] {
+        let body = STATUS_CHANGED.replace("1766005502.104", stamp);
+        assert_eq!(post(&good, "application/json", body).await, 400, "{stamp}");
+        assert_eq!(stored(&store).await, 0, "{stamp} stored something");
+    }
+    assert_eq!(post(&good, "application/json", STATUS_CHANGED).await, 200);
+    assert_eq!(stored(&store).await, 1);
+}
+
+/// Subscriptions made with `authHeaderName` deliver the secret in our header
+/// and no URL token; a wrong header is refused even beside a right URL token.
+#[tokio::test]
+async fn cloudbeds_the_subscription_auth_header_is_checked() {
+    let (base, store) = cloudbeds_receiver().await;
+    let bare = format!("{base}/webhooks/grand");
+    let with_token = format!("{base}/webhooks/grand?Token={TOKEN}");
+    assert_eq!(
+        post_with_header(&bare, "cloudbeds-receiver-token-4e7a18", STATUS_CHANGED).await,
+        401
+    );
+    assert_eq!(post_with_header(&with_token, "wrong", STATUS_CHANGED).await, 401);
+    assert_eq!(stored(&store).await, 0);
+    assert_eq!(post_with_header(&bare, TOKEN, STATUS_CHANGED).await, 200);
     assert_eq!(stored(&store).await, 1);
 }
 

@@ -59,8 +59,11 @@
 //!   `getGuestList`, `getRooms`, `getHousekeepingStatus`,
 //!   `postHousekeepingStatus`, `getHotelDetails`, `getHotels`, `postCustomItem`
 //!   (`referenceID` dedupe), `postVoidItem`, `postAdjustment`,
-//!   `deleteAdjustment`, `postPayment`, `postVoidPayment`, `getTransactions`,
-//!   and `POST /access_token` (refresh grant). API keys (`x-api-key` or
+//!   `deleteAdjustment` (POST, SDK 1.19.0), `postPayment`, `postVoidPayment`,
+//!   `getTransactions`, `postWebhook` (with `authHeaderName`/`authHeaderValue`),
+//!   `getWebhooks`, `deleteWebhook`, and `POST /access_token` (refresh grant);
+//!   the Accounting API's `POST {base}/accounting/v1.0/transactions` (JSON,
+//!   Bearer, `X-Property-ID`). API keys (`x-api-key` or
 //!   Bearer) are the access tokens; ids are [`CloudbedsIds`]. Webhooks:
 //!   `reservation/status_changed`, `housekeeping/room_condition_changed`,
 //!   `accounting/transaction`; budget [`CLOUDBEDS_RATE_LIMIT`] (5 req/s).

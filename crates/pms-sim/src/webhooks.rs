@@ -91,6 +91,8 @@ struct Inner {
     config: WebhookConfig,
     rng: StdRng,
     url: Option<Url>,
+    /// A static header sent with every delivery (Cloudbeds `authHeaderName`).
+    header: Option<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
     stats: WebhookStats,
     attempts: Vec<DeliveryAttempt>,
 }
@@ -118,6 +120,7 @@ impl Webhooks {
             config,
             rng,
             url: None,
+            header: None,
             stats: WebhookStats::default(),
             attempts: Vec::new(),
         }));
@@ -139,13 +142,35 @@ impl Webhooks {
     pub fn register(&self, url: &str, token: &str) -> Result<(), SimError> {
         let mut url = Url::parse(url).map_err(|e| SimError::InvalidUrl(e.to_string()))?;
         url.query_pairs_mut().append_pair("Token", token);
-        self.lock().url = Some(url);
+        let mut inner = self.lock();
+        inner.url = Some(url);
+        inner.header = None;
+        Ok(())
+    }
+
+    /// Registers the receiver with a static header sent on every delivery
+    /// and no token in the URL (Cloudbeds `postWebhook.authHeaderName` /
+    /// `authHeaderValue`, SDK `cloudbeds-pms-v1-3` 1.19.0).
+    pub fn register_with_header(
+        &self,
+        url: &str,
+        name: reqwest::header::HeaderName,
+        mut value: reqwest::header::HeaderValue,
+    ) -> Result<(), SimError> {
+        // A secret: `Debug` of the sender prints `Sensitive`, not the value.
+        value.set_sensitive(true);
+        let url = Url::parse(url).map_err(|e| SimError::InvalidUrl(e.to_string()))?;
+        let mut inner = self.lock();
+        inner.url = Some(url);
+        inner.header = Some((name, value));
         Ok(())
     }
 
     /// Removes the receiver; later messages are discarded.
     pub fn unregister(&self) {
-        self.lock().url = None;
+        let mut inner = self.lock();
+        inner.url = None;
+        inner.header = None;
     }
 
     /// The current delivery settings.
@@ -288,19 +313,22 @@ impl Shared {
     }
 
     async fn attempt(&self, client: &reqwest::Client, body: &Value, attempt: u32) -> bool {
-        let (url, timeout) = {
+        let (url, header, timeout) = {
             let inner = self.lock();
-            (inner.url.clone(), inner.config.response_timeout)
+            (
+                inner.url.clone(),
+                inner.header.clone(),
+                inner.config.response_timeout,
+            )
         };
         let status = match url {
-            Some(url) => client
-                .post(url)
-                .timeout(timeout)
-                .json(body)
-                .send()
-                .await
-                .ok()
-                .map(|r| r.status().as_u16()),
+            Some(url) => {
+                let mut request = client.post(url).timeout(timeout).json(body);
+                if let Some((name, value)) = header {
+                    request = request.header(name, value);
+                }
+                request.send().await.ok().map(|r| r.status().as_u16())
+            }
             None => None,
         };
         let ok = status.is_some_and(|s| (200..300).contains(&s));

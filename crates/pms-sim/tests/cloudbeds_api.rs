@@ -607,15 +607,7 @@ async fn custom_items_payments_and_voids_are_read_back_and_reference_ids_dedupe(
     let adjustment = adj.body["data"]["adjustmentID"].as_str().unwrap().to_owned();
     let b = balance(&get(&sim, "getReservation", &[("reservationID", &res_id)]).await);
     assert_eq!(b, before - rust_decimal::Decimal::from(5));
-    let del = send(
-        &sim,
-        reqwest::Method::DELETE,
-        "deleteAdjustment",
-        &[("reservationID", &res_id), ("adjustmentID", &adjustment)],
-    )
-    .await;
-    // DELETE takes the query string; a form body is not where it looks.
-    assert_eq!(del.body["success"], false);
+    // SDK 1.19.0 sends POST with a form body; the spec's DELETE is refused (405).
     let del = reply(
         client()
             .delete(url(&sim, "deleteAdjustment"))
@@ -627,6 +619,13 @@ async fn custom_items_payments_and_voids_are_read_back_and_reference_ids_dedupe(
             .send()
             .await
             .unwrap(),
+    )
+    .await;
+    assert_eq!(del.status, 405, "{}", del.body);
+    let del = post(
+        &sim,
+        "deleteAdjustment",
+        &[("reservationID", &res_id), ("adjustmentID", &adjustment)],
     )
     .await;
     assert_eq!(del.body["success"], true, "{}", del.body);
@@ -762,6 +761,87 @@ async fn webhooks_have_the_cloudbeds_shape() {
     sim.shutdown().await;
 }
 
+/// SDK 1.19.0 `postWebhook.authHeaderName`/`authHeaderValue`: each "Requires"
+/// the other; the sender sends the header on every delivery and no token;
+/// `getWebhooks` names the header, never its value, and the journal masks it.
+#[tokio::test]
+async fn webhook_subscriptions_with_an_auth_header() {
+    let sim = start().await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Option<String>, Option<String>)>();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+            let tx = tx.clone();
+            async move {
+                let header = headers
+                    .get("x-hook-secret")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let _ = tx.send((header, uri.query().map(str::to_owned)));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    for half in [
+        vec![("authHeaderName", "X-Hook-Secret")],
+        vec![("authHeaderValue", "s3cr3t-value-0123")],
+    ] {
+        let mut form = vec![
+            ("object", "reservation"),
+            ("action", "status_changed"),
+            ("endpointUrl", hook.as_str()),
+        ];
+        form.extend(half);
+        let r = post(&sim, "postWebhook", &form).await;
+        assert_eq!(r.body["success"], false, "{}", r.body);
+    }
+    let r = post(
+        &sim,
+        "postWebhook",
+        &[
+            ("object", "reservation"),
+            ("action", "status_changed"),
+            ("endpointUrl", hook.as_str()),
+            ("authHeaderName", "X-Hook-Secret"),
+            ("authHeaderValue", "s3cr3t-value-0123"),
+        ],
+    )
+    .await;
+    assert_eq!(r.body["success"], true, "{}", r.body);
+    let listed = get(&sim, "getWebhooks", &[]).await;
+    assert_eq!(
+        listed.body["data"][0]["authHeader"],
+        serde_json::json!({"name": "X-Hook-Secret"})
+    );
+    assert!(!listed.body.to_string().contains("s3cr3t"));
+    assert!(
+        sim.state()
+            .requests_to("postWebhook")
+            .iter()
+            .all(|r| !r.body.to_string().contains("s3cr3t"))
+    );
+    let (res_id, _, _) = sim
+        .state()
+        .with_hotel(|h| arrival_today(h, RoomState::Inspected))
+        .unwrap();
+    let r = send(
+        &sim,
+        reqwest::Method::PUT,
+        "putReservation",
+        &[("reservationID", &res_id), ("status", "checked_in")],
+    )
+    .await;
+    assert_eq!(r.body["success"], true);
+    assert!(sim.webhooks().settle(Duration::from_secs(5)).await);
+    let (header, query) = rx.recv().await.unwrap();
+    assert_eq!(header.as_deref(), Some("s3cr3t-value-0123"));
+    assert_eq!(query, None, "no token in the URL");
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn odd_parameters_on_every_method_get_envelopes_never_5xx() {
     let sim = start().await;
@@ -828,7 +908,7 @@ async fn odd_parameters_on_every_method_get_envelopes_never_5xx() {
         (reqwest::Method::POST, "postCustomItem"),
         (reqwest::Method::POST, "postVoidItem"),
         (reqwest::Method::POST, "postAdjustment"),
-        (reqwest::Method::DELETE, "deleteAdjustment"),
+        (reqwest::Method::POST, "deleteAdjustment"),
         (reqwest::Method::POST, "postPayment"),
         (reqwest::Method::POST, "postVoidPayment"),
         (reqwest::Method::GET, "getTransactions"),

@@ -36,15 +36,30 @@ pub const DEFAULT_STORE_DEADLINE: Duration = Duration::from_secs(3);
 /// `Retry-After` (seconds) of a `503` answered because the store cannot take events.
 pub const STORE_RETRY_AFTER_SECS: u64 = 5;
 
-/// A webhook as received, before authentication.
-#[derive(Debug, Clone)]
+/// A webhook as received, before authentication. `Debug` prints header
+/// names only and the body's length: both may hold secrets or guest data.
+#[derive(Clone)]
 pub struct WebhookRequest {
     /// The raw query string (Mews and Cloudbeds authenticate by a token in it).
     pub query: Option<String>,
     /// The `Content-Type` header.
     pub content_type: Option<String>,
+    /// Every header, for sources that authenticate by one (a Cloudbeds
+    /// subscription's `authHeaderName`). Sources compare secrets in constant time.
+    pub headers: HeaderMap,
     /// The body, already bounded.
     pub body: Bytes,
+}
+
+impl std::fmt::Debug for WebhookRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookRequest")
+            .field("query", &self.query.as_ref().map(|_| "<redacted>"))
+            .field("content_type", &self.content_type)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 /// One hotel's webhook endpoint: authenticates and parses its vendor's bodies.
@@ -244,6 +259,7 @@ async fn receive(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        headers,
         body,
     };
     let pms = source.pms().as_str();

@@ -119,6 +119,7 @@ async fn receive_shared(
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        headers: headers.clone(),
         body,
     };
     let hotel = match route.route(&request) {

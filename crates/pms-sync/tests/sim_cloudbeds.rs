@@ -224,7 +224,7 @@ async fn simulator_webhooks_are_authenticated_deduped_and_applied_once() {
             .unwrap_or_default();
         let delivery =
             pms_cloudbeds::authenticate_and_parse(&verifier, &token, &request.body, &property, &hotel(), at)?;
-        Ok(delivery.pms_event.into_iter().collect())
+        Ok(delivery.events)
     });
     let wake = Arc::new(tokio::sync::Notify::new());
     let router = webhook_router(

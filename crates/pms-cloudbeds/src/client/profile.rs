@@ -22,6 +22,7 @@ impl CloudbedsClient {
                 method: Method::GET,
                 name: "getHotels",
                 params: vec![p("propertyIDs", self.inner.property_id.clone())],
+                json: None,
                 write: false,
             })
             .await?;
@@ -38,6 +39,7 @@ pub fn property_profile(hotels: &[HotelItem], property_id: &str) -> Result<Prope
         .ok_or_else(|| CloudbedsError::Api {
             method: "getHotels",
             status: 200,
+            code: None,
             message: "the configured propertyID is not among the properties this credential reaches".into(),
             request_id: None,
             kind: pms_core::ErrorKind::NotFound,

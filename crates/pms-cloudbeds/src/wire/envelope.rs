@@ -7,15 +7,45 @@ use serde::Deserialize;
 
 use super::lenient;
 
-/// The part of every response read before anything else: whether it succeeded.
+/// The part of every response read before anything else: whether it
+/// succeeded, and what a failure says in any of the shapes Cloudbeds uses
+/// (listed in `crate::error`).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Probe {
     /// `success`; a boolean in most schemas, a string in `/oauth/metadata`.
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub success: Option<bool>,
-    /// `message`, present when `success` is false.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
+    /// `message`: v1.x when `success` is false; v2 and group-profile `ApiError`.
+    #[serde(default, deserialize_with = "lenient::opt_scalar_text")]
     pub message: Option<String>,
+    /// `code`: v2 and group-profile `ApiError`; the `{code, description}` body.
+    #[serde(default, deserialize_with = "lenient::opt_scalar_text")]
+    pub code: Option<String>,
+    /// `description`: the `{code, description}` body.
+    #[serde(default, deserialize_with = "lenient::opt_scalar_text")]
+    pub description: Option<String>,
+    /// `errorCode`: the Accounting API's `ApiAccountingError` (`ApiErrorCode`).
+    #[serde(default, deserialize_with = "lenient::opt_scalar_text")]
+    pub error_code: Option<String>,
+    /// `errorDetails`: the Accounting API's `ApiAccountingError`.
+    #[serde(default, deserialize_with = "lenient::opt_scalar_text")]
+    pub error_details: Option<String>,
+}
+
+impl Probe {
+    /// The vendor's machine-readable code, if any shape carried one.
+    pub fn vendor_code(&self) -> Option<&str> {
+        self.code.as_deref().or(self.error_code.as_deref())
+    }
+
+    /// The vendor's human-readable text, if any shape carried one.
+    pub fn vendor_message(&self) -> Option<&str> {
+        self.message
+            .as_deref()
+            .or(self.description.as_deref())
+            .or(self.error_details.as_deref())
+    }
 }
 
 /// A successful response. `data` is whatever the method returns.

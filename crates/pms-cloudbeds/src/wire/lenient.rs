@@ -6,7 +6,10 @@
 //! (`"2026-01-19 18:11:31"`, tech-specs page; vendor notes §6). Each helper
 //! here accepts exactly the documented and observed spellings and rejects
 //! anything else with a serde error, so the caller's `serde_path_to_error`
-//! names the JSON path.
+//! names the JSON path. **No message here quotes the value**: it may be a
+//! guest's birth date or document number, and errors reach logs; the path
+//! names the spot (`crate::error::without_vendor_values` redacts what serde
+//! itself quotes).
 
 use std::fmt;
 use std::str::FromStr;
@@ -69,6 +72,18 @@ pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     d.deserialize_option(V)
 }
 
+/// Text of a scalar (string, number, boolean) for reading *failure* bodies:
+/// anything else (an object, an array) is `None`, not an error, so an odd
+/// field never hides the rest of what a failure says.
+pub fn opt_scalar_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
 /// A decimal amount sent as a JSON number (`3908.28`) or a string (`"1954.14"`).
 ///
 /// serde_json (without `arbitrary_precision`, which we must not switch on
@@ -118,7 +133,7 @@ pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D
 fn parse_decimal(text: &str) -> Result<Decimal, String> {
     Decimal::from_str(text)
         .or_else(|_| Decimal::from_scientific(text))
-        .map_err(|_| format!("`{text}` is not a decimal amount"))
+        .map_err(|_| "not a decimal amount".to_owned())
 }
 
 /// Reads a scalar as [`opt_string`] does (trimmed text, a number as its
@@ -173,7 +188,7 @@ fn text<'de, D: Deserializer<'de>, T>(
 }
 
 fn count<N: FromStr>(s: &str) -> Result<N, String> {
-    s.parse().map_err(|_| format!("`{s}` is not a count"))
+    s.parse().map_err(|_| "not a count".to_owned())
 }
 
 /// A count sent as `"2"` or `2`; `""`/`null` are `None`.
@@ -201,14 +216,14 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
             match v {
                 0 => Ok(Some(false)),
                 1 => Ok(Some(true)),
-                _ => Err(E::custom(format!("{v} is not a boolean"))),
+                _ => Err(E::custom("not a boolean")),
             }
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
             match v {
                 0 => Ok(Some(false)),
                 1 => Ok(Some(true)),
-                _ => Err(E::custom(format!("{v} is not a boolean"))),
+                _ => Err(E::custom("not a boolean")),
             }
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -216,7 +231,7 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
                 "" => Ok(None),
                 "1" | "true" => Ok(Some(true)),
                 "0" | "false" => Ok(Some(false)),
-                _ => Err(E::custom(format!("`{v}` is not a boolean"))),
+                _ => Err(E::custom("not a boolean")),
             }
         }
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -243,7 +258,7 @@ pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D:
         canonical_date(day.as_bytes())
             .or_else(|| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
             .map(Some)
-            .ok_or_else(|| format!("`{s}` is not a YYYY-MM-DD date"))
+            .ok_or_else(|| "not a YYYY-MM-DD date".to_owned())
     })
     .map(Option::flatten)
 }
@@ -259,9 +274,25 @@ pub fn opt_local_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Naiv
         }
         parse_local_datetime(s)
             .map(Some)
-            .ok_or_else(|| format!("`{s}` is not a YYYY-MM-DD HH:MM:SS date-time"))
+            .ok_or_else(|| "not a YYYY-MM-DD HH:MM:SS date-time".to_owned())
     })
     .map(Option::flatten)
+}
+
+/// An instant in RFC 3339 (`2025-01-01T18:28:05.648106Z`, any offset), as
+/// the Accounting API writes its "(ISO 8601) in UTC" date-times; one without
+/// a zone is read as UTC, which is what the field documents. `""`/`null`
+/// are `None`.
+pub fn opt_utc_datetime<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
+    text(d, |s| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .ok()
+            .or_else(|| parse_local_datetime(s).map(|at| at.and_utc()))
+            .ok_or_else(|| "not an ISO 8601 date-time".to_owned())
+    })
 }
 
 /// A JSON object keyed by id (`guestList`, `getGuestList.data`). PHP encodes
@@ -331,7 +362,10 @@ fn canonical_datetime(s: &[u8]) -> Option<NaiveDateTime> {
 
 fn digits(text: &[u8]) -> Option<u32> {
     text.iter().try_fold(0u32, |n, &c| {
-        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        // At most four digits reach here: no overflow, checked all the same.
+        c.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u32::from(c.wrapping_sub(b'0'))))
+            .flatten()
     })
 }
 
@@ -481,11 +515,11 @@ mod tests {
         assert_eq!(dates(r#"{"day": "0000-00-00", "at": ""}"#), Ok((None, None)));
         assert_eq!(
             dates(r#"{"day": "2026-02-30"}"#).unwrap_err(),
-            "`2026-02-30` is not a YYYY-MM-DD date at line 1 column 21"
+            "not a YYYY-MM-DD date at line 1 column 21"
         );
         assert_eq!(
             dates(r#"{"at": 20260119}"#).unwrap_err(),
-            "`20260119` is not a YYYY-MM-DD HH:MM:SS date-time at line 1 column 16"
+            "not a YYYY-MM-DD HH:MM:SS date-time at line 1 column 16"
         );
         assert_eq!(
             dates(r#"{"day": true}"#).unwrap_err(),
@@ -495,7 +529,7 @@ mod tests {
             serde_json::from_str::<T>(r#"{"n": "many"}"#)
                 .map(|t| t.n)
                 .map_err(|e| e.to_string()),
-            Err("`many` is not a count at line 1 column 13".to_owned())
+            Err("not a count at line 1 column 13".to_owned())
         );
         assert_eq!(t(r#"{"n": " 7 "}"#).n, Some(7));
         assert_eq!(t(r#"{"n": 7.0}"#).n, Some(7));

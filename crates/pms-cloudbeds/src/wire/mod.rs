@@ -7,6 +7,7 @@
 //! from its spec (vendor notes §6), and a missing field must not fail a sync.
 //! Scalars go through [`lenient`] because numbers arrive as strings and back.
 
+pub mod accounting;
 pub mod envelope;
 pub mod folio;
 pub mod guest;

@@ -27,6 +27,19 @@ pub struct WebhookSubscription {
     /// `subscriptionData: {endpoint}` (one write-up shows `url`; both accepted).
     #[serde(default)]
     pub subscription_data: Option<SubscriptionData>,
+    /// `authHeader: {name}`: "Present only when the subscription was
+    /// registered with an auth header" (SDK 1.19.0,
+    /// `GetWebhooksResponseDataInnerAuthHeader`; the value is never returned).
+    #[serde(default)]
+    pub auth_header: Option<AuthHeaderName>,
+}
+
+/// `getWebhooks.data[].authHeader`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuthHeaderName {
+    /// `name`: "Header name. The value is never returned."
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub name: Option<String>,
 }
 
 /// `getWebhooks.data[].event`.

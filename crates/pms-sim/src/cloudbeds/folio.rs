@@ -1,5 +1,5 @@
 //! Folio: `POST /postCustomItem`, `POST /postVoidItem`, `POST /postAdjustment`,
-//! `DELETE /deleteAdjustment`, `POST /postPayment`, `POST /postVoidPayment`,
+//! `POST /deleteAdjustment`, `POST /postPayment`, `POST /postVoidPayment`,
 //! `GET /getTransactions`.
 //!
 //! Sources: `src/pms-v1.3-openapi.yaml` paths of the same names
@@ -443,8 +443,9 @@ pub(super) fn post_adjustment(front: &Front, params: &Params) -> OpResult {
     ))
 }
 
-/// `DELETE /deleteAdjustment?reservationID&adjustmentID`: "Voids the
-/// AdjustmentID transaction".
+/// `POST /deleteAdjustment` (form `reservationID`, `adjustmentID`; SDK
+/// 1.19.0 `AdjustmentApi.delete_adjustment_post`): "Voids the AdjustmentID
+/// transaction on the specified reservationID".
 pub(super) fn delete_adjustment(front: &Front, params: &Params) -> OpResult {
     let wanted = params.required("adjustmentID")?.to_owned();
     let now = state::now();
@@ -571,37 +572,47 @@ pub(super) fn post_void_payment(front: &Front, params: &Params) -> OpResult {
     Ok(Reply::write(json!({ "success": true }), vec![event]))
 }
 
-/// One row of `getTransactions`, before rendering.
-struct Row {
-    at: DateTime<Utc>,
-    id: String,
-    parent: Option<String>,
-    reservation: Option<Uuid>,
-    description: String,
-    notes: Option<String>,
-    quantity: u32,
-    /// "Consolidated amount on the transaction (Credit - Debit)".
-    amount: Decimal,
-    category: &'static str,
-    item_category: Option<String>,
-    card_type: Option<String>,
-    deleted: bool,
-    service_date: DateTime<Utc>,
+/// What a transaction row stands for in the shared hotel.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Origin {
+    /// A folio line (`adjustment`: the `postAdjustment` type, when it is one).
+    Charge {
+        id: Uuid,
+        order: Uuid,
+        kind: ChargeKind,
+        custom: bool,
+    },
+    /// A payment.
+    Payment { id: Uuid, kind: PaymentKind },
 }
 
-/// `GET /getTransactions`: filters `reservationID`, `includeDeleted`
-/// (default false), `includeDebit`/`includeCredit` (default true);
-/// `pageNumber`, `pageSize` (max 100). Items per
-/// `GetTransactionsResponseDataInner`: `amount` is "Credit - Debit" (a
-/// charge is negative), `transactionType` `debit|credit`,
-/// `transactionCategory` from `adjustment, addon, custom_item, fee, payment,
-/// product, rate, room_revenue, refund, tax, void`, `parentTransactionID`
-/// set on voids, `isDeleted` on voided lines; `itemNote` surfaces in `notes`.
-pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
-    let (page, size) = params.page(PAGE_SIZE, PAGE_SIZE)?;
-    let include_deleted = params.bool("includeDeleted")?.unwrap_or(false);
-    let include_debit = params.bool("includeDebit")?.unwrap_or(true);
-    let include_credit = params.bool("includeCredit")?.unwrap_or(true);
+/// One transaction of a stay, before rendering (`getTransactions` or the
+/// Accounting API's `transactions`).
+pub(super) struct Row {
+    pub(super) at: DateTime<Utc>,
+    pub(super) id: String,
+    pub(super) parent: Option<String>,
+    pub(super) reservation: Option<Uuid>,
+    pub(super) description: String,
+    pub(super) notes: Option<String>,
+    pub(super) quantity: u32,
+    /// "Consolidated amount on the transaction (Credit - Debit)".
+    pub(super) amount: Decimal,
+    pub(super) category: &'static str,
+    pub(super) item_category: Option<String>,
+    /// The `postAdjustment` type of an adjustment line.
+    pub(super) adjustment: Option<String>,
+    pub(super) card_type: Option<String>,
+    pub(super) deleted: bool,
+    pub(super) service_date: DateTime<Utc>,
+    pub(super) origin: Origin,
+    /// Whether this row is the void of `parent`.
+    pub(super) is_void: bool,
+}
+
+/// Every transaction of the stay `only` (of the property when `None`):
+/// lines and payments, and a `void` row after each voided one.
+pub(super) fn stay_rows(front: &Front, hotel: &Hotel, only: Option<Uuid>) -> Vec<Row> {
     let (items, adjustments, payments, voided_payments) = {
         let local = front.local();
         (
@@ -612,16 +623,6 @@ pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
         )
     };
     let reversals: HashSet<Uuid> = voided_payments.values().copied().collect();
-    let hotel = front.core.read();
-    check_property(&hotel, params, "propertyID")?;
-    let only: Option<Uuid> = match params.get("reservationID") {
-        None => None,
-        Some(id) => Some(
-            CloudbedsIds::find_reservation(&hotel, id)
-                .ok_or_else(|| CbError::business(format!("Reservation {id} not found")))?
-                .id,
-        ),
-    };
     let stay_of_order = |c: &crate::model::Charge| {
         c.linked_reservation_id
             .or_else(|| hotel.reservation(c.service_order_id).map(|r| r.id))
@@ -637,7 +638,8 @@ pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
             stay_bills.insert(b);
         }
         let gross = c.unit_gross * Decimal::from(c.unit_count);
-        let category = if adjustments.contains_key(&c.id) {
+        let adjustment = adjustments.get(&c.id).map(|a| a.kind.clone());
+        let category = if adjustment.is_some() {
             "adjustment"
         } else {
             match c.kind {
@@ -652,7 +654,13 @@ pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
                 .then(|| hotel.service(c.service_id).map(|s| s.name.clone()))
                 .flatten()
         });
-        let item_category = item_category.or_else(|| adjustments.get(&c.id).map(|a| a.kind.clone()));
+        let item_category = item_category.or_else(|| adjustment.clone());
+        let origin = Origin::Charge {
+            id: c.id,
+            order: c.service_order_id,
+            kind: c.kind,
+            custom: items.contains_key(&c.id),
+        };
         rows.push(Row {
             at: c.created,
             id: CloudbedsIds::transaction_id(c.id),
@@ -664,9 +672,12 @@ pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
             amount: -gross,
             category,
             item_category: item_category.clone(),
+            adjustment: adjustment.clone(),
             card_type: None,
             deleted: c.canceled.is_some(),
             service_date: c.consumed,
+            origin,
+            is_void: false,
         });
         if let Some(voided_at) = c.canceled {
             rows.push(Row {
@@ -680,9 +691,12 @@ pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
                 amount: gross,
                 category: "void",
                 item_category,
+                adjustment,
                 card_type: None,
                 deleted: false,
                 service_date: c.consumed,
+                origin,
+                is_void: true,
             });
         }
     }
@@ -713,6 +727,10 @@ pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
             .get(&p.id)
             .and_then(|rev| hotel.payments.iter().find(|x| x.id == *rev))
             .map(|x| x.created);
+        let origin = Origin::Payment {
+            id: p.id,
+            kind: p.kind,
+        };
         rows.push(Row {
             at: p.created,
             id: CloudbedsIds::transaction_id(p.id),
@@ -724,9 +742,12 @@ pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
             amount: p.amount,
             category: "payment",
             item_category: None,
+            adjustment: None,
             card_type: card_type.clone(),
             deleted: reversal_at.is_some(),
             service_date: p.created,
+            origin,
+            is_void: false,
         });
         if let Some(at) = reversal_at {
             rows.push(Row {
@@ -740,12 +761,43 @@ pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
                 amount: -p.amount,
                 category: "void",
                 item_category: None,
+                adjustment: None,
                 card_type,
                 deleted: false,
                 service_date: at,
+                origin,
+                is_void: true,
             });
         }
     }
+    rows.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    rows
+}
+
+/// `GET /getTransactions`: filters `reservationID`, `includeDeleted`
+/// (default false), `includeDebit`/`includeCredit` (default true);
+/// `pageNumber`, `pageSize` (max 100). Items per
+/// `GetTransactionsResponseDataInner`: `amount` is "Credit - Debit" (a
+/// charge is negative), `transactionType` `debit|credit`,
+/// `transactionCategory` from `adjustment, addon, custom_item, fee, payment,
+/// product, rate, room_revenue, refund, tax, void`, `parentTransactionID`
+/// set on voids, `isDeleted` on voided lines; `itemNote` surfaces in `notes`.
+pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
+    let (page, size) = params.page(PAGE_SIZE, PAGE_SIZE)?;
+    let include_deleted = params.bool("includeDeleted")?.unwrap_or(false);
+    let include_debit = params.bool("includeDebit")?.unwrap_or(true);
+    let include_credit = params.bool("includeCredit")?.unwrap_or(true);
+    let hotel = front.core.read();
+    check_property(&hotel, params, "propertyID")?;
+    let only: Option<Uuid> = match params.get("reservationID") {
+        None => None,
+        Some(id) => Some(
+            CloudbedsIds::find_reservation(&hotel, id)
+                .ok_or_else(|| CbError::business(format!("Reservation {id} not found")))?
+                .id,
+        ),
+    };
+    let mut rows = stay_rows(front, &hotel, only);
     // A voided line's own void transaction is hidden with it.
     let deleted: HashSet<String> = rows.iter().filter(|r| r.deleted).map(|r| r.id.clone()).collect();
     rows.retain(|r| {
@@ -753,7 +805,6 @@ pub(super) fn get_transactions(front: &Front, params: &Params) -> OpResult {
         (include_deleted || (!r.deleted && r.parent.as_ref().is_none_or(|p| !deleted.contains(p))))
             && if debit { include_debit } else { include_credit }
     });
-    rows.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     let total = rows.len();
     let skip = (page as usize - 1).saturating_mul(size as usize);
     let property_id = CloudbedsIds::property_id(&hotel);

@@ -16,11 +16,15 @@
 //! [`crate::Credentials::access_tokens`]; OAuth access tokens come from
 //! `POST /access_token` (refresh grant, see `auth`).
 //!
+//! Beside v1.3, the Accounting API's `POST /accounting/v1.0/transactions`
+//! (module `accounting`, its own JSON envelope and errors).
+//!
 //! Each request goes through: method known (404) and verb right (405) → body
 //! bound (413) → form parse (400) → latency → rate limit per credential (429)
 //! → credential (401) → injected 429 / 500 → the method → webhooks → for
 //! applied writes, maybe an ambiguous hang.
 
+mod accounting;
 mod auth;
 mod error;
 mod folio;
@@ -293,9 +297,13 @@ const OPERATIONS: &[Operation] = &[
         write: true,
         run: folio::post_adjustment,
     },
+    // `POST` per the SDK `cloudbeds-pms-v1-3` 1.19.0
+    // (`AdjustmentApi.delete_adjustment_post`, form body); the v1.3 spec at
+    // `cbspec@f6c4b9a` still says `DELETE` with a query. No vendor source
+    // says both are served, so only the later word is: `DELETE` is 405.
     Operation {
         name: "deleteAdjustment",
-        verb: Verb::Delete,
+        verb: Verb::Post,
         write: true,
         run: folio::delete_adjustment,
     },
@@ -351,6 +359,7 @@ pub(crate) fn router(core: Arc<SimCore>) -> Router {
     });
     Router::new()
         .route("/api/v1.3/{*method}", any(handle))
+        .route(accounting::PATH, any(accounting::transactions))
         .fallback(fallback)
         .with_state(front)
 }
@@ -432,10 +441,13 @@ fn retry_after_value(wait: Duration, format: RetryAfterFormat) -> Option<HeaderV
     HeaderValue::from_str(&text).ok()
 }
 
-/// The parameters as journaled: a secret `Token` in a subscribed webhook URL
-/// (`postWebhook.endpointUrl`, the only authentication Cloudbeds webhooks
-/// have) is masked, as credentials never reach the journal.
+/// The parameters as journaled: the secrets of a webhook subscription (a
+/// `Token` in `postWebhook.endpointUrl`, the `authHeaderValue` of SDK 1.19.0)
+/// are masked, as credentials never reach the journal.
 fn journal_body(mut body: Value) -> Value {
+    if let Some(value) = body.get_mut("authHeaderValue") {
+        *value = Value::String("<redacted>".into());
+    }
     if let Some(endpoint) = body.get_mut("endpointUrl")
         && let Some(text) = endpoint.as_str()
         && let Ok(mut url) = url::Url::parse(text)

@@ -118,6 +118,8 @@ pub(crate) struct Subscription {
     object: String,
     action: String,
     endpoint: String,
+    /// `authHeaderName`, when subscribed with one (its value is never listed).
+    auth_header: Option<String>,
 }
 
 /// The events a write produced that a subscription asks for. With no
@@ -142,10 +144,13 @@ pub(crate) fn subscribed(front: &Front, events: Vec<Value>) -> Vec<Value> {
 }
 
 /// `POST /postWebhook` (form: `object`, `action`, `endpointUrl`, optional
-/// `propertyID`): answers `data: {subscriptionID}` (spec `PostWebhookResponse`,
-/// vendor notes §7.1). The simulator's sender has one receiver, so the
-/// newest subscription's endpoint receives every subscribed event; a `Token`
-/// query parameter already in the URL is kept as the sender's token.
+/// `propertyID`, and in SDK `cloudbeds-pms-v1-3` 1.19.0 `authHeaderName` /
+/// `authHeaderValue`, "HTTP header sent with every delivery ... Requires
+/// `authHeaderValue`" and the reverse): answers `data: {subscriptionID}`
+/// (spec `PostWebhookResponse`). The simulator's sender has one receiver,
+/// so the newest subscription's endpoint (and header) receives every
+/// subscribed event; without a header, a `Token` query parameter already in
+/// the URL is kept as the sender's token.
 pub(crate) fn post_webhook(front: &Front, params: &Params) -> OpResult {
     let object = params.required("object")?.to_owned();
     let action = params.required("action")?.to_owned();
@@ -154,30 +159,53 @@ pub(crate) fn post_webhook(front: &Front, params: &Params) -> OpResult {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .ok_or_else(|| CbError::invalid("endpointUrl", "must be an absolute http(s) URL"))?;
+    // Listed as subscribed (HTTP header names are case-insensitive on the wire).
+    let auth_header = params.get("authHeaderName").map(str::to_owned);
+    let header = match (params.get("authHeaderName"), params.get("authHeaderValue")) {
+        (None, None) => None,
+        (Some(name), Some(value)) => {
+            let name = axum::http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| CbError::invalid("authHeaderName", "is not an HTTP header name"))?;
+            let value = axum::http::HeaderValue::from_str(value)
+                .map_err(|_| CbError::invalid("authHeaderValue", "is not an HTTP header value"))?;
+            Some((name, value))
+        }
+        (Some(_), None) => return Err(CbError::required("authHeaderValue")),
+        (None, Some(_)) => return Err(CbError::required("authHeaderName")),
+    };
     {
         let hotel = front.core.read();
         check_property(&hotel, params, "propertyID")?;
     }
-    let token = url
-        .query_pairs()
-        .find(|(k, _)| k == "Token")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    let mut bare = url.clone();
-    let rest: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != "Token")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    bare.set_query(None);
-    if !rest.is_empty() {
-        bare.query_pairs_mut().extend_pairs(rest);
+    match header {
+        Some((name, value)) => front
+            .core
+            .webhooks
+            .register_with_header(url.as_str(), name, value)
+            .map_err(|e| CbError::invalid("endpointUrl", e))?,
+        None => {
+            let token = url
+                .query_pairs()
+                .find(|(k, _)| k == "Token")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            let mut bare = url.clone();
+            let rest: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| k != "Token")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            bare.set_query(None);
+            if !rest.is_empty() {
+                bare.query_pairs_mut().extend_pairs(rest);
+            }
+            front
+                .core
+                .webhooks
+                .register(bare.as_str(), &token)
+                .map_err(|e| CbError::invalid("endpointUrl", e))?;
+        }
     }
-    front
-        .core
-        .webhooks
-        .register(bare.as_str(), &token)
-        .map_err(|e| CbError::invalid("endpointUrl", e))?;
     let mut local = front.local();
     local.next_subscription += 1;
     let id = (7_000_000 + local.next_subscription).to_string();
@@ -186,6 +214,7 @@ pub(crate) fn post_webhook(front: &Front, params: &Params) -> OpResult {
         object,
         action,
         endpoint,
+        auth_header,
     });
     Ok(Reply::write(
         json!({ "success": true, "data": { "subscriptionID": id } }),
@@ -194,7 +223,8 @@ pub(crate) fn post_webhook(front: &Front, params: &Params) -> OpResult {
 }
 
 /// `GET /getWebhooks`: `data[]` of `{id, event: {entity, action}, key: {type,
-/// id}, owner: {type, id}, subscriptionType, subscriptionData: {endpoint}}`.
+/// id}, owner: {type, id}, subscriptionType, subscriptionData: {endpoint}}`,
+/// plus `authHeader: {name}` for subscriptions made with one.
 pub(crate) fn get_webhooks(front: &Front, params: &Params) -> OpResult {
     let property = {
         let hotel = front.core.read();
@@ -206,14 +236,20 @@ pub(crate) fn get_webhooks(front: &Front, params: &Params) -> OpResult {
         .subscriptions
         .iter()
         .map(|s| {
-            json!({
+            let mut item = json!({
                 "id": s.id,
                 "event": { "entity": s.object, "action": s.action },
                 "key": { "type": "property", "id": property },
                 "owner": { "type": "property", "id": property },
                 "subscriptionType": "webhook",
                 "subscriptionData": { "endpoint": s.endpoint }
-            })
+            });
+            // "Present only when the subscription was registered with an auth
+            // header" (SDK 1.19.0 `GetWebhooksResponseDataInnerAuthHeader`).
+            if let (Some(name), Some(object)) = (&s.auth_header, item.as_object_mut()) {
+                object.insert("authHeader".into(), json!({ "name": name }));
+            }
+            item
         })
         .collect();
     Ok(Reply::read(json!({ "success": true, "data": data })))

@@ -29,10 +29,7 @@ import cloudbeds_pms_v1_3 as sdk
 # Calls the simulator cannot serve yet, each with the reason. A call listed
 # here that fails is reported and tolerated; one that succeeds fails the run,
 # so the entry is removed as soon as the simulator catches up.
-KNOWN_GAPS = {
-    "deleteAdjustment": "SDK 1.19 sends POST /deleteAdjustment; the simulator serves DELETE "
-    "(the spec's verb) until the Cloudbeds front follows the current SDK",
-}
+KNOWN_GAPS = {}
 
 # Values the SDK reads as its enum's `unknown_default_open_api` without
 # failing, tolerated where the vendor's document contradicts itself:

@@ -174,22 +174,19 @@ impl Leg {
                 Arc::new(FnWebhookSource::new(
                     PmsKind::Cloudbeds,
                     move |req: &WebhookRequest, at| {
-                        let presented = query_param(req.query.as_deref(), "token").unwrap_or_default();
-                        let delivery = pms_cloudbeds::authenticate_and_parse(
+                        // The auth header of our subscriptions, else the URL
+                        // token of subscriptions made before it existed.
+                        let presented =
+                            pms_cloudbeds::Presented::from_request(&req.headers, req.query.as_deref());
+                        let delivery = pms_cloudbeds::authenticate_delivery(
                             &verifier, &presented, &req.body, &property, &id, at,
                         )
                         .map_err(pms_core::Error::from)?;
-                        Ok(delivery.pms_event.into_iter().collect())
+                        Ok(delivery.events)
                     },
                 ))
             }
             pms_core::PmsSettings::Opera(_) => return Ok(None),
         }))
     }
-}
-
-fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(query?.as_bytes())
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.into_owned())
 }
