@@ -449,4 +449,3 @@ pub fn shared_webhook_routes(
     ));
     Ok(HashMap::from([(name, route)]))
 }
-

@@ -283,47 +283,7 @@ pub fn vendor_text(message: &str) -> String {
     }
 }
 
-/// A parser's message without the vendor values it quotes.
-///
-/// serde puts strings in double quotes (`invalid type: string "1931-02-31"`)
-/// and numbers, booleans and enum variants in backticks (`invalid type:
-/// integer `42`, expected a string`; `unknown variant `x``). Both can be a
-/// guest's data, so both are replaced by `<redacted>`. Kept: the names
-/// after `field ` (`missing field `guestID``, ours), and everything from
-/// the first `expected` on (what our code expected, never vendor data).
-/// The JSON path of the error names the spot.
-pub fn without_vendor_values(message: &str) -> String {
-    let quoted_out = pms_core::without_quoted_values(message);
-    let (head, tail) = match quoted_out.find("expected") {
-        Some(at) => quoted_out.split_at(at),
-        None => (quoted_out.as_str(), ""),
-    };
-    let mut out = String::with_capacity(quoted_out.len());
-    let mut rest = head;
-    while let Some(open) = rest.find('`') {
-        let (before, from_tick) = rest.split_at(open);
-        out.push_str(before);
-        let inner = from_tick.get(1..).unwrap_or_default();
-        let Some(close) = inner.find('`') else {
-            // An unterminated run: everything after the tick is a value.
-            out.push_str("`<redacted>");
-            rest = "";
-            break;
-        };
-        let name = inner.get(..close).unwrap_or_default();
-        out.push('`');
-        if before.ends_with("field ") {
-            out.push_str(name);
-        } else {
-            out.push_str("<redacted>");
-        }
-        out.push('`');
-        rest = inner.get(close.saturating_add(1)..).unwrap_or_default();
-    }
-    out.push_str(rest);
-    out.push_str(tail);
-    out
-}
+pub use pms_core::without_vendor_values;
 
 impl From<CloudbedsError> for pms_core::Error {
     fn from(err: CloudbedsError) -> Self {

@@ -274,9 +274,9 @@ impl Error {
 /// serde quotes the offending input (`invalid type: string "Jane Doe",
 /// expected u16`), and a vendor payload's value can be a guest's name, email
 /// or document number. Decode errors end up in logs, so connectors pass
-/// every parser message through this before keeping it. Field and variant
-/// names (which serde puts in backticks) are kept: they name the place, not
-/// the guest.
+/// every parser message through [`without_vendor_values`], which also cuts
+/// the values serde puts in backticks; this one cuts double-quoted runs only
+/// (a vendor's own message, whose backticks are not serde's).
 pub fn without_quoted_values(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut chars = message.chars();
@@ -304,6 +304,48 @@ pub fn without_quoted_values(message: &str) -> String {
             out.push('"');
         }
     }
+    out
+}
+
+/// A parser's message without the vendor values it quotes.
+///
+/// serde puts strings in double quotes (`invalid type: string "1931-02-31"`)
+/// and numbers, booleans and enum variants in backticks (`invalid type:
+/// integer `42`, expected a string`; `unknown variant `x``). Both can be a
+/// guest's data, so both are replaced by `<redacted>`. Kept: the names
+/// after `field ` (`missing field `guestID``, ours), and everything from
+/// the first `expected` on (what our code expected, never vendor data).
+/// The JSON path of the error names the spot.
+pub fn without_vendor_values(message: &str) -> String {
+    let quoted_out = without_quoted_values(message);
+    let (head, tail) = match quoted_out.find("expected") {
+        Some(at) => quoted_out.split_at(at),
+        None => (quoted_out.as_str(), ""),
+    };
+    let mut out = String::with_capacity(quoted_out.len());
+    let mut rest = head;
+    while let Some(open) = rest.find('`') {
+        let (before, from_tick) = rest.split_at(open);
+        out.push_str(before);
+        let inner = from_tick.get(1..).unwrap_or_default();
+        let Some(close) = inner.find('`') else {
+            // An unterminated run: everything after the tick is a value.
+            out.push_str("`<redacted>");
+            rest = "";
+            break;
+        };
+        let name = inner.get(..close).unwrap_or_default();
+        out.push('`');
+        if before.ends_with("field ") {
+            out.push_str(name);
+        } else {
+            out.push_str("<redacted>");
+        }
+        out.push('`');
+        rest = inner.get(close.saturating_add(1)..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out.push_str(tail);
     out
 }
 

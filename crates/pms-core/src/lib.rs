@@ -71,7 +71,7 @@ pub use config::{
     OhipGrant, OhipSettings, OperaDeployment, OperaSettings, PmsSettings, check_dotenv, load_dotenv,
 };
 pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind, Record, RecordSink};
-pub use error::{Error, ErrorKind, without_quoted_values};
+pub use error::{Error, ErrorKind, without_quoted_values, without_vendor_values};
 pub use event::{Change, EventId, EventSource, PmsEvent};
 pub use folio::{
     AccountKind, CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioAccount,

@@ -138,51 +138,11 @@ impl MewsError {
     }
 }
 
-/// A parser's message without the vendor values it quotes. serde puts the
-/// offending input in double quotes (strings: `invalid type: string "Anna"`)
-/// or backticks (numbers, variants, characters: ``invalid type: integer
-/// `19310231` ``), and decode errors reach logs and `pms sync` output, so
-/// both are cut; the JSON path beside the message names the spot. What
-/// follows `, expected ` outside quotes is the type's own description
-/// (``expected one of `Customer`, `Company` ``) and is kept.
+/// A parser's message without the vendor values it quotes (serde puts them
+/// in double quotes or backticks; decode errors reach logs and `pms sync`
+/// output): [`pms_core::without_vendor_values`], shared by every connector.
 pub(crate) fn without_values(message: &str) -> String {
-    const EXPECTED: &str = ", expected ";
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    let mut redacting = true;
-    while let Some(c) = rest.chars().next() {
-        if redacting && rest.starts_with(EXPECTED) {
-            redacting = false;
-        }
-        let quote = match c {
-            '"' => Some('"'),
-            '`' if redacting => Some('`'),
-            _ => None,
-        };
-        rest = &rest[c.len_utf8()..];
-        out.push(c);
-        let Some(quote) = quote else { continue };
-        // Skip to the closing quote, honouring backslash escapes in strings.
-        let mut chars = rest.char_indices();
-        let mut end = rest.len();
-        let mut closed = false;
-        while let Some((i, inner)) = chars.next() {
-            if inner == '\\' && quote == '"' {
-                chars.next();
-            } else if inner == quote {
-                end = i;
-                closed = true;
-                break;
-            }
-        }
-        out.push_str("<redacted>");
-        rest = &rest[end..];
-        if closed {
-            out.push(quote);
-            rest = &rest[quote.len_utf8()..];
-        }
-    }
-    out
+    pms_core::without_vendor_values(message)
 }
 
 impl From<MewsError> for Error {

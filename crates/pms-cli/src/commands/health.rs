@@ -19,6 +19,12 @@ pub struct HealthArgs {
 
 pub async fn run(args: &HealthArgs) -> Result<(), String> {
     let hotels = runtime::hotels(args.hotel.as_deref())?;
+    let store_configured = std::env::var(runtime::STORE_URL_VAR).is_ok();
+    let store = if store_configured {
+        Some(runtime::store().await)
+    } else {
+        None
+    };
     let mut reports = Vec::new();
     for hotel in &hotels {
         let report = hotel.client.health().await;
@@ -34,14 +40,10 @@ pub async fn run(args: &HealthArgs) -> Result<(), String> {
             "error": report.error,
             "detail": report.detail,
             "profile": profile,
+            "inbox": inbox_json(store.as_ref(), &hotel.config.id).await,
         }));
     }
-    let store_configured = std::env::var(runtime::STORE_URL_VAR).is_ok();
-    let store = if store_configured {
-        Some(runtime::store().await.is_ok())
-    } else {
-        None
-    };
+    let store = store.as_ref().map(Result::is_ok);
     // The key ring is what opens every stored row: a ring that repeats an id
     // is refused here as it is at the start of every command.
     let keys = store_configured.then(runtime::cipher);
@@ -78,6 +80,9 @@ pub async fn run(args: &HealthArgs) -> Result<(), String> {
                 detail,
                 profile_note(&r["profile"]),
             );
+            if let Some(note) = inbox_note(&r["inbox"]) {
+                println!("{:<16} {note}", "");
+            }
         }
         if let Some(ok) = store {
             println!("store            {}", if ok { "ok" } else { "DOWN" });
@@ -136,4 +141,42 @@ fn profile_note(profile: &Value) -> String {
         ),
         _ => String::new(),
     }
+}
+
+/// The hotel's webhook inbox as the store holds it (`null` without a store):
+/// events waiting, those backing off after a failed re-read, and dead
+/// letters (listed by `pms inbox dead`). Dead letters leave the hotel's PMS
+/// healthy, so they do not change the exit code: they are a queue to look
+/// at, and `pms_sync_inbox_dead_lettered_total` is what alerts.
+async fn inbox_json(
+    store: Option<&Result<std::sync::Arc<dyn pms_sync::Store>, String>>,
+    hotel: &pms_core::HotelId,
+) -> Value {
+    let Some(Ok(store)) = store else {
+        return Value::Null;
+    };
+    match store.inbox_counts(hotel).await {
+        Ok(counts) => json!({
+            "pending": counts.pending,
+            "retrying": counts.retrying,
+            "dead": counts.dead,
+        }),
+        Err(err) => json!({ "error": err.to_string() }),
+    }
+}
+
+/// The text line for the inbox, when there is something in it.
+fn inbox_note(inbox: &Value) -> Option<String> {
+    if let Some(error) = inbox["error"].as_str() {
+        return Some(format!("inbox unreadable: {error}"));
+    }
+    let count = |k: &str| inbox[k].as_u64().unwrap_or(0);
+    let (pending, retrying, dead) = (count("pending"), count("retrying"), count("dead"));
+    (pending + dead > 0).then(|| {
+        let mut note = format!("inbox: {pending} pending ({retrying} retrying), {dead} dead");
+        if dead > 0 {
+            note.push_str(" (pms inbox dead)");
+        }
+        note
+    })
 }

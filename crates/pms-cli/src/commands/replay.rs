@@ -24,7 +24,14 @@ pub struct ReplayArgs {
 }
 
 pub async fn run(args: &ReplayArgs) -> Result<(), String> {
-    let hotels = runtime::hotels(args.hotel.as_deref())?;
+    // A replay writes to the PMS: like `sync`, it refuses a hotel whose PMS
+    // reports another currency or time zone. The dry run reads only the
+    // store, so it works while a PMS is unreachable.
+    let hotels = if args.dry_run {
+        runtime::hotels(args.hotel.as_deref())?
+    } else {
+        runtime::checked_hotels(args.hotel.as_deref()).await?
+    };
     let store = runtime::store().await?;
     let cipher = runtime::cipher()?;
     let mut failed = 0usize;

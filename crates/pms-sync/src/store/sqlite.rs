@@ -25,7 +25,9 @@ use sqlx::{Connection, Row, SqlSafeStr, Sqlite, Transaction};
 use self::checkpoint::Checkpointer;
 use self::rows::MultiRow;
 use super::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent, InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner, MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
+    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner,
+    MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
 };
 use crate::SyncError;
 
