@@ -225,6 +225,21 @@ fn dead_letters_are_listed_redriven_and_discarded_through_the_binary() {
     );
     assert!(text.contains("error: reservation read: Validation: "), "{text}");
     assert!(text.ends_with("1 dead letter(s)\n"), "{text}");
+    // `pms health` counts it for the hotel (a queue to look at: the PMS
+    // itself is healthy, so the exit code stays 0).
+    let health = json(pms(dir.path(), &sim).args(["health", "--json"]));
+    assert_eq!(
+        health["hotels"][0]["inbox"],
+        serde_json::json!({"pending": 0, "retrying": 0, "dead": 1}),
+        "{health}"
+    );
+    pms(dir.path(), &sim)
+        .arg("health")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "inbox: 0 pending (0 retrying), 1 dead (pms inbox dead)",
+        ));
     // An unknown hotel is an error, not an empty list.
     pms(dir.path(), &sim)
         .args(["inbox", "dead", "--hotel", "nosuch"])
