@@ -68,8 +68,8 @@
 //! and one read never mixes the two sources).
 
 use pms_core::{
-    ChargeId, ChargeKind, Currency, ErrorKind, ExternalRef, Folio, FolioCharge, FolioId, FolioOwner, Money, Payment,
-    PaymentState, PmsKind, VendorId,
+    ChargeId, ChargeKind, Currency, ErrorKind, ExternalRef, Folio, FolioCharge, FolioId, FolioOwner, Money,
+    Payment, PaymentState, PmsKind, VendorId,
 };
 use reqwest::Method;
 use rust_decimal::Decimal;

@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use pms_cloudbeds::CloudbedsDecoder;
 use pms_core::{
     Address, Change, ChargeId, ChargeKind, Currency, DecodeContext, Decoded, DocumentKind, ErrorKind,
-    EventId, EventSource, ExternalRef, Folio, FolioCharge, FolioId, FolioOwner, Guest, GuestId, GuestRef, HotelId,
-    HousekeepingStatus, IdentityDocument, Money, Occupancy, PayloadDecoder, PayloadKind, Payment,
+    EventId, EventSource, ExternalRef, Folio, FolioCharge, FolioId, FolioOwner, Guest, GuestId, GuestRef,
+    HotelId, HousekeepingStatus, IdentityDocument, Money, Occupancy, PayloadDecoder, PayloadKind, Payment,
     PaymentState, PersonName, Pii, PmsEvent, PmsKind, RawJson, RawPayload, RequestId, Reservation,
     ReservationId, ReservationStatus, Room, RoomNumber, RoomStatus, RoomStatusReport, VendorId,
 };
