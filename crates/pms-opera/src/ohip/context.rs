@@ -62,22 +62,28 @@ impl Cashiering {
             .config()
             .url(&["ent", "config", "v1", "hotels", &hotel_id, "operaContext"])?;
         let (read_retries, backoff) = self.read_policy();
-        let answer = crate::retry::transient(OPERATION, &call_id, 1 + read_retries, backoff, || async {
-            let answer = self
-                .exchange(OPERATION, &call_id, false, |http| Ok(http.get(url.clone())))
-                .await?;
-            match answer.status {
-                200..=299 => Ok(answer),
-                status => Err(http::status_error(
-                    OPERATION,
-                    &call_id,
-                    status,
-                    &answer.bytes,
-                    answer.retry_after,
-                    http::status_kind(status),
-                )),
-            }
-        })
+        let answer = crate::retry::transient(
+            OPERATION,
+            &call_id,
+            read_retries.saturating_add(1),
+            backoff,
+            || async {
+                let answer = self
+                    .exchange(OPERATION, &call_id, false, |http| Ok(http.get(url.clone())))
+                    .await?;
+                match answer.status {
+                    200..=299 => Ok(answer),
+                    status => Err(http::status_error(
+                        OPERATION,
+                        &call_id,
+                        status,
+                        &answer.bytes,
+                        answer.retry_after,
+                        http::status_kind(status),
+                    )),
+                }
+            },
+        )
         .await?;
         profile(&answer.bytes, &hotel_id)
     }
