@@ -15,9 +15,10 @@
 //! | `undeclared` | fields a value has that its schema does not declare, through `allOf`/`anyOf`/`oneOf`/`$ref` |
 //! | `form` | query, path, header and form-encoded text as typed JSON (PHP bracket arrays) |
 //! | `spec` | [`Spec`]: finding the [`Operation`] of a request, checking the request and the answer |
+//! | `security` | whether a request presents the credentials its operation's `security` asks for |
 //! | `http` | [`Request`], [`Response`], [`Exchange`] |
 //! | `proxy` | [`Recorder`]: a loopback proxy that records every exchange between a client and a server |
-//! | `report` | [`Contract`], [`Report`]: checks many exchanges, with an allow-list of answer fields the schema lacks |
+//! | `report` | [`Contract`] (one vendor's documents: each request goes to the one that declares it), [`Report`]; [`Known`]: errata, allowed undeclared fields, verb deviations and exchanges no document describes, each with its reason |
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -42,6 +43,7 @@ mod http;
 mod proxy;
 mod report;
 mod schema;
+mod security;
 mod spec;
 mod undeclared;
 
@@ -52,7 +54,7 @@ pub use document::{Dialect, Document};
 pub use env::{VENDOR_SPECS_VAR, VendorSpecs, workspace_root};
 pub use http::{Exchange, Request, Response, media_type};
 pub use proxy::{MAX_BODY, Recorder};
-pub use report::{Checked, Contract, Erratum, Known, Report};
+pub use report::{Allowed, Checked, Contract, Erratum, Known, Report, Unchecked, VerbDeviation};
 pub use schema::{FormatCheck, Formats, is_uuid};
 pub use spec::{AnswerFindings, Operation, Spec};
 pub use undeclared::{shape, undeclared};

@@ -205,6 +205,106 @@ impl Spec {
         best.map(|(_, op)| op).ok_or_else(none)
     }
 
+    /// The parameter definition `raw` (at `pointer`, `$ref`s followed).
+    fn param_at<'a>(&'a self, raw: &'a Value, pointer: &str) -> Option<Param<'a>> {
+        let (param, at) = self.document.deref(raw, pointer)?;
+        let name = param.get("name").and_then(Value::as_str)?;
+        let location = param.get("in").and_then(Value::as_str)?;
+        let schema = if let Some(schema) = param.get("schema") {
+            ParamSchema::At(format!("{at}/schema"), schema)
+        } else if self.document.dialect == Dialect::Swagger2 {
+            let mut inline = serde_json::Map::new();
+            for key in SWAGGER_SCHEMA_KEYS {
+                if let Some(v) = param.get(*key) {
+                    inline.insert((*key).to_owned(), v.clone());
+                }
+            }
+            if inline.get("type").and_then(Value::as_str) == Some("file") {
+                ParamSchema::None
+            } else {
+                ParamSchema::Inline(Value::Object(inline))
+            }
+        } else {
+            ParamSchema::None
+        };
+        let csv = match self.document.dialect {
+            Dialect::Swagger2 => {
+                param
+                    .get("collectionFormat")
+                    .and_then(Value::as_str)
+                    .unwrap_or("csv")
+                    == "csv"
+            }
+            Dialect::OpenApi3 => param.get("explode") == Some(&Value::Bool(false)),
+        };
+        Some(Param {
+            name,
+            location,
+            required: param.get("required") == Some(&Value::Bool(true)) || location == "path",
+            schema,
+            csv,
+        })
+    }
+
+    /// Checks `request`'s headers and query parameters against the
+    /// document's own parameter definitions at `pointers`
+    /// (`/parameters/x-request-id`): for a request whose operation is in a
+    /// document the test does not have, but which uses definitions this
+    /// document shares (OHIP's `authorization`, `x-app-key`, `x-hotelid`,
+    /// `x-request-id`). A pointer that names no parameter is a violation.
+    pub fn check_parameters(
+        &self,
+        pointers: &[&str],
+        request: &Request,
+    ) -> Result<Vec<Violation>, ContractError> {
+        let mut out = Vec::new();
+        let query: Vec<(String, String)> = url::form_urlencoded::parse(request.query.as_bytes())
+            .into_owned()
+            .collect();
+        for pointer in pointers {
+            let param = self
+                .document
+                .at(pointer)
+                .and_then(|raw| self.param_at(raw, pointer));
+            let Some(param) = param else {
+                out.push(Violation::rule(
+                    "parameter",
+                    "",
+                    *pointer,
+                    "the document defines no parameter here",
+                ));
+                continue;
+            };
+            let values: Vec<&str> = match param.location {
+                "header" => request
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(param.name))
+                    .map(|(_, v)| v.as_str())
+                    .collect(),
+                "query" => query
+                    .iter()
+                    .filter(|(k, _)| k == param.name)
+                    .map(|(_, v)| v.as_str())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if values.is_empty() {
+                if param.required {
+                    out.push(Violation::rule(
+                        format!("{} parameter `{}`", param.location, param.name),
+                        "",
+                        "required",
+                        "required by the definition but not sent",
+                    ));
+                }
+                continue;
+            }
+            self.check_param(&param, &values, &mut out)?;
+        }
+        Ok(out)
+    }
+
     fn params<'a>(&'a self, op: &Operation) -> Vec<Param<'a>> {
         let item_pointer = format!("/paths/{}", escape(&op.template));
         let mut out: Vec<Param<'a>> = Vec::new();
@@ -214,48 +314,8 @@ impl Spec {
                 continue;
             };
             for (i, raw) in list.iter().enumerate() {
-                let Some((param, at)) = self.document.deref(raw, &format!("{list_pointer}/{i}")) else {
+                let Some(param) = self.param_at(raw, &format!("{list_pointer}/{i}")) else {
                     continue;
-                };
-                let (Some(name), Some(location)) = (
-                    param.get("name").and_then(Value::as_str),
-                    param.get("in").and_then(Value::as_str),
-                ) else {
-                    continue;
-                };
-                let schema = if let Some(schema) = param.get("schema") {
-                    ParamSchema::At(format!("{at}/schema"), schema)
-                } else if self.document.dialect == Dialect::Swagger2 {
-                    let mut inline = serde_json::Map::new();
-                    for key in SWAGGER_SCHEMA_KEYS {
-                        if let Some(v) = param.get(*key) {
-                            inline.insert((*key).to_owned(), v.clone());
-                        }
-                    }
-                    if inline.get("type").and_then(Value::as_str) == Some("file") {
-                        ParamSchema::None
-                    } else {
-                        ParamSchema::Inline(Value::Object(inline))
-                    }
-                } else {
-                    ParamSchema::None
-                };
-                let csv = match self.document.dialect {
-                    Dialect::Swagger2 => {
-                        param
-                            .get("collectionFormat")
-                            .and_then(Value::as_str)
-                            .unwrap_or("csv")
-                            == "csv"
-                    }
-                    Dialect::OpenApi3 => param.get("explode") == Some(&Value::Bool(false)),
-                };
-                let param = Param {
-                    name,
-                    location,
-                    required: param.get("required") == Some(&Value::Bool(true)) || location == "path",
-                    schema,
-                    csv,
                 };
                 out.retain(|p| !(p.name == param.name && p.location == param.location));
                 out.push(param);
@@ -285,10 +345,11 @@ impl Spec {
         Ok(())
     }
 
-    /// Checks a request against `op`: every declared parameter (path, query,
-    /// header, Swagger `formData`) and the body; a query parameter, form
-    /// field or body field the document does not declare is a violation
-    /// (request schemas are read as closed).
+    /// Checks a request against `op`: the credentials its `security` asks
+    /// for, every declared parameter (path, query, header, Swagger
+    /// `formData`) and the body; a query parameter, form field or body field
+    /// the document does not declare is a violation (request schemas are
+    /// read as closed).
     pub fn check_request(&self, op: &Operation, request: &Request) -> Result<Vec<Violation>, ContractError> {
         let mut out = Vec::new();
         let params = self.params(op);
@@ -340,14 +401,23 @@ impl Spec {
             }
             self.check_param(param, &values, &mut out)?;
         }
+        out.extend(crate::security::check(
+            &self.document,
+            &op.pointer,
+            request,
+            &query,
+        ));
+        let key_names = crate::security::query_key_names(&self.document);
         for (location, sent) in [("query", &query), ("formData", &form)] {
             if location == "formData" && self.document.dialect == Dialect::OpenApi3 {
                 continue;
             }
             for (name, _) in sent.iter() {
-                if !params
-                    .iter()
-                    .any(|p| p.location == location && p.name == name.as_str())
+                let credential = location == "query" && key_names.contains(&name.as_str());
+                if !credential
+                    && !params
+                        .iter()
+                        .any(|p| p.location == location && p.name == name.as_str())
                 {
                     out.push(Violation::rule(
                         format!("{location} parameter `{name}`"),
@@ -360,6 +430,42 @@ impl Spec {
         }
         self.check_request_body(op, request, &params, &form, &mut out)?;
         Ok(out)
+    }
+
+    /// Whether `op` declares a request body (OpenAPI 3 `requestBody`,
+    /// Swagger 2 a `body` or `formData` parameter).
+    fn takes_body(&self, op: &Operation) -> bool {
+        match self.document.dialect {
+            Dialect::OpenApi3 => self.document.at(&format!("{}/requestBody", op.pointer)).is_some(),
+            Dialect::Swagger2 => self
+                .params(op)
+                .iter()
+                .any(|p| matches!(p.location, "body" | "formData")),
+        }
+    }
+
+    /// `request`, sent with another verb than `op`'s, as the documented
+    /// operation would read it: `op`'s method, and, where `op` takes no
+    /// body but a form was sent, the form's fields as query parameters
+    /// (a `DELETE` documented with query parameters, sent as a `POST` with
+    /// the same names in a form).
+    pub fn as_documented(&self, op: &Operation, request: &Request) -> Request {
+        let mut documented = request.clone();
+        documented.method = op.method.to_ascii_uppercase();
+        let is_form = request.media_type().as_deref() == Some("application/x-www-form-urlencoded");
+        if is_form && !self.takes_body(op) {
+            let fields = String::from_utf8_lossy(&request.body).into_owned();
+            documented.query = [request.query.as_str(), fields.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("&");
+            documented.body.clear();
+            documented
+                .headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+        }
+        documented
     }
 
     fn check_request_body(

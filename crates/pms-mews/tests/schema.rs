@@ -7,6 +7,8 @@
 //! the operation's request schema (undeclared fields are violations), and
 //! each answer against the response schema of its status. The operations
 //! the simulator serves that the client never calls are driven directly.
+//! Requests must present the credentials the operation's `security` asks
+//! for (Mews puts its tokens in the body, so the document declares none).
 //! Answer fields the schema lacks fail the test unless listed, with a
 //! reason, in [`ALLOWED_EXTRA`].
 #![allow(clippy::unwrap_used)]
@@ -14,16 +16,16 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
-use pms_contract::{Contract, Erratum, Formats, Known, Recorder, Report, Spec, VendorSpecs};
+use pms_contract::{Allowed, Contract, Erratum, Formats, Known, Recorder, Report, Spec, VendorSpecs};
 use pms_core::*;
 use pms_mews::{MewsClient, MewsConfig};
 use pms_sim::{HotelSpec, MewsSim, ReservationState, SimHandle, SimOptions};
 use serde_json::{Value, json};
 
-/// Answer fields the simulator sends that the schema does not declare, as
-/// `(operationId, field)`, each with its reason beside it. Empty: the
-/// simulator sends none (the ones it did were removed, see CHANGELOG).
-const ALLOWED_EXTRA: &[(&str, &str)] = &[];
+/// Answer fields the simulator sends that the schema does not declare, each
+/// with its reason. Empty: the simulator sends none (the ones it did were
+/// removed, see CHANGELOG).
+const ALLOWED_EXTRA: &[Allowed<'static>] = &[];
 
 /// Where the document is wrong. `MultipleReservationUpdateParameters`
 /// reuses the single-update schema: it requires a top-level `ReservationId`
@@ -54,10 +56,17 @@ const ERRATA: &[Erratum<'static>] = &[
 
 const KNOWN: Known<'static> = Known {
     extra_fields: ALLOWED_EXTRA,
+    request_fields: &[],
     errata: ERRATA,
+    verbs: &[],
+    unchecked: &[],
 };
 
-/// Every operation the connector calls.
+/// Every operation the connector calls, compared with the client by
+/// `grep -rn '"[a-zA-Z]*/[a-zA-Z]*' crates/pms-mews/src` (every call names
+/// its path): `configuration/get` is read both for health (an empty body)
+/// and for the property profile (with `EnterpriseId` under a portfolio
+/// token); `resourceBlocks/getAll` resolves a `ResourceBlockUpdated` hint.
 const CLIENT_OPERATIONS: &[&str] = &[
     "mews:configuration_get",
     "mews:services_getAll",
@@ -72,10 +81,17 @@ const CLIENT_OPERATIONS: &[&str] = &[
     "mews:orders_add",
     "mews:orderItems_cancel",
     "mews:reservations_update",
+    "mews:resourceBlocks_getAll",
 ];
 
-/// The operations the simulator serves beyond those.
-const SIMULATOR_ONLY: &[&str] = &["mews:bills_getAll", "mews:payments_addExternal"];
+/// The operations the simulator serves beyond those (its `OPERATIONS`
+/// table in `crates/pms-sim/src/mews/mod.rs`).
+const SIMULATOR_ONLY: &[&str] = &[
+    "mews:bills_getAll",
+    "mews:payments_addExternal",
+    "mews:resourceBlocks_add",
+    "mews:resourceBlocks_delete",
+];
 
 fn contract(specs: &VendorSpecs) -> Contract {
     let path = specs.file("mews/connector-api.openapi.yaml").unwrap();
@@ -83,7 +99,18 @@ fn contract(specs: &VendorSpecs) -> Contract {
 }
 
 fn client(sim: &SimHandle, base_url: String, service: Option<String>) -> MewsClient {
-    let vars = HashMap::from([
+    client_with(sim, base_url, service, None)
+}
+
+/// A client; `enterprise` configures `MEWS_ENTERPRISE_ID` (a portfolio
+/// token's hotel: requests then carry `EnterpriseId` / `EnterpriseIds`).
+fn client_with(
+    sim: &SimHandle,
+    base_url: String,
+    service: Option<String>,
+    enterprise: Option<String>,
+) -> MewsClient {
+    let mut vars = HashMap::from([
         ("PMS_HOTELS", "grand".to_owned()),
         ("PMS_HOTEL_GRAND_PMS", "mews".to_owned()),
         ("PMS_HOTEL_GRAND_BASE_URL", base_url),
@@ -97,6 +124,9 @@ fn client(sim: &SimHandle, base_url: String, service: Option<String>) -> MewsCli
         ),
         ("PMS_HOTEL_GRAND_MEWS_TAX_CODES", "DE-2020-1-S".to_owned()),
     ]);
+    if let Some(enterprise) = enterprise {
+        vars.insert("PMS_HOTEL_GRAND_MEWS_ENTERPRISE_ID", enterprise);
+    }
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
     let mut mews = MewsConfig::from_hotel(&config.hotels[0]).unwrap();
     mews.charges.service_id = service;
@@ -112,6 +142,13 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_contract::
     let base = proxy.rebase(&sim.base_url());
     let bare = client(sim, base.clone(), None);
     assert!(bare.health().await.healthy, "configuration/get");
+    let profile = bare.property_profile().await.unwrap();
+    assert_eq!(profile.currency, Some(Currency::EUR), "configuration/get");
+    // Under a portfolio token: `EnterpriseId` / `EnterpriseIds` in the requests.
+    let enterprise = sim.state().with_hotel(|h| h.property.id.to_string());
+    let portfolio = client_with(sim, base.clone(), None, Some(enterprise));
+    portfolio.property_profile().await.unwrap();
+    portfolio.rooms().await.unwrap();
     let additional = bare
         .services()
         .await
@@ -344,6 +381,47 @@ async fn simulator_only_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_co
     proxy.take()
 }
 
+/// A room block: added and deleted directly (the connector only reads
+/// blocks), read by the client while active and after deletion, as a
+/// `ResourceBlockUpdated` hint makes it do.
+async fn room_block_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_contract::Exchange> {
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = |op: &str| format!("{}/api/connector/v1/{op}", proxy.rebase(&sim.base_url()));
+    let client = client(sim, proxy.rebase(&sim.base_url()), None);
+    let room = sim.state().with_hotel(|h| h.rooms[0].id);
+    let now = Utc::now();
+    let added: Value = http
+        .post(url("resourceBlocks/add"))
+        .json(&tokens(
+            sim,
+            json!({"ResourceBlocks": [{
+                "ResourceId": room, "Name": "Maintenance", "Type": "OutOfOrder",
+                "StartUtc": now - Duration::hours(1), "EndUtc": now + Duration::days(1),
+                "Notes": "contract test"
+            }]}),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let block = id(added["ResourceBlocks"][0]["Id"].as_str().unwrap());
+    let active = client.room_block(&block).await.unwrap();
+    assert_eq!(active.room.id.as_str(), room.to_string());
+    assert!(active.active);
+    http.post(url("resourceBlocks/delete"))
+        .json(&tokens(sim, json!({"ResourceBlockIds": [block.as_str()]})))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !client.room_block(&block).await.unwrap().active,
+        "a deleted block is still read"
+    );
+    proxy.take()
+}
+
 /// Requests wrong on purpose, for the simulator's error answers (their
 /// requests are not checked).
 async fn error_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<pms_contract::Exchange> {
@@ -390,9 +468,25 @@ async fn client_requests_and_simulator_answers_follow_the_mews_schema() {
     let proxy = Recorder::start(&sim.base_url()).await.unwrap();
 
     let mut report = Report::default();
-    report.merge(contract.report(&client_traffic(&sim, &proxy).await, &KNOWN));
-    report.assert_covers(CLIENT_OPERATIONS);
+    let client = client_traffic(&sim, &proxy).await;
+    let sent = |path: &str, field: &str| {
+        client.iter().any(|e| {
+            e.request.path.ends_with(path)
+                && serde_json::from_slice::<Value>(&e.request.body).is_ok_and(|b| b.get(field).is_some())
+        })
+    };
+    assert!(
+        sent("configuration/get", "EnterpriseId"),
+        "the portfolio profile read"
+    );
+    assert!(
+        sent("resources/getAll", "EnterpriseIds"),
+        "the portfolio rooms read"
+    );
+    report.merge(contract.report(&client, &KNOWN));
+    report.merge(contract.report(&room_block_traffic(&sim, &proxy).await, &KNOWN));
     report.merge(contract.report(&simulator_only_traffic(&sim, &proxy).await, &KNOWN));
+    report.assert_covers(CLIENT_OPERATIONS);
     report.assert_covers(SIMULATOR_ONLY);
     report.merge(contract.report_answers(&error_traffic(&sim, &proxy).await, &KNOWN));
     println!(
@@ -403,6 +497,7 @@ async fn client_requests_and_simulator_answers_follow_the_mews_schema() {
         report.errata_seen
     );
     report.assert_clean();
+    report.assert_known_used(&KNOWN);
     proxy.shutdown().await;
     sim.shutdown().await;
 }

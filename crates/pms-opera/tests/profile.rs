@@ -20,7 +20,7 @@ use pms_core::{
 use pms_opera::{OhipConfig, OperaClient};
 use pretty_assertions::assert_eq;
 use secrecy::SecretString;
-use wiremock::matchers::{any, body_string_contains, header, method, path};
+use wiremock::matchers::{any, body_string_contains, header, header_regex, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const APP_KEY: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
@@ -162,6 +162,11 @@ async fn expect_context(server: &MockServer, body: serde_json::Value) {
         .and(header("authorization", "Bearer tok-1"))
         .and(header("x-app-key", APP_KEY))
         .and(header("x-hotelid", "BLRWE"))
+        // entcfg.json / csh.json `parameters.x-request-id`: a hyphenated UUID.
+        .and(header_regex(
+            "x-request-id",
+            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .expect(1)
         .named("getOperaHotelContext")

@@ -53,7 +53,10 @@ impl Cashiering {
     /// `timezone` that is not an IANA name, or a `currencyCode` that is not
     /// ISO 4217, is a decode error naming the field, never the value.
     pub async fn property_profile(&self) -> Result<PropertyProfile, OperaError> {
-        let call_id = RequestId::new_random().simple();
+        // Sent as `x-request-id`: the OHIP documents' pattern is a
+        // hyphenated UUID (`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-...`, csh.json and
+        // entcfg.json `parameters.x-request-id`), the UUID's own text form.
+        let call_id = RequestId::new_random().to_string();
         let hotel_id = self.config().hotel_id.clone();
         let url = self
             .config()

@@ -16,7 +16,10 @@ with the same value. The SDK drops what its model does not declare and a
 round trip is a field the SDK cannot carry.
 
 Output: one line per call (`ok NAME` / `FAIL NAME: why`); exit 1 on any
-failure.
+failure. The Rust test checks that every v1.3 call the connector makes has
+its `ok` line. Not driven: `getTransactions` (not in the SDK; the
+connector's fallback only) and the Accounting API's `listTransactions`
+(not a v1.3 call: the v1.3 package has no Accounting client).
 """
 
 import datetime
@@ -143,6 +146,8 @@ def main():
         return send
 
     call("getHotelDetails", hotel.get_hotel_details_get_with_http_info, property_id=prop)
+    # The property profile (currency, time zone): the connector sends propertyIDs only.
+    call("getHotels", hotel.get_hotels_get_with_http_info, property_ids=prop)
     # The SDK's date-time forms: aware (`...474111+0000`) and naive.
     call(
         "getReservations",
@@ -258,6 +263,7 @@ def main():
         notes="contract",
     )
     adjustment_id = getattr(getattr(adjustment, "data", None), "adjustment_id", None) or "0"
+    # SDK 1.19.0 sends POST with a form (the v1.3 document still says DELETE), as the connector does.
     call(
         "deleteAdjustment",
         adjustments.delete_adjustment_post_with_http_info,
@@ -283,22 +289,41 @@ def main():
         reservation_id=stay,
         payment_id=payment_id,
     )
-    subscription = call(
+    # The connector's subscription: a static auth header on every delivery
+    # (SDK 1.19.0's authHeaderName/authHeaderValue), the URL without a secret.
+    with_header = call(
         "postWebhook",
+        integration.post_webhook_post_with_http_info,
+        property_id=prop,
+        object="reservation",
+        action="status_changed",
+        endpoint_url="https://hooks.example.com/cloudbeds/harbor",
+        auth_header_name="X-PMS-Webhook-Token",
+        auth_header_value="contract-sdk-webhook-secret",
+    )
+    # The older subscription, the secret as a URL token.
+    with_token = call(
+        "postWebhook (URL token)",
         integration.post_webhook_post_with_http_info,
         property_id=prop,
         object="reservation",
         action="status_changed",
         endpoint_url="https://hooks.example.com/cloudbeds/harbor?token=contract-sdk",
     )
-    call("getWebhooks", integration.get_webhooks_get_with_http_info, property_id=prop)
-    subscription_id = getattr(getattr(subscription, "data", None), "subscription_id", None) or "0"
-    call(
-        "deleteWebhook",
-        integration.delete_webhook_delete_with_http_info,
-        subscription_id=subscription_id,
-        property_ids=prop,
-    )
+    # Lists both: getWebhooks' authHeader {name} of the first must survive the SDK's model.
+    listed = call("getWebhooks", integration.get_webhooks_get_with_http_info, property_id=prop)
+    headers = [getattr(w.auth_header, "name", None) for w in (getattr(listed, "data", None) or [])]
+    if listed is not None and "X-PMS-Webhook-Token" not in headers:
+        print(f"FAIL getWebhooks (authHeader): the header subscription lists no authHeader.name ({headers!r})")
+        results.append(("FAIL", "getWebhooks (authHeader)"))
+    for label, subscription in (("deleteWebhook", with_header), ("deleteWebhook (URL token)", with_token)):
+        subscription_id = getattr(getattr(subscription, "data", None), "subscription_id", None) or "0"
+        call(
+            label,
+            integration.delete_webhook_delete_with_http_info,
+            subscription_id=subscription_id,
+            property_ids=prop,
+        )
     # The document declares no security here, but the description reads
     # "the property associated with the provided access token": the SDK sends
     # none, so the key is added as a header.
