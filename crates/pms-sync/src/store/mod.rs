@@ -6,8 +6,10 @@
 //! database file holds ciphertext and keyed fingerprints only.
 
 mod flow;
+mod journal_rules;
 mod lease;
 mod postgres;
+mod sql;
 mod sqlite;
 
 use std::time::Duration;

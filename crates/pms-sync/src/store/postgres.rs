@@ -16,10 +16,12 @@ use sqlx::types::Json;
 use sqlx::{Connection, Postgres, Row, SqlSafeStr};
 use uuid::Uuid;
 
-use super::sqlite::shared;
 use super::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent, InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner, MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
+    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner,
+    MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
 };
+use super::{journal_rules, sql};
 use crate::SyncError;
 
 mod flows;
@@ -254,7 +256,7 @@ impl Store for PostgresStore {
                 .await?;
             if done.rows_affected() == 0 {
                 // Dropping `tx` rolls the whole batch back.
-                return Err(shared::unknown_inbox_seq(seq));
+                return Err(sql::unknown_inbox_seq(seq));
             }
         }
         if let Some((hotel, stream, cursor)) = &batch.cursor {
@@ -416,7 +418,7 @@ impl Store for PostgresStore {
     }
 
     async fn journal_begin(&self, entry: NewJournalEntry) -> Result<JournalBegin, SyncError> {
-        let claimed_until = shared::deadline(entry.now, entry.claim_ttl)?;
+        let claimed_until = sql::deadline(entry.now, entry.claim_ttl)?;
         let request_id = entry.request_id.as_uuid();
         let mut tx = self.pool.begin().await?;
         // A purge can delete the row between the conflicting insert and the locking
@@ -458,10 +460,10 @@ impl Store for PostgresStore {
             .await?;
             let Some(existing) = existing else { continue };
             let existing = journal_from_row(&existing)?;
-            let outcome = match shared::classify(&existing, &entry)? {
-                shared::Found::Settled => JournalBegin::Settled(existing),
-                shared::Found::Busy => JournalBegin::Busy(existing),
-                shared::Found::Claimable => {
+            let outcome = match journal_rules::classify(&existing, &entry)? {
+                journal_rules::Found::Settled => JournalBegin::Settled(existing),
+                journal_rules::Found::Busy => JournalBegin::Busy(existing),
+                journal_rules::Found::Claimable => {
                     let row = sqlx::query(concat!(
                         "UPDATE journal SET state = 'pending', owner = $2, claimed_until = $3, updated_at = $4 \
                          WHERE request_id = $1 AND (state = 'unknown' OR (state = 'pending' \
@@ -501,7 +503,7 @@ impl Store for PostgresStore {
         .await?;
         if done.rows_affected() == 0 {
             let state = journal_state(&mut tx, request_id).await?;
-            return Err(shared::attempt_refused(request_id, state));
+            return Err(journal_rules::attempt_refused(request_id, state));
         }
         tx.commit().await?;
         Ok(())
@@ -514,7 +516,7 @@ impl Store for PostgresStore {
         outcome: serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<(), SyncError> {
-        shared::check_settle_state(request_id, state)?;
+        journal_rules::check_settle_state(request_id, state)?;
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE journal SET state = $2, outcome = $3, owner = NULL, claimed_until = NULL, \
@@ -528,7 +530,7 @@ impl Store for PostgresStore {
         .await?;
         if done.rows_affected() == 0 {
             let current = journal_state(&mut tx, request_id).await?;
-            shared::settle_refused(request_id, current, state)?;
+            journal_rules::settle_refused(request_id, current, state)?;
         }
         tx.commit().await?;
         Ok(())
@@ -757,7 +759,7 @@ impl Store for PostgresStore {
         const WHAT: &str = "inbox counts";
         let count = |column| {
             get::<i64>(&row, column, WHAT)
-                .and_then(|n| u64::try_from(n).map_err(|_| shared::corrupt(WHAT, column)))
+                .and_then(|n| u64::try_from(n).map_err(|_| sql::corrupt(WHAT, column)))
         };
         Ok(InboxCounts {
             pending: count("pending")?,
@@ -833,7 +835,7 @@ async fn journal_state(
         .fetch_optional(&mut **tx)
         .await?;
     state
-        .map(|s| JournalState::parse(&s).ok_or_else(|| shared::corrupt("journal entry", "state")))
+        .map(|s| JournalState::parse(&s).ok_or_else(|| sql::corrupt("journal entry", "state")))
         .transpose()
 }
 
@@ -842,7 +844,7 @@ fn record_from_row(row: &PgRow) -> Result<SealedRecord, SyncError> {
     let kind: String = get(row, "kind", WHAT)?;
     Ok(SealedRecord {
         hotel: hotel_id(get(row, "hotel", WHAT)?, WHAT)?,
-        kind: RecordKind::parse(&kind).ok_or_else(|| shared::corrupt(WHAT, "kind"))?,
+        kind: RecordKind::parse(&kind).ok_or_else(|| sql::corrupt(WHAT, "kind"))?,
         external_id: get(row, "external_id", WHAT)?,
         fingerprint: get(row, "fingerprint", WHAT)?,
         key_id: get(row, "key_id", WHAT)?,
@@ -862,9 +864,9 @@ fn journal_from_row(row: &PgRow) -> Result<JournalEntry, SyncError> {
         request_hash: get(row, "request_hash", WHAT)?,
         sealed_request: get(row, "sealed_request", WHAT)?,
         key_id: get(row, "key_id", WHAT)?,
-        state: JournalState::parse(&state).ok_or_else(|| shared::corrupt(WHAT, "state"))?,
+        state: JournalState::parse(&state).ok_or_else(|| sql::corrupt(WHAT, "state"))?,
         outcome: get::<Option<Json<serde_json::Value>>>(row, "outcome", WHAT)?.map(|json| json.0),
-        attempts: u32::try_from(attempts).map_err(|_| shared::corrupt(WHAT, "attempts"))?,
+        attempts: u32::try_from(attempts).map_err(|_| sql::corrupt(WHAT, "attempts"))?,
         owner: get(row, "owner", WHAT)?,
         claimed_until: get(row, "claimed_until", WHAT)?,
         created_at: get(row, "created_at", WHAT)?,
@@ -899,7 +901,7 @@ fn inbox_entry_from_row(row: &PgRow) -> Result<InboxEntry, SyncError> {
             payload: get::<Json<serde_json::Value>>(row, "payload", WHAT)?.0,
             received_at: get(row, "received_at", WHAT)?,
         },
-        attempts: u32::try_from(attempts).map_err(|_| shared::corrupt(WHAT, "attempts"))?,
+        attempts: u32::try_from(attempts).map_err(|_| sql::corrupt(WHAT, "attempts"))?,
         last_attempt_at: get(row, "last_attempt_at", WHAT)?,
         next_attempt_at: get(row, "next_attempt_at", WHAT)?,
         last_error: get(row, "last_error", WHAT)?,
@@ -912,7 +914,7 @@ fn get<'r, T>(row: &'r PgRow, column: &'static str, what: &str) -> Result<T, Syn
 where
     T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
 {
-    row.try_get(column).map_err(|_| shared::corrupt(what, column))
+    row.try_get(column).map_err(|_| sql::corrupt(what, column))
 }
 
 fn record_key(record: &SealedRecord) -> (&str, RecordKind, &str) {
@@ -920,7 +922,7 @@ fn record_key(record: &SealedRecord) -> (&str, RecordKind, &str) {
 }
 
 fn hotel_id(id: String, what: &str) -> Result<HotelId, SyncError> {
-    HotelId::new(id).map_err(|_| shared::corrupt(what, "hotel"))
+    HotelId::new(id).map_err(|_| sql::corrupt(what, "hotel"))
 }
 
 /// Inserts one inbox event unless an unprocessed one with its id is there.

@@ -25,8 +25,11 @@ use sqlx::{Connection, Row, SqlSafeStr, Sqlite, Transaction};
 use self::checkpoint::Checkpointer;
 use self::rows::MultiRow;
 use super::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent, InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner, MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
+    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
+    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner,
+    MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
 };
+use super::{journal_rules, sql};
 use crate::SyncError;
 
 mod checkpoint;
@@ -312,7 +315,7 @@ impl Store for SqliteStore {
                 .await?;
             if done.rows_affected() == 0 {
                 // Dropping `tx` rolls the whole batch back.
-                return Err(shared::unknown_inbox_seq(seq));
+                return Err(sql::unknown_inbox_seq(seq));
             }
         }
         if let Some((hotel, stream, cursor)) = &batch.cursor {
@@ -489,7 +492,7 @@ impl Store for SqliteStore {
     }
 
     async fn journal_begin(&self, entry: NewJournalEntry) -> Result<JournalBegin, SyncError> {
-        let claimed_until = shared::deadline(entry.now, entry.claim_ttl)?;
+        let claimed_until = sql::deadline(entry.now, entry.claim_ttl)?;
         let request_id = entry.request_id.to_string();
         let mut tx = self.write_tx().await?;
         let inserted = sqlx::query(concat!(
@@ -532,10 +535,10 @@ impl Store for SqliteStore {
                 )));
             }
         };
-        let outcome = match shared::classify(&existing, &entry)? {
-            shared::Found::Settled => JournalBegin::Settled(existing),
-            shared::Found::Busy => JournalBegin::Busy(existing),
-            shared::Found::Claimable => {
+        let outcome = match journal_rules::classify(&existing, &entry)? {
+            journal_rules::Found::Settled => JournalBegin::Settled(existing),
+            journal_rules::Found::Busy => JournalBegin::Busy(existing),
+            journal_rules::Found::Claimable => {
                 // The condition repeats `classify`'s: the write lock already excludes
                 // races, but the statement stays correct on its own.
                 let row = sqlx::query(concat!(
@@ -573,7 +576,7 @@ impl Store for SqliteStore {
         .await?;
         if done.rows_affected() == 0 {
             let state = self.journal_state(&mut tx, &id).await?;
-            return Err(shared::attempt_refused(request_id, state));
+            return Err(journal_rules::attempt_refused(request_id, state));
         }
         tx.commit().await?;
         Ok(())
@@ -586,7 +589,7 @@ impl Store for SqliteStore {
         outcome: serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<(), SyncError> {
-        shared::check_settle_state(request_id, state)?;
+        journal_rules::check_settle_state(request_id, state)?;
         let id = request_id.to_string();
         let outcome = serde_json::to_string(&outcome)
             .map_err(|e| SyncError::Store(format!("cannot serialize journal outcome: {e}")))?;
@@ -603,7 +606,7 @@ impl Store for SqliteStore {
         .await?;
         if done.rows_affected() == 0 {
             let current = self.journal_state(&mut tx, &id).await?;
-            shared::settle_refused(request_id, current, state)?;
+            journal_rules::settle_refused(request_id, current, state)?;
         }
         tx.commit().await?;
         Ok(())
@@ -839,7 +842,7 @@ impl Store for SqliteStore {
         const WHAT: &str = "inbox counts";
         let count = |column| {
             get::<i64>(&row, column, WHAT)
-                .and_then(|n| u64::try_from(n).map_err(|_| shared::corrupt(WHAT, column)))
+                .and_then(|n| u64::try_from(n).map_err(|_| sql::corrupt(WHAT, column)))
         };
         Ok(InboxCounts {
             pending: count("pending")?,
@@ -918,7 +921,7 @@ impl SqliteStore {
             .fetch_optional(&mut **tx)
             .await?;
         state
-            .map(|s| JournalState::parse(&s).ok_or_else(|| shared::corrupt("journal entry", "state")))
+            .map(|s| JournalState::parse(&s).ok_or_else(|| sql::corrupt("journal entry", "state")))
             .transpose()
     }
 }
@@ -928,7 +931,7 @@ fn record_from_row(row: &SqliteRow) -> Result<SealedRecord, SyncError> {
     let kind: String = get(row, "kind", WHAT)?;
     Ok(SealedRecord {
         hotel: hotel_id(get(row, "hotel", WHAT)?, WHAT)?,
-        kind: RecordKind::parse(&kind).ok_or_else(|| shared::corrupt(WHAT, "kind"))?,
+        kind: RecordKind::parse(&kind).ok_or_else(|| sql::corrupt(WHAT, "kind"))?,
         external_id: get(row, "external_id", WHAT)?,
         fingerprint: get(row, "fingerprint", WHAT)?,
         key_id: get(row, "key_id", WHAT)?,
@@ -947,17 +950,17 @@ fn journal_from_row(row: &SqliteRow) -> Result<JournalEntry, SyncError> {
     Ok(JournalEntry {
         request_id: uuid::Uuid::parse_str(&request_id)
             .map(RequestId::from_uuid)
-            .map_err(|_| shared::corrupt(WHAT, "request_id"))?,
+            .map_err(|_| sql::corrupt(WHAT, "request_id"))?,
         hotel: hotel_id(get(row, "hotel", WHAT)?, WHAT)?,
         operation: get(row, "operation", WHAT)?,
         request_hash: get(row, "request_hash", WHAT)?,
         sealed_request: get(row, "sealed_request", WHAT)?,
         key_id: get(row, "key_id", WHAT)?,
-        state: JournalState::parse(&state).ok_or_else(|| shared::corrupt(WHAT, "state"))?,
+        state: JournalState::parse(&state).ok_or_else(|| sql::corrupt(WHAT, "state"))?,
         outcome: get::<Option<String>>(row, "outcome", WHAT)?
             .map(|text| json(&text, WHAT))
             .transpose()?,
-        attempts: u32::try_from(attempts).map_err(|_| shared::corrupt(WHAT, "attempts"))?,
+        attempts: u32::try_from(attempts).map_err(|_| sql::corrupt(WHAT, "attempts"))?,
         owner: get(row, "owner", WHAT)?,
         claimed_until: get::<Option<i64>>(row, "claimed_until", WHAT)?
             .map(|v| instant(v, WHAT))
@@ -980,7 +983,7 @@ fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry, SyncError> {
                 .map(|id| {
                     uuid::Uuid::parse_str(&id)
                         .map(RequestId::from_uuid)
-                        .map_err(|_| shared::corrupt(WHAT, "request_id"))
+                        .map_err(|_| sql::corrupt(WHAT, "request_id"))
                 })
                 .transpose()?,
             details: json(&get::<String>(row, "details", WHAT)?, WHAT)?,
@@ -1005,7 +1008,7 @@ fn inbox_entry_from_row(row: &SqliteRow) -> Result<InboxEntry, SyncError> {
             payload: json(&get::<String>(row, "payload", WHAT)?, WHAT)?,
             received_at: instant(get(row, "received_at", WHAT)?, WHAT)?,
         },
-        attempts: u32::try_from(attempts).map_err(|_| shared::corrupt(WHAT, "attempts"))?,
+        attempts: u32::try_from(attempts).map_err(|_| sql::corrupt(WHAT, "attempts"))?,
         last_attempt_at: optional_instant("last_attempt_at")?,
         next_attempt_at: optional_instant("next_attempt_at")?,
         last_error: get(row, "last_error", WHAT)?,
@@ -1018,7 +1021,7 @@ fn get<'r, T>(row: &'r SqliteRow, column: &'static str, what: &str) -> Result<T,
 where
     T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
 {
-    row.try_get(column).map_err(|_| shared::corrupt(what, column))
+    row.try_get(column).map_err(|_| sql::corrupt(what, column))
 }
 
 /// Upserts records by (hotel, kind, external id); the last of two rows with
@@ -1077,138 +1080,13 @@ fn micros(at: DateTime<Utc>) -> i64 {
 }
 
 fn instant(micros: i64, what: &str) -> Result<DateTime<Utc>, SyncError> {
-    DateTime::from_timestamp_micros(micros).ok_or_else(|| shared::corrupt(what, "timestamp"))
+    DateTime::from_timestamp_micros(micros).ok_or_else(|| sql::corrupt(what, "timestamp"))
 }
 
 fn hotel_id(id: String, what: &str) -> Result<HotelId, SyncError> {
-    HotelId::new(id).map_err(|_| shared::corrupt(what, "hotel"))
+    HotelId::new(id).map_err(|_| sql::corrupt(what, "hotel"))
 }
 
 fn json(text: &str, what: &str) -> Result<serde_json::Value, SyncError> {
-    serde_json::from_str(text).map_err(|_| shared::corrupt(what, "json"))
-}
-
-/// Semantics both stores share, so they cannot drift apart.
-pub(super) mod shared {
-    use std::time::Duration;
-
-    use chrono::{DateTime, Utc};
-    use pms_core::RequestId;
-
-    use crate::SyncError;
-    use crate::store::{JournalEntry, JournalState, NewJournalEntry};
-
-    /// What `journal_begin` found under an existing id.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub(in crate::store) enum Found {
-        /// Settled (succeeded or failed): report it, claim nothing.
-        Settled,
-        /// Pending under another owner's live claim.
-        Busy,
-        /// Unknown, or pending with the caller's or an expired claim.
-        Claimable,
-    }
-
-    /// Decides what an existing entry means for a new `journal_begin`.
-    ///
-    /// The id must describe the same request: same hash, hotel and operation,
-    /// whatever the entry's state, else [`SyncError::IdempotencyMismatch`].
-    pub(in crate::store) fn classify(
-        existing: &JournalEntry,
-        new: &NewJournalEntry,
-    ) -> Result<Found, SyncError> {
-        if existing.request_hash != new.request_hash
-            || existing.hotel != new.hotel
-            || existing.operation != new.operation
-        {
-            return Err(SyncError::IdempotencyMismatch {
-                request_id: new.request_id,
-            });
-        }
-        match existing.state {
-            JournalState::Succeeded | JournalState::Failed => return Ok(Found::Settled),
-            // Left unknown by a worker that could not settle it: whoever begins it
-            // next claims it and reads back before anything is resent.
-            JournalState::Unknown => return Ok(Found::Claimable),
-            JournalState::Pending => {}
-        }
-        let own = existing.owner.as_deref() == Some(new.owner.as_str());
-        let expired = existing.claimed_until.is_none_or(|until| until <= new.now);
-        Ok(if own || expired {
-            Found::Claimable
-        } else {
-            Found::Busy
-        })
-    }
-
-    /// `now + ttl`, refusing a ttl too large to represent.
-    pub(in crate::store) fn deadline(now: DateTime<Utc>, ttl: Duration) -> Result<DateTime<Utc>, SyncError> {
-        chrono::TimeDelta::from_std(ttl)
-            .ok()
-            .and_then(|ttl| now.checked_add_signed(ttl))
-            // Both stores keep microseconds since the epoch in an i64; stay well inside.
-            .filter(|at| at.timestamp_micros() < i64::MAX / 2)
-            .ok_or_else(|| SyncError::Store(format!("a ttl of {ttl:?} is out of range")))
-    }
-
-    /// An unreadable column.
-    pub(in crate::store) fn corrupt(what: &str, column: &str) -> SyncError {
-        SyncError::Corrupt {
-            what: format!("{what} ({column})"),
-        }
-    }
-
-    /// `apply` named an inbox event that does not exist.
-    pub(in crate::store) fn unknown_inbox_seq(seq: i64) -> SyncError {
-        SyncError::Store(format!(
-            "inbox event {seq} does not exist; the batch was rolled back"
-        ))
-    }
-
-    /// Only a settlement can settle.
-    pub(in crate::store) fn check_settle_state(
-        request_id: RequestId,
-        state: JournalState,
-    ) -> Result<(), SyncError> {
-        if state == JournalState::Pending {
-            return Err(SyncError::Store(format!(
-                "journal entry {request_id} cannot be settled as pending"
-            )));
-        }
-        Ok(())
-    }
-
-    /// `journal_settle` changed nothing: fine for a repeated identical settlement,
-    /// an error for a missing entry or a different final state.
-    pub(in crate::store) fn settle_refused(
-        request_id: RequestId,
-        current: Option<JournalState>,
-        wanted: JournalState,
-    ) -> Result<(), SyncError> {
-        match current {
-            None => Err(SyncError::Store(format!(
-                "journal entry {request_id} does not exist"
-            ))),
-            Some(current) if current == wanted => Ok(()),
-            Some(current) => Err(SyncError::Store(format!(
-                "journal entry {request_id} is already settled as {}, not {}",
-                current.as_str(),
-                wanted.as_str()
-            ))),
-        }
-    }
-
-    /// `journal_attempt` changed nothing.
-    pub(in crate::store) fn attempt_refused(
-        request_id: RequestId,
-        current: Option<JournalState>,
-    ) -> SyncError {
-        match current {
-            None => SyncError::Store(format!("journal entry {request_id} does not exist")),
-            Some(state) => SyncError::Store(format!(
-                "journal entry {request_id} is already {}; no further attempt may be made",
-                state.as_str()
-            )),
-        }
-    }
+    serde_json::from_str(text).map_err(|_| sql::corrupt(what, "json"))
 }

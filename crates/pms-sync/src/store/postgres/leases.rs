@@ -9,9 +9,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{PostgresStore, shared};
+use super::PostgresStore;
 use crate::SyncError;
 use crate::store::lease::{LeaseGrant, LeaseHolder, LeaseOwner, TakeBack, decide};
+use crate::store::sql;
 
 /// Decisions per call: the first may lose an insert race, the second cannot
 /// (the row exists then, and a row is never deleted while locked by us).
@@ -26,7 +27,7 @@ impl PostgresStore {
         ttl: Duration,
         now: DateTime<Utc>,
     ) -> Result<LeaseGrant, SyncError> {
-        let expires_at = shared::deadline(now, ttl)?;
+        let expires_at = sql::deadline(now, ttl)?;
         for _ in 0..ROUNDS {
             let mut tx = self.pool.begin().await?;
             let current =

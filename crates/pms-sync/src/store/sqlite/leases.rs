@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{SqliteStore, get, instant, micros, shared};
+use super::{SqliteStore, get, instant, micros};
 use crate::SyncError;
 use crate::store::lease::{LeaseGrant, LeaseHolder, LeaseOwner, TakeBack, decide};
+use crate::store::sql;
 
 impl SqliteStore {
     pub(super) async fn lease_acquire_impl(
@@ -19,7 +20,7 @@ impl SqliteStore {
         ttl: Duration,
         now: DateTime<Utc>,
     ) -> Result<LeaseGrant, SyncError> {
-        let expires_at = shared::deadline(now, ttl)?;
+        let expires_at = sql::deadline(now, ttl)?;
         let mut tx = self.write_tx().await?;
         let current = sqlx::query("SELECT owner, instance, expires_at FROM leases WHERE name = ?1")
             .bind(name)
