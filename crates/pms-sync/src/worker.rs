@@ -26,7 +26,7 @@ use tracing::Instrument;
 
 use crate::SyncError;
 use crate::engine::HotelSync;
-use crate::store::{LeaseGrant, LeaseHolder, LeaseOwner, Store, TakeBack};
+use crate::store::{LeaseGrant, LeaseHolder, LeaseOwner, TakeBack, WorkerStore};
 use crate::store_health::StoreHealth;
 use crate::time::Sleeper;
 
@@ -65,7 +65,7 @@ pub struct PassReport {
 #[derive(Debug)]
 pub struct Worker {
     owner: LeaseOwner,
-    store: Arc<dyn Store>,
+    store: Arc<dyn WorkerStore>,
     hotels: Vec<HotelSync>,
     lease_ttl: Duration,
     clock: Arc<dyn Clock>,
@@ -138,7 +138,7 @@ impl Worker {
     /// each `Worker` gets a fresh instance id to tell its runs apart.
     pub fn new(
         name: impl Into<String>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn WorkerStore>,
         hotels: Vec<HotelSync>,
         lease_ttl: Duration,
         clock: Arc<dyn Clock>,

@@ -17,9 +17,10 @@ use sqlx::{Connection, Postgres, Row, SqlSafeStr};
 use uuid::Uuid;
 
 use super::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
-    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner,
-    MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
+    ApplyBatch, AuditEntry, AuditFilter, AuditStore, Cursor, GuardedWrite, InboxCounts, InboxEntry,
+    InboxEvent, InboxFailure, InboxRedrive, InboxStore, JournalBegin, JournalEntry, JournalState,
+    JournalStore, LeaseGrant, LeaseOwner, LeaseStore, MirrorStore, MirrorWrite, NewAuditEntry,
+    NewJournalEntry, RecordKind, SealedRecord, TakeBack,
 };
 use super::{journal_rules, sql};
 use crate::SyncError;
@@ -194,7 +195,7 @@ fn migrator() -> Migrator {
 }
 
 #[async_trait]
-impl Store for PostgresStore {
+impl MirrorStore for PostgresStore {
     async fn cursor(&self, hotel: &HotelId, stream: &str) -> Result<Option<Cursor>, SyncError> {
         let row =
             sqlx::query("SELECT high_water, token, updated_at FROM cursors WHERE hotel = $1 AND stream = $2")
@@ -377,6 +378,22 @@ impl Store for PostgresStore {
         .transpose()
     }
 
+    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError> {
+        // `external_id` is COLLATE "C": byte order, as on SQLite.
+        sqlx::query(concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE hotel = $1 AND kind = $2 ORDER BY external_id"
+        ))
+        .bind(hotel.as_str())
+        .bind(kind.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(record_from_row)
+        .collect()
+    }
+
     async fn records_by_ids(
         &self,
         hotel: &HotelId,
@@ -400,23 +417,10 @@ impl Store for PostgresStore {
         .map(record_from_row)
         .collect()
     }
+}
 
-    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError> {
-        // `external_id` is COLLATE "C": byte order, as on SQLite.
-        sqlx::query(concat!(
-            "SELECT ",
-            record_columns!(),
-            " FROM records WHERE hotel = $1 AND kind = $2 ORDER BY external_id"
-        ))
-        .bind(hotel.as_str())
-        .bind(kind.as_str())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(record_from_row)
-        .collect()
-    }
-
+#[async_trait]
+impl JournalStore for PostgresStore {
     async fn journal_begin(&self, entry: NewJournalEntry) -> Result<JournalBegin, SyncError> {
         let claimed_until = sql::deadline(entry.now, entry.claim_ttl)?;
         let request_id = entry.request_id.as_uuid();
@@ -592,15 +596,10 @@ impl Store for PostgresStore {
                 .await?;
         Ok(done.rows_affected())
     }
+}
 
-    async fn inbox_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError> {
-        let done = sqlx::query("DELETE FROM inbox WHERE processed AND received_at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
-    }
-
+#[async_trait]
+impl InboxStore for PostgresStore {
     async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError> {
         let mut conn = self.pool.acquire().await?;
         insert_inbox(&mut conn, event).await
@@ -614,6 +613,14 @@ impl Store for PostgresStore {
         }
         tx.commit().await?;
         Ok(fresh)
+    }
+
+    async fn inbox_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError> {
+        let done = sqlx::query("DELETE FROM inbox WHERE processed AND received_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError> {
@@ -767,7 +774,10 @@ impl Store for PostgresStore {
             dead: count("dead")?,
         })
     }
+}
 
+#[async_trait]
+impl AuditStore for PostgresStore {
     async fn audit_append(&self, entry: &NewAuditEntry) -> Result<i64, SyncError> {
         let seq: i64 = sqlx::query_scalar(
             "INSERT INTO audit (hotel, reservation, action, actor, request_id, details, at) \
@@ -808,7 +818,10 @@ impl Store for PostgresStore {
         .map(audit_from_row)
         .collect()
     }
+}
 
+#[async_trait]
+impl LeaseStore for PostgresStore {
     async fn lease_acquire(
         &self,
         name: &str,

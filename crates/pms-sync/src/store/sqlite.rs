@@ -25,9 +25,10 @@ use sqlx::{Connection, Row, SqlSafeStr, Sqlite, Transaction};
 use self::checkpoint::Checkpointer;
 use self::rows::MultiRow;
 use super::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
-    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseGrant, LeaseOwner,
-    MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, Store, TakeBack,
+    ApplyBatch, AuditEntry, AuditFilter, AuditStore, Cursor, GuardedWrite, InboxCounts, InboxEntry,
+    InboxEvent, InboxFailure, InboxRedrive, InboxStore, JournalBegin, JournalEntry, JournalState,
+    JournalStore, LeaseGrant, LeaseOwner, LeaseStore, MirrorStore, MirrorWrite, NewAuditEntry,
+    NewJournalEntry, RecordKind, SealedRecord, TakeBack,
 };
 use super::{journal_rules, sql};
 use crate::SyncError;
@@ -265,7 +266,7 @@ fn migrator() -> Migrator {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl MirrorStore for SqliteStore {
     async fn cursor(&self, hotel: &HotelId, stream: &str) -> Result<Option<Cursor>, SyncError> {
         let row =
             sqlx::query("SELECT high_water, token, updated_at FROM cursors WHERE hotel = ?1 AND stream = ?2")
@@ -447,6 +448,21 @@ impl Store for SqliteStore {
         .transpose()
     }
 
+    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE hotel = ?1 AND kind = ?2 ORDER BY external_id"
+        ))
+        .bind(hotel.as_str())
+        .bind(kind.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(record_from_row)
+        .collect()
+    }
+
     async fn records_by_ids(
         &self,
         hotel: &HotelId,
@@ -475,22 +491,10 @@ impl Store for SqliteStore {
         .map(record_from_row)
         .collect()
     }
+}
 
-    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            record_columns!(),
-            " FROM records WHERE hotel = ?1 AND kind = ?2 ORDER BY external_id"
-        ))
-        .bind(hotel.as_str())
-        .bind(kind.as_str())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(record_from_row)
-        .collect()
-    }
-
+#[async_trait]
+impl JournalStore for SqliteStore {
     async fn journal_begin(&self, entry: NewJournalEntry) -> Result<JournalBegin, SyncError> {
         let claimed_until = sql::deadline(entry.now, entry.claim_ttl)?;
         let request_id = entry.request_id.to_string();
@@ -668,15 +672,10 @@ impl Store for SqliteStore {
                 .await?;
         Ok(done.rows_affected())
     }
+}
 
-    async fn inbox_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError> {
-        let done = sqlx::query("DELETE FROM inbox WHERE processed = 1 AND received_at < ?1")
-            .bind(micros(before))
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
-    }
-
+#[async_trait]
+impl InboxStore for SqliteStore {
     async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError> {
         let mut conn = self.pool.acquire().await?;
         insert_inbox(&mut conn, event).await
@@ -720,6 +719,14 @@ impl Store for SqliteStore {
                 .map(|(e, payload)| payload.len() + e.event_id.len() + ROW_OVERHEAD),
         );
         Ok(fresh)
+    }
+
+    async fn inbox_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError> {
+        let done = sqlx::query("DELETE FROM inbox WHERE processed = 1 AND received_at < ?1")
+            .bind(micros(before))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError> {
@@ -850,7 +857,10 @@ impl Store for SqliteStore {
             dead: count("dead")?,
         })
     }
+}
 
+#[async_trait]
+impl AuditStore for SqliteStore {
     async fn audit_append(&self, entry: &NewAuditEntry) -> Result<i64, SyncError> {
         let details = serde_json::to_string(&entry.details)
             .map_err(|e| SyncError::Store(format!("cannot serialize audit details: {e}")))?;
@@ -892,7 +902,10 @@ impl Store for SqliteStore {
         .map(audit_from_row)
         .collect()
     }
+}
 
+#[async_trait]
+impl LeaseStore for SqliteStore {
     async fn lease_acquire(
         &self,
         name: &str,
