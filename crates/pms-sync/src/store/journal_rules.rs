@@ -8,11 +8,48 @@
 //! or, once the claim expires, by anyone; an `Unknown` one by whoever begins
 //! it next. Only an in-doubt entry counts attempts or settles, and a settled
 //! entry never changes state again (an identical second settlement is a no-op).
+//!
+//! The same rules in SQL, for the statements of `sql::journal`, are the
+//! fragments below: one place says what "in doubt", "settled" and "claimable"
+//! mean, for the queries and for [`classify`].
 
 use pms_core::RequestId;
 
 use crate::SyncError;
 use crate::store::{JournalEntry, JournalState, NewJournalEntry};
+
+/// SQL: the entry's outcome is in doubt (`Pending` or `Unknown`).
+macro_rules! in_doubt {
+    () => {
+        "state IN ('pending', 'unknown')"
+    };
+}
+
+/// SQL: the entry is settled (`Succeeded` or `Failed`).
+macro_rules! settled {
+    () => {
+        "state IN ('succeeded', 'failed')"
+    };
+}
+
+/// SQL: the entry may be claimed by owner `$2` at `$4` (now): what
+/// [`classify`] calls [`Found::Claimable`].
+macro_rules! claimable {
+    () => {
+        "(state = 'unknown' OR (state = 'pending' \
+         AND (owner = $2 OR claimed_until IS NULL OR claimed_until <= $4)))"
+    };
+}
+
+/// SQL: the entry is in doubt and nobody holds a live claim on it at `$2`
+/// (now): what crash recovery resumes.
+macro_rules! unclaimed {
+    () => {
+        "(state = 'unknown' OR (state = 'pending' AND (claimed_until IS NULL OR claimed_until <= $2)))"
+    };
+}
+
+pub(super) use {claimable, in_doubt, settled, unclaimed};
 
 /// What `journal_begin` found under an existing id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
