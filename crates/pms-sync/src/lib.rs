@@ -71,8 +71,10 @@ pub use webhook::{
     DEFAULT_STORE_DEADLINE, FnWebhookSource, MAX_WEBHOOK_BYTES, STORE_RETRY_AFTER_SECS, WebhookReceiver,
     WebhookRequest, WebhookSource, webhook_router,
 };
+#[allow(deprecated)]
+pub use worker::DEFAULT_HOUSEKEEPING_INTERVAL;
 pub use worker::{
-    DEFAULT_HOUSEKEEPING_INTERVAL, DEFAULT_INBOX_RETENTION, DEFAULT_JOURNAL_RETENTION,
+    DEFAULT_INBOX_RETENTION, DEFAULT_JOURNAL_RETENTION, DEFAULT_MAINTENANCE_INTERVAL,
     DEFAULT_MAX_STORE_BACKOFF, PassReport, Worker,
 };
 pub use writes::{
