@@ -1,6 +1,16 @@
-//! The durable store: one trait per role (see `roles`), [`Store`] their sum,
-//! two implementations (SQLite embedded, PostgreSQL for many workers), one
-//! conformance suite.
+//! The durable store: one trait per role, [`Store`] their sum, two databases
+//! (SQLite embedded, PostgreSQL for many workers) behind one SQL
+//! implementation, one conformance suite (`tests/store_conformance.rs`).
+//!
+//! | module | holds |
+//! |---|---|
+//! | this one | the stored types ([`SealedRecord`], [`JournalEntry`], [`InboxEntry`], ...) |
+//! | `roles` | [`MirrorStore`], [`JournalStore`], [`InboxStore`], [`AuditStore`], [`LeaseStore`], [`SyncStore`], [`WorkerStore`], [`Store`] |
+//! | `flow` | [`FlowStore`] and flow records |
+//! | `journal_rules` | the write journal's states: what is settled, in doubt, claimable |
+//! | `lease` | who may take a lease ([`LeaseGrant`]) |
+//! | `sql` | every role, written once for both databases (statements, dialect codecs) |
+//! | `sqlite`, `postgres` | [`SqliteStore`], [`PostgresStore`]: connecting, migrating, what only one database does |
 //!
 //! The store never sees plaintext mirror records: [`crate::Mirror`] seals
 //! them with the [`crate::crypto::Cipher`] before they arrive here, so the

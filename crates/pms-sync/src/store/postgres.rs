@@ -56,7 +56,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// Longest schema name PostgreSQL keeps without truncating.
 const MAX_SCHEMA_LEN: usize = 63;
 
-/// PostgreSQL-backed [`Store`], for several workers sharing one database.
+/// PostgreSQL-backed [`Store`](super::Store), for several workers sharing one database.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), pms_sync::SyncError> {

@@ -62,7 +62,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// SQLite-backed [`Store`]: the embedded default for one process serving many hotels.
+/// SQLite-backed [`Store`](super::Store): the embedded default for one process serving many hotels.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), pms_sync::SyncError> {
