@@ -86,9 +86,7 @@ const REDRIVE_ROUNDS: usize = 2;
 #[async_trait]
 impl<B: Backend> InboxStore for B {
     async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError> {
-        let Some((_, text)) = INSERT_INBOX.chunks(<B::Db as Dialect>::FLAVOR, 1).next() else {
-            return Ok(false);
-        };
+        let text = INSERT_INBOX.single(<B::Db as Dialect>::FLAVOR);
         let inserted = bind_event(Stmt::<B::Db>::text_of(text), event)
             .fetch_optional(self.pool())
             .await?;

@@ -137,11 +137,7 @@ impl MultiRow {
         flavor: Flavor,
         len: usize,
     ) -> impl Iterator<Item = (Range<usize>, &'static str)> {
-        let slot = match flavor {
-            Flavor::Sqlite => &self.sqlite,
-            Flavor::Postgres => &self.postgres,
-        };
-        let texts = slot.get_or_init(|| CHUNKS.iter().map(|&n| self.text(flavor, n)).collect());
+        let texts = self.texts(flavor);
         let mut start = 0;
         std::iter::from_fn(move || {
             let left = len - start;
@@ -150,6 +146,21 @@ impl MultiRow {
             start += size;
             Some((range, text.as_str()))
         })
+    }
+
+    /// The one-row statement.
+    pub(crate) fn single(&'static self, flavor: Flavor) -> &'static str {
+        // The last chunk size is 1.
+        &self.texts(flavor)[CHUNKS.len() - 1]
+    }
+
+    /// The texts for each of [`CHUNKS`], rendered on first use.
+    fn texts(&'static self, flavor: Flavor) -> &'static [String] {
+        let slot = match flavor {
+            Flavor::Sqlite => &self.sqlite,
+            Flavor::Postgres => &self.postgres,
+        };
+        slot.get_or_init(|| CHUNKS.iter().map(|&n| self.text(flavor, n)).collect())
     }
 
     fn text(&self, flavor: Flavor, rows: usize) -> String {

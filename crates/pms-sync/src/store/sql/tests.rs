@@ -106,3 +106,11 @@ fn texts_have_one_placeholder_group_per_row() {
         ]
     );
 }
+
+#[test]
+fn the_single_row_text_is_the_one_row_chunk() {
+    for flavor in [Flavor::Sqlite, Flavor::Postgres] {
+        let chunk = INSERT.chunks(flavor, 1).map(|(_, text)| text).collect::<Vec<_>>();
+        assert_eq!(chunk, [INSERT.single(flavor)]);
+    }
+}
