@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use pms_core::HotelId;
-use pms_sync::store::{FlowPut, FlowRecord, FlowWrite, flow_aad};
-use pms_sync::{Cipher, Store, SyncError};
+use pms_sync::store::{FlowPut, FlowRecord, FlowStore, FlowWrite, flow_aad};
+use pms_sync::{Cipher, SyncError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -18,7 +18,7 @@ use crate::FlowError;
 /// seals payloads. Cheap to clone.
 #[derive(Clone)]
 pub struct FlowStorage {
-    store: Arc<dyn Store>,
+    store: Arc<dyn FlowStore>,
     cipher: Arc<Cipher>,
 }
 
@@ -49,7 +49,7 @@ pub(crate) enum Saved<T> {
 
 impl FlowStorage {
     /// Flow state in `store`, sealed with `cipher`.
-    pub fn new(store: Arc<dyn Store>, cipher: Arc<Cipher>) -> Self {
+    pub fn new(store: Arc<dyn FlowStore>, cipher: Arc<Cipher>) -> Self {
         FlowStorage { store, cipher }
     }
 

@@ -7,7 +7,7 @@ use pms_core::{HotelId, RequestId};
 use serde::{Deserialize, Serialize};
 
 use crate::SyncError;
-use crate::store::{AuditEntry, AuditFilter, NewAuditEntry, Store};
+use crate::store::{AuditEntry, AuditFilter, AuditStore, NewAuditEntry};
 
 /// Actions the audit log records. Entries carry ids and outcomes, never PII.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,7 +66,7 @@ impl AuditAction {
 /// Writes and queries the audit log.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    store: Arc<dyn Store>,
+    store: Arc<dyn AuditStore>,
 }
 
 /// One audit record to append.
@@ -90,7 +90,7 @@ pub struct AuditRecord<'a> {
 
 impl AuditLog {
     /// An audit log in `store`.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn AuditStore>) -> Self {
         AuditLog { store }
     }
 

@@ -150,9 +150,9 @@ impl Failure {
             SyncError::Pms(e) => format!(
                 "{read} read: {:?}: {}",
                 e.kind(),
-                pms_core::without_vendor_values(&e.to_string())
+                pms_core::without_quoted_values(&e.to_string())
             ),
-            other => format!("{read}: {}", pms_core::without_vendor_values(&other.to_string())),
+            other => format!("{read}: {}", pms_core::without_quoted_values(&other.to_string())),
         };
         Failure {
             text: truncate(text),

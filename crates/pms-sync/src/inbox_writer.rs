@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{InboxEvent, Store};
+use crate::store::{InboxEvent, InboxStore};
 
 /// Most deliveries committed together (bounds one transaction's size).
 const MAX_DELIVERIES_PER_COMMIT: usize = 256;
@@ -29,12 +29,12 @@ struct Delivery {
 /// The receiver's handle on the writer task, started on first use (the
 /// router may be built outside a runtime; requests never are).
 pub(crate) struct InboxWriter {
-    store: Arc<dyn Store>,
+    store: Arc<dyn InboxStore>,
     queue: OnceLock<mpsc::Sender<Delivery>>,
 }
 
 impl InboxWriter {
-    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+    pub(crate) fn new(store: Arc<dyn InboxStore>) -> Self {
         InboxWriter {
             store,
             queue: OnceLock::new(),
@@ -58,7 +58,7 @@ impl InboxWriter {
 }
 
 /// Commits waiting deliveries together until every sender is gone.
-async fn run(store: Arc<dyn Store>, mut queue: mpsc::Receiver<Delivery>) {
+async fn run(store: Arc<dyn InboxStore>, mut queue: mpsc::Receiver<Delivery>) {
     let mut waiting = Vec::with_capacity(MAX_DELIVERIES_PER_COMMIT);
     while queue.recv_many(&mut waiting, MAX_DELIVERIES_PER_COMMIT).await > 0 {
         metrics::histogram!("pms_sync_inbox_commit_deliveries").record(waiting.len() as f64);

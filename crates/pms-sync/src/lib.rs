@@ -5,7 +5,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `store` | the [`Store`] trait, [`SqliteStore`] (embedded default) and [`PostgresStore`] (many workers) |
+//! | `store` | the store's roles ([`MirrorStore`], [`JournalStore`], [`InboxStore`], [`AuditStore`], [`LeaseStore`], [`FlowStore`]), [`Store`] their sum, [`SqliteStore`] (embedded default) and [`PostgresStore`] (many workers), one SQL implementation for both |
 //! | `crypto` | [`Cipher`]: AEAD encryption at rest with rotating key ids |
 //! | `mirror` | [`Mirror`]: normalized records sealed into the store |
 //! | `writes` | [`WriteJournal`]: idempotent writes (persist intent, replay, read back before resend) |
@@ -63,7 +63,10 @@ pub use reconcile::{Drift, DriftReport, FolioCheck, Unverified};
 pub use reject_log::DEFAULT_REJECT_LOG_INTERVAL;
 pub use retry::RetryPolicy;
 pub use server::{ServeLimits, serve_webhooks};
-pub use store::{PostgresStore, SqliteStore, Store};
+pub use store::{
+    AuditStore, FlowStore, InboxStore, JournalStore, LeaseStore, MirrorStore, PostgresStore, SqliteStore,
+    Store, SyncStore, WorkerStore,
+};
 pub use store_health::{StoreHealth, StoreStatus};
 pub use time::{Sleeper, TokioSleeper, VirtualSleeper};
 pub use webhook::{
@@ -71,8 +74,10 @@ pub use webhook::{
     WebhookRequest, WebhookSource, webhook_router,
 };
 pub use webhook_shared::{FnSharedWebhookRoute, SharedWebhookRoute, shared_webhook_router};
+#[allow(deprecated)]
+pub use worker::DEFAULT_HOUSEKEEPING_INTERVAL;
 pub use worker::{
-    DEFAULT_HOUSEKEEPING_INTERVAL, DEFAULT_INBOX_RETENTION, DEFAULT_JOURNAL_RETENTION,
+    DEFAULT_INBOX_RETENTION, DEFAULT_JOURNAL_RETENTION, DEFAULT_MAINTENANCE_INTERVAL,
     DEFAULT_MAX_STORE_BACKOFF, PassReport, Worker,
 };
 pub use writes::{

@@ -7,7 +7,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::SyncError;
 use crate::crypto::Cipher;
-use crate::store::{RecordKind, SealedRecord, Store};
+use crate::store::{RecordKind, SealedRecord, SyncStore};
 
 /// A model type that can be mirrored.
 pub trait Mirrored: Serialize + DeserializeOwned {
@@ -78,18 +78,20 @@ impl<T> Prepared<'_, T> {
 /// Seals records on the way into the store and opens them on the way out.
 #[derive(Debug, Clone)]
 pub struct Mirror {
-    store: Arc<dyn Store>,
+    store: Arc<dyn SyncStore>,
     cipher: Arc<Cipher>,
 }
 
 impl Mirror {
-    /// A mirror over `store`, sealing with `cipher`.
-    pub fn new(store: Arc<dyn Store>, cipher: Arc<Cipher>) -> Self {
+    /// A mirror over `store`, sealing with `cipher`. Any [`crate::Store`]
+    /// will do; a test double needs only the [`SyncStore`] roles (the mirror
+    /// and the webhook inbox its sync drains into it).
+    pub fn new(store: Arc<dyn SyncStore>, cipher: Arc<Cipher>) -> Self {
         Mirror { store, cipher }
     }
 
-    /// The underlying store.
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// The underlying store (its mirror and inbox roles).
+    pub fn store(&self) -> &Arc<dyn SyncStore> {
         &self.store
     }
 

@@ -121,7 +121,7 @@ impl HotelSync {
     /// A reconcile may run beside the hotel's sync (`pms reconcile` while
     /// `pms serve` polls): the mirror is read once, before any PMS read, and
     /// every repair is written only if its record is still what was read
-    /// then (compare-and-set, [`crate::Store::apply_guarded`]). A record a
+    /// then (compare-and-set, [`crate::store::MirrorStore::apply_guarded`]). A record a
     /// sync wrote meanwhile holds a read newer than this pass's, so it is
     /// kept and reported [`DriftReport::superseded`], never "repaired" back.
     /// Compare-and-set rather than taking the hotel's sync lease: a

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 
 use crate::inbox_writer::InboxWriter;
 use crate::reject_log::{DEFAULT_REJECT_LOG_INTERVAL, RejectLog};
-use crate::store::{InboxEvent, Store};
+use crate::store::{InboxEvent, InboxStore};
 use crate::store_health::StoreHealth;
 
 /// Largest body any vendor's webhook may have.
@@ -140,7 +140,7 @@ struct ReceiverState {
 /// Builds the webhook receiver's [`Router`] with settings beyond
 /// [`webhook_router`]'s defaults.
 pub struct WebhookReceiver {
-    store: Arc<dyn Store>,
+    store: Arc<dyn InboxStore>,
     sources: HashMap<HotelId, Arc<dyn WebhookSource>>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
@@ -163,7 +163,7 @@ impl WebhookReceiver {
     /// A receiver storing into `store` the deliveries of `sources`, waking
     /// `wake` when something new is stored.
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn InboxStore>,
         sources: HashMap<HotelId, Arc<dyn WebhookSource>>,
         clock: Arc<dyn Clock>,
         wake: Arc<Notify>,
@@ -231,7 +231,7 @@ impl WebhookReceiver {
 /// minute. [`WebhookReceiver`] changes these settings; serve the router with
 /// [`crate::serve_webhooks`] for timeouts and a connection limit.
 pub fn webhook_router(
-    store: Arc<dyn Store>,
+    store: Arc<dyn InboxStore>,
     sources: HashMap<HotelId, Arc<dyn WebhookSource>>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,

@@ -26,7 +26,7 @@ use tracing::Instrument;
 
 use crate::SyncError;
 use crate::engine::HotelSync;
-use crate::store::{LeaseGrant, LeaseHolder, LeaseOwner, Store, TakeBack};
+use crate::store::{LeaseGrant, LeaseHolder, LeaseOwner, TakeBack, WorkerStore};
 use crate::store_health::StoreHealth;
 use crate::time::Sleeper;
 
@@ -65,16 +65,16 @@ pub struct PassReport {
 #[derive(Debug)]
 pub struct Worker {
     owner: LeaseOwner,
-    store: Arc<dyn Store>,
+    store: Arc<dyn WorkerStore>,
     hotels: Vec<HotelSync>,
     lease_ttl: Duration,
     clock: Arc<dyn Clock>,
     journal_retention: Duration,
     inbox_retention: Duration,
-    housekeeping_every: Duration,
+    maintenance_every: Duration,
     /// When this worker last purged: purges are store-wide, so they run at
-    /// most every `housekeeping_every`, not on every pass.
-    last_housekeeping: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// most every `maintenance_every`, not on every pass.
+    last_maintenance: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     concurrency: usize,
     /// Leases this instance held after its last pass: renewing one of them
     /// never takes it back from another instance of our name.
@@ -127,8 +127,12 @@ pub const DEFAULT_JOURNAL_RETENTION: Duration = Duration::from_secs(7 * 24 * 360
 /// what a hotel sent; they are hints and nothing reads them once applied).
 pub const DEFAULT_INBOX_RETENTION: Duration = Duration::from_secs(3 * 24 * 3600);
 
-/// How often a worker purges the journal and the inbox by default.
-pub const DEFAULT_HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
+/// How often a worker's maintenance purges the journal and the inbox by default.
+pub const DEFAULT_MAINTENANCE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// The former name of [`DEFAULT_MAINTENANCE_INTERVAL`].
+#[deprecated(note = "renamed DEFAULT_MAINTENANCE_INTERVAL (housekeeping is the flows' room cleaning)")]
+pub const DEFAULT_HOUSEKEEPING_INTERVAL: Duration = DEFAULT_MAINTENANCE_INTERVAL;
 
 impl Worker {
     /// A worker called `name` over `hotels`. A lease lasts `lease_ttl`; a
@@ -138,7 +142,7 @@ impl Worker {
     /// each `Worker` gets a fresh instance id to tell its runs apart.
     pub fn new(
         name: impl Into<String>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn WorkerStore>,
         hotels: Vec<HotelSync>,
         lease_ttl: Duration,
         clock: Arc<dyn Clock>,
@@ -151,8 +155,8 @@ impl Worker {
             clock,
             journal_retention: DEFAULT_JOURNAL_RETENTION,
             inbox_retention: DEFAULT_INBOX_RETENTION,
-            housekeeping_every: DEFAULT_HOUSEKEEPING_INTERVAL,
-            last_housekeeping: std::sync::Mutex::new(None),
+            maintenance_every: DEFAULT_MAINTENANCE_INTERVAL,
+            last_maintenance: std::sync::Mutex::new(None),
             concurrency: 1,
             held: Mutex::new(HashSet::new()),
             name_conflict: AtomicBool::new(false),
@@ -198,11 +202,17 @@ impl Worker {
         self
     }
 
-    /// Purges the journal and the inbox at most this often (default 1 h;
-    /// the first pass always does).
-    pub fn with_housekeeping_interval(mut self, every: Duration) -> Self {
-        self.housekeeping_every = every;
+    /// Runs the maintenance (purging the journal and the inbox) at most this
+    /// often (default 1 h; the first pass always does).
+    pub fn with_maintenance_interval(mut self, every: Duration) -> Self {
+        self.maintenance_every = every;
         self
+    }
+
+    /// The former name of [`Worker::with_maintenance_interval`].
+    #[deprecated(note = "renamed with_maintenance_interval (housekeeping is the flows' room cleaning)")]
+    pub fn with_housekeeping_interval(self, every: Duration) -> Self {
+        self.with_maintenance_interval(every)
     }
 
     /// The lease name of a hotel.
@@ -270,19 +280,19 @@ impl Worker {
             None if !self.hotels.is_empty() => self.store_health.success(self.clock.now()),
             None => {}
         }
-        self.housekeeping(&mut report).await;
+        self.maintenance(&mut report).await;
         Ok(report)
     }
 
-    /// Purges what the retentions let go, if `housekeeping_every` has passed
+    /// The maintenance: purges what the retentions let go, if `maintenance_every` has passed
     /// since the last time. A failed purge is retried on the next pass; it
     /// must not fail a pass whose hotels synced.
-    async fn housekeeping(&self, report: &mut PassReport) {
+    async fn maintenance(&self, report: &mut PassReport) {
         let now = self.clock.now();
-        let every = chrono::Duration::from_std(self.housekeeping_every).unwrap_or(chrono::Duration::hours(1));
+        let every = chrono::Duration::from_std(self.maintenance_every).unwrap_or(chrono::Duration::hours(1));
         {
             let last = self
-                .last_housekeeping
+                .last_maintenance
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if last.is_some_and(|last| now - last < every) {
@@ -309,7 +319,7 @@ impl Worker {
         }
         if done {
             *self
-                .last_housekeeping
+                .last_maintenance
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
         }

@@ -26,7 +26,7 @@ use crate::SyncError;
 use crate::crypto::Cipher;
 use crate::ratelimit::RateLimiter;
 use crate::retry::RetryPolicy;
-use crate::store::{JournalBegin, JournalEntry, JournalState, NewJournalEntry, Store};
+use crate::store::{JournalBegin, JournalEntry, JournalState, JournalStore, NewJournalEntry};
 use crate::time::Sleeper;
 
 /// One kind of write the journal can execute.
@@ -70,7 +70,7 @@ pub struct ReplayOutcome {
 /// Executes writes through the journal with retries and rate limiting.
 #[derive(Debug)]
 pub struct WriteJournal {
-    store: Arc<dyn Store>,
+    store: Arc<dyn JournalStore>,
     cipher: Arc<Cipher>,
     limiter: Arc<RateLimiter>,
     credential: String,
@@ -98,7 +98,7 @@ pub struct JournalSettings {
 impl WriteJournal {
     /// A journal writing through `store`.
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn JournalStore>,
         cipher: Arc<Cipher>,
         limiter: Arc<RateLimiter>,
         settings: JournalSettings,

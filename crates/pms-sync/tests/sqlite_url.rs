@@ -5,7 +5,7 @@
 use chrono::Utc;
 use pms_core::HotelId;
 use pms_sync::SqliteStore;
-use pms_sync::store::{AuditFilter, NewAuditEntry, Store};
+use pms_sync::store::{AuditFilter, AuditStore, NewAuditEntry};
 
 fn entry(action: &str) -> NewAuditEntry {
     NewAuditEntry {

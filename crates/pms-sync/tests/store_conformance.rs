@@ -19,9 +19,10 @@ use pms_core::{
     RequestId, VendorId,
 };
 use pms_sync::store::{
-    ApplyBatch, AuditEntry, AuditFilter, Cursor, GuardedWrite, InboxCounts, InboxEntry, InboxEvent,
-    InboxFailure, InboxRedrive, JournalBegin, JournalEntry, JournalState, LeaseOwner, MirrorWrite,
-    NewAuditEntry, NewJournalEntry, RecordKind, SealedRecord, TakeBack,
+    ApplyBatch, AuditEntry, AuditFilter, AuditStore, Cursor, GuardedWrite, InboxCounts, InboxEntry,
+    InboxEvent, InboxFailure, InboxRedrive, InboxStore, JournalBegin, JournalEntry, JournalState,
+    JournalStore, LeaseOwner, MirrorStore, MirrorWrite, NewAuditEntry, NewJournalEntry, RecordKind,
+    SealedRecord, TakeBack,
 };
 use pms_sync::{Cipher, Mirror, PostgresStore, SqliteStore, Store, SyncError};
 use serde_json::json;

@@ -74,24 +74,21 @@ macro_rules! delegate {
     };
 }
 
+// Only the roles the worker, the mirror and the receiver use: the audit log
+// and the flows' records are never reached.
 delegate! {
-    impl FlowStore {
-        async fn flow_put(&self, write: &FlowWrite) -> FlowPut;
-        async fn flow_get(&self, hotel: &HotelId, kind: &str, key: &str) -> Option<FlowRecord>;
-        async fn flow_list(&self, hotel: &HotelId, kind: &str, open_only: bool) -> Vec<FlowRecord>;
-        async fn flow_purge(&self, hotel: &HotelId, kind: &str, before: DateTime<Utc>) -> u64;
-        async fn flow_delete(&self, hotel: &HotelId, kind: &str, key: &str, expected_version: i64) -> bool;
-    }
-}
-
-delegate! {
-    impl Store {
+    impl MirrorStore {
         async fn cursor(&self, hotel: &HotelId, stream: &str) -> Option<Cursor>;
         async fn apply(&self, batch: ApplyBatch) -> ();
         async fn apply_guarded(&self, writes: &[GuardedWrite]) -> Vec<bool>;
         async fn record(&self, hotel: &HotelId, kind: RecordKind, external_id: &str) -> Option<SealedRecord>;
         async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Vec<SealedRecord>;
         async fn records_by_ids(&self, hotel: &HotelId, kind: RecordKind, external_ids: &[&str]) -> Vec<SealedRecord>;
+    }
+}
+
+delegate! {
+    impl JournalStore {
         async fn journal_begin(&self, entry: NewJournalEntry) -> JournalBegin;
         async fn journal_attempt(&self, request_id: RequestId, now: DateTime<Utc>) -> ();
         async fn journal_settle(&self, request_id: RequestId, state: JournalState, outcome: serde_json::Value, now: DateTime<Utc>) -> ();
@@ -99,6 +96,11 @@ delegate! {
         async fn journal_unsettled(&self, hotel: &HotelId, now: DateTime<Utc>) -> Vec<JournalEntry>;
         async fn journal_in_doubt(&self, hotel: &HotelId) -> Vec<JournalEntry>;
         async fn journal_purge(&self, before: DateTime<Utc>) -> u64;
+    }
+}
+
+delegate! {
+    impl InboxStore {
         async fn inbox_push(&self, event: &InboxEvent) -> bool;
         async fn inbox_push_many(&self, events: &[InboxEvent]) -> Vec<bool>;
         async fn inbox_purge(&self, before: DateTime<Utc>) -> u64;
@@ -109,8 +111,11 @@ delegate! {
         async fn inbox_redrive(&self, seq: i64) -> Option<InboxRedrive>;
         async fn inbox_discard(&self, seq: i64) -> bool;
         async fn inbox_counts(&self, hotel: &HotelId) -> InboxCounts;
-        async fn audit_append(&self, entry: &NewAuditEntry) -> i64;
-        async fn audit_query(&self, filter: &AuditFilter) -> Vec<AuditEntry>;
+    }
+}
+
+delegate! {
+    impl LeaseStore {
         async fn lease_acquire(&self, name: &str, owner: &LeaseOwner, take_back: TakeBack, ttl: Duration, now: DateTime<Utc>) -> LeaseGrant;
         async fn lease_release(&self, name: &str, owner: &LeaseOwner) -> ();
     }
@@ -181,8 +186,7 @@ async fn the_worker_outlives_a_store_outage_backing_off_and_reporting_it() {
         .unwrap();
     let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let flaky = FlakyStore::new(sqlite.clone());
-    let store: Arc<dyn Store> = flaky.clone();
-    let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
+    let mirror = Mirror::new(flaky.clone(), Arc::new(Cipher::random()));
     let sync = HotelSync::new(
         hotel(),
         mews_client(&sim).await,
@@ -192,8 +196,14 @@ async fn the_worker_outlives_a_store_outage_backing_off_and_reporting_it() {
     );
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let health = Arc::new(StoreHealth::new());
-    let worker = Worker::new("w1", store, vec![sync], Duration::from_secs(120), clock.clone())
-        .with_store_health(health.clone());
+    let worker = Worker::new(
+        "w1",
+        flaky.clone(),
+        vec![sync],
+        Duration::from_secs(120),
+        clock.clone(),
+    )
+    .with_store_health(health.clone());
     let stop = Arc::new(Notify::new());
     let script = Arc::new(Script {
         inner: VirtualSleeper::new(clock.clone()),
@@ -267,11 +277,10 @@ async fn the_worker_outlives_a_store_outage_backing_off_and_reporting_it() {
 async fn a_pass_reports_store_failures_per_hotel_instead_of_failing() {
     let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let flaky = FlakyStore::new(sqlite);
-    let store: Arc<dyn Store> = flaky.clone();
     let sim = MewsSim::start(SimOptions::with_hotel(HotelSpec::small(6)))
         .await
         .unwrap();
-    let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
+    let mirror = Mirror::new(flaky.clone(), Arc::new(Cipher::random()));
     let sync = HotelSync::new(
         hotel(),
         mews_client(&sim).await,
@@ -281,7 +290,7 @@ async fn a_pass_reports_store_failures_per_hotel_instead_of_failing() {
     );
     let worker = Worker::new(
         "w1",
-        store,
+        flaky.clone(),
         vec![sync],
         Duration::from_secs(120),
         Arc::new(SystemClock),

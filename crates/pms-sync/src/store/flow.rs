@@ -75,12 +75,12 @@ pub fn flow_aad(hotel: &HotelId, kind: &str, key: &str) -> Vec<u8> {
     format!("flow\u{1f}{}\u{1f}{kind}\u{1f}{key}", hotel.as_str()).into_bytes()
 }
 
-/// Durable flow state; a supertrait of [`crate::Store`], so every store has it
-/// and an `Arc<dyn Store>` offers it.
+/// Durable flow state: the flows' role of the store (see [`crate::Store`]),
+/// so every store has it and an `Arc<dyn Store>` coerces to an `Arc<dyn FlowStore>`.
 ///
 /// Every method is atomic on its own.
 #[async_trait]
-pub trait FlowStore: Send + Sync {
+pub trait FlowStore: Send + Sync + std::fmt::Debug {
     /// Creates or replaces a record if `write.expected_version` matches (see [`FlowWrite`]).
     async fn flow_put(&self, write: &FlowWrite) -> Result<FlowPut, SyncError>;
 

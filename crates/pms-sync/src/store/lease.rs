@@ -38,7 +38,7 @@ pub struct LeaseHolder {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Whether [`crate::Store::lease_acquire`] may take a live lease held under the
+/// Whether [`crate::store::LeaseStore::lease_acquire`] may take a live lease held under the
 /// caller's own name by another instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TakeBack {
@@ -52,7 +52,7 @@ pub enum TakeBack {
     Never,
 }
 
-/// What [`crate::Store::lease_acquire`] did.
+/// What [`crate::store::LeaseStore::lease_acquire`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeaseGrant {
     /// The lease was free or expired; the caller holds it now.

@@ -1,18 +1,31 @@
-//! The durable store: one trait, two implementations (SQLite embedded,
-//! PostgreSQL for many workers), one conformance suite.
+//! The durable store: one trait per role, [`Store`] their sum, two databases
+//! (SQLite embedded, PostgreSQL for many workers) behind one SQL
+//! implementation, one conformance suite (`tests/store_conformance.rs`).
+//!
+//! | module | holds |
+//! |---|---|
+//! | this one | the stored types ([`SealedRecord`], [`JournalEntry`], [`InboxEntry`], ...) |
+//! | `roles` | [`MirrorStore`], [`JournalStore`], [`InboxStore`], [`AuditStore`], [`LeaseStore`], [`SyncStore`], [`WorkerStore`], [`Store`] |
+//! | `flow` | [`FlowStore`] and flow records |
+//! | `journal_rules` | the write journal's states: what is settled, in doubt, claimable |
+//! | `lease` | who may take a lease ([`LeaseGrant`]) |
+//! | `sql` | every role, written once for both databases (statements, dialect codecs) |
+//! | `sqlite`, `postgres` | [`SqliteStore`], [`PostgresStore`]: connecting, migrating, what only one database does |
 //!
 //! The store never sees plaintext mirror records: [`crate::Mirror`] seals
 //! them with the [`crate::crypto::Cipher`] before they arrive here, so the
 //! database file holds ciphertext and keyed fingerprints only.
 
 mod flow;
+mod journal_rules;
 mod lease;
 mod postgres;
+mod roles;
+mod sql;
 mod sqlite;
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pms_core::{HotelId, RequestId};
 use serde::{Deserialize, Serialize};
@@ -20,9 +33,10 @@ use serde::{Deserialize, Serialize};
 pub use flow::{FlowPut, FlowRecord, FlowStore, FlowWrite, flow_aad};
 pub use lease::{LeaseGrant, LeaseHolder, LeaseOwner, TakeBack};
 pub use postgres::PostgresStore;
+pub use roles::{
+    AuditStore, InboxStore, JournalStore, LeaseStore, MirrorStore, Store, SyncStore, WorkerStore,
+};
 pub use sqlite::SqliteStore;
-
-use crate::SyncError;
 
 /// Which kind of mirrored record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -198,7 +212,7 @@ pub struct JournalEntry {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What [`Store::journal_begin`] found.
+/// What [`JournalStore::journal_begin`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalBegin {
     /// New intent stored and claimed by the caller.
@@ -228,8 +242,8 @@ pub struct InboxEvent {
     pub received_at: DateTime<Utc>,
 }
 
-/// An inbox event with its delivery history: what [`Store::inbox_due`] and
-/// [`Store::inbox_dead`] return.
+/// An inbox event with its delivery history: what [`InboxStore::inbox_due`] and
+/// [`InboxStore::inbox_dead`] return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxEntry {
     /// The event as received.
@@ -246,7 +260,7 @@ pub struct InboxEntry {
     pub dead_at: Option<DateTime<Utc>>,
 }
 
-/// One failed attempt at applying an inbox event, for [`Store::inbox_failed`].
+/// One failed attempt at applying an inbox event, for [`InboxStore::inbox_failed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxFailure {
     /// The event's sequence number.
@@ -259,7 +273,7 @@ pub struct InboxFailure {
     pub retry_at: Option<DateTime<Utc>>,
 }
 
-/// What [`Store::inbox_redrive`] did with a dead letter.
+/// What [`InboxStore::inbox_redrive`] did with a dead letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InboxRedrive {
@@ -281,7 +295,7 @@ pub struct InboxCounts {
     pub dead: u64,
 }
 
-/// One write of [`Store::apply_guarded`].
+/// One write of [`MirrorStore::apply_guarded`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MirrorWrite {
     /// Insert or replace the record.
@@ -355,166 +369,4 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
     /// At most this many (oldest first); `None` for all.
     pub limit: Option<u32>,
-}
-
-/// Durable state of the sync layer. Object safe: hold it as `Arc<dyn Store>`.
-///
-/// Every method is atomic on its own; [`Store::apply`] is the one multi-table transaction.
-#[async_trait]
-pub trait Store: FlowStore + Send + Sync + std::fmt::Debug {
-    // ---- cursors and mirror ----
-
-    /// The stored cursor of a hotel's stream.
-    async fn cursor(&self, hotel: &HotelId, stream: &str) -> Result<Option<Cursor>, SyncError>;
-
-    /// Applies a batch atomically (records, processed inbox events, cursor).
-    async fn apply(&self, batch: ApplyBatch) -> Result<(), SyncError>;
-
-    /// One mirrored record.
-    async fn record(
-        &self,
-        hotel: &HotelId,
-        kind: RecordKind,
-        external_id: &str,
-    ) -> Result<Option<SealedRecord>, SyncError>;
-
-    /// Applies mirror writes atomically, each only if its record still has
-    /// the fingerprint the writer read (compare-and-set); returns, per write,
-    /// whether it was applied. A reconcile writes this way, so a sync that
-    /// wrote a newer version after reconcile's read is never overwritten.
-    async fn apply_guarded(&self, writes: &[GuardedWrite]) -> Result<Vec<bool>, SyncError>;
-
-    /// Every mirrored record of a kind in a hotel, ordered by external id.
-    async fn records(&self, hotel: &HotelId, kind: RecordKind) -> Result<Vec<SealedRecord>, SyncError>;
-
-    /// The mirrored records among `external_ids`, in no particular order
-    /// (absent ids are simply missing). One query instead of one per id: a
-    /// poll page is diffed with a single round trip to the store.
-    async fn records_by_ids(
-        &self,
-        hotel: &HotelId,
-        kind: RecordKind,
-        external_ids: &[&str],
-    ) -> Result<Vec<SealedRecord>, SyncError> {
-        let mut found = Vec::with_capacity(external_ids.len());
-        for id in external_ids {
-            found.extend(self.record(hotel, kind, id).await?);
-        }
-        Ok(found)
-    }
-
-    // ---- write journal ----
-
-    /// Persists a new intent, or reports what exists under its id. The same
-    /// id with a different `request_hash` is [`SyncError::IdempotencyMismatch`].
-    async fn journal_begin(&self, entry: NewJournalEntry) -> Result<JournalBegin, SyncError>;
-
-    /// Counts one more call attempt on a claimed entry.
-    async fn journal_attempt(&self, request_id: RequestId, now: DateTime<Utc>) -> Result<(), SyncError>;
-
-    /// Settles an entry (Succeeded / Failed / Unknown) with its outcome and drops the claim.
-    async fn journal_settle(
-        &self,
-        request_id: RequestId,
-        state: JournalState,
-        outcome: serde_json::Value,
-        now: DateTime<Utc>,
-    ) -> Result<(), SyncError>;
-
-    /// One entry.
-    async fn journal_get(&self, request_id: RequestId) -> Result<Option<JournalEntry>, SyncError>;
-
-    /// Entries of a hotel in `Pending` (claim expired) or `Unknown` state, oldest first:
-    /// what crash recovery and `pms replay` work on.
-    async fn journal_unsettled(
-        &self,
-        hotel: &HotelId,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<JournalEntry>, SyncError>;
-
-    /// Every entry of a hotel whose outcome is in doubt: `Pending` (whether or
-    /// not a live claim covers it) or `Unknown`, oldest first. Unlike
-    /// [`Store::journal_unsettled`] it includes writes a live (possibly killed)
-    /// writer still claims, with `owner` and `claimed_until`, so an operator
-    /// (`pms replay --dry-run`) sees everything that may or may not have reached the PMS.
-    async fn journal_in_doubt(&self, hotel: &HotelId) -> Result<Vec<JournalEntry>, SyncError>;
-
-    /// Deletes settled entries last updated before `before`; returns how many.
-    async fn journal_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError>;
-
-    // ---- inbox ----
-
-    /// Stores an event unless an *unprocessed* event with the same (hotel,
-    /// event id) is already there (redeliveries coalesce). Returns whether it was new.
-    async fn inbox_push(&self, event: &InboxEvent) -> Result<bool, SyncError>;
-
-    /// [`Store::inbox_push`] for several events in one transaction: all are
-    /// durable when it returns, or none is. Returns, per event, whether it was new.
-    /// The webhook receiver commits concurrent deliveries together this way.
-    async fn inbox_push_many(&self, events: &[InboxEvent]) -> Result<Vec<bool>, SyncError>;
-
-    /// Deletes applied events received before `before` (of every hotel);
-    /// returns how many. Pending events are never deleted.
-    async fn inbox_purge(&self, before: DateTime<Utc>) -> Result<u64, SyncError>;
-
-    /// Unprocessed events of a hotel that are not dead-lettered (due or
-    /// backing off), in arrival order.
-    async fn inbox_pending(&self, hotel: &HotelId, limit: u32) -> Result<Vec<InboxEvent>, SyncError>;
-
-    /// Pending events of a hotel due at `now` (never failed, or past their
-    /// `next_attempt_at`), in arrival order, with their history. A row that
-    /// is backing off is skipped, so it never holds back the rows behind it.
-    async fn inbox_due(
-        &self,
-        hotel: &HotelId,
-        now: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Vec<InboxEntry>, SyncError>;
-
-    /// Records failed attempts, in one transaction: each counts one more
-    /// attempt, keeps its error and time, and is either scheduled for
-    /// `retry_at` or dead-lettered. Rows already processed or dead are left alone.
-    async fn inbox_failed(&self, failures: &[InboxFailure]) -> Result<(), SyncError>;
-
-    /// Dead letters of one hotel (or of every hotel), oldest first.
-    async fn inbox_dead(&self, hotel: Option<&HotelId>, limit: u32) -> Result<Vec<InboxEntry>, SyncError>;
-
-    /// Puts a dead letter back in the queue (see [`InboxRedrive`]); `None`
-    /// when `seq` names no dead letter.
-    async fn inbox_redrive(&self, seq: i64) -> Result<Option<InboxRedrive>, SyncError>;
-
-    /// Gives up on a dead letter: marks it processed (purged with the applied
-    /// events after the retention). Returns whether `seq` named a dead letter.
-    async fn inbox_discard(&self, seq: i64) -> Result<bool, SyncError>;
-
-    /// How many events of a hotel are pending, retrying and dead.
-    async fn inbox_counts(&self, hotel: &HotelId) -> Result<InboxCounts, SyncError>;
-
-    // ---- audit ----
-
-    /// Appends an entry; returns its sequence number.
-    async fn audit_append(&self, entry: &NewAuditEntry) -> Result<i64, SyncError>;
-
-    /// Entries matching the filter, oldest first.
-    async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, SyncError>;
-
-    // ---- leases ----
-
-    /// Takes the lease `name` for `owner` until `now + ttl` if it is free or
-    /// expired, renews it if `owner`'s instance holds it, and, with
-    /// [`TakeBack::OwnName`], takes it from another instance of `owner`'s name
-    /// (a previous run that died holding it). Atomic: of two concurrent callers
-    /// at most one is granted a lease someone else holds. A ttl too large to
-    /// represent is a [`SyncError::Store`].
-    async fn lease_acquire(
-        &self,
-        name: &str,
-        owner: &LeaseOwner,
-        take_back: TakeBack,
-        ttl: Duration,
-        now: DateTime<Utc>,
-    ) -> Result<LeaseGrant, SyncError>;
-
-    /// Gives the lease up if `owner` (name and instance) holds it.
-    async fn lease_release(&self, name: &str, owner: &LeaseOwner) -> Result<(), SyncError>;
 }

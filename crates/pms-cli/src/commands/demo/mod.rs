@@ -123,6 +123,8 @@ struct Site {
     keys: Arc<MemoryKeys>,
     counter: Option<Arc<CountingSource>>,
     receiver_url: String,
+    /// The flows' durable state, in the demo's store.
+    flows: FlowStorage,
 }
 
 async fn run_demo(plan: Plan, show_progress: bool) -> Result<DemoReport, String> {
@@ -194,6 +196,7 @@ async fn run_demo(plan: Plan, show_progress: bool) -> Result<DemoReport, String>
             keys: Arc::new(MemoryKeys::default()),
             counter,
             receiver_url: format!("http://{receiver_addr}/webhooks/{}", config.id),
+            flows: FlowStorage::new(store.clone(), cipher.clone()),
         });
     }
     let wake = Arc::new(Notify::new());
@@ -452,8 +455,7 @@ async fn run_site(
     // 4. Housekeeping: dispatch, complete one cleaning, push the status.
     step(bar, "housekeeping");
     // Tasks live in the demo's store, sealed like the mirror, as a service would keep them.
-    let storage = FlowStorage::new(sync.mirror().store().clone(), sync.mirror().cipher().clone());
-    let dispatcher = Dispatcher::restore(site.ctx.clone(), HousekeepingRules::default(), storage)
+    let dispatcher = Dispatcher::restore(site.ctx.clone(), HousekeepingRules::default(), site.flows.clone())
         .await
         .map_err(err("housekeeping restore"))?;
     let created = dispatcher.refresh().await.map_err(err("housekeeping refresh"))?;

@@ -19,7 +19,8 @@ use std::str::FromStr;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
-use super::{BUSY_TIMEOUT, FILE_POOL_SIZE, MIGRATIONS, MIGRATIONS_TABLE, SqliteStore};
+use super::super::sql::MIGRATIONS_TABLE;
+use super::{BUSY_TIMEOUT, FILE_POOL_SIZE, MIGRATIONS, SqliteStore};
 use crate::SyncError;
 
 /// What the URL's `mode` asks for.

@@ -1,6 +1,6 @@
 //! The worker's purges: applied webhook events leave after the inbox
 //! retention, pending ones never, and the store-wide deletes run at most once
-//! per housekeeping interval, not on every pass.
+//! per maintenance interval, not on every pass.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
