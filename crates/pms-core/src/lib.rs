@@ -20,6 +20,9 @@
 //! | `decode` | [`PayloadDecoder`]: recorded vendor payloads to records, collected ([`Decoded`]) or handed out one at a time ([`Record`], `decode_each`), for `pms decode` and fixtures |
 //! | `config` | [`Config`], [`HotelConfig`] from `PMS_*` variables; `.env` checked and loaded ([`load_dotenv`]) |
 //! | `clock` | [`Clock`], for injected time |
+//! | `sleep` | [`Sleeper`], [`TokioSleeper`], [`VirtualSleeper`]: injected waiting, virtual time in tests |
+//! | `retry` | [`RetryPolicy`]: exponential backoff with full jitter, `Retry-After` as a floor |
+//! | `gate` | [`Gate`], [`GateAnswer`], [`Ungated`]: admission of every HTTP request to a vendor credential |
 //!
 //! ## Example
 //!
@@ -51,13 +54,16 @@ mod decode;
 mod error;
 mod event;
 mod folio;
+mod gate;
 mod guest;
 mod ids;
 mod money;
 mod pii;
 mod profile;
 mod reservation;
+mod retry;
 mod room;
+mod sleep;
 
 pub use agenda::{AgendaItem, AgendaKind, AgendaSource, AgendaStatus};
 pub use client::{
@@ -73,6 +79,7 @@ pub use config::{
 pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind, Record, RecordSink};
 pub use error::{Error, ErrorKind, without_quoted_values, without_vendor_values};
 pub use event::{Change, EventId, EventSource, PmsEvent};
+pub use gate::{Gate, GateAnswer, Ungated};
 pub use folio::{
     AccountKind, CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioAccount,
     FolioCharge, FolioOwner, Payment, PaymentState, PostedCharge, line_balances,
@@ -86,6 +93,8 @@ pub use money::{Currency, Money};
 pub use pii::Pii;
 pub use profile::{ProfileCheck, ProfileField, ProfileMismatch, PropertyProfile};
 pub use reservation::{RawJson, RawPayload, Reservation, ReservationStatus};
+pub use retry::RetryPolicy;
+pub use sleep::{Sleeper, TokioSleeper, VirtualSleeper};
 pub use room::{HousekeepingStatus, Occupancy, Room, RoomBlock, RoomBlockKind, RoomStatus, RoomStatusReport};
 
 /// Re-exported so callers name the same versions we do.
