@@ -79,11 +79,11 @@ pub use config::{
 pub use decode::{DecodeContext, Decoded, PayloadDecoder, PayloadKind, Record, RecordSink};
 pub use error::{Error, ErrorKind, without_quoted_values, without_vendor_values};
 pub use event::{Change, EventId, EventSource, PmsEvent};
-pub use gate::{Gate, GateAnswer, Ungated};
 pub use folio::{
     AccountKind, CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioAccount,
     FolioCharge, FolioOwner, Payment, PaymentState, PostedCharge, line_balances,
 };
+pub use gate::{Gate, GateAnswer, Ungated};
 pub use guest::{Address, DocumentKind, Guest, GuestRef, IdentityDocument, PersonName};
 pub use ids::{
     AgendaItemId, ChargeId, ExternalRef, FolioId, GuestId, HotelId, PmsKind, RequestId, ReservationId,
@@ -94,8 +94,8 @@ pub use pii::Pii;
 pub use profile::{ProfileCheck, ProfileField, ProfileMismatch, PropertyProfile};
 pub use reservation::{RawJson, RawPayload, Reservation, ReservationStatus};
 pub use retry::RetryPolicy;
-pub use sleep::{Sleeper, TokioSleeper, VirtualSleeper};
 pub use room::{HousekeepingStatus, Occupancy, Room, RoomBlock, RoomBlockKind, RoomStatus, RoomStatusReport};
+pub use sleep::{Sleeper, TokioSleeper, VirtualSleeper};
 
 /// Re-exported so callers name the same versions we do.
 pub use chrono;

@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use crate::clock::ManualClock;
+use futures::future::BoxFuture;
 
 /// Something that waits.
 pub trait Sleeper: Send + Sync + std::fmt::Debug {
