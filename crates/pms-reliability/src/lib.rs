@@ -432,7 +432,7 @@ pub fn mews_client_at(
     mews.timeout = timeout;
     mews.charges.service_id = Some(service_id.to_owned());
     mews.charges.tax_codes = vec!["DE-2020-1-S".into()];
-    Ok(pms_mews::MewsClient::new(mews)?)
+    Ok(pms_mews::MewsClient::builder(mews).build()?)
 }
 
 /// Charge number `i` of a crash-test batch: its request id is fixed, so a

@@ -126,7 +126,7 @@ impl Vendor {
         };
         Vendor {
             kind: PmsKind::Mews,
-            client: Arc::new(MewsClient::new(config).unwrap()),
+            client: Arc::new(MewsClient::builder(config).build().unwrap()),
             front: Front::Mews(sim),
         }
     }
