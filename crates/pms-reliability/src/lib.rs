@@ -454,6 +454,14 @@ pub fn batch_charge(reservation: &VendorId, i: usize) -> ChargeRequest {
     }
 }
 
+/// The read resends of the Cloudbeds test clients.
+pub const CLOUDBEDS_READ_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 5,
+    base_delay: Duration::from_millis(200),
+    max_delay: Duration::from_secs(10),
+    max_elapsed: Duration::from_secs(60),
+};
+
 /// A Cloudbeds client on a running Cloudbeds simulator.
 pub fn cloudbeds_client(
     sim: &SimHandle,
@@ -461,10 +469,12 @@ pub fn cloudbeds_client(
 ) -> anyhow::Result<pms_cloudbeds::CloudbedsClient> {
     let config = config_of(&config_vars(PmsKind::Cloudbeds, sim))?;
     // A list read of a large hotel is many pages; under 20 % 5xx one failed
-    // page would fail the whole call, so each read request is resent a few times.
+    // page would fail the whole call, so each read request is resent up to
+    // four times (200 ms doubling, at most 10 s a wait, `Retry-After` as a
+    // floor), in real time as before: the simulator's 429s name 1 s.
     Ok(pms_cloudbeds::CloudbedsClient::builder(&config.hotels[0])?
         .timeout(timeout)
-        .read_retries(4)
+        .retry(CLOUDBEDS_READ_RETRY)
         .build()?)
 }
 
