@@ -77,7 +77,7 @@ pub fn connect(config: &HotelConfig) -> Result<Hotel, Error> {
             (Arc::new(client), limit)
         }
         PmsKind::Opera => {
-            let client = pms_opera::OperaClient::from_config(config).map_err(pms_core::Error::from)?;
+            let client = pms_opera::OperaClient::from_hotel(config)?;
             let limit = client.rate_limit();
             (Arc::new(client), limit)
         }

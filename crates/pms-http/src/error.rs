@@ -40,6 +40,9 @@ pub enum TransportError {
         operation: &'static str,
         /// The limit.
         limit: usize,
+        /// How many bytes the answer had at least: its `Content-Length`, or
+        /// what had arrived when the limit was passed.
+        at_least: u64,
         /// The answer's status.
         status: u16,
         /// Whether the call was a write.
@@ -116,6 +119,7 @@ mod tests {
         let large = |write, status| TransportError::TooLarge {
             operation: "x",
             limit: 10,
+            at_least: 11,
             status,
             write,
             request_id: None,

@@ -373,21 +373,22 @@ impl Transport {
         let request_id = self.rules.request_id_header.and_then(header);
         let retry_after =
             header(RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(&v, shared.clock.now()));
-        let too_large = |request_id: Option<String>| TransportError::TooLarge {
+        let too_large = |at_least: u64, request_id: Option<String>| TransportError::TooLarge {
             operation,
             limit: shared.body_limit,
+            at_least,
             status: status.as_u16(),
             write: call.write,
             request_id,
         };
         // Refused before a byte is read when the answer announces its size.
         let announced = header(CONTENT_LENGTH.as_str()).and_then(|v| v.trim().parse::<u64>().ok());
-        if announced.is_some_and(|len| len > shared.body_limit as u64) {
-            return Err(too_large(request_id));
+        if let Some(len) = announced.filter(|len| *len > shared.body_limit as u64) {
+            return Err(too_large(len, request_id));
         }
         let bytes = match read_bounded(&mut response, shared.body_limit, announced).await {
             Ok(bytes) => bytes,
-            Err(Unread::TooLarge) => return Err(too_large(request_id)),
+            Err(Unread::TooLarge(at_least)) => return Err(too_large(at_least, request_id)),
             Err(Unread::Failed(reason)) => {
                 tracing::warn!(
                     vendor = self.rules.vendor_name(),
@@ -424,7 +425,8 @@ impl Transport {
 }
 
 enum Unread {
-    TooLarge,
+    /// Passed the limit with this many bytes.
+    TooLarge(u64),
     Failed(String),
 }
 
@@ -441,8 +443,9 @@ async fn read_bounded(
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if body.len().saturating_add(chunk.len()) > limit {
-                    return Err(Unread::TooLarge);
+                let size = body.len().saturating_add(chunk.len());
+                if size > limit {
+                    return Err(Unread::TooLarge(size as u64));
                 }
                 body.extend_from_slice(&chunk);
             }

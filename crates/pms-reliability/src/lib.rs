@@ -529,22 +529,25 @@ fn opera_client_of(
     timeout: Duration,
 ) -> anyhow::Result<pms_opera::OperaClient> {
     let config = config_of(vars)?;
-    Ok(pms_opera::OperaClient::with_options(
-        &config.hotels[0],
-        opera_options(timeout),
-        Arc::new(SystemClock),
-    )?)
+    Ok(pms_opera::OperaClient::builder(&config.hotels[0])?
+        .options(opera_options(timeout))
+        .build()?)
 }
 
 /// Options of the OPERA test clients: charges without a code of their own go
-/// to the restaurant code `2000`; a failed read is resent after 100 ms rather
-/// than the default 500 ms (the simulator's 5xx answer at once, and the pause
-/// is real time: the backoff's length is not what the suite tests).
+/// to the restaurant code `2000`; a failed read is resent after up to 100 ms
+/// (then 200 ms) rather than the default 500 ms (the simulator's 5xx answer
+/// at once, and the pause is real time: the backoff's length is not what the
+/// suite tests).
 fn opera_options(timeout: Duration) -> pms_opera::OperaOptions {
     pms_opera::OperaOptions {
         timeout,
         default_transaction_code: Some("2000".into()),
-        retry_backoff: Duration::from_millis(100),
+        read_retry: RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(200),
+            ..pms_opera::DEFAULT_READ_RETRY
+        },
         ..pms_opera::OperaOptions::default()
     }
 }
