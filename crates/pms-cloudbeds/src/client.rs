@@ -27,14 +27,13 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use pms_core::RetryPolicy;
 use pms_core::{
-    Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, Clock,
-    CloudbedsAuth, DateRange, ErrorKind, Folio, FolioCharge, Guest, HealthReport, HotelConfig, Money, Page,
-    PageToken, PmsClient, PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation,
-    ReservationStatus, Room, RoomAssignment, RoomNumber, RoomStatusReport, RoomStatusUpdate, VendorId,
-    VoidChargeRequest,
+    Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, CloudbedsAuth,
+    DateRange, ErrorKind, Folio, FolioCharge, Guest, HealthReport, HotelConfig, Money, Page, PageToken,
+    PmsClient, PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation, ReservationStatus,
+    Room, RoomAssignment, RoomNumber, RoomStatusReport, RoomStatusUpdate, VendorId, VoidChargeRequest,
 };
-use pms_core::{Gate, RetryPolicy, Sleeper};
 use pms_http::{Answer, Bytes, Rules, Transport, TransportBuilder, TransportError};
 use reqwest::Method;
 use secrecy::SecretString;
@@ -143,13 +142,6 @@ impl CloudbedsClientBuilder {
         self
     }
 
-    /// Injects the clock used for token expiry, `Retry-After` dates and the
-    /// retry budget (tests use `pms_core::ManualClock`).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.transport = self.transport.clock(clock);
-        self
-    }
-
     /// Per-request timeout, body read included (default [`DEFAULT_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.transport = self.transport.timeout(timeout);
@@ -168,25 +160,12 @@ impl CloudbedsClientBuilder {
         self
     }
 
-    /// The gate every request passes (the credential's rate limiter): a
-    /// list read of 50 pages is 50 admissions.
-    pub fn gate(mut self, gate: Arc<dyn Gate>) -> Self {
-        self.transport = self.transport.gate(gate);
-        self
-    }
-
     /// When a read request that failed transiently or with 429 (also a
     /// `success: false` rate message) is sent again (default
     /// [`RetryPolicy::never`]: the sync layer retries whole calls). Writes
     /// are never resent by the client.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.transport = self.transport.retry(retry);
-        self
-    }
-
-    /// What waits between read attempts.
-    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.transport = self.transport.sleeper(sleeper);
         self
     }
 
@@ -205,20 +184,7 @@ impl CloudbedsClientBuilder {
         self
     }
 
-    /// Sends through a caller-built reqwest client (one pool for many
-    /// hotels); the configured timeout still applies per request.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.transport = self.transport.http_client(http);
-        self
-    }
-
-    /// Sends through `transport` as it is (its gate, policy, sleeper, clock,
-    /// timeout and body limit), under Cloudbeds' rules; the transport
-    /// settings above are then ignored.
-    pub fn transport(mut self, transport: Transport) -> Self {
-        self.given = Some(transport);
-        self
-    }
+    pms_http::transport_settings!(transport, given);
 
     /// Builds the client.
     pub fn build(self) -> Result<CloudbedsClient, pms_core::Error> {

@@ -49,3 +49,74 @@ pub use transport::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, MAX_CONNECT_TIMEOUT, Tr
 pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 pub use url::Url;
+
+/// Paths the [`transport_settings!`] expansion names.
+#[doc(hidden)]
+pub mod __settings {
+    pub use pms_core::{Clock, Gate, Sleeper};
+    pub use reqwest::Client;
+}
+
+/// The transport settings every connector builder offers, written once:
+/// `gate`, `sleeper`, `clock`, `http_client` (each set on the builder's
+/// [`TransportBuilder`] field `$settings`) and `transport` (a ready
+/// [`Transport`] kept in the `Option<Transport>` field `$given`, which the
+/// connector puts under its own rules with [`Transport::with_rules`]).
+///
+/// ```
+/// use pms_http::{Transport, TransportBuilder};
+///
+/// /// A connector's builder.
+/// #[derive(Debug, Default)]
+/// pub struct ExampleBuilder {
+///     settings: TransportBuilder,
+///     given: Option<Transport>,
+/// }
+///
+/// impl ExampleBuilder {
+///     pms_http::transport_settings!(settings, given);
+/// }
+///
+/// let builder = ExampleBuilder::default().gate(std::sync::Arc::new(pms_core::Ungated));
+/// # let _ = builder;
+/// ```
+#[macro_export]
+macro_rules! transport_settings {
+    ($settings:ident, $given:ident) => {
+        /// The gate every HTTP request passes (the credential's rate
+        /// limiter): one admission per request, a list of 50 pages is 50.
+        pub fn gate(mut self, gate: ::std::sync::Arc<dyn $crate::__settings::Gate>) -> Self {
+            self.$settings = self.$settings.gate(gate);
+            self
+        }
+
+        /// What waits between read attempts (tests: `pms_core::VirtualSleeper`).
+        pub fn sleeper(mut self, sleeper: ::std::sync::Arc<dyn $crate::__settings::Sleeper>) -> Self {
+            self.$settings = self.$settings.sleeper(sleeper);
+            self
+        }
+
+        /// The clock for `Retry-After` dates, the retry budget and the
+        /// connector's own time stamps (tests: `pms_core::ManualClock`).
+        pub fn clock(mut self, clock: ::std::sync::Arc<dyn $crate::__settings::Clock>) -> Self {
+            self.$settings = self.$settings.clock(clock);
+            self
+        }
+
+        /// Sends through `http`: a process with many hotels shares one
+        /// client (one connection pool, one TLS configuration). The
+        /// configured timeout still applies to each request.
+        pub fn http_client(mut self, http: $crate::__settings::Client) -> Self {
+            self.$settings = self.$settings.http_client(http);
+            self
+        }
+
+        /// Sends through `transport` as it is (its gate, retry policy,
+        /// sleeper, clock, timeout and body limit), under this connector's
+        /// rules; the transport settings of this builder are then ignored.
+        pub fn transport(mut self, transport: $crate::Transport) -> Self {
+            self.$given = Some(transport);
+            self
+        }
+    };
+}

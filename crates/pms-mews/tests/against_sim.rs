@@ -33,12 +33,8 @@ async fn client(sim: &SimHandle) -> MewsClient {
     ]);
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
     let mut mews = MewsConfig::from_hotel(&config.hotels[0]).unwrap();
-    let services = MewsClient::builder(mews.clone())
-        .build()
-        .unwrap()
-        .services()
-        .await
-        .unwrap();
+    let reader = MewsClient::builder(mews.clone()).build().unwrap();
+    let services = reader.services().await.unwrap();
     let additional = services
         .iter()
         .find(|s| {

@@ -329,37 +329,21 @@ impl OperaClient {
 
     /// `FetchBooking` by resv_name_id (the reservation's [`VendorId`]).
     pub async fn fetch_booking(&self, resv_name_id: &str) -> Result<Reservation, Error> {
-        let tx = Self::read_id();
-        Ok(self
-            .call(
-                &ops::fetch_booking::OP,
-                &tx,
-                |w| {
-                    ops::fetch_booking::write(
-                        w,
-                        &self.settings.hotel_code,
-                        BookingKey::ResvNameId(resv_name_id),
-                    )
-                },
-                |doc| ops::fetch_booking::parse(doc, &self.ctx, &tx),
-            )
-            .await?)
+        self.booking(BookingKey::ResvNameId(resv_name_id)).await
     }
 
     /// `FetchBooking` by confirmation number.
     pub async fn fetch_booking_by_confirmation(&self, confirmation: &str) -> Result<Reservation, Error> {
+        self.booking(BookingKey::ConfirmationNumber(confirmation)).await
+    }
+
+    async fn booking(&self, key: BookingKey<'_>) -> Result<Reservation, Error> {
         let tx = Self::read_id();
         Ok(self
             .call(
                 &ops::fetch_booking::OP,
                 &tx,
-                |w| {
-                    ops::fetch_booking::write(
-                        w,
-                        &self.settings.hotel_code,
-                        BookingKey::ConfirmationNumber(confirmation),
-                    )
-                },
+                |w| ops::fetch_booking::write(w, &self.settings.hotel_code, key),
                 |doc| ops::fetch_booking::parse(doc, &self.ctx, &tx),
             )
             .await?)

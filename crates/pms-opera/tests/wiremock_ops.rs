@@ -508,25 +508,34 @@ async fn post_charge_fail_and_currency_checks() {
     );
 }
 
-#[tokio::test]
-async fn a_read_retry_reuses_the_transaction_id() {
-    let server = server().await;
+/// `FetchBooking` answers `first` once, then the booking.
+async fn fetch_booking_after(server: &MockServer, first: ResponseTemplate) {
     Mock::given(method("POST"))
         .and(path("/ows_51/Reservation.asmx"))
-        .respond_with(ResponseTemplate::new(503).set_body_string(fixture_str("weblogic_503.html")))
+        .respond_with(first)
         .up_to_n_times(1)
         .with_priority(1)
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
     expect_call(
-        &server,
+        server,
         "/ows_51/Reservation.asmx",
         "Reservation",
         "FetchBooking",
         &[],
         soap("fetch_booking.response.xml"),
         1,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_read_retry_reuses_the_transaction_id() {
+    let server = server().await;
+    fetch_booking_after(
+        &server,
+        ResponseTemplate::new(503).set_body_string(fixture_str("weblogic_503.html")),
     )
     .await;
     onprem(&server).fetch_booking("102135879").await.unwrap();
@@ -1093,22 +1102,9 @@ async fn a_transient_fail_is_resent_by_the_transport_in_virtual_time() {
 <FetchBookingResponse xmlns="http://webservices.micros.com/ows/5.1/Reservation.wsdl" xmlns:c="http://webservices.micros.com/og/4.3/Common/">
 <Result resultStatusFlag="FAIL"><c:Text><c:TextElement>Service unavailable, try again</c:TextElement></c:Text></Result>
 </FetchBookingResponse></soap:Body></soap:Envelope>"#;
-    Mock::given(method("POST"))
-        .and(path("/ows_51/Reservation.asmx"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(busy, "text/xml; charset=utf-8"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    expect_call(
+    fetch_booking_after(
         &server,
-        "/ows_51/Reservation.asmx",
-        "Reservation",
-        "FetchBooking",
-        &[],
-        soap("fetch_booking.response.xml"),
-        1,
+        ResponseTemplate::new(200).set_body_raw(busy, "text/xml; charset=utf-8"),
     )
     .await;
     let clock = std::sync::Arc::new(pms_core::ManualClock::new(common::now()));

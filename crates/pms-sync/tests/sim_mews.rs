@@ -42,12 +42,8 @@ async fn mews_config(sim: &SimHandle) -> MewsConfig {
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
     let mut mews = MewsConfig::from_hotel(&config.hotels[0]).unwrap();
     mews.timeout = Duration::from_millis(400);
-    let services = MewsClient::builder(mews.clone())
-        .build()
-        .unwrap()
-        .services()
-        .await
-        .unwrap();
+    let reader = MewsClient::builder(mews.clone()).build().unwrap();
+    let services = reader.services().await.unwrap();
     let additional = services
         .iter()
         .find(|s| {

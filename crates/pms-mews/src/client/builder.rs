@@ -1,9 +1,8 @@
 //! [`MewsClientBuilder`]: a [`MewsConfig`] plus the transport it sends through.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use pms_core::{Clock, Error, Gate, PmsKind, RetryPolicy, Sleeper};
+use pms_core::{Error, PmsKind, RetryPolicy};
 use pms_http::{Rules, Transport, TransportBuilder};
 
 use super::{MewsClient, MewsConfig};
@@ -50,45 +49,13 @@ impl MewsClientBuilder {
         self
     }
 
-    /// The gate every request passes (the credential's rate limiter).
-    pub fn gate(mut self, gate: Arc<dyn Gate>) -> Self {
-        self.transport = self.transport.gate(gate);
-        self
-    }
-
     /// When a read request is sent again (default [`RetryPolicy::never`]).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.transport = self.transport.retry(retry);
         self
     }
 
-    /// What waits between read attempts.
-    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.transport = self.transport.sleeper(sleeper);
-        self
-    }
-
-    /// The clock for `Retry-After` dates, the retry budget and health timestamps.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.transport = self.transport.clock(clock);
-        self
-    }
-
-    /// Sends through `http`: a process with many hotels shares one client (one
-    /// connection pool, one TLS configuration: about 0.1 MiB less per hotel).
-    /// The configured timeout still applies to each request.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.transport = self.transport.http_client(http);
-        self
-    }
-
-    /// Sends through `transport` as it is (its gate, policy, sleeper, clock,
-    /// timeout and body limit), under Mews' rules; the settings above are
-    /// then ignored.
-    pub fn transport(mut self, transport: Transport) -> Self {
-        self.given = Some(transport);
-        self
-    }
+    pms_http::transport_settings!(transport, given);
 
     /// Lists stays of exactly these `ServiceIds` instead of the stay services
     /// read from `services/getAll` (every `Bookable` service whose

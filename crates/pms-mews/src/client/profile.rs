@@ -32,16 +32,12 @@ impl MewsClient {
 /// currency unreported rather than guessed.
 pub fn property_profile(configuration: &Configuration) -> Result<PropertyProfile, Error> {
     let enterprise = &configuration.enterprise;
-    let time_zone: Tz = enterprise
-        .time_zone_identifier
-        .trim()
-        .parse()
-        .map_err(|_| {
-            Error::from(MewsError::Decode {
-                path: "Enterprise.TimeZoneIdentifier".into(),
-                message: "not an IANA time zone name".into(),
-            })
-        })?;
+    let time_zone: Tz = enterprise.time_zone_identifier.trim().parse().map_err(|_| {
+        Error::from(MewsError::Decode {
+            path: "Enterprise.TimeZoneIdentifier".into(),
+            message: "not an IANA time zone name".into(),
+        })
+    })?;
     let currency = enterprise
         .currencies
         .iter()

@@ -1,10 +1,9 @@
 //! [`OperaClientBuilder`]: a hotel's OPERA settings, [`OperaOptions`], OHIP
 //! cashiering, and the transport everything is sent through.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use pms_core::{Clock, Error, Gate, HotelConfig, OperaSettings, PmsSettings, RetryPolicy, Sleeper};
+use pms_core::{Error, HotelConfig, OperaSettings, PmsSettings, RetryPolicy};
 use pms_http::{Transport, TransportBuilder};
 
 use super::{OperaClient, OperaOptions, RULES};
@@ -79,39 +78,7 @@ impl OperaClientBuilder {
         self
     }
 
-    /// The gate every OWS and OHIP request passes (the credential's rate limiter).
-    pub fn gate(mut self, gate: Arc<dyn Gate>) -> Self {
-        self.transport = self.transport.gate(gate);
-        self
-    }
-
-    /// What waits between read attempts.
-    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.transport = self.transport.sleeper(sleeper);
-        self
-    }
-
-    /// The clock for WS-Security timestamps, token ages, `Retry-After` dates,
-    /// the retry budget and the property's "today".
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.transport = self.transport.clock(clock);
-        self
-    }
-
-    /// Sends through `http` (one pool for many hotels); the timeout still
-    /// applies per request.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.transport = self.transport.http_client(http);
-        self
-    }
-
-    /// Sends through `transport` as it is (its gate, policy, sleeper, clock,
-    /// timeout and body limit), under OWS's and OHIP's rules; the transport
-    /// settings above are then ignored.
-    pub fn transport(mut self, transport: Transport) -> Self {
-        self.given = Some(transport);
-        self
-    }
+    pms_http::transport_settings!(transport, given);
 
     /// Posts and reads back charges through OHIP with `config` (see
     /// [`OperaClient::ohip_cashiering`]), whatever the hotel's settings say.
