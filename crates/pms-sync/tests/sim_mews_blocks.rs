@@ -43,8 +43,7 @@ async fn a_resource_block_webhook_updates_the_blocked_room() {
         ),
     ]);
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
-    let client: Arc<dyn PmsClient> =
-        Arc::new(MewsClient::from_hotel(&config.hotels[0]).unwrap());
+    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::from_hotel(&config.hotels[0]).unwrap());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
     let sync = HotelSync::new(
