@@ -23,23 +23,27 @@ pub const STORE_URL_VAR: &str = "PMS_STORE_URL";
 /// This process's worker name (defaults to `pms@<host name>`).
 pub const WORKER_NAME_VAR: &str = "PMS_WORKER_NAME";
 
-/// How many times the CLI's Cloudbeds clients resend a failed *read* request
-/// (after a 5xx, a transport error or a 429; never a write: the client resends
-/// no write, and the journal reads back before resending one).
+/// How the CLI's Cloudbeds clients resend a failed *read* request (after a
+/// 5xx, a transport error or a 429; never a write: the transport resends no
+/// write, and the journal reads back before resending one): up to 3 resends.
 ///
 /// Why 3: one Cloudbeds `PmsClient` call is one request per page (plus one
 /// rate-detail request per page), so a poll or a reconcile read of a large
 /// property is dozens of requests, and the sync can only retry the whole
 /// call: without per-request resends one failed page fails it all
-/// (RELIABILITY.md, finding 5). Three resends back off 0.2 + 0.4 + 0.8 s
-/// (`Retry-After` as a floor, each wait capped at 10 s), so a real outage
-/// still surfaces within about 1.4 s per request instead of hiding behind
-/// long waits. The sync's rate limiter paces whole calls, not these resends;
-/// their backoff keeps them below the 5 requests/s budget. The chaos suite
+/// (RELIABILITY.md, finding 5). Three resends back off with full jitter
+/// under caps of 0.2, 0.4 and 0.8 s (`Retry-After` as a floor, each wait at
+/// most 10 s, 30 s in all), so a real outage still surfaces within about
+/// 1.4 s per request instead of hiding behind long waits. The chaos suite
 /// uses 4 under 20 % injected 5xx; a live API fails far less often. OPERA
-/// has its own `read_retries` (2 by default); Mews reads are not resent by
-/// the client.
-pub const CLOUDBEDS_READ_RETRIES: u32 = 3;
+/// has its own policy (`OperaOptions::read_retry`, 3 attempts); Mews reads
+/// are not resent by the client.
+pub const CLOUDBEDS_READ_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    base_delay: Duration::from_millis(200),
+    max_delay: Duration::from_secs(10),
+    max_elapsed: Duration::from_secs(30),
+};
 
 /// One configured hotel, connected.
 pub struct Hotel {
@@ -67,13 +71,13 @@ pub fn connect(config: &HotelConfig) -> Result<Hotel, Error> {
         }
         PmsKind::Cloudbeds => {
             let client = pms_cloudbeds::CloudbedsClient::builder(config)?
-                .read_retries(CLOUDBEDS_READ_RETRIES)
+                .retry(CLOUDBEDS_READ_RETRY)
                 .build()?;
             let limit = client.rate_limit();
             (Arc::new(client), limit)
         }
         PmsKind::Opera => {
-            let client = pms_opera::OperaClient::from_config(config).map_err(pms_core::Error::from)?;
+            let client = pms_opera::OperaClient::from_hotel(config)?;
             let limit = client.rate_limit();
             (Arc::new(client), limit)
         }

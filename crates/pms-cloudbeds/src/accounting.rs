@@ -140,11 +140,30 @@ pub(crate) fn refused(err: &CloudbedsError) -> bool {
     )
 }
 
+/// The transport's status table for Accounting reads: the kind [`check`]
+/// gives a failure status (2xx is always the answer here).
+pub(crate) fn read_failure(answer: &pms_http::Answer) -> Option<ErrorKind> {
+    if answer.is_success() {
+        return None;
+    }
+    let read = Call {
+        method: Method::POST,
+        name: "transactions",
+        params: Vec::new(),
+        write: false,
+        json: None,
+    };
+    check(&read, RawResponse::of(answer)).err().map(|e| e.kind())
+}
+
 /// HTTP status and `ApiAccountingError` to a result: 2xx is the answer
 /// (no `success` envelope here); errors are classified by `errorCode`
 /// ([`crate::classify_code`]), else by status. The status stays in the
 /// error so [`refused`] can tell a refusal from a failure.
-pub(crate) fn check(call: &Call, response: RawResponse) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
+pub(crate) fn check(
+    call: &Call,
+    response: RawResponse,
+) -> Result<(pms_http::Bytes, Option<String>), CloudbedsError> {
     let RawResponse {
         status,
         body,
@@ -206,7 +225,7 @@ impl CloudbedsClient {
     /// `POST /accounting/v1.0/transactions` of one reservation
     /// (`source_identifier` = its `reservationID`, `source_kind` =
     /// `RESERVATION`), every page, oldest `id` first.
-    pub async fn get_accounting_transactions(
+    pub(crate) async fn get_accounting_transactions(
         &self,
         reservation_id: &str,
     ) -> Result<Vec<AccountingTransaction>, CloudbedsError> {

@@ -8,9 +8,13 @@
 //!   `grant_type=refresh_token&client_id&client_secret&refresh_token`
 //!   (`PostAccessTokenRequest`/`PostAccessTokenResponse` in
 //!   `src/pms-v1.3-openapi.yaml`). The refresh goes through the `oauth2`
-//!   crate (v5, default features off) over *our* reqwest 0.13 client:
-//!   [`OAuthHttp`] implements [`oauth2::AsyncHttpClient`], so the workspace
-//!   keeps one reqwest.
+//!   crate (v5, default features off) over the client's own
+//!   [`pms_http::Transport`]: [`OAuthHttp`] implements
+//!   [`oauth2::AsyncHttpClient`], so the token call has the same timeout,
+//!   body limit and gate as every other request. It is sent as a *write*
+//!   (never resent by the transport): Cloudbeds may rotate the refresh
+//!   token in the answer, so a refresh whose answer was lost may have
+//!   retired the token a resend would present.
 //!
 //! The access token is cached and refreshed [`REFRESH_SKEW`] before
 //! `expires_in` runs out (time comes from an injected [`pms_core::Clock`]),
@@ -30,6 +34,7 @@ use oauth2::{
     HttpResponse, RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
 };
 use pms_core::Clock;
+use pms_http::{Body, Bytes, HeaderMap, Method, Transport, sensitive};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
@@ -61,23 +66,28 @@ pub(crate) enum Credential {
 }
 
 impl Credential {
-    pub(crate) fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    /// The credential's header on `headers`, marked sensitive.
+    pub(crate) fn apply(&self, headers: &mut HeaderMap) -> Result<(), CloudbedsError> {
         match self {
             Credential::ApiKey(key, ApiKeyHeader::XApiKey) => {
-                request.header("x-api-key", key.expose_secret())
+                headers.insert("x-api-key", header_value(key.expose_secret())?);
+                Ok(())
             }
-            Credential::ApiKey(key, ApiKeyHeader::AuthorizationBearer) | Credential::Bearer(key) => {
-                request.bearer_auth(key.expose_secret())
+            Credential::ApiKey(_, ApiKeyHeader::AuthorizationBearer) | Credential::Bearer(_) => {
+                self.apply_bearer(headers)
             }
         }
     }
 
     /// `Authorization: Bearer <key or token>`, whatever header API keys use
     /// elsewhere (the Accounting API's only scheme is `bearerAuth`).
-    pub(crate) fn apply_bearer(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match self {
-            Credential::ApiKey(key, _) | Credential::Bearer(key) => request.bearer_auth(key.expose_secret()),
-        }
+    pub(crate) fn apply_bearer(&self, headers: &mut HeaderMap) -> Result<(), CloudbedsError> {
+        let (Credential::ApiKey(key, _) | Credential::Bearer(key)) = self;
+        headers.insert(
+            pms_http::header::AUTHORIZATION,
+            header_value(&format!("Bearer {}", key.expose_secret()))?,
+        );
+        Ok(())
     }
 
     fn same_as(&self, other: &Credential) -> bool {
@@ -140,9 +150,9 @@ impl Authenticator {
         client_secret: &SecretString,
         refresh_token: SecretString,
         token_url: url::Url,
-        http: reqwest::Client,
-        clock: Arc<dyn Clock>,
+        transport: Transport,
     ) -> Self {
+        let clock = transport.clock().clone();
         let client = BasicClient::new(ClientId::new(client_id.to_owned()))
             .set_client_secret(ClientSecret::new(client_secret.expose_secret().to_owned()))
             // Cloudbeds takes client_id/client_secret as form fields, not Basic auth.
@@ -151,7 +161,7 @@ impl Authenticator {
         Authenticator::OAuth(Box::new(OAuth {
             client_id: client_id.to_owned(),
             client,
-            http: OAuthHttp(http),
+            http: OAuthHttp(transport),
             clock,
             refresh_token: StdMutex::new(refresh_token),
             cache: Mutex::new(None),
@@ -292,9 +302,16 @@ fn refresh_error(
     }
 }
 
-/// The `oauth2` crate's HTTP client, implemented over our reqwest 0.13 client.
+/// A credential as a sensitive header value; a key with control characters
+/// cannot be sent (and is not shown).
+fn header_value(value: &str) -> Result<pms_http::HeaderValue, CloudbedsError> {
+    sensitive(value)
+        .ok_or_else(|| CloudbedsError::Config("the credential is not a valid header value".into()))
+}
+
+/// The `oauth2` crate's HTTP client, implemented over the client's transport.
 #[derive(Clone, Debug)]
-pub(crate) struct OAuthHttp(pub(crate) reqwest::Client);
+pub(crate) struct OAuthHttp(pub(crate) Transport);
 
 /// A transport failure of the token request.
 #[derive(Debug, thiserror::Error)]
@@ -308,47 +325,30 @@ impl<'c> AsyncHttpClient<'c> for OAuthHttp {
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let mut builder = self.0.request(parts.method, parts.uri.to_string()).body(body);
-            for (name, value) in &parts.headers {
-                builder = builder.header(name, value);
+            let url = url::Url::parse(&parts.uri.to_string())
+                .map_err(|_| OAuthHttpError("the token URL is not absolute".into()))?;
+            let mut headers = parts.headers;
+            for value in headers.values_mut() {
+                // The body carries the secrets; headers may (Basic auth).
+                value.set_sensitive(true);
             }
-            let response = builder
-                .send()
-                .await
-                .map_err(|e| OAuthHttpError(without_url(&e)))?;
-            let mut out = http::Response::builder().status(response.status());
-            for (name, value) in response.headers() {
+            let method: Method = parts.method;
+            let call = pms_http::Call {
+                operation: "access_token",
+                method,
+                url,
+                headers,
+                // oauth2 names the form's Content-Type in the headers.
+                body: Body::Form(Bytes::from(body)),
+                write: true,
+            };
+            let answer = self.0.send(call).await.map_err(|e| OAuthHttpError(e.reason()))?;
+            let mut out = http::Response::builder().status(answer.status);
+            for (name, value) in &answer.headers {
                 out = out.header(name, value);
             }
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| OAuthHttpError(without_url(&e)))?;
-            out.body(bytes.to_vec())
+            out.body(answer.bytes.to_vec())
                 .map_err(|e| OAuthHttpError(e.to_string()))
         })
-    }
-}
-
-/// A reqwest error's text without its URL (URLs may carry query secrets).
-pub(crate) fn without_url(err: &reqwest::Error) -> String {
-    let kind = if err.is_timeout() {
-        "timeout"
-    } else if err.is_connect() {
-        "connection failed"
-    } else if err.is_body() || err.is_decode() {
-        "response body failed"
-    } else if err.is_request() {
-        "request failed"
-    } else {
-        "http error"
-    };
-    let detail = std::error::Error::source(err)
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    if detail.is_empty() {
-        kind.to_owned()
-    } else {
-        format!("{kind}: {detail}")
     }
 }

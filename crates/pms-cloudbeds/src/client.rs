@@ -7,13 +7,15 @@
 //! * Every request carries `X-PROPERTY-ID`; every response's `X-Request-ID`
 //!   is logged and kept in errors.
 //! * `{"success": false}` is an error whatever the HTTP status, classified by
-//!   its message. 429 is `RateLimited` (with `Retry-After` when sent). Pacing
-//!   to [`DEFAULT_RATE_LIMIT`] is the sync layer's job; by default the client
-//!   never sleeps or retries. Opt in with
-//!   [`CloudbedsClientBuilder::read_retries`] to resend a *read* request that
-//!   failed transiently or with 429 (as the OPERA client's `read_retries`), so
-//!   that one failed page does not fail a read of many pages. Writes are never
-//!   resent here.
+//!   its message. 429 is `RateLimited` (with `Retry-After` when sent).
+//! * Every request goes through one [`pms_http::Transport`] (timeout, bounded
+//!   body, `X-Request-ID`, `Retry-After`, the gate that spends
+//!   [`DEFAULT_RATE_LIMIT`], read retries): this file adds the envelope
+//!   (`X-PROPERTY-ID`, the credential, query or form) before the call and
+//!   the status table ([`check`], also the transport's [`read_failure`])
+//!   after it. By default a read is not resent; set
+//!   [`CloudbedsClientBuilder::retry`] so that one failed page does not fail
+//!   a read of many pages. Writes are never resent.
 //! * A write whose request may have left and got no answer (timeout, reset,
 //!   gateway 5xx) is `OutcomeUnknown`: read back (for charges:
 //!   [`PmsClient::find_charge`]) before any retry.
@@ -25,19 +27,20 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use pms_core::RetryPolicy;
 use pms_core::{
-    Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, Clock,
-    CloudbedsAuth, DateRange, ErrorKind, Folio, FolioCharge, Guest, HealthReport, HotelConfig, Money, Page,
-    PageToken, PmsClient, PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation,
-    ReservationStatus, Room, RoomAssignment, RoomNumber, RoomStatusReport, RoomStatusUpdate, SystemClock,
-    VendorId, VoidChargeRequest,
+    Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, CloudbedsAuth,
+    DateRange, ErrorKind, Folio, FolioCharge, Guest, HealthReport, HotelConfig, Money, Page, PageToken,
+    PmsClient, PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation, ReservationStatus,
+    Room, RoomAssignment, RoomNumber, RoomStatusReport, RoomStatusUpdate, VendorId, VoidChargeRequest,
 };
+use pms_http::{Answer, Bytes, Rules, Transport, TransportBuilder, TransportError};
 use reqwest::Method;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::auth::{ApiKeyHeader, Authenticator, Credential, without_url};
+use crate::auth::{ApiKeyHeader, Authenticator, Credential};
 use crate::error::{CloudbedsError, classify_code, classify_message, vendor_text};
 use crate::map::{self, MapContext};
 use crate::redact::RedactedJson;
@@ -74,16 +77,14 @@ pub const HOUSEKEEPING_PAGE_SIZE: u32 = 5000;
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Default resends of a read request after a transient failure or a 429:
-/// none (the sync layer retries whole calls); raise it where one call reads
-/// many pages under frequent faults.
-pub const DEFAULT_READ_RETRIES: u32 = 0;
+/// Cloudbeds' face on the transport: `X-Request-ID` on every answer and
+/// [`read_failure`] as the status table of v1.x reads.
+const RULES: Rules = Rules::new(PmsKind::Cloudbeds, Some("x-request-id")).read_failure(read_failure);
 
-/// First wait before resending a read; doubles per resend.
-pub const READ_RETRY_BACKOFF: Duration = Duration::from_millis(200);
-
-/// Longest wait before resending a read, whatever `Retry-After` says.
-pub const MAX_READ_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// The Accounting API's: 2xx is the answer (no `success` envelope), so only
+/// a failure status is resent ([`crate::accounting::check`]).
+const ACCOUNTING_RULES: Rules =
+    Rules::new(PmsKind::Cloudbeds, Some("x-request-id")).read_failure(crate::accounting::read_failure);
 
 /// Safety bound on pages walked by one call that reads "everything".
 const MAX_PAGES: u32 = 1000;
@@ -95,16 +96,17 @@ pub struct CloudbedsClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// v1.x calls and the OAuth token endpoint.
+    transport: Transport,
+    /// The same transport under the Accounting API's rules.
+    accounting_transport: Transport,
     base: Url,
     /// The Accounting API root (`https://api.cloudbeds.com/accounting/v1.0/`).
     accounting: Url,
     property_id: String,
     ctx: MapContext,
     auth: Authenticator,
-    clock: Arc<dyn Clock>,
     rate_limit: RateLimit,
-    read_retries: u32,
 }
 
 impl std::fmt::Debug for CloudbedsClient {
@@ -114,6 +116,7 @@ impl std::fmt::Debug for CloudbedsClient {
             .field("property_id", &self.inner.property_id)
             .field("hotel", &self.inner.ctx.hotel)
             .field("auth", &self.inner.auth)
+            .field("transport", &self.inner.transport)
             .finish_non_exhaustive()
     }
 }
@@ -126,12 +129,10 @@ pub struct CloudbedsClientBuilder {
     property_id: String,
     ctx: MapContext,
     auth: CloudbedsAuth,
-    clock: Arc<dyn Clock>,
-    timeout: Duration,
     rate_limit: RateLimit,
-    http: Option<reqwest::Client>,
     api_key_header: ApiKeyHeader,
-    read_retries: u32,
+    transport: TransportBuilder,
+    given: Option<Transport>,
 }
 
 impl CloudbedsClientBuilder {
@@ -141,15 +142,15 @@ impl CloudbedsClientBuilder {
         self
     }
 
-    /// Injects the clock used for token expiry (tests use `pms_core::ManualClock`).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    /// Per-request timeout, body read included (default [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.timeout(timeout);
         self
     }
 
-    /// Per-request timeout (default [`DEFAULT_TIMEOUT`]). Ignored with [`Self::http_client`].
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+    /// Largest answer read (default [`pms_http::DEFAULT_BODY_LIMIT`]).
+    pub fn body_limit(mut self, limit: usize) -> Self {
+        self.transport = self.transport.body_limit(limit);
         self
     }
 
@@ -159,12 +160,12 @@ impl CloudbedsClientBuilder {
         self
     }
 
-    /// How many times a read request is resent after a transient failure or a
-    /// 429 (default [`DEFAULT_READ_RETRIES`]; backoff from
-    /// [`READ_RETRY_BACKOFF`] doubling, `Retry-After` as a floor up to
-    /// [`MAX_READ_RETRY_WAIT`]). Writes are never resent by the client.
-    pub fn read_retries(mut self, retries: u32) -> Self {
-        self.read_retries = retries;
+    /// When a read request that failed transiently or with 429 (also a
+    /// `success: false` rate message) is sent again (default
+    /// [`RetryPolicy::never`]: the sync layer retries whole calls). Writes
+    /// are never resent by the client.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.transport = self.transport.retry(retry);
         self
     }
 
@@ -183,19 +184,16 @@ impl CloudbedsClientBuilder {
         self
     }
 
-    /// Uses a caller-built reqwest client (set its timeout yourself).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
+    pms_http::transport_settings!(transport, given);
 
     /// Builds the client.
     pub fn build(self) -> Result<CloudbedsClient, pms_core::Error> {
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
+        let transport = match self.given {
+            Some(transport) => transport.with_rules(RULES),
+            None => self
+                .transport
                 .user_agent(concat!("pms-cloudbeds/", env!("CARGO_PKG_VERSION")))
+                .rules(RULES)
                 .build()
                 .map_err(|e| pms_core::Error::config("PMS_HOTEL_*_BASE_URL", format!("http client: {e}")))?,
         };
@@ -214,8 +212,7 @@ impl CloudbedsClientBuilder {
                     &client_secret,
                     refresh_token,
                     token_url,
-                    http.clone(),
-                    self.clock.clone(),
+                    transport.clone(),
                 )
             }
         };
@@ -227,15 +224,14 @@ impl CloudbedsClientBuilder {
         };
         Ok(CloudbedsClient {
             inner: Arc::new(Inner {
-                http,
+                accounting_transport: transport.with_rules(ACCOUNTING_RULES),
+                transport,
                 accounting,
                 base: self.base,
                 property_id: self.property_id,
                 ctx: self.ctx,
                 auth,
-                clock: self.clock,
                 rate_limit: self.rate_limit,
-                read_retries: self.read_retries,
             }),
         })
     }
@@ -334,9 +330,20 @@ pub(crate) struct Call {
 
 pub(crate) struct RawResponse {
     pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: Bytes,
     pub(crate) request_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
+}
+
+impl RawResponse {
+    pub(crate) fn of(answer: &Answer) -> Self {
+        RawResponse {
+            status: answer.code(),
+            body: answer.bytes.clone(),
+            request_id: answer.request_id.clone(),
+            retry_after: answer.retry_after,
+        }
+    }
 }
 
 fn p(k: &str, v: impl Into<String>) -> (String, String) {
@@ -370,17 +377,18 @@ impl CloudbedsClient {
                 currency: config.currency,
             },
             auth: settings.auth.clone(),
-            clock: Arc::new(SystemClock),
-            timeout: DEFAULT_TIMEOUT,
             rate_limit: DEFAULT_RATE_LIMIT,
-            http: None,
             api_key_header: ApiKeyHeader::default(),
-            read_retries: DEFAULT_READ_RETRIES,
+            transport: Transport::builder()
+                .timeout(DEFAULT_TIMEOUT)
+                .retry(RetryPolicy::never()),
+            given: None,
         })
     }
 
-    /// A client with default settings.
-    pub fn from_hotel_config(config: &HotelConfig) -> Result<Self, pms_core::Error> {
+    /// A client for a hotel of the configuration (`PMS_HOTEL_<ID>_*`), with
+    /// default settings and no gate.
+    pub fn from_hotel(config: &HotelConfig) -> Result<Self, pms_core::Error> {
         Self::builder(config)?.build()
     }
 
@@ -406,75 +414,54 @@ impl CloudbedsClient {
     // ---- transport ----------------------------------------------------------------
 
     async fn send_once(&self, call: &Call, credential: &Credential) -> Result<RawResponse, CloudbedsError> {
-        let root = if call.json.is_some() {
-            &self.inner.accounting
+        let (root, transport) = if call.json.is_some() {
+            (&self.inner.accounting, &self.inner.accounting_transport)
         } else {
-            &self.inner.base
+            (&self.inner.base, &self.inner.transport)
         };
-        let url = root
+        let mut url = root
             .join(call.name)
             .map_err(|e| CloudbedsError::Config(format!("bad URL for {}: {e}", call.name)))?;
-        let mut request = self
-            .inner
-            .http
-            .request(call.method.clone(), url)
-            .header("X-PROPERTY-ID", &self.inner.property_id)
-            .header(reqwest::header::ACCEPT, "application/json");
-        request = if let Some(json) = &call.json {
+        let mut headers = pms_http::HeaderMap::new();
+        let property = pms_http::HeaderValue::from_str(&self.inner.property_id)
+            .map_err(|_| CloudbedsError::Config("the property id is not a valid header value".into()))?;
+        headers.insert("x-property-id", property);
+        headers.insert(
+            pms_http::header::ACCEPT,
+            pms_http::HeaderValue::from_static("application/json"),
+        );
+        let body = if let Some(json) = &call.json {
             // The Accounting spec declares `bearerAuth` only ("All endpoints
             // require a valid OAuth2 bearer token"); API keys go the same way.
-            credential.apply_bearer(request).json(json)
+            credential.apply_bearer(&mut headers)?;
+            let bytes = serde_json::to_vec(json).map_err(|e| {
+                CloudbedsError::Validation(format!("{}: cannot encode the body: {e}", call.name))
+            })?;
+            pms_http::Body::Json(Bytes::from(bytes))
         } else {
-            let request = credential.apply(request);
+            credential.apply(&mut headers)?;
             if call.method == Method::GET || call.method == Method::DELETE {
-                request.query(&call.params)
+                if !call.params.is_empty() {
+                    url.query_pairs_mut().extend_pairs(&call.params);
+                }
+                pms_http::Body::None
             } else {
-                request.form(&call.params)
+                pms_http::Body::form(call.params.iter().map(|(k, v)| (k, v)))
             }
         };
-        let response = match request.send().await {
-            Ok(r) => r,
-            Err(e) => return Err(self.transport_error(call, &e, None)),
-        };
-        let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let request_id = header("x-request-id");
-        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, self.inner.clock.now()));
-        tracing::debug!(method = call.name, status, request_id = ?request_id, "cloudbeds response");
-        let body = match response.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => return Err(self.transport_error(call, &e, request_id)),
-        };
-        Ok(RawResponse {
-            status,
-            body,
-            request_id,
-            retry_after,
-        })
-    }
-
-    fn transport_error(&self, call: &Call, e: &reqwest::Error, request_id: Option<String>) -> CloudbedsError {
-        let message = without_url(e);
-        // A write that failed to connect never left; anything later may have been applied.
-        if call.write && !e.is_connect() && !e.is_builder() {
-            tracing::warn!(method = call.name, "cloudbeds write outcome unknown: {message}");
-            CloudbedsError::OutcomeUnknown {
-                method: call.name,
-                message,
-                request_id,
-            }
-        } else {
-            CloudbedsError::Transport {
-                method: call.name,
-                message,
-            }
-        }
+        let answer = transport
+            .send(pms_http::Call {
+                operation: call.name,
+                method: call.method.clone(),
+                url,
+                headers,
+                body,
+                write: call.write,
+            })
+            .await
+            .map_err(|e| transport_error(call, e))?;
+        tracing::debug!(method = call.name, status = answer.code(), request_id = ?answer.request_id, "cloudbeds response");
+        Ok(RawResponse::of(&answer))
     }
 
     /// Sends with authentication; on 401 refreshes once (OAuth) and resends.
@@ -492,41 +479,15 @@ impl CloudbedsClient {
         Ok(response)
     }
 
-    /// A read request, resent after a transient failure or a 429 up to
-    /// `read_retries` times (reads change nothing, so resending is safe).
-    async fn read(&self, call: Call) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
-        let mut resent = 0u32;
-        loop {
-            let err = match self.execute(call.clone()).await {
-                Ok(answer) => return Ok(answer),
-                Err(err) => err,
-            };
-            let retry_after = match &err {
-                CloudbedsError::RateLimited { retry_after, .. } => *retry_after,
-                _ => None,
-            };
-            let retryable = matches!(err.kind(), ErrorKind::Transient | ErrorKind::RateLimited);
-            if !retryable || resent >= self.inner.read_retries {
-                return Err(err);
-            }
-            resent = resent.saturating_add(1);
-            let backoff =
-                READ_RETRY_BACKOFF.saturating_mul(2u32.saturating_pow(resent.saturating_sub(1).min(10)));
-            let wait = retry_after
-                .map_or(backoff, |after| after.max(backoff))
-                .min(MAX_READ_RETRY_WAIT);
-            tracing::debug!(
-                method = call.name,
-                resent,
-                ?wait,
-                "cloudbeds read failed; resending"
-            );
-            tokio::time::sleep(wait).await;
-        }
+    /// A read request: the transport resends it after a transient failure or
+    /// a 429 per its retry policy (reads change nothing, so resending is safe).
+    async fn read(&self, call: Call) -> Result<(Bytes, Option<String>), CloudbedsError> {
+        debug_assert!(!call.write, "{} is a write", call.name);
+        self.execute(call).await
     }
 
     /// Sends and checks status and envelope; returns the body of a success.
-    async fn execute(&self, call: Call) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
+    async fn execute(&self, call: Call) -> Result<(Bytes, Option<String>), CloudbedsError> {
         let response = self.send(&call).await?;
         if call.json.is_some() {
             crate::accounting::check(&call, response)
@@ -539,7 +500,7 @@ impl CloudbedsClient {
     pub(crate) async fn read_accounting(
         &self,
         call: Call,
-    ) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
+    ) -> Result<(Bytes, Option<String>), CloudbedsError> {
         self.read(call).await
     }
 
@@ -572,7 +533,7 @@ impl CloudbedsClient {
     }
 
     /// `GET /getReservation`: the detail and its raw `data` object.
-    pub async fn get_reservation(
+    pub(crate) async fn get_reservation(
         &self,
         reservation_id: &str,
     ) -> Result<(ReservationDetail, serde_json::Value), CloudbedsError> {
@@ -616,17 +577,17 @@ impl CloudbedsClient {
         filters: &[(String, String)],
         page_number: u32,
         page_size: u32,
-    ) -> Result<ListPage<(ReservationListItem, serde_json::Value)>, CloudbedsError> {
+    ) -> Result<ListPage<(ReservationListItem, serde_json::Value)>, pms_core::Error> {
         let (body, _) = self
             .read(self.reservations_call(filters, page_number, page_size))
             .await?;
-        rows_from_tree(&body)
+        Ok(rows_from_tree(&body)?)
     }
 
     /// `GET /getReservationsWithRateDetails?reservationID=a,b,...`: the rate
     /// details of up to [`MAX_PAGE_SIZE`] reservations in one call
     /// (`reservationID` is comma-separated per the spec).
-    pub async fn get_reservations_rates(
+    pub(crate) async fn get_reservations_rates(
         &self,
         ids: &[&str],
     ) -> Result<Vec<ReservationRates>, CloudbedsError> {
@@ -727,7 +688,7 @@ impl CloudbedsClient {
     }
 
     /// `GET /getGuest` by `guestID` (the answer has no id; it is the one asked for).
-    pub async fn get_guest(&self, guest_id: &str) -> Result<GuestDetail, CloudbedsError> {
+    pub(crate) async fn get_guest(&self, guest_id: &str) -> Result<GuestDetail, CloudbedsError> {
         let envelope: Envelope<GuestDetail> = self
             .data(Call {
                 method: Method::GET,
@@ -744,7 +705,7 @@ impl CloudbedsClient {
 
     /// `GET /getRooms`, one page (`pageSize` default 20; we page on rooms,
     /// not on the documented "properties" count, vendor notes §3.3).
-    pub async fn get_rooms(
+    pub(crate) async fn get_rooms(
         &self,
         page_number: u32,
         page_size: u32,
@@ -770,7 +731,7 @@ impl CloudbedsClient {
     }
 
     /// `GET /getHousekeepingStatus`, one page.
-    pub async fn get_housekeeping_status(
+    pub(crate) async fn get_housekeeping_status(
         &self,
         page_number: u32,
         page_size: u32,
@@ -802,7 +763,10 @@ impl CloudbedsClient {
     /// refuses ([`CloudbedsClient::get_accounting_transactions`], see
     /// `crate::accounting`), as properties not moved to the Accounting
     /// service still answer it.
-    pub async fn get_transactions(&self, reservation_id: &str) -> Result<Vec<Transaction>, CloudbedsError> {
+    pub(crate) async fn get_transactions(
+        &self,
+        reservation_id: &str,
+    ) -> Result<Vec<Transaction>, CloudbedsError> {
         let mut out = Vec::new();
         for page in 1..=MAX_PAGES {
             let envelope: Envelope<Vec<Transaction>> = self
@@ -831,7 +795,7 @@ impl CloudbedsClient {
     }
 
     /// `GET /getWebhooks` for this property.
-    pub async fn list_webhooks(&self) -> Result<Vec<WebhookSubscription>, CloudbedsError> {
+    pub async fn list_webhooks(&self) -> Result<Vec<WebhookSubscription>, pms_core::Error> {
         let envelope: Envelope<Vec<WebhookSubscription>> = self
             .data(Call {
                 method: Method::GET,
@@ -848,7 +812,7 @@ impl CloudbedsClient {
     /// the credential. Cloudbeds asks partners to call it after connecting and
     /// to use `data.api.url` as the base (vendor notes §1.2); put the answer in
     /// the hotel's `BASE_URL`.
-    pub async fn api_url_from_metadata(&self) -> Result<Url, CloudbedsError> {
+    pub async fn api_url_from_metadata(&self) -> Result<Url, pms_core::Error> {
         let envelope: Envelope<crate::wire::oauth::OAuthMetadata> = self
             .data(Call {
                 method: Method::GET,
@@ -863,7 +827,7 @@ impl CloudbedsClient {
             .and_then(|d| d.api)
             .and_then(|a| a.url)
             .ok_or_else(|| CloudbedsError::decode("$.data.api.url", "missing"))?;
-        Url::parse(&url).map_err(|_| CloudbedsError::decode("$.data.api.url", "not an absolute URL"))
+        Ok(Url::parse(&url).map_err(|_| CloudbedsError::decode("$.data.api.url", "not an absolute URL"))?)
     }
 
     // ---- writes -------------------------------------------------------------------
@@ -871,7 +835,7 @@ impl CloudbedsClient {
     /// `POST /postHousekeepingStatus`. `roomCondition` is always sent: without
     /// it Cloudbeds *toggles* the current condition ("If no optional
     /// parameters are sent, will switch from current room condition").
-    pub async fn post_housekeeping_status(
+    pub(crate) async fn post_housekeeping_status(
         &self,
         room_id: &str,
         condition: &'static str,
@@ -898,7 +862,7 @@ impl CloudbedsClient {
         &self,
         reservation_id: &str,
         status: &ReservationStatus,
-    ) -> Result<(), CloudbedsError> {
+    ) -> Result<(), pms_core::Error> {
         let wire = map::reservation_status_to_wire(status).ok_or(CloudbedsError::Unsupported(
             "that reservation status (putReservation takes confirmed, not_confirmed, canceled, checked_in, checked_out, no_show)",
         ))?;
@@ -965,7 +929,7 @@ impl CloudbedsClient {
     }
 
     /// `POST /postAdjustment`; returns `adjustmentID`.
-    pub async fn post_adjustment(&self, request: &AdjustmentRequest) -> Result<VendorId, CloudbedsError> {
+    pub async fn post_adjustment(&self, request: &AdjustmentRequest) -> Result<VendorId, pms_core::Error> {
         self.same_currency(&request.amount)?;
         let mut params = vec![
             self.property(),
@@ -994,7 +958,7 @@ impl CloudbedsClient {
             )
         };
         let id = envelope.data.and_then(|d| d.adjustment_id).ok_or_else(missing)?;
-        VendorId::new(id).map_err(|_| missing())
+        Ok(VendorId::new(id).map_err(|_| missing())?)
     }
 
     /// `POST /deleteAdjustment` (form): "Voids the AdjustmentID transaction
@@ -1006,7 +970,7 @@ impl CloudbedsClient {
         &self,
         reservation: &VendorId,
         adjustment: &VendorId,
-    ) -> Result<(), CloudbedsError> {
+    ) -> Result<(), pms_core::Error> {
         self.execute(Call {
             method: Method::POST,
             name: "deleteAdjustment",
@@ -1023,7 +987,7 @@ impl CloudbedsClient {
     }
 
     /// `POST /postPayment` (ids come back at the top level, not in `data`).
-    pub async fn post_payment(&self, request: &PaymentRequest) -> Result<PostedPayment, CloudbedsError> {
+    pub async fn post_payment(&self, request: &PaymentRequest) -> Result<PostedPayment, pms_core::Error> {
         self.same_currency(&request.amount)?;
         let mut params = vec![
             self.property(),
@@ -1066,7 +1030,7 @@ impl CloudbedsClient {
         &self,
         reservation: &VendorId,
         payment: &VendorId,
-    ) -> Result<(), CloudbedsError> {
+    ) -> Result<(), pms_core::Error> {
         self.execute(Call {
             method: Method::POST,
             name: "postVoidPayment",
@@ -1083,7 +1047,7 @@ impl CloudbedsClient {
     }
 
     /// `POST /postVoidItem` by `soldProductID` (also deletes payments sent with the item).
-    pub async fn void_item(
+    pub(crate) async fn void_item(
         &self,
         reservation: &VendorId,
         sold_product: &VendorId,
@@ -1109,7 +1073,7 @@ impl CloudbedsClient {
     /// assignment"; `old_room_id` "Need to be provided in case of
     /// reassignment". `adjustPrice` is not sent, so "the rate will retain its
     /// original value". The answer is `{success}` only.
-    pub async fn post_room_assign(
+    pub(crate) async fn post_room_assign(
         &self,
         reservation: &VendorId,
         new_room_id: &str,
@@ -1155,21 +1119,20 @@ impl CloudbedsClient {
         action: &str,
         endpoint_url: &Url,
         secret: &SecretString,
-    ) -> Result<String, CloudbedsError> {
+    ) -> Result<String, pms_core::Error> {
         use secrecy::ExposeSecret as _;
         if endpoint_url
             .query_pairs()
             .any(|(k, _)| k.eq_ignore_ascii_case("token"))
         {
-            return Err(CloudbedsError::Validation(
-                "the endpoint URL carries a token: with the auth header, keep the secret out of the URL"
-                    .into(),
+            return Err(pms_core::Error::validation(
+                "the endpoint URL carries a token: with the auth header, keep the secret out of the URL",
             ));
         }
         let mut params = self.webhook_params(object, action, endpoint_url);
         params.push(p("authHeaderName", crate::webhook::WEBHOOK_AUTH_HEADER));
         params.push(p("authHeaderValue", secret.expose_secret()));
-        self.post_webhook(params).await
+        Ok(self.post_webhook(params).await?)
     }
 
     /// `POST /postWebhook` without an auth header: the secret travels as a
@@ -1182,9 +1145,9 @@ impl CloudbedsClient {
         object: &str,
         action: &str,
         endpoint_url: &Url,
-    ) -> Result<String, CloudbedsError> {
+    ) -> Result<String, pms_core::Error> {
         let params = self.webhook_params(object, action, endpoint_url);
-        self.post_webhook(params).await
+        Ok(self.post_webhook(params).await?)
     }
 
     fn webhook_params(&self, object: &str, action: &str, endpoint_url: &Url) -> Vec<(String, String)> {
@@ -1213,7 +1176,7 @@ impl CloudbedsClient {
     }
 
     /// `DELETE /deleteWebhook`.
-    pub async fn delete_webhook(&self, subscription_id: &str) -> Result<(), CloudbedsError> {
+    pub async fn delete_webhook(&self, subscription_id: &str) -> Result<(), pms_core::Error> {
         self.execute(Call {
             method: Method::DELETE,
             name: "deleteWebhook",
@@ -1508,17 +1471,51 @@ fn has_more(page: u32, page_size: u32, got: usize, total: Option<u32>) -> bool {
     }
 }
 
-fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+/// The transport's status table for v1.x reads: the kind [`check`] gives
+/// the answer, when it is a failure (`Transient` and `RateLimited` ones are
+/// resent, including a `success: false` rate message inside a 200).
+fn read_failure(answer: &Answer) -> Option<ErrorKind> {
+    let read = Call {
+        method: Method::GET,
+        name: "read",
+        params: Vec::new(),
+        write: false,
+        json: None,
+    };
+    check(&read, RawResponse::of(answer)).err().map(|e| e.kind())
+}
+
+/// A request that got no complete answer. A write that never left (no
+/// connection) or a read is `Transport`, safe to resend; a write that may
+/// have left is `OutcomeUnknown`; an answer over the body limit is the
+/// vendor's (a write's 2xx: applied, unreadable).
+fn transport_error(call: &Call, err: TransportError) -> CloudbedsError {
+    let request_id = err.request_id().map(str::to_owned);
+    match err.kind() {
+        ErrorKind::OutcomeUnknown => {
+            tracing::warn!(method = call.name, "cloudbeds write outcome unknown: {err}");
+            CloudbedsError::OutcomeUnknown {
+                method: call.name,
+                message: err.reason(),
+                request_id,
+            }
+        }
+        ErrorKind::Transient => CloudbedsError::Transport {
+            method: call.name,
+            message: err.reason(),
+        },
+        _ => CloudbedsError::Api {
+            method: call.name,
+            status: match err {
+                TransportError::TooLarge { status, .. } => status,
+                _ => 0,
+            },
+            kind: ErrorKind::Vendor,
+            code: Some("response-too-large".into()),
+            message: err.reason(),
+            request_id,
+        },
     }
-    DateTime::parse_from_rfc2822(value).ok().map(|at| {
-        at.with_timezone(&Utc)
-            .signed_duration_since(now)
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-    })
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, CloudbedsError> {
@@ -1559,7 +1556,7 @@ fn rows_from_tree(body: &[u8]) -> Result<ListPage<(ReservationListItem, serde_js
 }
 
 /// HTTP status and `success` flag to a result.
-fn check(call: &Call, response: RawResponse) -> Result<(Vec<u8>, Option<String>), CloudbedsError> {
+fn check(call: &Call, response: RawResponse) -> Result<(Bytes, Option<String>), CloudbedsError> {
     let RawResponse {
         status,
         body,
@@ -1867,10 +1864,8 @@ impl PmsClient for CloudbedsClient {
                 ));
             }
         }
-        core(
-            self.put_reservation_status(request.reservation.as_str(), &ReservationStatus::CheckedIn)
-                .await,
-        )
+        self.put_reservation_status(request.reservation.as_str(), &ReservationStatus::CheckedIn)
+            .await
     }
 
     async fn check_out(&self, request: &CheckOutRequest) -> Result<(), pms_core::Error> {
@@ -1884,10 +1879,8 @@ impl PmsClient for CloudbedsClient {
                 vendor_request_id: None,
             });
         }
-        core(
-            self.put_reservation_status(request.reservation.as_str(), &ReservationStatus::CheckedOut)
-                .await,
-        )
+        self.put_reservation_status(request.reservation.as_str(), &ReservationStatus::CheckedOut)
+            .await
     }
 
     async fn post_charge(&self, charge: &ChargeRequest) -> Result<PostedCharge, pms_core::Error> {
@@ -1951,7 +1944,7 @@ impl PmsClient for CloudbedsClient {
             pms: PmsKind::Cloudbeds,
             healthy,
             latency,
-            checked_at: self.inner.clock.now(),
+            checked_at: self.inner.transport.clock().now(),
             error,
             detail,
         }
@@ -1968,18 +1961,5 @@ mod tests {
         assert!(!has_more(1, 100, 99, None));
         assert!(!has_more(2, 100, 100, Some(200)));
         assert!(has_more(1, 100, 100, Some(101)));
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
-        assert_eq!(
-            parse_retry_after("Thu, 01 Jan 2026 00:00:10 GMT", now),
-            Some(Duration::from_secs(10))
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
     }
 }

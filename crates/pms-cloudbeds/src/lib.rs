@@ -11,9 +11,9 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `client` | [`CloudbedsClient`] (config, transport, v1.3 methods, `PmsClient`), [`DEFAULT_RATE_LIMIT`]; `client/profile.rs`: the property's currency and time zone from `getHotels` |
+//! | `client` | [`CloudbedsClient`], [`CloudbedsClientBuilder`] (envelope and status table over [`pms_http::Transport`], v1.3 methods, `PmsClient`), [`DEFAULT_RATE_LIMIT`]; `client/profile.rs`: the property's currency and time zone from `getHotels` |
 //! | `accounting` | folio lines from the Accounting API (`POST /accounting/v1.0/transactions`), `getTransactions` as the fallback |
-//! | `auth` | API key and OAuth2 refresh (the `oauth2` crate over our reqwest 0.13) |
+//! | `auth` | API key and OAuth2 refresh (the `oauth2` crate over the client's transport) |
 //! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
 //! | [`map`] | wire to pms-core; every Cloudbeds enum mapped explicitly |
 //! | [`redact`] | personal data out of the raw payloads kept on records |
@@ -26,7 +26,8 @@
 //! ## Choices where Cloudbeds is silent or undocumented
 //!
 //! * **Auth.** OAuth refresh goes through the `oauth2` crate (v5, default
-//!   features off) over our reqwest 0.13 client; a refused refresh is an
+//!   features off) over the client's [`pms_http::Transport`] (timeout, body
+//!   limit, gate; sent once, never resent); a refused refresh is an
 //!   `Auth` error, a refresh that got no answer is `Transient`. A rotated
 //!   refresh token replaces the old one: persist
 //!   [`CloudbedsClient::current_refresh_token`] after use.
@@ -36,8 +37,10 @@
 //!   their code ([`classify_code`]). The vendor's code and message are kept,
 //!   quoted values redacted; decode errors name the JSON path, never the value.
 //! * **Rate limits.** 429 (with `Retry-After`) and rate messages are
-//!   `RateLimited`; the client never sleeps. Pace callers to
-//!   [`CloudbedsClient::rate_limit`] (default [`DEFAULT_RATE_LIMIT`], 5/s).
+//!   `RateLimited`. Every HTTP request passes the transport's gate
+//!   ([`CloudbedsClientBuilder::gate`], spending [`CloudbedsClient::rate_limit`],
+//!   default [`DEFAULT_RATE_LIMIT`], 5/s); reads are resent only per
+//!   [`CloudbedsClientBuilder::retry`] (none by default), on the injected sleeper.
 //! * **Time.** `dateCreated`/`dateModified` and the `modifiedFrom`/`modifiedTo`
 //!   filters are read and sent in the property's time zone (the filters'
 //!   zone is undocumented); the Accounting API's instants are UTC.
@@ -80,7 +83,7 @@
 //!     })
 //! })?;
 //! let hotel = &config.hotels[0];
-//! let client = CloudbedsClient::from_hotel_config(hotel)?;
+//! let client = CloudbedsClient::from_hotel(hotel)?;
 //! assert_eq!(client.kind(), PmsKind::Cloudbeds);
 //! assert_eq!(client.rate_limit(), DEFAULT_RATE_LIMIT); // 5 requests per second
 //!
@@ -112,8 +115,8 @@ pub mod wire;
 pub use auth::{ApiKeyHeader, REFRESH_SKEW};
 pub use client::{
     AdjustmentRequest, AdjustmentType, CloudbedsClient, CloudbedsClientBuilder, DEFAULT_RATE_LIMIT,
-    DEFAULT_READ_RETRIES, DEFAULT_TIMEOUT, HOUSEKEEPING_PAGE_SIZE, ListPage, MAX_PAGE_SIZE,
-    PARTNER_RATE_LIMIT, PaymentRequest, PostedPayment,
+    DEFAULT_TIMEOUT, HOUSEKEEPING_PAGE_SIZE, ListPage, MAX_PAGE_SIZE, PARTNER_RATE_LIMIT, PaymentRequest,
+    PostedPayment,
 };
 pub use decode::CloudbedsDecoder;
 pub use error::{CloudbedsError, classify_code, classify_message, vendor_text, without_vendor_values};

@@ -407,7 +407,7 @@ async fn unknown_ids_rate_limits_and_oauth() {
             ("REFRESH_TOKEN", CloudbedsSim::REFRESH_TOKEN.to_owned()),
         ],
     );
-    let oauth = CloudbedsClient::from_hotel_config(&config).unwrap();
+    let oauth = CloudbedsClient::from_hotel(&config).unwrap();
     let r = oauth.reservation(&vendor("1000")).await.unwrap();
     assert_eq!(r.external.id.as_str(), "1000");
     sim.shutdown().await;

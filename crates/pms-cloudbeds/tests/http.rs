@@ -104,7 +104,7 @@ fn oauth() -> CloudbedsAuth {
 }
 
 fn key_client(server: &MockServer) -> CloudbedsClient {
-    CloudbedsClient::from_hotel_config(&config(server, api_key())).unwrap()
+    CloudbedsClient::from_hotel(&config(server, api_key())).unwrap()
 }
 
 fn utc(s: &str) -> DateTime<Utc> {
@@ -406,7 +406,7 @@ async fn oauth_401_refreshes_once_then_retries() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = CloudbedsClient::from_hotel_config(&config(&server, oauth())).unwrap();
+    let client = CloudbedsClient::from_hotel(&config(&server, oauth())).unwrap();
     let got = client.reservation(&vid("8176082119429")).await.unwrap();
     assert_eq!(got.external.id.as_str(), "8176082119429");
     assert_eq!(
@@ -431,7 +431,7 @@ async fn oauth_second_401_after_refresh_is_auth() {
         .expect(2)
         .mount(&server)
         .await;
-    let client = CloudbedsClient::from_hotel_config(&config(&server, oauth())).unwrap();
+    let client = CloudbedsClient::from_hotel(&config(&server, oauth())).unwrap();
     let err = client.reservation(&vid("1")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
 }
@@ -448,7 +448,7 @@ async fn refresh_refused_is_auth_and_calls_no_api() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = CloudbedsClient::from_hotel_config(&config(&server, oauth())).unwrap();
+    let client = CloudbedsClient::from_hotel(&config(&server, oauth())).unwrap();
     let err = client.reservation(&vid("1")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(!err.to_string().contains("secret-1") && !err.to_string().contains("rt-1"));
@@ -466,7 +466,7 @@ async fn refresh_answered_with_success_false_is_auth() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = CloudbedsClient::from_hotel_config(&config(&server, oauth())).unwrap();
+    let client = CloudbedsClient::from_hotel(&config(&server, oauth())).unwrap();
     let err = client.rooms().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
 }
@@ -1109,7 +1109,7 @@ async fn webhook_subscriptions() {
         .subscribe_webhook("reservation", "created", &leaky, &secret)
         .await
         .unwrap_err();
-    assert_eq!(pms_core::Error::from(err).kind(), ErrorKind::Validation);
+    assert_eq!(err.kind(), ErrorKind::Validation);
     let list = client.list_webhooks().await.unwrap();
     assert_eq!(list[0].id.as_deref(), Some("sub-981"));
     assert_eq!(
@@ -1233,7 +1233,7 @@ fn debug_output_never_shows_credentials() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(MockServer::start());
     let with_key = key_client(&server);
-    let with_oauth = CloudbedsClient::from_hotel_config(&config(&server, oauth())).unwrap();
+    let with_oauth = CloudbedsClient::from_hotel(&config(&server, oauth())).unwrap();
     for text in [format!("{with_key:?}"), format!("{with_oauth:?}")] {
         for secret in ["cbat_test_key", "secret-1", "rt-1"] {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
@@ -1428,7 +1428,7 @@ async fn rooms_keep_paging_while_the_total_counts_more_rooms() {
 #[tokio::test]
 async fn opted_in_read_retries_resend_a_failed_read_and_never_a_write() {
     let server = server().await;
-    // A 503 and then a 429 (Retry-After 0 keeps the test fast), then the answer.
+    // A 503 and then a 429 (Retry-After 7 s, waited in virtual time), then the answer.
     Mock::given(method("GET"))
         .and(path(api("getReservation")))
         .respond_with(ResponseTemplate::new(503))
@@ -1439,7 +1439,7 @@ async fn opted_in_read_retries_resend_a_failed_read_and_never_a_write() {
         .await;
     Mock::given(method("GET"))
         .and(path(api("getReservation")))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "7"))
         .up_to_n_times(1)
         .with_priority(2)
         .expect(1)
@@ -1452,13 +1452,26 @@ async fn opted_in_read_retries_resend_a_failed_read_and_never_a_write() {
         .expect(1)
         .mount(&server)
         .await;
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let sleeper = pms_core::VirtualSleeper::new(clock.clone());
     let client = CloudbedsClient::builder(&config(&server, api_key()))
         .unwrap()
-        .read_retries(2)
+        .clock(clock)
+        .sleeper(Arc::new(sleeper.clone()))
+        .retry(pms_core::RetryPolicy {
+            max_attempts: 3,
+            ..pms_core::RetryPolicy::default()
+        })
         .build()
         .unwrap();
     let got = client.reservation(&vid("8176082119429")).await.unwrap();
     assert_eq!(got.external.id.as_str(), "8176082119429");
+    let slept = sleeper.slept();
+    assert_eq!(slept.len(), 2, "{slept:?}");
+    assert!(
+        slept[1] >= Duration::from_secs(7),
+        "Retry-After is a floor: {slept:?}"
+    );
 
     // A write that fails is answered as is: the journal decides, after a read-back.
     Mock::given(method("POST"))
@@ -1479,6 +1492,7 @@ async fn opted_in_read_retries_resend_a_failed_read_and_never_a_write() {
         matches!(err.kind(), ErrorKind::OutcomeUnknown | ErrorKind::Transient),
         "{err:?}"
     );
+    assert_eq!(sleeper.slept().len(), 2, "the write was not resent");
 }
 
 #[tokio::test]
@@ -1561,4 +1575,64 @@ async fn assign_room_refused_with_success_false_is_an_error() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
+}
+
+#[tokio::test]
+async fn an_answer_over_the_body_limit_is_refused_not_buffered() {
+    // Reads were read whole before the transport; now a 4 KiB answer against
+    // a 1 KiB limit is an error naming the limit.
+    let server = server().await;
+    let big = format!(
+        r#"{{"success":true,"data":{{"padding":"{}"}}}}"#,
+        "x".repeat(4096)
+    );
+    Mock::given(method("GET"))
+        .and(path(api("getReservation")))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(big, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = CloudbedsClient::builder(&config(&server, api_key()))
+        .unwrap()
+        .body_limit(1024)
+        .build()
+        .unwrap();
+    let err = client.reservation(&vid("8176082119429")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Vendor, "{err:?}");
+    assert!(err.to_string().contains("1024 bytes"), "{err}");
+}
+
+/// A gate that counts admissions.
+#[derive(Debug, Default)]
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl pms_core::Gate for Counting {
+    fn admit(&self, _write: bool) -> futures::future::BoxFuture<'_, ()> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async {})
+    }
+
+    fn answered(&self, _answer: pms_core::GateAnswer) {}
+}
+
+#[tokio::test]
+async fn the_gate_admits_every_http_request_the_token_refresh_included() {
+    let server = server().await;
+    mount_token(&server, "rt-1", &fixture("access_token.json"), 1).await;
+    Mock::given(method("GET"))
+        .and(path(api("getReservation")))
+        .and(header("authorization", "Bearer at-1-example"))
+        .respond_with(json("get_reservation.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let gate = Arc::new(Counting::default());
+    let client = CloudbedsClient::builder(&config(&server, oauth()))
+        .unwrap()
+        .gate(gate.clone())
+        .build()
+        .unwrap();
+    client.reservation(&vid("8176082119429")).await.unwrap();
+    // `access_token`, then `getReservation`.
+    assert_eq!(gate.0.load(std::sync::atomic::Ordering::SeqCst), 2);
 }

@@ -78,7 +78,7 @@ async fn expect_get_hotels(server: &MockServer, body: Value) {
 
 fn client(server: &MockServer, currency: &str) -> (CloudbedsClient, HotelConfig) {
     let hotel = config(format!("{}{BASE}", server.uri()), PROPERTY, KEY, currency);
-    (CloudbedsClient::from_hotel_config(&hotel).unwrap(), hotel)
+    (CloudbedsClient::from_hotel(&hotel).unwrap(), hotel)
 }
 
 #[tokio::test]
@@ -179,13 +179,13 @@ async fn the_simulator_reports_the_profile_its_hotel_is_configured_with() {
         .unwrap();
     let property = sim.state().with_hotel(CloudbedsIds::property_id);
     let hotel = config(CloudbedsSim::api_url(&sim), &property, sim.access_token(), "EUR");
-    let client = CloudbedsClient::from_hotel_config(&hotel).unwrap();
+    let client = CloudbedsClient::from_hotel(&hotel).unwrap();
     let profile = client.property_profile().await.unwrap();
     assert_eq!(profile.currency, Some(Currency::EUR));
     assert_eq!(profile.time_zone, Some(pms_sim::TIME_ZONE));
     // A property the credential does not reach.
     let elsewhere = config(CloudbedsSim::api_url(&sim), "1", sim.access_token(), "EUR");
-    let err = CloudbedsClient::from_hotel_config(&elsewhere)
+    let err = CloudbedsClient::from_hotel(&elsewhere)
         .unwrap()
         .property_profile()
         .await

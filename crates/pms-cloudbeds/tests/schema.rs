@@ -436,7 +436,7 @@ async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
             ("REFRESH_TOKEN", CloudbedsSim::REFRESH_TOKEN.to_owned()),
         ],
     );
-    let oauth = CloudbedsClient::from_hotel_config(&config).unwrap();
+    let oauth = CloudbedsClient::from_hotel(&config).unwrap();
     oauth.reservation(&vendor(&in_house)).await.unwrap();
     proxy.take()
 }

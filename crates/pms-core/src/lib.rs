@@ -20,6 +20,9 @@
 //! | `decode` | [`PayloadDecoder`]: recorded vendor payloads to records, collected ([`Decoded`]) or handed out one at a time ([`Record`], `decode_each`), for `pms decode` and fixtures |
 //! | `config` | [`Config`], [`HotelConfig`] from `PMS_*` variables; `.env` checked and loaded ([`load_dotenv`]) |
 //! | `clock` | [`Clock`], for injected time |
+//! | `sleep` | [`Sleeper`], [`TokioSleeper`], [`VirtualSleeper`]: injected waiting, virtual time in tests |
+//! | `retry` | [`RetryPolicy`]: exponential backoff with full jitter, `Retry-After` as a floor |
+//! | `gate` | [`Gate`], [`GateAnswer`], [`Ungated`]: admission of every HTTP request to a vendor credential |
 //!
 //! ## Example
 //!
@@ -51,13 +54,16 @@ mod decode;
 mod error;
 mod event;
 mod folio;
+mod gate;
 mod guest;
 mod ids;
 mod money;
 mod pii;
 mod profile;
 mod reservation;
+mod retry;
 mod room;
+mod sleep;
 
 pub use agenda::{AgendaItem, AgendaKind, AgendaSource, AgendaStatus};
 pub use client::{
@@ -77,6 +83,7 @@ pub use folio::{
     AccountKind, CardHold, CardHoldState, CardToken, ChargeKind, ChargeRequest, Folio, FolioAccount,
     FolioCharge, FolioOwner, Payment, PaymentState, PostedCharge, line_balances,
 };
+pub use gate::{Gate, GateAnswer, Ungated};
 pub use guest::{Address, DocumentKind, Guest, GuestRef, IdentityDocument, PersonName};
 pub use ids::{
     AgendaItemId, ChargeId, ExternalRef, FolioId, GuestId, HotelId, PmsKind, RequestId, ReservationId,
@@ -86,7 +93,9 @@ pub use money::{Currency, Money};
 pub use pii::Pii;
 pub use profile::{ProfileCheck, ProfileField, ProfileMismatch, PropertyProfile};
 pub use reservation::{RawJson, RawPayload, Reservation, ReservationStatus};
+pub use retry::RetryPolicy;
 pub use room::{HousekeepingStatus, Occupancy, Room, RoomBlock, RoomBlockKind, RoomStatus, RoomStatusReport};
+pub use sleep::{Sleeper, TokioSleeper, VirtualSleeper};
 
 /// Re-exported so callers name the same versions we do.
 pub use chrono;

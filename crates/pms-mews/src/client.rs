@@ -7,11 +7,18 @@
 //! and appear in no log line, error or `Debug` output. Each answer's
 //! `Request-Id` header is logged and kept on errors.
 //!
-//! The client never sleeps or retries: rate limiting ([`MEWS_RATE_LIMIT`]) and
-//! retries are the sync layer's job, and writes are never resent blindly.
+//! Every request goes through one [`pms_http::Transport`] (timeout, bounded
+//! body, `Request-Id`, `Retry-After`, the gate, read retries): this file adds
+//! the token envelope before the call and the status table
+//! ([`crate::error`]) after it. By default a read is not resent
+//! ([`RetryPolicy::never`]; set [`MewsClientBuilder::retry`]) and a write
+//! never is: one that may have happened is `OutcomeUnknown`.
 
 pub(crate) mod agenda;
+mod builder;
 pub(crate) mod profile;
+
+pub use builder::MewsClientBuilder;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -19,21 +26,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use pms_core::{
     Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, Clock, Currency,
     DateRange, Error, ErrorKind, ExternalRef, Folio, FolioCharge, Guest, HealthReport, HotelConfig, HotelId,
     Page, PageToken, PmsClient, PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation, Room,
-    RoomAssignment, RoomNumber, RoomStatusReport, RoomStatusUpdate, SystemClock, VendorId, VoidChargeRequest,
+    RoomAssignment, RoomNumber, RoomStatusReport, RoomStatusUpdate, VendorId, VoidChargeRequest,
 };
+use pms_http::{Body, Call, Method, Transport};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::error::{CallKind, MewsError, bounded_message, parse_retry_after};
+use crate::error::{CallKind, MewsError, bounded_message};
 use crate::map::{self, MapContext};
 use crate::wire::configuration::Configuration;
 use crate::wire::customers::{CustomerExtent, CustomersPage, GetAllCustomers};
@@ -206,10 +214,9 @@ impl MewsConfig {
 /// The Mews Connector API client. Cheap to share behind an `Arc`.
 pub struct MewsClient {
     config: MewsConfig,
-    http: reqwest::Client,
-    clock: Arc<dyn Clock>,
+    transport: Transport,
     room_names: tokio::sync::Mutex<Option<HashMap<String, RoomNumber>>>,
-    /// Stay services fixed by [`MewsClient::with_stay_service_ids`].
+    /// Stay services fixed by [`MewsClientBuilder::stay_service_ids`].
     configured_stays: Option<Vec<String>>,
     /// Stay services read from `services/getAll`, with when they were read.
     stay_services: tokio::sync::Mutex<Option<(Instant, Vec<String>)>>,
@@ -219,57 +226,27 @@ impl fmt::Debug for MewsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MewsClient")
             .field("config", &self.config)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
 
 impl MewsClient {
-    /// A client for `config`.
-    pub fn new(config: MewsConfig) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| Error::config("http_client", format!("cannot build the HTTP client: {e}")))?;
-        Ok(MewsClient {
-            config,
-            http,
-            clock: Arc::new(SystemClock),
-            room_names: tokio::sync::Mutex::new(None),
-            configured_stays: None,
-            stay_services: tokio::sync::Mutex::new(None),
-        })
+    /// A builder for `config`: transport settings (gate, retry policy,
+    /// sleeper, clock, timeout, body limit, a shared HTTP client) and stay
+    /// services.
+    pub fn builder(config: MewsConfig) -> MewsClientBuilder {
+        MewsClientBuilder::new(config)
     }
 
-    /// Sends through `http` instead of a client of its own. A process with many
-    /// hotels shares one client (one connection pool, one TLS configuration:
-    /// about 0.1 MiB less per hotel). The configured timeout still applies to
-    /// each request.
-    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Lists stays of exactly these `ServiceIds` instead of the stay services
-    /// read from `services/getAll` (every `Bookable` service whose
-    /// `TimeUnitPeriod` is not `Hour`).
-    pub fn with_stay_service_ids(mut self, ids: impl IntoIterator<Item = String>) -> Self {
-        let mut ids: Vec<String> = ids.into_iter().collect();
-        ids.sort();
-        ids.dedup();
-        self.configured_stays = Some(ids);
-        self
-    }
-
-    /// A client for a hotel of the configuration (`PMS_HOTEL_<ID>_*`).
+    /// A client for a hotel of the configuration (`PMS_HOTEL_<ID>_*`), with
+    /// default settings and no gate.
     pub fn from_hotel(hotel: &HotelConfig) -> Result<Self, Error> {
-        MewsClient::new(MewsConfig::from_hotel(hotel)?)
+        MewsClient::builder(MewsConfig::from_hotel(hotel)?).build()
     }
 
-    /// Uses `clock` for `Retry-After` dates and health timestamps.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
+    fn clock(&self) -> &Arc<dyn Clock> {
+        self.transport.clock()
     }
 
     /// The configuration.
@@ -312,6 +289,8 @@ impl MewsClient {
             "{}/api/connector/v1/{path}",
             self.config.base_url.as_str().trim_end_matches('/')
         );
+        let url = url::Url::parse(&url)
+            .map_err(|e| Error::config("base_url", format!("cannot form the {path} URL: {e}")))?;
         let envelope = Envelope {
             client_token: self.config.client_token.expose_secret(),
             access_token: self.config.access_token.expose_secret(),
@@ -320,78 +299,31 @@ impl MewsClient {
         };
         let payload = serde_json::to_vec(&envelope)
             .map_err(|e| Error::validation(format!("cannot serialize the {path} request: {e}")))?;
-        let response = match self
-            .http
-            .post(&url)
-            // Per request too: a shared client (`with_http_client`) has its own timeout.
-            .timeout(self.config.timeout)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(payload)
-            .send()
+        let call = Call::new(path, Method::POST, url, kind == CallKind::Write)
+            .with_body(Body::Json(Bytes::from(payload)));
+        let answer = self
+            .transport
+            .send(call)
             .await
-        {
-            Ok(response) => response,
-            Err(err) => {
-                let reason = transport_reason(&err);
-                tracing::warn!(operation = path, %reason, "Mews call failed in transport");
-                let failure = if err.is_connect() {
-                    MewsError::Connect {
-                        operation: path,
-                        reason,
-                    }
-                } else {
-                    MewsError::NoAnswer {
-                        operation: path,
-                        reason,
-                        request_id: None,
-                        kind,
-                    }
-                };
-                return Err(failure.into());
-            }
-        };
-        let status = response.status();
-        let request_id = response
-            .headers()
-            .get("Request-Id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, self.clock.now()));
-        let body = read_bounded(
-            response,
-            self.config.max_response_bytes,
-            path,
-            request_id.clone(),
-            kind,
-        )
-        .await?;
-        tracing::debug!(
-            operation = path,
-            status = status.as_u16(),
-            request_id = request_id.as_deref().unwrap_or("-"),
-            "Mews call"
-        );
-        if status.is_success() {
-            return Ok((body, request_id));
+            .map_err(|e| MewsError::from_transport(e, kind))?;
+        if answer.is_success() {
+            return Ok((answer.bytes, answer.request_id));
         }
-        let error_body: ErrorBody = serde_json::from_slice(&body).unwrap_or_default();
-        let request_id = request_id.or(error_body.request_id);
+        let status = answer.code();
+        let error_body: ErrorBody = serde_json::from_slice(&answer.bytes).unwrap_or_default();
+        let request_id = answer.request_id.or(error_body.request_id);
         tracing::warn!(
             operation = path,
-            status = status.as_u16(),
+            status,
             request_id = request_id.as_deref().unwrap_or("-"),
             "Mews answered an error"
         );
         Err(MewsError::Http {
             operation: path,
-            status: status.as_u16(),
+            status,
             message: bounded_message(error_body.message.as_deref().unwrap_or("(no message)")),
             request_id,
-            retry_after,
+            retry_after: answer.retry_after,
             kind,
         }
         .into())
@@ -1238,7 +1170,7 @@ impl PmsClient for MewsClient {
             pms: PmsKind::Mews,
             healthy: result.is_ok(),
             latency: started.elapsed(),
-            checked_at: self.clock.now(),
+            checked_at: self.clock().now(),
             error: result.as_ref().err().map(Error::kind),
             detail: result.err().map(|e| e.to_string()),
         }
@@ -1303,73 +1235,6 @@ fn decode_item<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8], prefix: &str) 
         let mut de = serde_json::Deserializer::from_slice(bytes);
         serde_path_to_error::deserialize(&mut de).map_err(|e| MewsError::from_path_error(prefix, e).into())
     })
-}
-
-async fn read_bounded(
-    mut response: reqwest::Response,
-    limit: usize,
-    operation: &'static str,
-    request_id: Option<String>,
-    kind: CallKind,
-) -> Result<Bytes, Error> {
-    if response.content_length().is_some_and(|len| len > limit as u64) {
-        return Err(MewsError::BodyTooLarge {
-            operation,
-            limit,
-            request_id,
-            kind,
-        }
-        .into());
-    }
-    // The announced length sizes the buffer once (a grown buffer ends with
-    // up to twice the body's capacity); it is capped, as the answer may lie.
-    let expected = response
-        .content_length()
-        .map_or(0, |len| len.min(limit as u64) as usize);
-    let mut body = BytesMut::with_capacity(expected);
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len().saturating_add(chunk.len()) > limit {
-                    return Err(MewsError::BodyTooLarge {
-                        operation,
-                        limit,
-                        request_id,
-                        kind,
-                    }
-                    .into());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(body.freeze()),
-            Err(err) => {
-                return Err(MewsError::NoAnswer {
-                    operation,
-                    reason: transport_reason(&err),
-                    request_id,
-                    kind,
-                }
-                .into());
-            }
-        }
-    }
-}
-
-/// A transport error without its URL (which is not secret, but keeps logs short).
-fn transport_reason(err: &reqwest::Error) -> String {
-    let what = if err.is_timeout() {
-        "timed out"
-    } else if err.is_connect() {
-        "connection failed"
-    } else if err.is_body() || err.is_decode() {
-        "body interrupted"
-    } else {
-        "request failed"
-    };
-    match std::error::Error::source(err) {
-        Some(source) => format!("{what}: {source}"),
-        None => what.to_owned(),
-    }
 }
 
 /// The UTC instant of local midnight of `date` in `tz` (the first instant

@@ -13,13 +13,13 @@
 //!   §10 rule 2: never resend a write blindly after a 5xx or timeout).
 //! - 409: "the data has changed". → `Conflict`
 //! - 413: → `Validation`
-//! - 429: → `RateLimited`, with `Retry-After` as delta-seconds or HTTP-date
-//!   (the format is undocumented, vendor notes §4).
+//! - 429: → `RateLimited`, with `Retry-After` (delta-seconds or HTTP-date,
+//!   the format is undocumented: `pms_http::parse_retry_after` takes both).
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use pms_core::{Error, PmsKind};
+use pms_core::{Error, ErrorKind, PmsKind};
+use pms_http::{Answer, TransportError};
 
 /// Longest vendor message kept in an error (the rest is cut).
 const MAX_MESSAGE_CHARS: usize = 300;
@@ -123,6 +123,32 @@ pub enum MewsError {
 }
 
 impl MewsError {
+    /// A request that got no complete answer: never sent (no connection) is
+    /// [`MewsError::Connect`], lost after it may have left is
+    /// [`MewsError::NoAnswer`], an answer over the cap [`MewsError::BodyTooLarge`].
+    pub(crate) fn from_transport(err: TransportError, kind: CallKind) -> Self {
+        let operation = err.operation();
+        let request_id = err.request_id().map(str::to_owned);
+        match err {
+            TransportError::TooLarge { limit, .. } => MewsError::BodyTooLarge {
+                operation,
+                limit,
+                request_id,
+                kind,
+            },
+            err if err.never_sent() => MewsError::Connect {
+                operation,
+                reason: err.reason(),
+            },
+            err => MewsError::NoAnswer {
+                operation,
+                reason: err.reason(),
+                request_id,
+                kind,
+            },
+        }
+    }
+
     /// A decode error from a `serde_path_to_error` failure, prefixed by `prefix`.
     pub(crate) fn from_path_error(prefix: &str, err: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let inner = err.path().to_string();
@@ -282,22 +308,19 @@ pub(crate) fn bounded_message(message: &str) -> String {
     cut
 }
 
-/// Parses `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
-/// A date in the past means "now" (zero).
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+/// The transport's status table for reads: what [`from_status`] makes
+/// `RateLimited` (429) or `Transient` (408, 5xx) is sent again; every other
+/// answer is final.
+pub(crate) fn read_failure(answer: &Answer) -> Option<ErrorKind> {
+    match answer.code() {
+        429 => Some(ErrorKind::RateLimited),
+        408 | 500..=599 => Some(ErrorKind::Transient),
+        _ => None,
     }
-    let when = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
-    Some(when.signed_duration_since(now).to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-    use pms_core::ErrorKind;
-
     use super::*;
 
     fn http(status: u16, kind: CallKind) -> Error {
@@ -345,21 +368,6 @@ mod tests {
     fn request_id_is_kept() {
         assert_eq!(http(401, CallKind::Read).vendor_request_id(), Some("req-9"));
         assert_eq!(http(500, CallKind::Write).vendor_request_id(), Some("req-9"));
-    }
-
-    #[test]
-    fn retry_after_accepts_seconds_and_http_dates() {
-        let now = Utc.with_ymd_and_hms(2015, 10, 21, 7, 28, 0).unwrap();
-        assert_eq!(parse_retry_after("17", now), Some(Duration::from_secs(17)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]

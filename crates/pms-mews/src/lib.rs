@@ -7,7 +7,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `client` | [`MewsClient`] (implements [`pms_core::PmsClient`]), [`MewsConfig`], [`MEWS_RATE_LIMIT`]; `client/profile.rs`: [`property_profile`] from `configuration/get` |
+//! | `client` | [`MewsClient`] (implements [`pms_core::PmsClient`]), [`MewsClientBuilder`], [`MewsConfig`], [`MEWS_RATE_LIMIT`]; `client/profile.rs`: [`property_profile`] from `configuration/get` |
 //! | [`wire`] | serde DTOs mirroring the vendor JSON, one file per resource |
 //! | [`map`] | wire → pms-core; every Mews enum mapped explicitly |
 //! | `webhook` | [`verify_token`], [`parse_webhook`] |
@@ -17,11 +17,12 @@
 //! | `decode` | [`MewsDecoder`] for `pms decode` and fixtures |
 //! | `decode_each` | `reservations/getAll` pages handed out one reservation at a time (`PayloadDecoder::decode_each`) |
 //!
-//! The client does not sleep or retry. The sync layer enforces
+//! Requests go through one [`pms_http::Transport`]: its gate spends
 //! [`MewsClient::rate_limit`] (default [`MEWS_RATE_LIMIT`], 200 requests per
-//! AccessToken per 30 s) and retries only what [`pms_core::ErrorKind::is_retryable`]
-//! allows; a write that may have happened is [`pms_core::ErrorKind::OutcomeUnknown`]
-//! and must be read back ([`pms_core::PmsClient::find_charge`]) before any resend.
+//! AccessToken per 30 s) per HTTP request, and its retry policy resends
+//! reads only (none by default, [`MewsClientBuilder::retry`]); a write that
+//! may have happened is [`pms_core::ErrorKind::OutcomeUnknown`] and must be
+//! read back ([`pms_core::PmsClient::find_charge`]) before any resend.
 //!
 //! ## Example
 //!
@@ -75,10 +76,10 @@ pub use client::agenda::{decode_agenda, map_agenda};
 pub use client::profile::property_profile;
 pub use client::{
     ChargePricing, ChargeSettings, DEFAULT_PAGE_SIZE, DEMO_BASE_URL, MAX_RESPONSE_BYTES, MAX_WINDOW_DAYS,
-    MEWS_RATE_LIMIT, MewsClient, MewsConfig, PRODUCTION_BASE_URL,
+    MEWS_RATE_LIMIT, MewsClient, MewsClientBuilder, MewsConfig, PRODUCTION_BASE_URL,
 };
 pub use decode::MewsDecoder;
-pub use error::{CallKind, MewsError, parse_retry_after};
+pub use error::{CallKind, MewsError};
 pub use receiver::{MIN_WEBHOOK_TOKEN_CHARS, MewsWebhookRouter, WebhookReceiver};
 pub use webhook::{
     IntegrationNotice, MAX_WEBHOOK_BYTES, MewsWebhook, TOKEN_PARAMETER, parse_webhook, verify_token,

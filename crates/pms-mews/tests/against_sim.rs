@@ -33,7 +33,8 @@ async fn client(sim: &SimHandle) -> MewsClient {
     ]);
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
     let mut mews = MewsConfig::from_hotel(&config.hotels[0]).unwrap();
-    let services = MewsClient::new(mews.clone()).unwrap().services().await.unwrap();
+    let reader = MewsClient::builder(mews.clone()).build().unwrap();
+    let services = reader.services().await.unwrap();
     let additional = services
         .iter()
         .find(|s| {
@@ -43,7 +44,7 @@ async fn client(sim: &SimHandle) -> MewsClient {
         })
         .unwrap();
     mews.charges.service_id = Some(additional.id.clone());
-    MewsClient::new(mews).unwrap()
+    MewsClient::builder(mews).build().unwrap()
 }
 
 #[tokio::test]

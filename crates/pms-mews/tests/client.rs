@@ -74,7 +74,7 @@ fn config(base: &str) -> MewsConfig {
 }
 
 fn client(server: &MockServer) -> MewsClient {
-    MewsClient::new(config(&server.uri())).unwrap()
+    MewsClient::builder(config(&server.uri())).build().unwrap()
 }
 
 /// The body we expect: credentials plus the operation's parameters.
@@ -461,7 +461,8 @@ async fn a_timeout_after_sending_a_charge_is_outcome_unknown_and_not_retried() {
     .await;
     let mut config = config(&server.uri());
     config.timeout = Duration::from_millis(200);
-    let err = MewsClient::new(config)
+    let err = MewsClient::builder(config)
+        .build()
         .unwrap()
         .post_charge(&charge(request_id))
         .await
@@ -676,7 +677,13 @@ async fn rate_limit_accepts_an_http_date() {
     )
     .await;
     let clock = Arc::new(ManualClock::new(utc("2026-11-25T03:00:00Z")));
-    let err = client(&server).with_clock(clock).rooms().await.unwrap_err();
+    let err = MewsClient::builder(config(&server.uri()))
+        .clock(clock)
+        .build()
+        .unwrap()
+        .rooms()
+        .await
+        .unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
 }
 
@@ -754,7 +761,12 @@ async fn a_read_timeout_is_transient() {
     .await;
     let mut config = config(&server.uri());
     config.timeout = Duration::from_millis(200);
-    let err = MewsClient::new(config).unwrap().rooms().await.unwrap_err();
+    let err = MewsClient::builder(config)
+        .build()
+        .unwrap()
+        .rooms()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transient);
 }
 
@@ -770,7 +782,7 @@ async fn a_shared_http_client_still_gets_the_configured_timeout() {
     config.timeout = Duration::from_millis(200);
     // A shared client with no timeout of its own.
     let shared = reqwest::Client::new();
-    let client = MewsClient::new(config).unwrap().with_http_client(shared);
+    let client = MewsClient::builder(config).http_client(shared).build().unwrap();
     let err = client.rooms().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transient);
 }
@@ -780,7 +792,8 @@ async fn a_refused_connection_on_a_write_is_transient_because_nothing_was_sent()
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let err = MewsClient::new(config(&base))
+    let err = MewsClient::builder(config(&base))
+        .build()
         .unwrap()
         .set_room_status(&RoomStatusUpdate {
             request_id: RequestId::new_random(),
@@ -837,7 +850,7 @@ async fn oversized_answers_are_refused() {
     .await;
     let mut config = config(&server.uri());
     config.max_response_bytes = 100;
-    let client = MewsClient::new(config).unwrap();
+    let client = MewsClient::builder(config).build().unwrap();
     assert_eq!(client.rooms().await.unwrap_err().kind(), ErrorKind::Vendor);
     // A write that answered 2xx happened; what it answered is unknown.
     let err = client
@@ -878,7 +891,12 @@ async fn list_reads_follow_the_cursor_until_a_short_page() {
     .await;
     let mut config = config(&server.uri());
     config.page_size = 2;
-    let rooms = MewsClient::new(config).unwrap().rooms().await.unwrap();
+    let rooms = MewsClient::builder(config)
+        .build()
+        .unwrap()
+        .rooms()
+        .await
+        .unwrap();
     let names: Vec<_> = rooms.iter().map(|r| r.number.as_str().to_owned()).collect();
     assert_eq!(names, ["101", "101A", "Suite 1"]);
 }
@@ -1008,7 +1026,10 @@ async fn configured_stay_services_are_sent_without_reading_services() {
         ok(json!({"Reservations": [], "Cursor": null})),
     )
     .await;
-    let client = client(&server).with_stay_service_ids([configured.to_owned()]);
+    let client = MewsClient::builder(config(&server.uri()))
+        .stay_service_ids([configured.to_owned()])
+        .build()
+        .unwrap();
     let err = client.reservation(&res_id()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
@@ -1192,4 +1213,50 @@ async fn a_folio_of_a_stay_at_the_end_of_time_is_an_error_not_a_panic() {
         pms_core::Error::Decode { path, .. } => assert_eq!(path, "Reservations[0].ScheduledEndUtc"),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_read_is_resent_per_the_retry_policy_in_virtual_time_and_a_write_never() {
+    let server = server().await;
+    // resources/getAll answers 503 once, then the page.
+    Mock::given(method("POST"))
+        .and(path(op("resources/getAll")))
+        .respond_with(ResponseTemplate::new(503).insert_header("Request-Id", "req-503"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    expect_resources(&server).await;
+    expect_call(
+        &server,
+        "resources/update",
+        json!({"ResourceUpdates": [{"ResourceId": "20e00c32-d561-4008-8609-82d8aa525714", "State": {"Value": "Inspected"}}]}),
+        ResponseTemplate::new(503),
+    )
+    .await;
+    let clock = Arc::new(ManualClock::new(utc("2026-11-25T03:00:00Z")));
+    let sleeper = pms_core::VirtualSleeper::new(clock.clone());
+    let client = MewsClient::builder(config(&server.uri()))
+        .clock(clock)
+        .sleeper(Arc::new(sleeper.clone()))
+        .retry(pms_core::RetryPolicy {
+            max_attempts: 3,
+            ..pms_core::RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    assert!(!client.rooms().await.unwrap().is_empty());
+    assert_eq!(sleeper.slept().len(), 1);
+    // The write's 503 is sent once (wiremock checks `expect(1)` on drop).
+    let err = client
+        .set_room_status(&RoomStatusUpdate {
+            request_id: RequestId::new_random(),
+            room: VendorId::new("20e00c32-d561-4008-8609-82d8aa525714").unwrap(),
+            status: HousekeepingStatus::Inspected,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(sleeper.slept().len(), 1);
 }

@@ -40,7 +40,7 @@ async fn server() -> MockServer {
 }
 
 fn client(server: &MockServer, enterprise_id: Option<&str>) -> MewsClient {
-    MewsClient::new(MewsConfig {
+    MewsClient::builder(MewsConfig {
         hotel: HotelId::new("grand").unwrap(),
         base_url: Url::parse(&server.uri()).unwrap(),
         client_token: SecretString::from(CLIENT_TOKEN),
@@ -56,6 +56,7 @@ fn client(server: &MockServer, enterprise_id: Option<&str>) -> MewsClient {
         child_age_category_ids: BTreeSet::new(),
         max_response_bytes: pms_mews::MAX_RESPONSE_BYTES,
     })
+    .build()
     .unwrap()
 }
 
@@ -174,13 +175,14 @@ async fn the_simulator_reports_the_profile_its_hotel_is_configured_with() {
     let sim = MewsSim::start(SimOptions::with_hotel(HotelSpec::small(5)))
         .await
         .unwrap();
-    let client = MewsClient::new(MewsConfig {
+    let client = MewsClient::builder(MewsConfig {
         base_url: Url::parse(&sim.base_url()).unwrap(),
         client_token: SecretString::from(sim.client_token().to_owned()),
         access_token: SecretString::from(sim.access_token().to_owned()),
         time_zone: pms_sim::TIME_ZONE,
         ..client(&server().await, None).config().clone()
     })
+    .build()
     .unwrap();
     let profile = client.property_profile().await.unwrap();
     assert_eq!(profile.time_zone, Some(pms_sim::TIME_ZONE));

@@ -130,7 +130,7 @@ fn client_with(
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
     let mut mews = MewsConfig::from_hotel(&config.hotels[0]).unwrap();
     mews.charges.service_id = service;
-    MewsClient::new(mews).unwrap()
+    MewsClient::builder(mews).build().unwrap()
 }
 
 fn id(text: impl ToString) -> VendorId {

@@ -1,5 +1,5 @@
-//! [`OperaClient`]: configuration, endpoints, SOAP 1.1 transport over
-//! reqwest, typed operations, and the [`PmsClient`] implementation.
+//! [`OperaClient`]: configuration, endpoints, the SOAP 1.1 envelope over
+//! [`pms_http::Transport`], typed operations, and the [`PmsClient`] implementation.
 //!
 //! Endpoints (opera.md §1.1): on-premise `{base}/{Service}.asmx`
 //! (e.g. `http://host/ows_51/Reservation.asmx`), OPERA Cloud gateway
@@ -7,13 +7,16 @@
 //! Every call is `POST` with `Content-Type: text/xml; charset=utf-8` and
 //! `SOAPAction: http://webservices.micros.com/ows/5.1/{Service}.wsdl#{Operation}`.
 //!
-//! Retries: reads are retried here on transient failures (up to
-//! [`OperaOptions::read_retries`]) with the **same** `transactionID`. Writes are
-//! never retried here; the sync layer retries a write intent with the same
+//! Retries: the transport resends a read that failed transiently (a 5xx, a
+//! transient fault or FAIL, an error page: [`crate::result::read_failure`])
+//! per [`OperaOptions::read_retry`], with the **same** envelope and
+//! `transactionID`. Writes are never resent; the sync layer retries a write intent with the same
 //! [`RequestId`], which becomes the same `transactionID` again. A write whose
 //! answer is lost (timeout after sending, reset, 500/502/504, or a 200 body
 //! that cannot be read) is [`OperaError::OutcomeUnknown`]: read back first
 //! (`find_charge`, `reservation`).
+
+mod builder;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,11 +24,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use pms_core::{
-    Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, Clock, DateRange,
-    Error, ErrorKind, Folio, FolioCharge, Guest, HealthReport, HotelConfig, OperaSettings, Page, PmsClient,
-    PmsKind, PmsSettings, PostedCharge, RateLimit, RequestId, Reservation, Room, RoomAssignment,
-    RoomStatusReport, RoomStatusUpdate, SystemClock, VendorId,
+    Capabilities, Capability, ChangeQuery, ChargeRequest, CheckInRequest, CheckOutRequest, DateRange, Error,
+    ErrorKind, Folio, FolioCharge, Guest, HealthReport, HotelConfig, Page, PmsClient, PmsKind, PostedCharge,
+    RateLimit, RequestId, Reservation, RetryPolicy, Room, RoomAssignment, RoomStatusReport, RoomStatusUpdate,
+    VendorId,
 };
+use pms_http::{Body, Bytes, Call, Method, Rules, Transport};
+
+pub use builder::OperaClientBuilder;
 
 use crate::envelope::{self, HeaderParams, XmlWriter};
 use crate::error::OperaError;
@@ -36,7 +42,22 @@ use crate::ops::fetch_housekeeping_room_status::HousekeepingRoom;
 use crate::ops::future_booking_summary::DateKind;
 use crate::ops::{self, Operation, Service};
 use crate::poll::{self, PollConfig};
+use crate::result::read_failure;
 use crate::result::{self, RawAnswer};
+
+/// OWS's face on the transport: no vendor request-id header (the
+/// `transactionID` in `OGHeader` is ours) and [`read_failure`] as the status
+/// table of reads.
+pub(crate) const RULES: Rules = Rules::new(PmsKind::Opera, None).read_failure(read_failure);
+
+/// The default [`OperaOptions::read_retry`]: three attempts of a read, the
+/// second after up to 500 ms, the third after up to 1 s (full jitter).
+pub const DEFAULT_READ_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    base_delay: Duration::from_millis(500),
+    max_delay: Duration::from_secs(2),
+    max_elapsed: Duration::from_secs(60),
+};
 use crate::xml::{Document, Limits};
 use pms_core::OperaDeployment;
 
@@ -55,10 +76,9 @@ pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit {
 pub struct OperaOptions {
     /// Per-request timeout (default 30 s).
     pub timeout: Duration,
-    /// Extra attempts for a transient read failure, same `transactionID` (default 2).
-    pub read_retries: u32,
-    /// Pause before a read retry (default 500 ms).
-    pub retry_backoff: Duration,
+    /// When a read that failed transiently is sent again, same envelope and
+    /// `transactionID` (default [`DEFAULT_READ_RETRY`]: three attempts).
+    pub read_retry: RetryPolicy,
     /// XML limits (default 16 MiB, depth 128, 500 000 elements); the body cap also bounds the download.
     pub limits: Limits,
     /// WS-Security `wsu:Timestamp` lifetime for OPERA Cloud (default 3 minutes, as MentatSystemsHospitality).
@@ -95,8 +115,7 @@ impl Default for OperaOptions {
     fn default() -> Self {
         OperaOptions {
             timeout: Duration::from_secs(30),
-            read_retries: 2,
-            retry_backoff: Duration::from_millis(500),
+            read_retry: DEFAULT_READ_RETRY,
             limits: Limits::default(),
             security_ttl: chrono::Duration::minutes(3),
             rate_limit: DEFAULT_RATE_LIMIT,
@@ -115,81 +134,38 @@ impl Default for OperaOptions {
 /// An OPERA OWS client for one hotel.
 #[derive(Debug, Clone)]
 pub struct OperaClient {
-    http: reqwest::Client,
+    transport: Transport,
     base: String,
-    settings: OperaSettings,
+    settings: pms_core::OperaSettings,
     ctx: MapContext,
     options: OperaOptions,
-    clock: Arc<dyn Clock>,
     /// OHIP cashiering: when set, charges are posted and read back through it.
     ohip: Option<Arc<Cashiering>>,
 }
 
 impl OperaClient {
-    /// A client for `hotel` (which must be an OPERA hotel) with default options and the system clock.
-    pub fn from_config(hotel: &HotelConfig) -> Result<Self, OperaError> {
-        Self::with_options(hotel, OperaOptions::default(), Arc::new(SystemClock))
+    /// A builder for `hotel` (which must be an OPERA hotel): options, OHIP
+    /// cashiering, and transport settings (gate, retry policy, sleeper,
+    /// clock, timeout, body limit, a shared HTTP client).
+    pub fn builder(hotel: &HotelConfig) -> Result<OperaClientBuilder, Error> {
+        OperaClientBuilder::new(hotel)
     }
 
-    /// A client with explicit options and clock.
-    pub fn with_options(
-        hotel: &HotelConfig,
-        options: OperaOptions,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, OperaError> {
-        let PmsSettings::Opera(settings) = &hotel.pms else {
-            return Err(OperaError::Config(format!(
-                "hotel `{}` is configured for {}, not opera",
-                hotel.id,
-                hotel.pms_kind()
-            )));
-        };
-        if settings.hotel_code.trim().is_empty() {
-            return Err(OperaError::Config("the OPERA hotel code is empty".into()));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .build()
-            .map_err(|e| OperaError::Config(format!("cannot build the HTTP client: {e}")))?;
-        let ohip = settings
-            .ohip
-            .as_ref()
-            .map(|ohip| OhipConfig::from_settings(ohip, &settings.hotel_code));
-        let client = OperaClient {
-            http,
-            base: hotel.base_url.as_str().trim_end_matches('/').to_owned(),
-            settings: settings.clone(),
-            ctx: MapContext {
-                hotel: hotel.id.clone(),
-                time_zone: hotel.time_zone,
-                currency: hotel.currency,
-                keep_raw: options.keep_raw,
-            },
-            options,
-            clock,
-            ohip: None,
-        };
-        Ok(match ohip {
-            Some(config) => client.ohip_cashiering(config),
-            None => client,
-        })
+    /// A client for `hotel` with default options, no gate and the system
+    /// clock; OHIP cashiering when the hotel has `PMS_HOTEL_<ID>_OPERA_OHIP_*`.
+    pub fn from_hotel(hotel: &HotelConfig) -> Result<Self, Error> {
+        Self::builder(hotel)?.build()
     }
 
     /// Posts charges through OHIP `postBillingCharges` with our reference and
     /// reads them back with `getGuestsTransactions` (see [`crate::ohip`]):
     /// `post_charge` and `find_charge` use OHIP and the client advertises
-    /// [`Capability::ChargeReadBack`]. Every other call stays on OWS.
-    /// [`OperaClient::from_config`] does this when the hotel has
-    /// `PMS_HOTEL_<ID>_OPERA_OHIP_*` variables.
+    /// [`Capability::ChargeReadBack`]. Every other call stays on OWS. OHIP
+    /// requests go through the client's transport (same gate, timeout, body
+    /// limit and read retries). [`OperaClient::from_hotel`] does this when
+    /// the hotel has `PMS_HOTEL_<ID>_OPERA_OHIP_*` variables.
     pub fn ohip_cashiering(mut self, config: OhipConfig) -> Self {
-        self.ohip = Some(Arc::new(Cashiering::new(
-            self.http.clone(),
-            config,
-            self.clock.clone(),
-            self.options.limits.max_bytes,
-            self.options.read_retries,
-            self.options.retry_backoff,
-        )));
+        self.ohip = Some(Arc::new(Cashiering::new(&self.transport, config)));
         self
     }
 
@@ -221,22 +197,29 @@ impl OperaClient {
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+        self.transport.clock().now()
     }
 
     /// Today's civil date at the property.
     pub fn property_today(&self) -> NaiveDate {
-        self.clock.now().with_timezone(&self.ctx.time_zone).date_naive()
+        self.now().with_timezone(&self.ctx.time_zone).date_naive()
     }
 
     /// Builds the envelope for one attempt (public for golden tests and tooling).
-    pub fn build_envelope<F>(&self, transaction_id: &str, body: F) -> Result<Vec<u8>, OperaError>
+    pub fn build_envelope<F>(&self, transaction_id: &str, body: F) -> Result<Vec<u8>, Error>
+    where
+        F: FnOnce(&mut XmlWriter) -> std::io::Result<()>,
+    {
+        Ok(self.envelope(transaction_id, body)?)
+    }
+
+    fn envelope<F>(&self, transaction_id: &str, body: F) -> Result<Vec<u8>, OperaError>
     where
         F: FnOnce(&mut XmlWriter) -> std::io::Result<()>,
     {
         let params = HeaderParams {
             transaction_id,
-            now: self.clock.now(),
+            now: self.now(),
             settings: &self.settings,
             security_ttl: self.options.security_ttl,
         };
@@ -244,6 +227,9 @@ impl OperaClient {
             .map_err(|e| OperaError::Validation(format!("cannot write XML: {e}")))
     }
 
+    /// One operation: the envelope is built once and sent through the
+    /// transport (a read as often as its policy resends it, with the same
+    /// `transactionID`; a write once), then checked and parsed.
     async fn call<T, W, P>(
         &self,
         op: &Operation,
@@ -255,36 +241,9 @@ impl OperaClient {
         W: Fn(&mut XmlWriter) -> std::io::Result<()>,
         P: Fn(&Document<'_>) -> Result<T, OperaError>,
     {
-        // Writes are sent once: OWS has no idempotency key. Reads keep their
-        // transactionID across tries.
-        let attempts = if op.write {
-            1
-        } else {
-            self.options.read_retries.saturating_add(1)
-        };
-        crate::retry::transient(
-            op.name,
-            transaction_id,
-            attempts,
-            self.options.retry_backoff,
-            || self.call_once(op, transaction_id, &write, &parse),
-        )
-        .await
-    }
-
-    async fn call_once<T, W, P>(
-        &self,
-        op: &Operation,
-        transaction_id: &str,
-        write: &W,
-        parse: &P,
-    ) -> Result<T, OperaError>
-    where
-        W: Fn(&mut XmlWriter) -> std::io::Result<()>,
-        P: Fn(&Document<'_>) -> Result<T, OperaError>,
-    {
-        let body = self.build_envelope(transaction_id, write)?;
-        let url = self.endpoint(op.service);
+        let body = self.envelope(transaction_id, write)?;
+        let url = pms_http::Url::parse(&self.endpoint(op.service))
+            .map_err(|e| OperaError::Config(format!("the {} endpoint is not a URL: {e}", op.name)))?;
         tracing::debug!(operation = op.name, transaction_id, "OWS call");
         let lost = |message: String| {
             if op.write {
@@ -301,67 +260,52 @@ impl OperaClient {
                 }
             }
         };
-        let sent = self
-            .http
-            .post(&url)
-            .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
-            .header("SOAPAction", op.soap_action())
-            .body(body)
-            .send()
-            .await;
-        let mut response = match sent {
-            Ok(response) => response,
-            Err(err) if err.is_connect() => {
+        let mut call =
+            Call::new(op.name, Method::POST, url, op.write).with_body(Body::Xml(Bytes::from(body)));
+        let action = pms_http::HeaderValue::from_str(&op.soap_action())
+            .map_err(|_| OperaError::Config(format!("the {} SOAPAction is not a header value", op.name)))?;
+        call.headers.insert("soapaction", action);
+        let answer = match self.transport.send(call).await {
+            Ok(answer) => answer,
+            Err(pms_http::TransportError::TooLarge {
+                status,
+                limit,
+                at_least,
+                ..
+            }) => {
+                let err = OperaError::Xml(crate::xml::XmlError::TooLarge {
+                    size: usize::try_from(at_least).unwrap_or(usize::MAX),
+                    limit,
+                });
+                return Err(if op.write && status == 200 {
+                    lost(err.to_string())
+                } else {
+                    err
+                });
+            }
+            Err(err) if err.never_sent() => {
                 return Err(OperaError::Transport {
                     operation: op.name,
-                    message: "connection failed before the request was sent".into(),
+                    message: format!("not sent: {}", err.reason()),
                     transaction_id: transaction_id.to_owned(),
                 });
             }
-            Err(err) if err.is_timeout() => return Err(lost("timed out waiting for the answer".into())),
-            Err(_) => return Err(lost("the request failed after it may have been sent".into())),
+            Err(err) => return Err(lost(err.reason())),
         };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let cap = self.options.limits.max_bytes;
-        let mut bytes: Vec<u8> = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    let size = bytes.len().saturating_add(chunk.len());
-                    if size > cap {
-                        let err = OperaError::Xml(crate::xml::XmlError::TooLarge { size, limit: cap });
-                        return Err(if op.write && status == 200 {
-                            lost(err.to_string())
-                        } else {
-                            err
-                        });
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(err) if err.is_timeout() => return Err(lost("timed out reading the answer".into())),
-                Err(_) => return Err(lost("the answer was cut off".into())),
-            }
-        }
+        let status = answer.code();
         tracing::debug!(
             operation = op.name,
             transaction_id,
             status,
-            bytes = bytes.len(),
+            bytes = answer.bytes.len(),
             "OWS answer"
         );
-        let answer = RawAnswer {
+        let raw = RawAnswer {
             status,
-            retry_after,
-            body: &bytes,
+            retry_after: answer.retry_after,
+            body: &answer.bytes,
         };
-        let outcome = result::check_answer(op.name, transaction_id, answer, self.options.limits)
+        let outcome = result::check_answer(op.name, transaction_id, raw, self.options.limits)
             .and_then(|doc| parse(&doc));
         match outcome {
             // A write answered 500/502/504 without a fault, or 200 with a body we
@@ -384,39 +328,31 @@ impl OperaClient {
     }
 
     /// `FetchBooking` by resv_name_id (the reservation's [`VendorId`]).
-    pub async fn fetch_booking(&self, resv_name_id: &str) -> Result<Reservation, OperaError> {
-        let tx = Self::read_id();
-        self.call(
-            &ops::fetch_booking::OP,
-            &tx,
-            |w| ops::fetch_booking::write(w, &self.settings.hotel_code, BookingKey::ResvNameId(resv_name_id)),
-            |doc| ops::fetch_booking::parse(doc, &self.ctx, &tx),
-        )
-        .await
+    pub async fn fetch_booking(&self, resv_name_id: &str) -> Result<Reservation, Error> {
+        self.booking(BookingKey::ResvNameId(resv_name_id)).await
     }
 
     /// `FetchBooking` by confirmation number.
-    pub async fn fetch_booking_by_confirmation(&self, confirmation: &str) -> Result<Reservation, OperaError> {
+    pub async fn fetch_booking_by_confirmation(&self, confirmation: &str) -> Result<Reservation, Error> {
+        self.booking(BookingKey::ConfirmationNumber(confirmation)).await
+    }
+
+    async fn booking(&self, key: BookingKey<'_>) -> Result<Reservation, Error> {
         let tx = Self::read_id();
-        self.call(
-            &ops::fetch_booking::OP,
-            &tx,
-            |w| {
-                ops::fetch_booking::write(
-                    w,
-                    &self.settings.hotel_code,
-                    BookingKey::ConfirmationNumber(confirmation),
-                )
-            },
-            |doc| ops::fetch_booking::parse(doc, &self.ctx, &tx),
-        )
-        .await
+        Ok(self
+            .call(
+                &ops::fetch_booking::OP,
+                &tx,
+                |w| ops::fetch_booking::write(w, &self.settings.hotel_code, key),
+                |doc| ops::fetch_booking::parse(doc, &self.ctx, &tx),
+            )
+            .await?)
     }
 
     /// Reservations departing in `range`: arrivals of
     /// `[range.first - max_stay_nights, range.last]` filtered by departure date
     /// (OWS has no departure filter, see [`OperaOptions::max_stay_nights`]).
-    pub async fn departures_in(&self, range: DateRange) -> Result<Vec<Reservation>, OperaError> {
+    pub async fn departures_in(&self, range: DateRange) -> Result<Vec<Reservation>, Error> {
         let first = range
             .first
             .checked_sub_days(chrono::Days::new(u64::from(self.options.max_stay_nights)))
@@ -426,7 +362,7 @@ impl OperaClient {
             last: range.last,
         };
         Ok(self
-            .future_booking_summary(DateKind::Arrival, window)
+            .bookings(DateKind::Arrival, window)
             .await?
             .into_iter()
             .filter(|r| range.contains(r.departure))
@@ -435,7 +371,18 @@ impl OperaClient {
 
     /// `FutureBookingSummary` for one window. A FAIL classified `NotFound`
     /// (nothing in the window) is an empty list.
+    /// `FutureBookingSummary` for one window. A FAIL classified `NotFound`
+    /// (nothing in the window) is an empty list.
     pub async fn future_booking_summary(
+        &self,
+        kind: DateKind,
+        range: DateRange,
+    ) -> Result<Vec<Reservation>, Error> {
+        Ok(self.bookings(kind, range).await?)
+    }
+
+    /// [`OperaClient::future_booking_summary`] with the crate's error.
+    pub(crate) async fn bookings(
         &self,
         kind: DateKind,
         range: DateRange,
@@ -458,7 +405,7 @@ impl OperaClient {
     /// Timed packages (spa, dining, activities) starting in `range`, see
     /// [`crate::agenda`]: the packages of reservations arriving in
     /// `[range.first - max_stay_nights, range.last]` (OWS lists by arrival only).
-    pub async fn agenda_in(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, OperaError> {
+    pub async fn agenda_in(&self, range: DateRange) -> Result<Vec<pms_core::AgendaItem>, Error> {
         let first = range
             .first
             .checked_sub_days(chrono::Days::new(u64::from(self.options.max_stay_nights)))
@@ -495,27 +442,29 @@ impl OperaClient {
     }
 
     /// `FetchProfile` by name id.
-    pub async fn fetch_profile(&self, name_id: &str) -> Result<Guest, OperaError> {
+    pub async fn fetch_profile(&self, name_id: &str) -> Result<Guest, Error> {
         let tx = Self::read_id();
-        self.call(
-            &ops::fetch_profile::OP,
-            &tx,
-            |w| ops::fetch_profile::write(w, name_id),
-            |doc| ops::fetch_profile::parse(doc, name_id, &self.ctx, &tx),
-        )
-        .await
+        Ok(self
+            .call(
+                &ops::fetch_profile::OP,
+                &tx,
+                |w| ops::fetch_profile::write(w, name_id),
+                |doc| ops::fetch_profile::parse(doc, name_id, &self.ctx, &tx),
+            )
+            .await?)
     }
 
     /// `FetchHouseKeepingRoomStatus` for every room.
-    pub async fn fetch_housekeeping_room_status(&self) -> Result<Vec<HousekeepingRoom>, OperaError> {
+    pub async fn fetch_housekeeping_room_status(&self) -> Result<Vec<HousekeepingRoom>, Error> {
         let tx = Self::read_id();
-        self.call(
-            &ops::fetch_housekeeping_room_status::OP,
-            &tx,
-            |w| ops::fetch_housekeeping_room_status::write(w, &self.settings.hotel_code, None),
-            |doc| ops::fetch_housekeeping_room_status::parse(doc, &tx),
-        )
-        .await
+        Ok(self
+            .call(
+                &ops::fetch_housekeeping_room_status::OP,
+                &tx,
+                |w| ops::fetch_housekeeping_room_status::write(w, &self.settings.hotel_code, None),
+                |doc| ops::fetch_housekeeping_room_status::parse(doc, &tx),
+            )
+            .await?)
     }
 
     /// `UpdateRoomStatus` (Clean, Dirty, Inspected, Pickup).
@@ -524,34 +473,32 @@ impl OperaClient {
         request_id: RequestId,
         room: &str,
         status: &pms_core::HousekeepingStatus,
-    ) -> Result<(), OperaError> {
+    ) -> Result<(), Error> {
         let code = map::room_status_code(status).ok_or(OperaError::Unsupported(
             "setting out-of-order/out-of-service through UpdateRoomStatus",
         ))?;
         let tx = request_id.simple();
-        self.call(
-            &ops::update_room_status::OP,
-            &tx,
-            |w| ops::update_room_status::write(w, &self.settings.hotel_code, room, code),
-            |doc| ops::update_room_status::parse(doc, &tx),
-        )
-        .await
+        Ok(self
+            .call(
+                &ops::update_room_status::OP,
+                &tx,
+                |w| ops::update_room_status::write(w, &self.settings.hotel_code, room, code),
+                |doc| ops::update_room_status::parse(doc, &tx),
+            )
+            .await?)
     }
 
     /// `CheckIn` of a reservation by resv_name_id.
-    pub async fn check_in_reservation(
-        &self,
-        request_id: RequestId,
-        resv_name_id: &str,
-    ) -> Result<(), OperaError> {
+    pub async fn check_in_reservation(&self, request_id: RequestId, resv_name_id: &str) -> Result<(), Error> {
         let tx = request_id.simple();
-        self.call(
-            &ops::check_in::OP,
-            &tx,
-            |w| ops::check_in::write(w, &self.settings.hotel_code, resv_name_id),
-            |doc| ops::check_in::parse(doc, &tx),
-        )
-        .await
+        Ok(self
+            .call(
+                &ops::check_in::OP,
+                &tx,
+                |w| ops::check_in::write(w, &self.settings.hotel_code, resv_name_id),
+                |doc| ops::check_in::parse(doc, &tx),
+            )
+            .await?)
     }
 
     /// `AssignRoom` of a reservation (by resv_name_id) to `room` (its number),
@@ -562,19 +509,20 @@ impl OperaClient {
         request_id: RequestId,
         resv_name_id: &str,
         room: &str,
-    ) -> Result<Option<String>, OperaError> {
+    ) -> Result<Option<String>, Error> {
         let room = room.trim();
         if room.is_empty() {
-            return Err(OperaError::Validation("AssignRoom needs a room number".into()));
+            return Err(OperaError::Validation("AssignRoom needs a room number".into()).into());
         }
         let tx = request_id.simple();
-        self.call(
-            &ops::assign_room::OP,
-            &tx,
-            |w| ops::assign_room::write(w, &self.settings.hotel_code, resv_name_id, room),
-            |doc| ops::assign_room::parse(doc, &tx),
-        )
-        .await
+        Ok(self
+            .call(
+                &ops::assign_room::OP,
+                &tx,
+                |w| ops::assign_room::write(w, &self.settings.hotel_code, resv_name_id, room),
+                |doc| ops::assign_room::parse(doc, &tx),
+            )
+            .await?)
     }
 
     /// `CheckOut` of a reservation by resv_name_id.
@@ -582,15 +530,16 @@ impl OperaClient {
         &self,
         request_id: RequestId,
         resv_name_id: &str,
-    ) -> Result<(), OperaError> {
+    ) -> Result<(), Error> {
         let tx = request_id.simple();
-        self.call(
-            &ops::check_out::OP,
-            &tx,
-            |w| ops::check_out::write(w, &self.settings.hotel_code, resv_name_id),
-            |doc| ops::check_out::parse(doc, &tx),
-        )
-        .await
+        Ok(self
+            .call(
+                &ops::check_out::OP,
+                &tx,
+                |w| ops::check_out::write(w, &self.settings.hotel_code, resv_name_id),
+                |doc| ops::check_out::parse(doc, &tx),
+            )
+            .await?)
     }
 
     /// The total and transaction code of a charge both OWS and OHIP can post:
@@ -626,10 +575,10 @@ impl OperaClient {
 
     /// Posts a charge: through OHIP when [configured](Self::ohip_cashiering),
     /// else OWS `PostCharge` (see [`ops::post_charge`] for its field mapping).
-    pub async fn post_charge_request(&self, charge: &ChargeRequest) -> Result<PostedCharge, OperaError> {
+    pub async fn post_charge_request(&self, charge: &ChargeRequest) -> Result<PostedCharge, Error> {
         let (total, code) = self.charge_total_and_code(charge)?;
         if let Some(ohip) = &self.ohip {
-            return ohip.post_charge(charge, total, code).await;
+            return Ok(ohip.post_charge(charge, total, code).await?);
         }
         let local = charge.consumed_at.with_timezone(&self.ctx.time_zone);
         let reference = ops::post_charge::reference(charge.request_id);
@@ -666,28 +615,30 @@ impl OperaClient {
     /// `Information.QueryHotelInformation` for the configured hotel code.
     pub async fn query_hotel_information(
         &self,
-    ) -> Result<ops::query_hotel_information::HotelInformation, OperaError> {
+    ) -> Result<ops::query_hotel_information::HotelInformation, Error> {
         let tx = Self::read_id();
         let code = &self.settings.hotel_code;
-        self.call(
-            &ops::query_hotel_information::OP,
-            &tx,
-            |w| ops::query_hotel_information::write(w, code),
-            |doc| ops::query_hotel_information::parse(doc, code, &tx),
-        )
-        .await
+        Ok(self
+            .call(
+                &ops::query_hotel_information::OP,
+                &tx,
+                |w| ops::query_hotel_information::write(w, code),
+                |doc| ops::query_hotel_information::parse(doc, code, &tx),
+            )
+            .await?)
     }
 
     /// `Invoice` (folio) of a reservation by resv_name_id.
-    pub async fn invoice(&self, resv_name_id: &str) -> Result<Folio, OperaError> {
+    pub async fn invoice(&self, resv_name_id: &str) -> Result<Folio, Error> {
         let tx = Self::read_id();
-        self.call(
-            &ops::invoice::OP,
-            &tx,
-            |w| ops::invoice::write(w, &self.settings.hotel_code, resv_name_id),
-            |doc| ops::invoice::parse(doc, resv_name_id, &self.ctx, &tx),
-        )
-        .await
+        Ok(self
+            .call(
+                &ops::invoice::OP,
+                &tx,
+                |w| ops::invoice::write(w, &self.settings.hotel_code, resv_name_id),
+                |doc| ops::invoice::parse(doc, resv_name_id, &self.ctx, &tx),
+            )
+            .await?)
     }
 }
 
@@ -761,10 +712,10 @@ impl PmsClient for OperaClient {
             .update_room_status(update.request_id, update.room.as_str(), &update.status)
             .await
         {
-            Err(OperaError::Unsupported(_)) => {
+            Err(err) if err.kind() == ErrorKind::Unsupported => {
                 Err(Error::unsupported(PmsKind::Opera, "set_room_status(OOO/OOS)"))
             }
-            other => Ok(other?),
+            other => other,
         }
     }
 
@@ -878,9 +829,7 @@ impl PmsClient for OperaClient {
     async fn health(&self) -> HealthReport {
         let started = std::time::Instant::now();
         let today = self.property_today();
-        let outcome = self
-            .future_booking_summary(DateKind::Arrival, DateRange::day(today))
-            .await;
+        let outcome = self.bookings(DateKind::Arrival, DateRange::day(today)).await;
         let latency = started.elapsed();
         let (healthy, error, detail) = match outcome {
             Ok(_) => (true, None, None),
@@ -890,7 +839,7 @@ impl PmsClient for OperaClient {
             pms: PmsKind::Opera,
             healthy,
             latency,
-            checked_at: self.clock.now(),
+            checked_at: self.now(),
             error,
             detail,
         }

@@ -16,7 +16,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `client` | [`OperaClient`]: configuration, per-service endpoints (on-premise `{base}/{Service}.asmx`, OPERA Cloud `{base}/{Service}`), transport, retries, the `PmsClient` impl, [`DEFAULT_RATE_LIMIT`] |
+//! | `client` | [`OperaClient`], [`OperaClientBuilder`]: configuration, per-service endpoints (on-premise `{base}/{Service}.asmx`, OPERA Cloud `{base}/{Service}`), the SOAP envelope over [`pms_http::Transport`], the `PmsClient` impl, [`DEFAULT_RATE_LIMIT`], [`DEFAULT_READ_RETRY`] |
 //! | `envelope` | SOAP envelope, `OGHeader`, WS-Security (OPERA Cloud), written with quick-xml's writer |
 //! | `xml` | a bounded, namespace-aware reader with its own tokenizer (`xml/lex.rs`): namespace URI + local name, never prefixes; DOCTYPE rejected; byte, depth and element limits |
 //! | `ops` | one file per operation: FetchBooking, FutureBookingSummary, AssignRoom, FetchProfile, FetchHouseKeepingRoomStatus, UpdateRoomStatus, CheckIn, CheckOut, PostCharge, Invoice, QueryHotelInformation |
@@ -33,9 +33,10 @@
 //! - **transactionID**: every `OGHeader` carries a `transactionID`. For a
 //!   write it is the intent's [`pms_core::RequestId`] (32 hex digits), so a
 //!   retry of the same intent sends the same id and the PMS log lines up; for
-//!   a read it is fresh per call and reused by the read's own retries. Every
+//!   a read it is fresh per call and reused by the read's own retries (the
+//!   transport resends the same envelope per [`OperaOptions::read_retry`]). Every
 //!   call-level error exposes it as the vendor request id.
-//! - **Writes are never retried here.** A write whose answer is lost (timeout
+//! - **Writes are never resent.** A write whose answer is lost (timeout
 //!   after sending, reset, HTTP 500/502/504 without a fault, unreadable 200) is
 //!   `OutcomeUnknown`; read back first.
 //! - **Charges**: `PostCharge` sends the transaction code as `Account`, the
@@ -63,7 +64,8 @@
 //! - **Time**: business dates are civil dates; OWS local date-times are
 //!   converted to UTC with the property's time zone, offsets are honoured.
 //! - **Rate limit**: OWS publishes none; [`DEFAULT_RATE_LIMIT`] (10 req/s) is
-//!   ours and configurable through [`OperaOptions::rate_limit`].
+//!   ours and configurable through [`OperaOptions::rate_limit`]; every OWS
+//!   and OHIP request passes the transport's gate ([`OperaClientBuilder::gate`]).
 //! - **PII**: vendor free text (FAIL `Text`, `faultstring`) stays in
 //!   [`pms_core::Pii`] inside [`OperaError`] and never reaches messages or logs;
 //!   logs carry operation, transactionID, status and sizes only. A decode
@@ -96,7 +98,7 @@
 //! let config = Config::from_lookup(|name| {
 //!     Ok(vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()))
 //! })?;
-//! let client = OperaClient::from_config(&config.hotels[0])?;
+//! let client = OperaClient::from_hotel(&config.hotels[0])?;
 //! assert_eq!(client.kind(), PmsKind::Opera);
 //! assert_eq!(
 //!     client.endpoint(Service::ResvAdvanced),
@@ -123,10 +125,9 @@ pub mod ohip;
 pub mod ops;
 pub mod poll;
 pub mod result;
-mod retry;
 pub mod xml;
 
-pub use client::{DEFAULT_RATE_LIMIT, OperaClient, OperaOptions};
+pub use client::{DEFAULT_RATE_LIMIT, DEFAULT_READ_RETRY, OperaClient, OperaClientBuilder, OperaOptions};
 pub use decode::OperaDecoder;
 pub use error::{GdsError, OperaError, ResultFailure, SoapFault};
 pub use map::MapContext;

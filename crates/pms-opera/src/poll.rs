@@ -196,7 +196,7 @@ impl OperaClient {
             }
         };
         let reservations = self
-            .future_booking_summary(kind, range)
+            .bookings(kind, range)
             .await?
             .into_iter()
             .filter(|r| in_window(r, plan.since, plan.until))
@@ -206,7 +206,10 @@ impl OperaClient {
 
     /// Polls one window of the sweep. Pass the stored checkpoint (or `None` the
     /// first time) and store the returned one after applying the batch.
-    pub async fn poll_changes(&self, checkpoint: Option<&PollCheckpoint>) -> Result<PollBatch, OperaError> {
+    pub async fn poll_changes(
+        &self,
+        checkpoint: Option<&PollCheckpoint>,
+    ) -> Result<PollBatch, pms_core::Error> {
         let config = self.options().poll;
         let now = self.now();
         let today = self.property_today();

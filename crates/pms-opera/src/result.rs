@@ -94,6 +94,48 @@ pub(crate) fn check_answer<'a>(
     }
 }
 
+/// The transport's status table for OWS reads: `Transient` when the answer
+/// is a transient failure by steps 1-3 and 5 (a 5xx, a connection-pool
+/// fault, a WebLogic 503 page, a transient `Result` FAIL in the first
+/// element of the Body), so that it is sent again with the same
+/// `transactionID`; anything else is `None`, final. A 429 is final too, as
+/// it always was here: the sync layer waits out `Retry-After`. A 200 SOAP
+/// answer that names neither `Fault` nor `FAIL` is a success or a decode
+/// error: it is not parsed here (the client parses it once, right after).
+pub(crate) fn read_failure(answer: &pms_http::Answer) -> Option<ErrorKind> {
+    read_failure_kind(answer).filter(|kind| *kind == ErrorKind::Transient)
+}
+
+fn read_failure_kind(answer: &pms_http::Answer) -> Option<ErrorKind> {
+    let body = &answer.bytes[..];
+    let status = answer.code();
+    if status == 200 && contains(body, b"Envelope") && !contains(body, b"Fault") && !contains(body, b"FAIL") {
+        return None;
+    }
+    let raw = RawAnswer {
+        status,
+        retry_after: answer.retry_after,
+        body,
+    };
+    // The transport has bounded the body already; the other limits are the defaults.
+    let limits = Limits {
+        max_bytes: usize::MAX,
+        ..Limits::default()
+    };
+    let doc = match check_answer("read", "", raw, limits) {
+        Ok(doc) => doc,
+        Err(err) => return Some(err.kind()),
+    };
+    let first = soap_body(&doc).ok()?.elements().next()?;
+    let ns = first.namespace()?;
+    first.child(ns, "Result")?;
+    check_result("read", "", first, &[ns]).err().map(|err| err.kind())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(haystack, needle).is_some()
+}
+
 /// The SOAP `Body` of an envelope (SOAP 1.1, or 1.2 on input).
 pub(crate) fn soap_body<'d>(doc: &'d Document<'_>) -> Result<Element<'d>, OperaError> {
     let root = doc.root();
@@ -398,6 +440,46 @@ mod tests {
         let err = check_answer("FetchBooking", "t1", answer(500, body), Limits::default()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Auth);
         assert_eq!(err.transaction_id(), Some("t1"));
+    }
+
+    fn read_answer(status: u16, body: &str) -> Option<ErrorKind> {
+        read_failure(&pms_http::Answer {
+            status: pms_http::StatusCode::from_u16(status).unwrap(),
+            headers: pms_http::HeaderMap::new(),
+            bytes: pms_http::Bytes::copy_from_slice(body.as_bytes()),
+            request_id: None,
+            retry_after: None,
+        })
+    }
+
+    fn fetch_booking_fail(text: &str) -> String {
+        format!(
+            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><FetchBookingResponse xmlns="http://webservices.micros.com/ows/5.1/Reservation.wsdl" xmlns:c="http://webservices.micros.com/og/4.3/Common/"><Result resultStatusFlag="FAIL"><c:Text><c:TextElement>{text}</c:TextElement></c:Text></Result></FetchBookingResponse></soap:Body></soap:Envelope>"#
+        )
+    }
+
+    #[test]
+    fn the_read_table_resends_transient_failures_only() {
+        // A transient FAIL inside a 200, as the old per-call loop resent it.
+        assert_eq!(
+            read_answer(200, &fetch_booking_fail("Timeout expired, try again")),
+            Some(ErrorKind::Transient)
+        );
+        assert_eq!(
+            read_answer(200, &fetch_booking_fail("Reservation not found")),
+            None
+        );
+        // WebLogic's page is not even well-formed (`<br>`): transient whatever the status.
+        let page = "<html><head><title>Error 503--Service Unavailable</title></head><body><br></body></html>";
+        assert_eq!(read_answer(503, page), Some(ErrorKind::Transient));
+        assert_eq!(read_answer(200, page), Some(ErrorKind::Transient));
+        assert_eq!(read_answer(502, ""), Some(ErrorKind::Transient));
+        // Final: an auth fault in a 500, a 429 (the sync layer waits), a success.
+        let fault = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>Security: timestamp expired</faultstring></soap:Fault></soap:Body></soap:Envelope>"#;
+        assert_eq!(read_answer(500, fault), None);
+        assert_eq!(read_answer(429, ""), None);
+        let ok = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><FetchBookingResponse xmlns="http://webservices.micros.com/ows/5.1/Reservation.wsdl"><Result resultStatusFlag="SUCCESS"/></FetchBookingResponse></soap:Body></soap:Envelope>"#;
+        assert_eq!(read_answer(200, ok), None);
     }
 
     #[test]

@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 
 use chrono::Utc;
 use pms_core::*;
@@ -48,7 +47,11 @@ fn config(sim: &SimHandle, deployment: &str, password: &str) -> HotelConfig {
 
 fn client_with(sim: &SimHandle, deployment: &str, options: OperaOptions) -> OperaClient {
     let hotel = config(sim, deployment, sim.access_token());
-    OperaClient::with_options(&hotel, options, Arc::new(SystemClock)).unwrap()
+    OperaClient::builder(&hotel)
+        .unwrap()
+        .options(options)
+        .build()
+        .unwrap()
 }
 
 fn client(sim: &SimHandle, deployment: &str) -> OperaClient {
@@ -456,8 +459,11 @@ async fn wrong_passwords_are_auth_errors_on_both_deployments() {
     let sim = start(35).await;
     for deployment in ["on_premise", "cloud"] {
         let hotel = config(&sim, deployment, "not-the-password");
-        let client =
-            OperaClient::with_options(&hotel, OperaOptions::default(), Arc::new(SystemClock)).unwrap();
+        let client = OperaClient::builder(&hotel)
+            .unwrap()
+            .options(OperaOptions::default())
+            .build()
+            .unwrap();
         let err = client.room_statuses().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Auth, "{deployment}: {err}");
         let health = client.health().await;

@@ -174,6 +174,6 @@ fn a_non_opera_hotel_is_a_config_error() {
         charge_service_id: None,
         charge_tax_codes: Vec::new(),
     });
-    let err = pms_opera::OperaClient::from_config(&hotel).unwrap_err();
-    assert_eq!(pms_core::Error::from(err).kind(), pms_core::ErrorKind::Config);
+    let err = pms_opera::OperaClient::from_hotel(&hotel).unwrap_err();
+    assert_eq!(err.kind(), pms_core::ErrorKind::Config);
 }

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -56,7 +55,11 @@ fn config(sim: &SimHandle, password: &str) -> HotelConfig {
 }
 
 fn client(sim: &SimHandle, options: OperaOptions) -> OperaClient {
-    OperaClient::with_options(&config(sim, sim.access_token()), options, Arc::new(SystemClock)).unwrap()
+    OperaClient::builder(&config(sim, sim.access_token()))
+        .unwrap()
+        .options(options)
+        .build()
+        .unwrap()
 }
 
 /// Two in-house stays: (resv_name_id, sim id).
@@ -183,12 +186,11 @@ async fn refusals_come_back_as_spec_errors() {
         .await
         .unwrap();
     let stay = in_house(&sim).remove(0).0;
-    let wrong = OperaClient::with_options(
-        &config(&sim, "not-the-secret"),
-        OperaOptions::default(),
-        Arc::new(SystemClock),
-    )
-    .unwrap();
+    let wrong = OperaClient::builder(&config(&sim, "not-the-secret"))
+        .unwrap()
+        .options(OperaOptions::default())
+        .build()
+        .unwrap();
     assert_eq!(
         wrong.post_charge(&charge(&stay)).await.unwrap_err().kind(),
         ErrorKind::Auth
@@ -199,7 +201,8 @@ async fn refusals_come_back_as_spec_errors() {
     bad_code.transaction_code = Some("7777".into());
     let err = client.post_charge_request(&bad_code).await.unwrap_err();
     assert!(
-        matches!(&err, pms_opera::OperaError::Ohip { status: 400, code: Some(c), .. } if c == "INVALID_TRANSACTION_CODE"),
+        matches!(&err, pms_core::Error::Vendor { code, .. } if code == "INVALID_TRANSACTION_CODE")
+            && err.to_string().contains("HTTP 400"),
         "{err:?}"
     );
     let unknown = VendorId::new("99999999").unwrap();

@@ -23,7 +23,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -166,12 +165,11 @@ fn charge(reservation: &VendorId) -> ChargeRequest {
 /// and a posting refused for an unknown reservation.
 async fn client_traffic(sim: &SimHandle, proxy: &Recorder) -> Vec<Exchange> {
     let gateway = proxy.origin();
-    let client = OperaClient::with_options(
-        &config(sim, &gateway),
-        OperaOptions::default(),
-        Arc::new(SystemClock),
-    )
-    .unwrap();
+    let client = OperaClient::builder(&config(sim, &gateway))
+        .unwrap()
+        .options(OperaOptions::default())
+        .build()
+        .unwrap();
     let stay = sim.state().with_hotel(|h| {
         let r = h
             .reservations

@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::{client, hotel, now, options};
 use pms_core::{
     Config, Currency, Error, ErrorKind, HotelConfig, ManualClock, OhipGrant, OperaDeployment, PmsClient,
-    ProfileField, PropertyProfile, SystemClock,
+    ProfileField, PropertyProfile,
 };
 use pms_opera::{OhipConfig, OperaClient};
 use pretty_assertions::assert_eq;
@@ -126,25 +126,25 @@ async fn over_ows_an_answer_about_another_hotel_is_a_decode_error() {
 }
 
 fn ohip_client(server: &MockServer) -> OperaClient {
-    OperaClient::with_options(
-        &hotel(&server.uri(), OperaDeployment::OnPremise),
-        options(),
-        Arc::new(ManualClock::new(now())),
-    )
-    .unwrap()
-    .ohip_cashiering(OhipConfig {
-        gateway: server.uri().parse().unwrap(),
-        app_key: SecretString::from(APP_KEY.to_owned()),
-        client_id: "partner_client".into(),
-        client_secret: SecretString::from("client-s3cret".to_owned()),
-        grant: OhipGrant::Password {
-            username: "INTEGRATION".into(),
-            password: SecretString::from("us3r&pass".to_owned()),
-        },
-        hotel_id: "BLRWE".into(),
-        cashier_id: None,
-        token_margin: Duration::from_secs(300),
-    })
+    OperaClient::builder(&hotel(&server.uri(), OperaDeployment::OnPremise))
+        .unwrap()
+        .options(options())
+        .clock(Arc::new(ManualClock::new(now())))
+        .build()
+        .unwrap()
+        .ohip_cashiering(OhipConfig {
+            gateway: server.uri().parse().unwrap(),
+            app_key: SecretString::from(APP_KEY.to_owned()),
+            client_id: "partner_client".into(),
+            client_secret: SecretString::from("client-s3cret".to_owned()),
+            grant: OhipGrant::Password {
+                username: "INTEGRATION".into(),
+                password: SecretString::from("us3r&pass".to_owned()),
+            },
+            hotel_id: "BLRWE".into(),
+            cashier_id: None,
+            token_margin: Duration::from_secs(300),
+        })
 }
 
 async fn expect_context(server: &MockServer, body: serde_json::Value) {
@@ -262,13 +262,21 @@ async fn the_simulator_answers_both_reads_for_its_hotel() {
         .unwrap();
 
     let ows_only = sim_config(&sim, false);
-    let client = OperaClient::with_options(&ows_only, options(), Arc::new(SystemClock)).unwrap();
+    let client = OperaClient::builder(&ows_only)
+        .unwrap()
+        .options(options())
+        .build()
+        .unwrap();
     let profile = client.property_profile().await.unwrap();
     assert!(profile.name.is_some());
     assert_eq!((profile.currency, profile.time_zone), (None, None));
 
     let with_ohip = sim_config(&sim, true);
-    let client = OperaClient::with_options(&with_ohip, options(), Arc::new(SystemClock)).unwrap();
+    let client = OperaClient::builder(&with_ohip)
+        .unwrap()
+        .options(options())
+        .build()
+        .unwrap();
     let profile = client.property_profile().await.unwrap();
     assert_eq!(profile.currency, Some(Currency::EUR));
     assert_eq!(profile.time_zone, Some(pms_sim::TIME_ZONE));

@@ -508,25 +508,34 @@ async fn post_charge_fail_and_currency_checks() {
     );
 }
 
-#[tokio::test]
-async fn a_read_retry_reuses_the_transaction_id() {
-    let server = server().await;
+/// `FetchBooking` answers `first` once, then the booking.
+async fn fetch_booking_after(server: &MockServer, first: ResponseTemplate) {
     Mock::given(method("POST"))
         .and(path("/ows_51/Reservation.asmx"))
-        .respond_with(ResponseTemplate::new(503).set_body_string(fixture_str("weblogic_503.html")))
+        .respond_with(first)
         .up_to_n_times(1)
         .with_priority(1)
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
     expect_call(
-        &server,
+        server,
         "/ows_51/Reservation.asmx",
         "Reservation",
         "FetchBooking",
         &[],
         soap("fetch_booking.response.xml"),
         1,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_read_retry_reuses_the_transaction_id() {
+    let server = server().await;
+    fetch_booking_after(
+        &server,
+        ResponseTemplate::new(503).set_body_string(fixture_str("weblogic_503.html")),
     )
     .await;
     onprem(&server).fetch_booking("102135879").await.unwrap();
@@ -1071,7 +1080,7 @@ async fn bodies_over_the_cap_are_refused() {
     );
     // A read: a decode error, not retried.
     let err = client.fetch_booking("1").await.unwrap_err();
-    assert_eq!(pms_core::Error::from(err).kind(), ErrorKind::Decode);
+    assert_eq!(err.kind(), ErrorKind::Decode);
     // A write answered 200 with a body we cannot take: it may have been applied.
     let err = client
         .check_out(&CheckOutRequest {
@@ -1082,4 +1091,39 @@ async fn bodies_over_the_cap_are_refused() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+}
+
+#[tokio::test]
+async fn a_transient_fail_is_resent_by_the_transport_in_virtual_time() {
+    let server = server().await;
+    // A FAIL whose text says the server is busy: transient, sent again.
+    let busy = r#"<?xml version="1.0" encoding="utf-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+<FetchBookingResponse xmlns="http://webservices.micros.com/ows/5.1/Reservation.wsdl" xmlns:c="http://webservices.micros.com/og/4.3/Common/">
+<Result resultStatusFlag="FAIL"><c:Text><c:TextElement>Service unavailable, try again</c:TextElement></c:Text></Result>
+</FetchBookingResponse></soap:Body></soap:Envelope>"#;
+    fetch_booking_after(
+        &server,
+        ResponseTemplate::new(200).set_body_raw(busy, "text/xml; charset=utf-8"),
+    )
+    .await;
+    let clock = std::sync::Arc::new(pms_core::ManualClock::new(common::now()));
+    let sleeper = pms_core::VirtualSleeper::new(clock.clone());
+    let client = OperaClient::builder(&common::hotel(
+        &format!("{}{ONPREM_BASE}", server.uri()),
+        OperaDeployment::OnPremise,
+    ))
+    .unwrap()
+    .clock(clock)
+    .sleeper(std::sync::Arc::new(sleeper.clone()))
+    .build()
+    .unwrap();
+    client.fetch_booking("102135879").await.unwrap();
+    let slept = sleeper.slept();
+    assert_eq!(slept.len(), 1, "{slept:?}");
+    // DEFAULT_READ_RETRY: the first resend waits at most 500 ms.
+    assert!(slept[0] <= Duration::from_millis(500), "{slept:?}");
+    let ids = transaction_ids(&server.received_requests().await.unwrap());
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1]);
 }

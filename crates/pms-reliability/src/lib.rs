@@ -432,7 +432,7 @@ pub fn mews_client_at(
     mews.timeout = timeout;
     mews.charges.service_id = Some(service_id.to_owned());
     mews.charges.tax_codes = vec!["DE-2020-1-S".into()];
-    Ok(pms_mews::MewsClient::new(mews)?)
+    Ok(pms_mews::MewsClient::builder(mews).build()?)
 }
 
 /// Charge number `i` of a crash-test batch: its request id is fixed, so a
@@ -454,6 +454,14 @@ pub fn batch_charge(reservation: &VendorId, i: usize) -> ChargeRequest {
     }
 }
 
+/// The read resends of the Cloudbeds test clients.
+pub const CLOUDBEDS_READ_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 5,
+    base_delay: Duration::from_millis(200),
+    max_delay: Duration::from_secs(10),
+    max_elapsed: Duration::from_secs(60),
+};
+
 /// A Cloudbeds client on a running Cloudbeds simulator.
 pub fn cloudbeds_client(
     sim: &SimHandle,
@@ -461,10 +469,12 @@ pub fn cloudbeds_client(
 ) -> anyhow::Result<pms_cloudbeds::CloudbedsClient> {
     let config = config_of(&config_vars(PmsKind::Cloudbeds, sim))?;
     // A list read of a large hotel is many pages; under 20 % 5xx one failed
-    // page would fail the whole call, so each read request is resent a few times.
+    // page would fail the whole call, so each read request is resent up to
+    // four times (200 ms doubling, at most 10 s a wait, `Retry-After` as a
+    // floor), in real time as before: the simulator's 429s name 1 s.
     Ok(pms_cloudbeds::CloudbedsClient::builder(&config.hotels[0])?
         .timeout(timeout)
-        .read_retries(4)
+        .retry(CLOUDBEDS_READ_RETRY)
         .build()?)
 }
 
@@ -519,22 +529,25 @@ fn opera_client_of(
     timeout: Duration,
 ) -> anyhow::Result<pms_opera::OperaClient> {
     let config = config_of(vars)?;
-    Ok(pms_opera::OperaClient::with_options(
-        &config.hotels[0],
-        opera_options(timeout),
-        Arc::new(SystemClock),
-    )?)
+    Ok(pms_opera::OperaClient::builder(&config.hotels[0])?
+        .options(opera_options(timeout))
+        .build()?)
 }
 
 /// Options of the OPERA test clients: charges without a code of their own go
-/// to the restaurant code `2000`; a failed read is resent after 100 ms rather
-/// than the default 500 ms (the simulator's 5xx answer at once, and the pause
-/// is real time: the backoff's length is not what the suite tests).
+/// to the restaurant code `2000`; a failed read is resent after up to 100 ms
+/// (then 200 ms) rather than the default 500 ms (the simulator's 5xx answer
+/// at once, and the pause is real time: the backoff's length is not what the
+/// suite tests).
 fn opera_options(timeout: Duration) -> pms_opera::OperaOptions {
     pms_opera::OperaOptions {
         timeout,
         default_transaction_code: Some("2000".into()),
-        retry_backoff: Duration::from_millis(100),
+        read_retry: RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(200),
+            ..pms_opera::DEFAULT_READ_RETRY
+        },
         ..pms_opera::OperaOptions::default()
     }
 }

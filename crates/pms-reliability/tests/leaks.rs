@@ -281,7 +281,7 @@ async fn scenario(leg: &Leg, store: Arc<dyn Store>, cipher: Arc<Cipher>) -> Vec<
                 .build()
                 .unwrap(),
         ),
-        pms_core::PmsKind::Opera => Arc::new(pms_opera::OperaClient::from_config(&config.hotels[0]).unwrap()),
+        pms_core::PmsKind::Opera => Arc::new(pms_opera::OperaClient::from_hotel(&config.hotels[0]).unwrap()),
         _ => Arc::new(pms_mews::MewsClient::from_hotel(&config.hotels[0]).unwrap()),
     };
     let err = bad.reservation(&stays[0].0).await.unwrap_err();
@@ -517,7 +517,7 @@ fn plain_http_acceptance() -> Vec<&'static str> {
         ("PMS_HOTEL_GRAND_OPERA_DESTINATION_SYSTEM_TYPE", "PMS"),
     ]);
     if let Ok(config) = load(&opera)
-        && pms_opera::OperaClient::from_config(&config.hotels[0]).is_ok()
+        && pms_opera::OperaClient::from_hotel(&config.hotels[0]).is_ok()
     {
         accepted.push("pms-opera");
     }

@@ -9,9 +9,9 @@
 //! | `crypto` | [`Cipher`]: AEAD encryption at rest with rotating key ids |
 //! | `mirror` | [`Mirror`]: normalized records sealed into the store |
 //! | `writes` | [`WriteJournal`]: idempotent writes (persist intent, replay, read back before resend) |
-//! | `retry` | [`RetryPolicy`]: exponential backoff with full jitter, `Retry-After` as a floor |
+//! | `retry` | re-export of `pms_core::RetryPolicy` (moved to pms-core, kept for one release) |
 //! | `ratelimit` | [`RateLimiter`]: per-credential GCRA inside the vendor's documented budget |
-//! | `time` | [`Sleeper`], [`VirtualSleeper`] for virtual-time tests |
+//! | `time` | re-export of `pms_core::{Sleeper, TokioSleeper, VirtualSleeper}` (moved to pms-core, kept for one release) |
 //! | `engine` | [`HotelSync`]: polling with durable cursors, change events |
 //! | `inbox` | [`HotelSync::drain_inbox`]: webhook hints coalesced per entity, [`InboxRetry`] attempts, dead letters |
 //! | `webhook` | [`webhook_router`], [`WebhookReceiver`]: authenticate, bound, dedupe, store, answer fast (`503` + `Retry-After` when the store cannot) |

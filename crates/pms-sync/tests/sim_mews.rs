@@ -42,7 +42,8 @@ async fn mews_config(sim: &SimHandle) -> MewsConfig {
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
     let mut mews = MewsConfig::from_hotel(&config.hotels[0]).unwrap();
     mews.timeout = Duration::from_millis(400);
-    let services = MewsClient::new(mews.clone()).unwrap().services().await.unwrap();
+    let reader = MewsClient::builder(mews.clone()).build().unwrap();
+    let services = reader.services().await.unwrap();
     let additional = services
         .iter()
         .find(|s| {
@@ -71,7 +72,7 @@ struct Rig {
 
 async fn rig(seed: u64, settings: PollSettings) -> Rig {
     let sim = start_sim(seed).await;
-    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::new(mews_config(&sim).await).unwrap());
+    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::builder(mews_config(&sim).await).build().unwrap());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
     let sync = HotelSync::new(hotel(), client.clone(), mirror, Arc::new(SystemClock), settings);
@@ -407,7 +408,7 @@ async fn a_worker_polls_hotels_concurrently_and_reports_them_in_order() {
     // Three hotels and the simulator share this test's one thread: 400 ms
     // (short, for the timeout tests) expired on a loaded machine.
     config.timeout = Duration::from_secs(10);
-    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::new(config).unwrap());
+    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::builder(config).build().unwrap());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
     let names = ["grand", "harbor", "alpine"];

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use pms_core::*;
-use pms_mews::{MewsClient, MewsConfig, WebhookReceiver};
+use pms_mews::{MewsClient, WebhookReceiver};
 use pms_sim::{HotelSpec, MewsSim, SimOptions};
 use pms_sync::crypto::Cipher;
 use pms_sync::store::Store;
@@ -43,8 +43,7 @@ async fn a_resource_block_webhook_updates_the_blocked_room() {
         ),
     ]);
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
-    let client: Arc<dyn PmsClient> =
-        Arc::new(MewsClient::new(MewsConfig::from_hotel(&config.hotels[0]).unwrap()).unwrap());
+    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::from_hotel(&config.hotels[0]).unwrap());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
     let sync = HotelSync::new(

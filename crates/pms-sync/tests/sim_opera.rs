@@ -67,7 +67,11 @@ async fn rig(seed: u64, deployment: &str, options: OperaOptions) -> Rig {
         .await
         .unwrap();
     let client: Arc<dyn PmsClient> = Arc::new(
-        OperaClient::with_options(&hotel_config(&sim, deployment), options, Arc::new(SystemClock)).unwrap(),
+        OperaClient::builder(&hotel_config(&sim, deployment))
+            .unwrap()
+            .options(options)
+            .build()
+            .unwrap(),
     );
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
     let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));

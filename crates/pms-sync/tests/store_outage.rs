@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use pms_core::*;
-use pms_mews::{MewsClient, MewsConfig};
+use pms_mews::MewsClient;
 use pms_sim::{HotelSpec, MewsSim, SimHandle, SimOptions};
 use pms_sync::crypto::Cipher;
 use pms_sync::store::*;
@@ -138,7 +138,7 @@ async fn mews_client(sim: &SimHandle) -> Arc<dyn PmsClient> {
         ),
     ]);
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
-    Arc::new(MewsClient::new(MewsConfig::from_hotel(&config.hotels[0]).unwrap()).unwrap())
+    Arc::new(MewsClient::from_hotel(&config.hotels[0]).unwrap())
 }
 
 fn poll_settings() -> PollSettings {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pms_core::*;
-use pms_mews::{MewsClient, MewsConfig};
+use pms_mews::MewsClient;
 use pms_sim::{HotelSpec, MewsSim, SimHandle, SimOptions};
 use pms_sync::crypto::Cipher;
 use pms_sync::store::Store;
@@ -35,7 +35,7 @@ async fn sync_for(sim: &SimHandle, store: &Arc<dyn Store>) -> HotelSync {
         ),
     ]);
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
-    let client = Arc::new(MewsClient::new(MewsConfig::from_hotel(&config.hotels[0]).unwrap()).unwrap());
+    let client = Arc::new(MewsClient::from_hotel(&config.hotels[0]).unwrap());
     let mirror = Mirror::new(store.clone(), Arc::new(Cipher::random()));
     HotelSync::new(
         hotel(),

@@ -345,8 +345,11 @@ async fn full_sync(o: &Opts) {
             .await
             .expect("SQLite opens"),
     );
-    let client: Arc<dyn PmsClient> =
-        Arc::new(MewsClient::new(mews_config(&sim, "grand", sim.access_token())).expect("client builds"));
+    let client: Arc<dyn PmsClient> = Arc::new(
+        MewsClient::builder(mews_config(&sim, "grand", sim.access_token()))
+            .build()
+            .expect("client builds"),
+    );
     let limited = Arc::new(RateLimitedClient::new(
         client,
         limiter(SIM_LIMIT, SIM_WINDOW, o.burst),
@@ -631,9 +634,10 @@ async fn many_hotels(o: &Opts) {
     for (i, token) in tokens.iter().enumerate() {
         let name = format!("h{i:03}");
         let client: Arc<dyn PmsClient> = Arc::new(
-            MewsClient::new(mews_config_at(&sim.base_url(), sim.client_token(), &name, token))
-                .expect("client builds")
-                .with_http_client(http.clone()),
+            MewsClient::builder(mews_config_at(&sim.base_url(), sim.client_token(), &name, token))
+                .http_client(http.clone())
+                .build()
+                .expect("client builds"),
         );
         let limited = Arc::new(RateLimitedClient::new(
             client,
@@ -963,7 +967,8 @@ async fn charges_with(label: &str, store: Arc<dyn Store>, count: usize, concurre
         .await
         .expect("simulator starts");
     let mut config = mews_config(&sim, "grand", sim.access_token());
-    let services = MewsClient::new(config.clone())
+    let services = MewsClient::builder(config.clone())
+        .build()
         .expect("client")
         .services()
         .await
@@ -978,7 +983,7 @@ async fn charges_with(label: &str, store: Arc<dyn Store>, count: usize, concurre
         .expect("the simulated hotel has an additional service");
     config.charges.service_id = Some(additional.id.clone());
     config.charges.tax_codes = vec!["DE-2020-1-S".into()];
-    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::new(config).expect("client builds"));
+    let client: Arc<dyn PmsClient> = Arc::new(MewsClient::builder(config).build().expect("client builds"));
     let reservation = sim.state().with_hotel(|h| {
         h.reservations
             .iter()

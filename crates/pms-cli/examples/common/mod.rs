@@ -74,10 +74,8 @@ pub async fn connect(vendor: Vendor, default_id: &str) -> Result<Connected, BoxE
 pub fn client_for(config: &HotelConfig) -> Result<Arc<dyn PmsClient>, BoxError> {
     Ok(match config.pms_kind() {
         PmsKind::Mews => Arc::new(pms_mews::MewsClient::from_hotel(config)?),
-        PmsKind::Cloudbeds => Arc::new(pms_cloudbeds::CloudbedsClient::from_hotel_config(config)?),
-        PmsKind::Opera => {
-            Arc::new(pms_opera::OperaClient::from_config(config).map_err(pms_core::Error::from)?)
-        }
+        PmsKind::Cloudbeds => Arc::new(pms_cloudbeds::CloudbedsClient::from_hotel(config)?),
+        PmsKind::Opera => Arc::new(pms_opera::OperaClient::from_hotel(config)?),
     })
 }
 

@@ -16,7 +16,7 @@ use crate::wire::hotel::HotelItem;
 
 impl CloudbedsClient {
     /// `getHotels` for the configured property, as a [`PropertyProfile`].
-    pub async fn get_property_profile(&self) -> Result<PropertyProfile, CloudbedsError> {
+    pub(crate) async fn get_property_profile(&self) -> Result<PropertyProfile, CloudbedsError> {
         let envelope: Envelope<Vec<HotelItem>> = self
             .data(Call {
                 method: Method::GET,

@@ -18,7 +18,7 @@ use pms_core::{
     CheckInRequest, CheckOutRequest, Config, Currency, DateRange, Error, ExternalRef, Folio, FolioCharge,
     Guest, HealthReport, HotelConfig, HotelId, IdVerification, ManualClock, Page, PmsClient, PmsKind,
     PostedCharge, RateLimit, RequestId, Reservation, Room, RoomStatusReport, RoomStatusUpdate,
-    SignatureCapture, SystemClock, VendorId, VoidChargeRequest,
+    SignatureCapture, VendorId, VoidChargeRequest,
 };
 use pms_flows::{FlowContext, KeyError, KeyGrant, KeyId, KeyService, MemoryNotifier, SideRetry};
 use pms_mews::{ChargePricing, ChargeSettings, MewsClient, MewsConfig};
@@ -126,7 +126,7 @@ impl Vendor {
         };
         Vendor {
             kind: PmsKind::Mews,
-            client: Arc::new(MewsClient::new(config).unwrap()),
+            client: Arc::new(MewsClient::builder(config).build().unwrap()),
             front: Front::Mews(sim),
         }
     }
@@ -190,7 +190,11 @@ impl Vendor {
             default_transaction_code: Some(OPERA_TRANSACTION_CODE.to_owned()),
             ..OperaOptions::default()
         };
-        let client = OperaClient::with_options(&config, options, Arc::new(SystemClock)).unwrap();
+        let client = OperaClient::builder(&config)
+            .unwrap()
+            .options(options)
+            .build()
+            .unwrap();
         Vendor {
             kind: PmsKind::Opera,
             client: Arc::new(client),

@@ -22,7 +22,7 @@ impl MewsClient {
     /// `configuration/get` read as a [`PropertyProfile`].
     pub(crate) async fn read_property_profile(&self) -> Result<PropertyProfile, Error> {
         let configuration = self.configuration().await?;
-        Ok(property_profile(&configuration)?)
+        property_profile(&configuration)
     }
 }
 
@@ -30,24 +30,24 @@ impl MewsClient {
 /// an IANA name, or a default currency that is not ISO 4217, is a decode
 /// error naming the field (never its value). No default currency leaves the
 /// currency unreported rather than guessed.
-pub fn property_profile(configuration: &Configuration) -> Result<PropertyProfile, MewsError> {
+pub fn property_profile(configuration: &Configuration) -> Result<PropertyProfile, Error> {
     let enterprise = &configuration.enterprise;
-    let time_zone: Tz = enterprise
-        .time_zone_identifier
-        .trim()
-        .parse()
-        .map_err(|_| MewsError::Decode {
+    let time_zone: Tz = enterprise.time_zone_identifier.trim().parse().map_err(|_| {
+        Error::from(MewsError::Decode {
             path: "Enterprise.TimeZoneIdentifier".into(),
             message: "not an IANA time zone name".into(),
-        })?;
+        })
+    })?;
     let currency = enterprise
         .currencies
         .iter()
         .position(|c| c.is_default)
         .map(|i| {
-            Currency::new(enterprise.currencies[i].currency.trim()).map_err(|_| MewsError::Decode {
-                path: format!("Enterprise.Currencies[{i}].Currency"),
-                message: "not an ISO 4217 currency code".into(),
+            Currency::new(enterprise.currencies[i].currency.trim()).map_err(|_| {
+                Error::from(MewsError::Decode {
+                    path: format!("Enterprise.Currencies[{i}].Currency"),
+                    message: "not an ISO 4217 currency code".into(),
+                })
             })
         })
         .transpose()?;

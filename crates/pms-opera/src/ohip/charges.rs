@@ -2,13 +2,13 @@
 //! of a posting by that reference through `getGuestsTransactions`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use pms_core::{
-    ChargeId, ChargeKind, ChargeRequest, Clock, Currency, ExternalRef, FolioCharge, Money, PmsKind,
-    PostedCharge, RequestId, VendorId,
+    ChargeId, ChargeKind, ChargeRequest, Currency, ExternalRef, FolioCharge, Money, PmsKind, PostedCharge,
+    RequestId, VendorId,
 };
+use pms_http::{Body as Payload, Bytes, Call, Method, Transport};
 use rust_decimal::Decimal;
 use secrecy::ExposeSecret;
 use serde_json::value::RawValue;
@@ -47,36 +47,25 @@ fn request_id_of(reference: &str) -> Option<RequestId> {
     reference.trim().strip_prefix(PREFIX)?.parse().ok()
 }
 
-/// OHIP cashiering for one hotel.
+/// OHIP cashiering for one hotel, reached through
+/// [`OperaClient`](crate::OperaClient)'s `PmsClient` methods.
 #[derive(Debug)]
 pub struct Cashiering {
-    http: reqwest::Client,
+    transport: Transport,
     config: Arc<OhipConfig>,
     tokens: TokenCache,
-    limit: usize,
-    read_retries: u32,
-    retry_backoff: Duration,
 }
 
 impl Cashiering {
-    /// Cashiering over `http` (its timeout applies), reading at most `limit`
-    /// bytes per answer and retrying a failed read `read_retries` times.
-    pub fn new(
-        http: reqwest::Client,
-        config: OhipConfig,
-        clock: Arc<dyn Clock>,
-        limit: usize,
-        read_retries: u32,
-        retry_backoff: Duration,
-    ) -> Self {
+    /// Cashiering through `transport` (its timeout, body limit, gate and
+    /// read retries apply), under OHIP's rules.
+    pub(crate) fn new(transport: &Transport, config: OhipConfig) -> Self {
         let config = Arc::new(config);
+        let transport = transport.with_rules(http::RULES);
         Cashiering {
-            tokens: TokenCache::new(http.clone(), config.clone(), clock, limit),
-            http,
+            tokens: TokenCache::new(transport.clone(), config.clone()),
+            transport,
             config,
-            limit,
-            read_retries,
-            retry_backoff,
         }
     }
 
@@ -85,31 +74,23 @@ impl Cashiering {
         &self.config
     }
 
-    /// Resends of a failed read and the pause between them.
-    pub(super) fn read_policy(&self) -> (u32, Duration) {
-        (self.read_retries, self.retry_backoff)
-    }
-
     /// One authenticated exchange; a 401 renews the token and sends once more.
-    pub(super) async fn exchange<F>(
-        &self,
-        operation: &'static str,
-        request_id: &str,
-        write: bool,
-        build: F,
-    ) -> Result<Body, OperaError>
-    where
-        F: Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, OperaError>,
-    {
+    pub(super) async fn exchange(&self, request_id: &str, call: Call) -> Result<Body, OperaError> {
+        let operation = call.operation;
         let mut renewed = false;
         loop {
             let token = self.tokens.get(request_id).await?;
-            let request = build(&self.http)?
-                .bearer_auth(token.expose_secret())
-                .header("x-app-key", self.config.app_key.expose_secret())
-                .header("x-hotelid", &self.config.hotel_id)
-                .header("x-request-id", request_id);
-            let body = http::send(request, operation, request_id, write, self.limit).await?;
+            let mut request = call.clone();
+            let headers = [
+                ("authorization", format!("Bearer {}", token.expose_secret())),
+                ("x-app-key", self.config.app_key.expose_secret().to_owned()),
+                ("x-hotelid", self.config.hotel_id.clone()),
+                ("x-request-id", request_id.to_owned()),
+            ];
+            for (name, value) in headers {
+                request.headers.insert(name, super::token::header_value(&value)?);
+            }
+            let body = http::send(&self.transport, request, request_id).await?;
             if body.status == 401 && !renewed {
                 tracing::debug!(operation, request_id, "OHIP token refused, renewing it");
                 self.tokens.invalidate(&token).await;
@@ -124,7 +105,7 @@ impl Cashiering {
     /// `transaction_code` set) as one posting of quantity 1 carrying
     /// [`posting_reference`]. OHIP takes no posting date: OPERA posts on its
     /// business date.
-    pub async fn post_charge(
+    pub(crate) async fn post_charge(
         &self,
         charge: &ChargeRequest,
         total: Money,
@@ -174,12 +155,10 @@ impl Cashiering {
             "charges",
         ])?;
         let answer = self
-            .exchange(POST, &request_id, true, |http| {
-                Ok(http
-                    .post(url.clone())
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(json.clone()))
-            })
+            .exchange(
+                &request_id,
+                Call::new(POST, Method::POST, url, true).with_body(Payload::Json(Bytes::from(json))),
+            )
             .await?;
         let lost = |message: String| OperaError::OutcomeUnknown {
             operation: POST,
@@ -212,7 +191,7 @@ impl Cashiering {
     /// The posting of `reservation` whose `reference` is our reference for
     /// `request_id`, if OPERA holds one. The reference filter is also sent to
     /// OPERA (`referenceNumberWildCard`), but the match is exact and local.
-    pub async fn find_charge(
+    pub(crate) async fn find_charge(
         &self,
         reservation: &str,
         request_id: RequestId,
@@ -226,29 +205,19 @@ impl Cashiering {
         url.query_pairs_mut()
             .append_pair("reservationList", reservation)
             .append_pair("referenceNumberWildCard", &reference);
-        let answer = crate::retry::transient(
-            READ,
-            &call_id,
-            self.read_retries.saturating_add(1),
-            self.retry_backoff,
-            || async {
-                let answer = self
-                    .exchange(READ, &call_id, false, |http| Ok(http.get(url.clone())))
-                    .await?;
-                match answer.status {
-                    200..=299 => Ok(answer),
-                    status => Err(http::status_error(
-                        READ,
-                        &call_id,
-                        status,
-                        &answer.bytes,
-                        answer.retry_after,
-                        http::status_kind(status),
-                    )),
-                }
-            },
-        )
-        .await?;
+        let answer = self
+            .exchange(&call_id, Call::new(READ, Method::GET, url, false))
+            .await?;
+        if !(200..=299).contains(&answer.status) {
+            return Err(http::status_error(
+                READ,
+                &call_id,
+                answer.status,
+                &answer.bytes,
+                answer.retry_after,
+                http::status_kind(answer.status),
+            ));
+        }
         // 204: "GuestsTransactions not found".
         if answer.status == 204 {
             return Ok(None);

@@ -18,6 +18,7 @@
 //! shape is cited here and in the simulator, not validated by a test.
 
 use pms_core::{Currency, PropertyProfile, RequestId};
+use pms_http::{Call, Method};
 use serde::Deserialize;
 
 use super::charges::Cashiering;
@@ -52,7 +53,7 @@ impl Cashiering {
     /// The hotel's currency and time zone from `getOperaHotelContext`. A
     /// `timezone` that is not an IANA name, or a `currencyCode` that is not
     /// ISO 4217, is a decode error naming the field, never the value.
-    pub async fn property_profile(&self) -> Result<PropertyProfile, OperaError> {
+    pub(crate) async fn property_profile(&self) -> Result<PropertyProfile, OperaError> {
         // Sent as `x-request-id`: the OHIP documents' pattern is a
         // hyphenated UUID (`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-...`, csh.json and
         // entcfg.json `parameters.x-request-id`), the UUID's own text form.
@@ -61,30 +62,19 @@ impl Cashiering {
         let url = self
             .config()
             .url(&["ent", "config", "v1", "hotels", &hotel_id, "operaContext"])?;
-        let (read_retries, backoff) = self.read_policy();
-        let answer = crate::retry::transient(
-            OPERATION,
-            &call_id,
-            read_retries.saturating_add(1),
-            backoff,
-            || async {
-                let answer = self
-                    .exchange(OPERATION, &call_id, false, |http| Ok(http.get(url.clone())))
-                    .await?;
-                match answer.status {
-                    200..=299 => Ok(answer),
-                    status => Err(http::status_error(
-                        OPERATION,
-                        &call_id,
-                        status,
-                        &answer.bytes,
-                        answer.retry_after,
-                        http::status_kind(status),
-                    )),
-                }
-            },
-        )
-        .await?;
+        let answer = self
+            .exchange(&call_id, Call::new(OPERATION, Method::GET, url, false))
+            .await?;
+        if !(200..=299).contains(&answer.status) {
+            return Err(http::status_error(
+                OPERATION,
+                &call_id,
+                answer.status,
+                &answer.bytes,
+                answer.retry_after,
+                http::status_kind(answer.status),
+            ));
+        }
         profile(&answer.bytes, &hotel_id)
     }
 }

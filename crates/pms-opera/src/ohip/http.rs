@@ -1,93 +1,91 @@
-//! One OHIP HTTP exchange: send, read a bounded body, classify what failed.
+//! One OHIP exchange over the transport, and what its statuses mean.
 
 use std::time::Duration;
 
-use pms_core::{ErrorKind, Pii};
+use pms_core::{ErrorKind, Pii, PmsKind};
+use pms_http::{Answer, Call, Rules, Transport, TransportError};
 
 use super::wire::ExceptionDetail;
 use crate::error::OperaError;
+
+/// OHIP's face on the transport: `x-request-id` (our id, echoed) and
+/// [`read_failure`] as the status table of reads.
+pub(crate) const RULES: Rules = Rules::new(PmsKind::Opera, Some("x-request-id")).read_failure(read_failure);
 
 /// A complete answer (any status).
 #[derive(Debug)]
 pub(crate) struct Body {
     pub status: u16,
-    pub bytes: Vec<u8>,
+    pub bytes: pms_http::Bytes,
     pub retry_after: Option<Duration>,
 }
 
-/// Sends `request` and reads at most `limit` bytes of the answer. A write
-/// whose answer is lost after it may have been sent is `OutcomeUnknown`.
-pub(crate) async fn send(
-    request: reqwest::RequestBuilder,
+/// Sends `call` once (a read: as often as the transport's policy resends
+/// it). A write whose answer is lost after it may have been sent is
+/// `OutcomeUnknown`; one that never left, and a lost read, `Transport`.
+pub(crate) async fn send(transport: &Transport, call: Call, request_id: &str) -> Result<Body, OperaError> {
+    let (operation, write) = (call.operation, call.write);
+    tracing::debug!(operation, request_id, "OHIP call");
+    let answer = transport
+        .send(call)
+        .await
+        .map_err(|err| transport_error(err, operation, request_id, write))?;
+    tracing::debug!(
+        operation,
+        request_id,
+        status = answer.code(),
+        bytes = answer.bytes.len(),
+        "OHIP answer"
+    );
+    Ok(Body {
+        status: answer.code(),
+        bytes: answer.bytes,
+        retry_after: answer.retry_after,
+    })
+}
+
+fn transport_error(
+    err: TransportError,
     operation: &'static str,
     request_id: &str,
     write: bool,
-    limit: usize,
-) -> Result<Body, OperaError> {
-    let lost = |message: &str| {
-        if write {
-            OperaError::OutcomeUnknown {
-                operation,
-                message: message.to_owned(),
-                transaction_id: request_id.to_owned(),
-            }
-        } else {
-            OperaError::Transport {
-                operation,
-                message: message.to_owned(),
-                transaction_id: request_id.to_owned(),
-            }
-        }
-    };
-    tracing::debug!(operation, request_id, "OHIP call");
-    let mut response = match request.send().await {
-        Ok(response) => response,
-        Err(err) if err.is_connect() => {
-            return Err(OperaError::Transport {
-                operation,
-                message: "connection failed before the request was sent".into(),
-                transaction_id: request_id.to_owned(),
-            });
-        }
-        Err(err) if err.is_builder() => {
-            return Err(OperaError::Validation(format!(
-                "{operation}: cannot build the request"
-            )));
-        }
-        Err(err) if err.is_timeout() => return Err(lost("timed out waiting for the answer")),
-        Err(_) => return Err(lost("the request failed after it may have been sent")),
-    };
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let mut bytes = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if bytes.len().saturating_add(chunk.len()) > limit {
-                    return Err(if write && (200..300).contains(&status) {
-                        lost(&format!("the answer is larger than {limit} bytes"))
-                    } else {
-                        OperaError::decode("body", "the answer is larger than the configured cap")
-                    });
+) -> OperaError {
+    let transaction_id = request_id.to_owned();
+    match err {
+        TransportError::TooLarge { status, limit, .. } => {
+            if write && (200..300).contains(&status) {
+                OperaError::OutcomeUnknown {
+                    operation,
+                    message: format!("the answer is larger than {limit} bytes"),
+                    transaction_id,
                 }
-                bytes.extend_from_slice(&chunk);
+            } else {
+                OperaError::decode("body", "the answer is larger than the configured cap")
             }
-            Ok(None) => break,
-            Err(err) if err.is_timeout() => return Err(lost("timed out reading the answer")),
-            Err(_) => return Err(lost("the answer was cut off")),
         }
+        err if write && !err.never_sent() => OperaError::OutcomeUnknown {
+            operation,
+            message: err.reason(),
+            transaction_id,
+        },
+        err => OperaError::Transport {
+            operation,
+            message: if err.never_sent() {
+                format!("not sent: {}", err.reason())
+            } else {
+                err.reason()
+            },
+            transaction_id,
+        },
     }
-    tracing::debug!(operation, request_id, status, bytes = bytes.len(), "OHIP answer");
-    Ok(Body {
-        status,
-        bytes,
-        retry_after,
-    })
+}
+
+/// The transport's status table for OHIP reads: a 2xx is the answer; a
+/// status [`status_kind`] calls transient (500, 502, 503, 504) is sent
+/// again; anything else is final (a 429 as before: the sync layer waits out
+/// `Retry-After`; a 401 is renewed by the caller, not resent).
+pub(crate) fn read_failure(answer: &Answer) -> Option<ErrorKind> {
+    Some(status_kind(answer.code())).filter(|kind| !answer.is_success() && *kind == ErrorKind::Transient)
 }
 
 /// The error for a non-2xx answer: `o:errorCode` and `detail` from an

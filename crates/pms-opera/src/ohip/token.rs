@@ -7,8 +7,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::prelude::BASE64_STANDARD;
 use chrono::{DateTime, Utc};
-use pms_core::{Clock, ErrorKind, OhipGrant};
+use pms_core::{ErrorKind, OhipGrant};
+use pms_http::{Body as Form, Call, Method, Transport, sensitive};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -29,10 +32,8 @@ struct Token {
 
 /// A shared, lazily refreshed OAuth token.
 pub struct TokenCache {
-    http: reqwest::Client,
+    transport: Transport,
     config: Arc<OhipConfig>,
-    clock: Arc<dyn Clock>,
-    limit: usize,
     current: Mutex<Option<Token>>,
 }
 
@@ -51,13 +52,11 @@ struct TokenResponse {
 }
 
 impl TokenCache {
-    /// A cache that fetches with `http` and ages tokens by `clock`.
-    pub fn new(http: reqwest::Client, config: Arc<OhipConfig>, clock: Arc<dyn Clock>, limit: usize) -> Self {
+    /// A cache that fetches through `transport` and ages tokens by its clock.
+    pub(crate) fn new(transport: Transport, config: Arc<OhipConfig>) -> Self {
         TokenCache {
-            http,
+            transport,
             config,
-            clock,
-            limit,
             current: Mutex::new(None),
         }
     }
@@ -66,7 +65,7 @@ impl TokenCache {
     pub(crate) async fn get(&self, request_id: &str) -> Result<SecretString, OperaError> {
         let mut current = self.current.lock().await;
         if let Some(token) = current.as_ref()
-            && self.clock.now() < token.renew_at
+            && self.transport.clock().now() < token.renew_at
         {
             return Ok(token.access.clone());
         }
@@ -91,12 +90,21 @@ impl TokenCache {
         let config = &self.config;
         let url = config.url(&["oauth", "v1", "tokens"])?;
         let mut form: Vec<(&str, &str)> = Vec::new();
-        let mut request = self
-            .http
-            .post(url)
-            .basic_auth(&config.client_id, Some(config.client_secret.expose_secret()))
-            .header("x-app-key", config.app_key.expose_secret())
-            .header("x-request-id", request_id);
+        // The token call is a read for the transport: resending a grant that
+        // got no answer issues at most one more token.
+        let mut request = Call::new(OPERATION, Method::POST, url, false);
+        let basic = format!("{}:{}", config.client_id, config.client_secret.expose_secret());
+        let headers = [
+            (
+                "authorization",
+                format!("Basic {}", BASE64_STANDARD.encode(basic)),
+            ),
+            ("x-app-key", config.app_key.expose_secret().to_owned()),
+            ("x-request-id", request_id.to_owned()),
+        ];
+        for (name, value) in headers {
+            request.headers.insert(name, header_value(&value)?);
+        }
         match &config.grant {
             OhipGrant::Password { username, password } => {
                 form.extend([
@@ -108,12 +116,12 @@ impl TokenCache {
             OhipGrant::ClientCredentials { scope, enterprise_id } => {
                 form.extend([("grant_type", "client_credentials"), ("scope", scope.as_str())]);
                 if let Some(enterprise) = enterprise_id {
-                    request = request.header("enterpriseId", enterprise);
+                    request.headers.insert("enterpriseid", header_value(enterprise)?);
                 }
             }
         }
-        let issued = self.clock.now();
-        let answer = http::send(request.form(&form), OPERATION, request_id, false, self.limit).await?;
+        let issued = self.transport.clock().now();
+        let answer = http::send(&self.transport, request.with_body(Form::form(form)), request_id).await?;
         let body = match answer {
             Body {
                 status: 200..=299,
@@ -155,6 +163,12 @@ impl TokenCache {
             renew_at,
         })
     }
+}
+
+/// A header value marked sensitive; a value with control characters is a
+/// configuration error (and is not shown).
+pub(super) fn header_value(value: &str) -> Result<pms_http::HeaderValue, OperaError> {
+    sensitive(value).ok_or_else(|| OperaError::Config("an OHIP header value has control characters".into()))
 }
 
 /// Longest token lifetime believed (a day; OHIP's are an hour).

@@ -58,17 +58,21 @@ pub fn hotel(base_url: &str, deployment: OperaDeployment) -> HotelConfig {
 
 pub fn options() -> OperaOptions {
     OperaOptions {
-        retry_backoff: std::time::Duration::ZERO,
+        // Resent at once: the tests count requests, not waits.
+        read_retry: pms_core::RetryPolicy {
+            base_delay: std::time::Duration::ZERO,
+            ..pms_opera::DEFAULT_READ_RETRY
+        },
         timeout: std::time::Duration::from_secs(5),
         ..OperaOptions::default()
     }
 }
 
 pub fn client(base_url: &str, deployment: OperaDeployment, options: OperaOptions) -> OperaClient {
-    OperaClient::with_options(
-        &hotel(base_url, deployment),
-        options,
-        Arc::new(ManualClock::new(now())),
-    )
-    .unwrap()
+    OperaClient::builder(&hotel(base_url, deployment))
+        .unwrap()
+        .options(options)
+        .clock(Arc::new(ManualClock::new(now())))
+        .build()
+        .unwrap()
 }
